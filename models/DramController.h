@@ -1,0 +1,72 @@
+#pragma once
+// The DRAM controller: a TLM-2.0 approximately-timed target around the cycle-accurate
+// DramEngine. Any number of initiators bind to `target`.
+//
+//   BEGIN_REQ  -> accepted at the next DRAM clock edge if the controller's queue has
+//                 room (END_REQ returned at once); otherwise held, and END_REQ is sent
+//                 on the backward path when a slot frees (back-pressure).
+//   BEGIN_RESP <- sent on the backward path at the DRAM edge after the last data beat.
+//   END_RESP   -> (or TLM_COMPLETED on BEGIN_RESP) frees that socket's response slot.
+// The process wakes only when the engine says its state changes (next_event_cycle), so
+// idle and streaming periods cost no per-cycle events.
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+
+#include <cstdint>
+#include <deque>
+#include <unordered_map>
+#include <vector>
+
+#include "models/dram/DramConfig.h"
+#include "models/dram/DramEngine.h"
+#include "models/tlm/ClockDomain.h"
+
+namespace skv {
+
+class DramController : public sc_core::sc_module {
+ public:
+  tlm_utils::multi_passthrough_target_socket<DramController> target;
+
+  struct Stats {
+    std::uint64_t requests_held_back = 0;  // BEGIN_REQs that waited for a queue slot
+    std::uint64_t held_back_ps = 0;        // summed waiting time of those requests
+  };
+
+  DramController(sc_core::sc_module_name name, const dram::DramConfig& cfg);
+
+  const dram::DramEngine& engine() const { return engine_; }
+  const tlmx::ClockDomain& clock() const { return clock_; }
+  const Stats& stats() const { return stats_; }
+
+ private:
+  struct Waiting {
+    int socket;
+    tlm::tlm_generic_payload* gp;
+    sc_core::sc_time since;
+  };
+  struct InFlight {
+    int socket;
+    tlm::tlm_generic_payload* gp;
+  };
+
+  tlm::tlm_sync_enum nb_transport_fw(int socket, tlm::tlm_generic_payload& gp,
+                                     tlm::tlm_phase& phase, sc_core::sc_time& delay);
+  void process();
+  void accept(int socket, tlm::tlm_generic_payload& gp, std::uint64_t cycle);
+  void respond(int socket, tlm::tlm_generic_payload* gp);
+  void reschedule();
+
+  dram::DramEngine engine_;
+  tlmx::ClockDomain clock_;
+  Stats stats_;
+  std::deque<Waiting> waiting_;
+  std::unordered_map<std::uint64_t, InFlight> in_flight_;
+  std::vector<std::deque<tlm::tlm_generic_payload*>> pending_resp_;  // per socket
+  std::vector<bool> resp_busy_;                                      // per socket
+  std::uint64_t next_id_ = 0;
+  sc_core::sc_event wake_;
+};
+
+}  // namespace skv

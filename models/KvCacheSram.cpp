@@ -1,0 +1,98 @@
+#include "models/KvCacheSram.h"
+
+#include <algorithm>
+
+#include "models/tlm/Ops.h"
+
+namespace skv {
+
+KvCacheSram::KvCacheSram(sc_core::sc_module_name name, const config::KvSramConfig& cfg,
+                         const config::MemorySystemConfig& mem, const tlmx::ClockDomain& clock)
+    : sc_module(name),
+      target("target"),
+      fill("fill", mem.request_bytes),
+      writeback("writeback", mem.request_bytes),
+      cfg_(cfg),
+      mem_(mem),
+      clock_(clock),
+      // The whole SRAM is staging space; the reader's one-tile hint keeps at most two
+      // tiles in it (double buffering), and the config check makes sure two fit.
+      prefetcher_(fill, mem.request_bytes,
+                  std::max<std::uint64_t>(1, cfg.capacity_bytes() / mem.request_bytes)) {
+  target.register_b_transport(this, &KvCacheSram::b_transport);
+}
+
+std::uint64_t KvCacheSram::port_cycles(std::uint64_t bytes) const {
+  return (bytes + cfg_.bytes_per_cycle() - 1) / cfg_.bytes_per_cycle();
+}
+
+std::deque<KvCacheSram::Staged>::iterator KvCacheSram::find_staged(std::uint64_t addr,
+                                                                   std::uint64_t bytes) {
+  return std::find_if(staged_.begin(), staged_.end(),
+                      [&](const Staged& s) { return s.addr == addr && s.bytes == bytes; });
+}
+
+std::uint64_t KvCacheSram::stage(std::uint64_t addr, std::uint64_t bytes) {
+  const std::uint64_t mark = prefetcher_.enqueue(addr, bytes);
+  staged_.push_back(Staged{addr, bytes, mark});
+  stats_.fill_bytes += bytes;
+  stats_.port_busy_cycles += port_cycles(bytes);  // the fill writes into the banks
+  return mark;
+}
+
+void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+  const std::uint64_t addr = gp.get_address();
+  const std::uint64_t bytes = gp.get_data_length();
+  const std::uint64_t cycles = port_cycles(bytes);
+  stats_.port_busy_cycles += cycles;
+  if (gp.is_write()) {
+    ++stats_.writes;
+    stats_.write_bytes += bytes;
+    for (std::uint64_t off = 0; off < bytes; off += mem_.request_bytes) {
+      const auto n = static_cast<std::uint32_t>(std::min<std::uint64_t>(mem_.request_bytes, bytes - off));
+      writeback.issue_posted(tlm::TLM_WRITE_COMMAND, addr + off, n);
+    }
+  } else {
+    ++stats_.reads;
+    stats_.read_bytes += bytes;
+    tlmx::TileHint* hint = nullptr;
+    gp.get_extension(hint);
+    if (hint != nullptr) {
+      if (holding_) {
+        prefetcher_.release_through(held_mark_);  // the previous tile is finished with
+        holding_ = false;
+      }
+      for (const auto& r : hint->this_tile) {
+        if (find_staged(r.addr, r.bytes) == staged_.end()) stage(r.addr, r.bytes);
+      }
+    }
+    std::uint64_t mark;
+    auto it = find_staged(addr, bytes);
+    if (it == staged_.end()) {
+      ++stats_.demand_fills;
+      mark = prefetcher_.enqueue(addr, bytes);
+      stats_.fill_bytes += bytes;
+      stats_.port_busy_cycles += port_cycles(bytes);
+    } else {
+      mark = it->mark;
+      // Ranges staged before this one and not read are skipped: the reader moved on.
+      staged_.erase(staged_.begin(), it + 1);
+    }
+    if (hint != nullptr) {
+      for (const auto& r : hint->next_tile) stage(r.addr, r.bytes);
+    }
+    const sc_core::sc_time before = sc_core::sc_time_stamp();
+    prefetcher_.wait_until(mark);
+    if (sc_core::sc_time_stamp() > before) {
+      clock_.align();
+      stats_.stall_cycles += clock_.cycle_at_or_after(sc_core::sc_time_stamp()) -
+                             clock_.cycle_at_or_after(before);
+    }
+    held_mark_ = holding_ ? std::max(held_mark_, mark) : mark;
+    holding_ = true;
+  }
+  delay += clock_.cycles(cfg_.access_latency_cycles + cycles);
+  gp.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+}  // namespace skv

@@ -1,0 +1,70 @@
+#pragma once
+// The on-chip KV SRAM: a staging buffer in front of the KV cache in DRAM.
+//
+// The attention pipeline reads K/V ranges by their DRAM address over `target`
+// (blocking transport). The first read of a tile carries a TileHint: the previous
+// tile's space is released and the next tile's ranges are queued, so DRAM fills of
+// tile j+1 overlap the pipeline's use of tile j. A read waits only while its range has
+// not arrived (a counted stall); its port time comes back as annotated delay so the
+// reader can overlap it with compute. Writes (the new token's k and v) land in the
+// SRAM and are written through to DRAM as posted writes.
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <cstdint>
+#include <deque>
+
+#include "config/HwConfig.h"
+#include "models/tlm/ClockDomain.h"
+#include "models/tlm/MemoryPort.h"
+#include "models/tlm/Prefetcher.h"
+
+namespace skv {
+
+class KvCacheSram : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<KvCacheSram> target;  // from the attention pipeline
+  tlmx::MemoryPort fill;                                 // K/V tiles from DRAM
+  tlmx::MemoryPort writeback;                            // new k, v to DRAM
+
+  struct Stats {
+    std::uint64_t reads = 0;
+    std::uint64_t read_bytes = 0;
+    std::uint64_t writes = 0;
+    std::uint64_t write_bytes = 0;
+    std::uint64_t fill_bytes = 0;          // staged from DRAM
+    std::uint64_t demand_fills = 0;        // reads whose range had not been hinted
+    std::uint64_t stall_cycles = 0;        // readers waiting for DRAM data
+    std::uint64_t port_busy_cycles = 0;    // summed over ports
+  };
+
+  KvCacheSram(sc_core::sc_module_name name, const config::KvSramConfig& cfg,
+              const config::MemorySystemConfig& mem, const tlmx::ClockDomain& clock);
+
+  const Stats& stats() const { return stats_; }
+  const config::KvSramConfig& config() const { return cfg_; }
+
+ private:
+  struct Staged {
+    std::uint64_t addr;
+    std::uint64_t bytes;
+    std::uint64_t mark;
+  };
+  void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  std::uint64_t stage(std::uint64_t addr, std::uint64_t bytes);
+  std::deque<Staged>::iterator find_staged(std::uint64_t addr, std::uint64_t bytes);
+  std::uint64_t port_cycles(std::uint64_t bytes) const;
+
+  config::KvSramConfig cfg_;
+  config::MemorySystemConfig mem_;
+  const tlmx::ClockDomain& clock_;
+  tlmx::Prefetcher prefetcher_;
+  std::deque<Staged> staged_;
+  bool holding_ = false;
+  std::uint64_t held_mark_ = 0;
+  Stats stats_;
+};
+
+}  // namespace skv

@@ -1,0 +1,92 @@
+#include "models/ProcessorArray.h"
+
+#include <stdexcept>
+
+namespace skv {
+
+namespace {
+std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
+}  // namespace
+
+ProcessorArray::ProcessorArray(sc_core::sc_module_name name,
+                               const config::ProcessorArrayConfig& cfg,
+                               const config::MemorySystemConfig& mem,
+                               const tlmx::ClockDomain& clock)
+    : sc_module(name),
+      cmd("cmd"),
+      weights("weights", mem.request_bytes),
+      cfg_(cfg),
+      mem_(mem),
+      clock_(clock),
+      prefetcher_(weights, mem.request_bytes, mem.max_outstanding) {
+  cmd.register_b_transport(this, &ProcessorArray::b_transport);
+}
+
+std::uint64_t ProcessorArray::peak_macs_per_cycle() const {
+  return std::uint64_t{cfg_.rows} * cfg_.cols * cfg_.macs_per_pe_per_cycle;
+}
+
+std::uint64_t ProcessorArray::gemv_compute_cycles(const tlmx::GemvOp& op) const {
+  return ceil_div(op.out_features, cfg_.rows) *
+         ceil_div(op.in_features, std::uint64_t{cfg_.cols} * cfg_.macs_per_pe_per_cycle) *
+         op.batch;
+}
+
+std::uint64_t ProcessorArray::vector_cycles(const tlmx::VectorOp& op) const {
+  return ceil_div(op.elements * op.ops_per_element, cfg_.vector_lanes);
+}
+
+void ProcessorArray::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+  tlmx::OpExtension* ext = nullptr;
+  gp.get_extension(ext);
+  if (ext == nullptr) throw std::logic_error("ProcessorArray: command without an operation");
+  // Operations start at the caller's local time on a clock edge.
+  sc_core::wait(delay);
+  delay = sc_core::SC_ZERO_TIME;
+  clock_.align();
+  if (const auto* g = std::get_if<tlmx::GemvOp>(&ext->op)) {
+    run_gemv(*g);
+  } else if (const auto* v = std::get_if<tlmx::VectorOp>(&ext->op)) {
+    run_vector(*v);
+  } else {
+    throw std::logic_error("ProcessorArray: operation it does not execute");
+  }
+  gp.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+void ProcessorArray::run_gemv(const tlmx::GemvOp& op) {
+  ++stats_.gemv_ops;
+  stats_.macs += op.macs();
+  const std::uint64_t bytes = op.weight_bytes();
+  stats_.weight_bytes += bytes;
+  const std::uint64_t chunks = ceil_div(bytes, mem_.request_bytes);
+  const std::uint64_t last = prefetcher_.enqueue(op.weight_addr, bytes);
+  const std::uint64_t first = last + 1 - chunks;
+  const std::uint64_t total = gemv_compute_cycles(op);
+  // Chunk k of the weight stream carries its share of the compute: the cycles are
+  // spread so that they add up to `total` exactly.
+  for (std::uint64_t k = 0; k < chunks; ++k) {
+    const sc_core::sc_time before = sc_core::sc_time_stamp();
+    prefetcher_.wait_until(first + k);
+    if (sc_core::sc_time_stamp() > before) {
+      clock_.align();
+      stats_.weight_stall_cycles += clock_.cycle_at_or_after(sc_core::sc_time_stamp()) -
+                                    clock_.cycle_at_or_after(before);
+    }
+    const std::uint64_t cycles = (k + 1) * total / chunks - k * total / chunks;
+    sc_core::wait(clock_.cycles(cycles));
+    stats_.gemv_compute_cycles += cycles;
+    prefetcher_.release_through(first + k);
+  }
+  sc_core::wait(clock_.cycles(cfg_.pipeline_fill_cycles));
+  stats_.fill_drain_cycles += cfg_.pipeline_fill_cycles;
+}
+
+void ProcessorArray::run_vector(const tlmx::VectorOp& op) {
+  ++stats_.vector_ops;
+  const std::uint64_t cycles = vector_cycles(op);
+  sc_core::wait(clock_.cycles(cycles));
+  stats_.vector_cycles += cycles;
+}
+
+}  // namespace skv

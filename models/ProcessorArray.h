@@ -1,0 +1,69 @@
+#pragma once
+// The processor array: rows x cols processing elements that run the GEMVs (weights
+// streamed from DRAM through a prefetch buffer of `max_outstanding` DMA requests) and,
+// on their vector path, the element-wise work (norms, RoPE, activations, residuals).
+//
+// GEMV mapping (weight-stationary): each cycle the array holds a tile of `rows` output
+// rows by `cols * macs_per_pe_per_cycle` input columns and applies it to one activation
+// vector, so a GEMV of out x in over a batch of b takes
+//   ceil(out / rows) * ceil(in / (cols * macs_per_pe)) * b   compute cycles
+// plus `pipeline_fill_cycles` once to fill and drain the array. Compute consumes the
+// weight stream in order; it stalls (counted) when the next weights have not arrived.
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <cstdint>
+
+#include "config/HwConfig.h"
+#include "models/tlm/ClockDomain.h"
+#include "models/tlm/MemoryPort.h"
+#include "models/tlm/Ops.h"
+#include "models/tlm/Prefetcher.h"
+
+namespace skv {
+
+class ProcessorArray : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<ProcessorArray> cmd;  // operations from the sequencer
+  tlmx::MemoryPort weights;                              // weight stream from DRAM
+
+  struct Stats {
+    std::uint64_t gemv_ops = 0;
+    std::uint64_t vector_ops = 0;
+    std::uint64_t macs = 0;                 // useful multiply-accumulates
+    std::uint64_t gemv_compute_cycles = 0;  // cycles with a weight tile in the array
+    std::uint64_t fill_drain_cycles = 0;
+    std::uint64_t vector_cycles = 0;
+    std::uint64_t weight_stall_cycles = 0;  // waiting for weights from DRAM
+    std::uint64_t weight_bytes = 0;
+    std::uint64_t busy_cycles() const {
+      return gemv_compute_cycles + fill_drain_cycles + vector_cycles;
+    }
+  };
+
+  ProcessorArray(sc_core::sc_module_name name, const config::ProcessorArrayConfig& cfg,
+                 const config::MemorySystemConfig& mem, const tlmx::ClockDomain& clock);
+
+  // Compute cycles of a GEMV, from the mapping above (without fill and stalls).
+  std::uint64_t gemv_compute_cycles(const tlmx::GemvOp& op) const;
+  std::uint64_t vector_cycles(const tlmx::VectorOp& op) const;
+  std::uint64_t peak_macs_per_cycle() const;
+
+  const Stats& stats() const { return stats_; }
+  const config::ProcessorArrayConfig& config() const { return cfg_; }
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  void run_gemv(const tlmx::GemvOp& op);
+  void run_vector(const tlmx::VectorOp& op);
+
+  config::ProcessorArrayConfig cfg_;
+  config::MemorySystemConfig mem_;
+  const tlmx::ClockDomain& clock_;
+  tlmx::Prefetcher prefetcher_;
+  Stats stats_;
+};
+
+}  // namespace skv

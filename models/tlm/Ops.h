@@ -1,0 +1,101 @@
+#pragma once
+// Operations the decode sequencer sends to the compute units. They travel as a
+// generic-payload extension over the units' command sockets (blocking transport):
+// b_transport returns when the unit has finished the operation.
+
+#include <tlm>
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace skv::tlmx {
+
+// Where an operation's cycles are booked in the report's breakdown.
+enum class OpClass { Gemv, Attention, Other };
+inline constexpr int kOpClassCount = 3;
+inline const char* op_class_name(OpClass c) {
+  switch (c) {
+    case OpClass::Gemv: return "gemv";
+    case OpClass::Attention: return "attention";
+    case OpClass::Other: return "other";
+  }
+  return "?";
+}
+
+// y[batch][out] = W[out][in] x[batch][in]; W streams from DRAM.
+struct GemvOp {
+  std::uint64_t out_features = 0;
+  std::uint64_t in_features = 0;
+  std::uint32_t batch = 1;
+  std::uint32_t weight_bits = 4;
+  std::uint64_t weight_addr = 0;
+  std::uint64_t weight_bytes() const { return out_features * in_features * weight_bits / 8; }
+  std::uint64_t macs() const { return out_features * in_features * batch; }
+};
+
+// Element-wise work on the array's vector path (norms, RoPE, activations, residuals).
+struct VectorOp {
+  std::uint64_t elements = 0;
+  std::uint32_t ops_per_element = 1;
+};
+
+// One request's attention for one layer: every query head against its K/V head.
+// KV layout in DRAM from kv_base_addr: [kv_head][K then V][token][head_dim].
+struct AttentionOp {
+  std::uint32_t q_heads = 0;
+  std::uint32_t kv_heads = 0;
+  std::uint32_t head_dim = 0;
+  std::uint32_t kv_bits = 32;
+  std::uint64_t tokens = 0;             // attended tokens (cache incl. the new one)
+  std::uint64_t kv_base_addr = 0;
+  std::uint64_t max_tokens = 0;         // reserved tokens per K or V region
+  std::uint64_t elem_bytes() const { return kv_bits / 8; }
+  std::uint64_t region_bytes() const { return max_tokens * head_dim * elem_bytes(); }
+  std::uint64_t k_addr(std::uint32_t kv_head, std::uint64_t token) const {
+    return kv_base_addr + 2 * kv_head * region_bytes() + token * head_dim * elem_bytes();
+  }
+  std::uint64_t v_addr(std::uint32_t kv_head, std::uint64_t token) const {
+    return k_addr(kv_head, token) + region_bytes();
+  }
+};
+
+// The new token's k and v, written into the KV cache at position `position`.
+struct KvAppendOp {
+  AttentionOp layout;         // tokens unused
+  std::uint64_t position = 0;
+};
+
+using Op = std::variant<GemvOp, VectorOp, AttentionOp, KvAppendOp>;
+
+class OpExtension : public tlm::tlm_extension<OpExtension> {
+ public:
+  Op op;
+  tlm_extension_base* clone() const override { return new OpExtension(*this); }
+  void copy_from(const tlm_extension_base& other) override {
+    op = static_cast<const OpExtension&>(other).op;
+  }
+};
+
+struct AddrRange {
+  std::uint64_t addr = 0;
+  std::uint64_t bytes = 0;
+};
+
+// Rides on the first read of each K/V tile: that read starts a new tile (the reader is
+// done with the previous one, whose buffer may be reused); `this_tile` lists the tile's
+// ranges (staged now if they were not already), and `next_tile` the ranges the reader
+// will want after it, so the SRAM stages them in its other buffer meanwhile (double
+// buffering).
+class TileHint : public tlm::tlm_extension<TileHint> {
+ public:
+  std::vector<AddrRange> this_tile;
+  std::vector<AddrRange> next_tile;
+  tlm_extension_base* clone() const override { return new TileHint(*this); }
+  void copy_from(const tlm_extension_base& other) override {
+    *this = static_cast<const TileHint&>(other);
+  }
+};
+
+}  // namespace skv::tlmx

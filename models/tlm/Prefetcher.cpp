@@ -1,0 +1,55 @@
+// sc_spawn lives behind this switch in SystemC 2.3.
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#include "models/tlm/Prefetcher.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace skv::tlmx {
+
+Prefetcher::Prefetcher(MemoryPort& port, std::uint32_t request_bytes, std::uint64_t credits)
+    : port_(port), request_bytes_(request_bytes), credits_(credits), ticket_base_(0) {
+  if (credits_ == 0 || request_bytes_ == 0) throw std::logic_error("Prefetcher: empty buffer");
+  sc_core::sc_spawn_options opts;
+  sc_core::sc_spawn([this] { issue_loop(); }, sc_core::sc_gen_unique_name("prefetch"), &opts);
+}
+
+std::uint64_t Prefetcher::enqueue(std::uint64_t addr, std::uint64_t bytes) {
+  if (bytes == 0) throw std::logic_error("Prefetcher: empty range");
+  for (std::uint64_t off = 0; off < bytes; off += request_bytes_) {
+    const auto n = static_cast<std::uint32_t>(std::min<std::uint64_t>(request_bytes_, bytes - off));
+    queue_.push_back(Pending{addr + off, n});
+    ++queued_;
+  }
+  wake_issuer_.notify(sc_core::SC_ZERO_TIME);
+  return queued_ - 1;
+}
+
+void Prefetcher::issue_loop() {
+  for (;;) {
+    while (queue_.empty() || issued_ >= released_ + credits_) sc_core::wait(wake_issuer_);
+    const Pending p = queue_.front();
+    queue_.pop_front();
+    // The port numbers its tickets from 0 in issue order and this thread is its only
+    // user, so ticket == sequence number.
+    const MemoryPort::Ticket t = port_.issue(tlm::TLM_READ_COMMAND, p.addr, p.bytes);
+    if (t != ticket_base_ + issued_) throw std::logic_error("Prefetcher: port shared");
+    ++issued_;
+  }
+}
+
+void Prefetcher::wait_until(std::uint64_t mark) {
+  for (; waited_ <= mark; ++waited_) {
+    while (waited_ >= issued_) sc_core::wait(port_.response_event());
+    port_.wait_done(ticket_base_ + waited_);
+  }
+}
+
+void Prefetcher::release_through(std::uint64_t mark) {
+  if (mark + 1 > released_) {
+    released_ = mark + 1;
+    wake_issuer_.notify(sc_core::SC_ZERO_TIME);
+  }
+}
+
+}  // namespace skv::tlmx

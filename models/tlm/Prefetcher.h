@@ -1,0 +1,53 @@
+#pragma once
+// Streams address ranges from DRAM ahead of a consumer, within a fixed buffer.
+//
+// Ranges are cut into requests of at most `request_bytes` and numbered in order. The
+// issuing thread sends request n only while n < released + credits: `credits` is the
+// buffer's size in requests, and the consumer returns space with release_through()
+// once it has used the data. That is double buffering (or deeper) by construction,
+// and the consumer waits (a counted stall) only when data is not there yet.
+
+#include <systemc>
+#include <tlm>
+
+#include <cstdint>
+#include <deque>
+
+#include "models/tlm/MemoryPort.h"
+
+namespace skv::tlmx {
+
+class Prefetcher {
+ public:
+  // Spawns the issuing thread: construct during elaboration, inside the owning module.
+  Prefetcher(MemoryPort& port, std::uint32_t request_bytes, std::uint64_t credits);
+
+  // Queues a range; returns the sequence number of its last request (its "mark").
+  std::uint64_t enqueue(std::uint64_t addr, std::uint64_t bytes);
+  // Blocks until every request up to and including `mark` has its data.
+  void wait_until(std::uint64_t mark);
+  // The consumer no longer needs requests up to and including `mark`.
+  void release_through(std::uint64_t mark);
+
+  std::uint64_t requests_issued() const { return issued_; }
+
+ private:
+  struct Pending {
+    std::uint64_t addr;
+    std::uint32_t bytes;
+  };
+  void issue_loop();
+
+  MemoryPort& port_;
+  std::uint32_t request_bytes_;
+  std::uint64_t credits_;
+  std::deque<Pending> queue_;
+  std::uint64_t queued_ = 0;    // requests ever queued
+  std::uint64_t issued_ = 0;    // requests sent (ticket = sequence number)
+  std::uint64_t released_ = 0;  // requests the consumer has given back
+  std::uint64_t waited_ = 0;    // requests the consumer has seen complete
+  std::uint64_t ticket_base_;   // port ticket of sequence number 0
+  sc_core::sc_event wake_issuer_;
+};
+
+}  // namespace skv::tlmx

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace skv::cli {
+
+// Each add_*_command registers one subcommand on `app`; when it runs, its outcome is
+// stored in `exit_code`. Bad input is thrown as skv::InputError (one line, exit 1).
+
+// `run`: a decode trace through the accelerator (RunCommand.cpp).
+void add_run_command(CLI::App& app, int& exit_code);
+// `validate`: configs and traces checked without simulating (ValidateCommand.cpp).
+void add_validate_command(CLI::App& app, int& exit_code);
+// `trace gen|import`: decode traces (TraceCommand.cpp).
+void add_trace_command(CLI::App& app, int& exit_code);
+
+// `numerics`: fixed-point attention accuracy against a double reference (src/numerics).
+void add_numerics_command(CLI::App& app, int& exit_code);
+
+}  // namespace skv::cli

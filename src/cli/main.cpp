@@ -1,0 +1,48 @@
+// swiftkv-sim: one binary, one subcommand per job (docs/architecture.md, "Command line").
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <systemc>
+
+#include "cli/Commands.h"
+#include "common/Error.h"
+
+// SystemC's entry point: sc_elab_and_sim() below calls it with the kernel set up.
+int sc_main(int argc, char** argv) {
+  CLI::App app{"swiftkv-sim: a cycle-accurate SystemC/TLM-2.0 simulator of an LLM-decode "
+               "accelerator modelled on SwiftKV-MHA"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "swiftkv-sim 0.1.0");
+  int exit_code = 0;
+  skv::cli::add_run_command(app, exit_code);
+  skv::cli::add_validate_command(app, exit_code);
+  skv::cli::add_trace_command(app, exit_code);
+  skv::cli::add_numerics_command(app, exit_code);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    fmt::print(stderr, "swiftkv-sim: error: {} (see --help)\n", e.what());
+    return 2;
+  } catch (const skv::InputError& e) {
+    fmt::print(stderr, "swiftkv-sim: error: {}\n", e.what());
+    return 1;
+  } catch (const sc_core::sc_report& e) {
+    fmt::print(stderr, "swiftkv-sim: internal error in the simulation kernel: {}\n", e.what());
+    return 3;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "swiftkv-sim: internal error: {}\n", e.what());
+    return 3;
+  }
+  return exit_code;
+}
+
+int main(int argc, char** argv) {
+  // The SystemC kernel prints a banner on first use unless told not to.
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+  return sc_core::sc_elab_and_sim(argc, argv);
+}

@@ -1,0 +1,111 @@
+#include "config/HwConfig.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "config/ConfigNode.h"
+
+namespace skv::config {
+
+namespace {
+
+std::uint32_t u32(Node& n, const char* key, std::uint32_t lo, std::uint32_t hi) {
+  return static_cast<std::uint32_t>(n.get_uint(key, lo, hi));
+}
+
+ProcessorArrayConfig load_array(Node n) {
+  ProcessorArrayConfig a;
+  a.rows = u32(n, "rows", 1, 4096);
+  a.cols = u32(n, "cols", 1, 4096);
+  a.macs_per_pe_per_cycle = u32(n, "macs_per_pe_per_cycle", 1, 64);
+  a.fxp32_mac_slots = u32(n, "fxp32_mac_slots", 1, 64);
+  a.vector_lanes = static_cast<std::uint32_t>(n.get_uint_or("vector_lanes", 1, 65536, a.cols));
+  // A systolic wavefront crosses every row and column once before results appear.
+  a.pipeline_fill_cycles = static_cast<std::uint32_t>(
+      n.get_uint_or("pipeline_fill_cycles", 0, 100000, a.rows + a.cols - 1));
+  n.finish();
+  return a;
+}
+
+AttentionConfig load_attention(Node n) {
+  AttentionConfig a;
+  a.heads_in_parallel = u32(n, "heads_in_parallel", 1, 1024);
+  a.dot_lanes = u32(n, "dot_lanes", 1, 4096);
+  a.accum_lanes = u32(n, "accum_lanes", 1, 4096);
+  a.max_latency_cycles = u32(n, "max_latency_cycles", 1, 64);
+  a.exp2_latency_cycles = u32(n, "exp2_latency_cycles", 1, 64);
+  a.accum_latency_cycles = u32(n, "accum_latency_cycles", 1, 64);
+  a.divide_latency_cycles = u32(n, "divide_latency_cycles", 1, 256);
+  a.divide_lanes = u32(n, "divide_lanes", 1, 4096);
+  a.tile_tokens = u32(n, "tile_tokens", 1, 65536);
+  n.finish();
+  return a;
+}
+
+KvSramConfig load_sram(Node n) {
+  KvSramConfig s;
+  s.capacity_kib = n.get_uint("capacity_kib", 1, 1u << 24);
+  s.banks = u32(n, "banks", 1, 1024);
+  s.bank_width_bytes = u32(n, "bank_width_bytes", 1, 4096);
+  s.ports = u32(n, "ports", 1, 16);
+  s.access_latency_cycles = u32(n, "access_latency_cycles", 1, 64);
+  n.finish();
+  return s;
+}
+
+MemorySystemConfig load_memory(Node n, std::uint32_t burst_bytes) {
+  MemorySystemConfig m;
+  m.request_bytes = u32(n, "request_bytes", 1, 1u << 24);
+  m.max_outstanding = u32(n, "max_outstanding", 1, 4096);
+  m.max_batch = u32(n, "max_batch", 1, 1024);
+  if (m.request_bytes % burst_bytes != 0) {
+    n.fail("request_bytes",
+           fmt::format("{} is not a whole number of DRAM bursts ({} bytes each)", m.request_bytes,
+                       burst_bytes));
+  }
+  n.finish();
+  return m;
+}
+
+dram::DramConfig load_dram_section(Node n, const std::string& hw_path) {
+  if (!n.has("preset")) return dram::load_dram_config(n);
+  const std::string preset = n.get_string("preset");
+  n.finish();
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(hw_path).parent_path() / ".." / "dram";
+  const fs::path file = dir / (preset + ".yaml");
+  if (!fs::exists(file)) {
+    std::string known;
+    if (fs::is_directory(dir)) {
+      for (const auto& e : fs::directory_iterator(dir)) {
+        if (e.path().extension() == ".yaml") {
+          known += (known.empty() ? "" : ", ") + e.path().stem().string();
+        }
+      }
+    }
+    n.fail("preset", fmt::format("no DRAM preset '{}' in {} (known: {})", preset,
+                                 dir.lexically_normal().string(), known.empty() ? "none" : known));
+  }
+  Node root = Node::load_file(file.lexically_normal().string());
+  return dram::load_dram_config(root);
+}
+
+}  // namespace
+
+HwConfig load_hw_config(const std::string& path) {
+  Node root = Node::load_file(path);
+  HwConfig hw;
+  hw.source_file = path;
+  hw.name = root.get_string("name");
+  hw.clock_mhz = root.get_double("clock_mhz", 1.0, 10000.0);
+  hw.array = load_array(root.child("processor_array"));
+  hw.attention = load_attention(root.child("attention"));
+  hw.kv_sram = load_sram(root.child("kv_sram"));
+  hw.dram = load_dram_section(root.child("dram"), path);
+  hw.memory = load_memory(root.child("memory"), hw.dram.org.burst_bytes());
+  root.finish();
+  return hw;
+}
+
+}  // namespace skv::config

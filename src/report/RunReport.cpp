@@ -1,0 +1,214 @@
+#include "report/RunReport.h"
+
+#include <fmt/format.h>
+
+#include "common/Error.h"
+
+namespace skv::report {
+
+namespace {
+
+double pct(double part, double whole) { return whole > 0 ? 100.0 * part / whole : 0.0; }
+
+// Rounds a derived figure so the report reads cleanly and stays byte-stable.
+double round6(double v) { return std::round(v * 1e6) / 1e6; }
+
+}  // namespace
+
+nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig& model,
+                          const sim::RunResult& r) {
+  using nlohmann::json;
+  const double period_ns = static_cast<double>(r.accel_period_ps) / 1000.0;
+  const double time_ns = static_cast<double>(r.cycles) * period_ns;
+  const double time_s = time_ns * 1e-9;
+  const double cycles = static_cast<double>(r.cycles);
+
+  json j;
+  j["report"] = "swiftkv-sim run";
+  j["format_version"] = kRunReportVersion;
+  j["inputs"] = {{"hw_config", hw.source_file},       {"hw_name", hw.name},
+                 {"model_config", model.source_file}, {"model_name", model.name},
+                 {"trace", r.trace_path},             {"algorithm", r.algorithm}};
+  j["clocks"] = {{"accelerator_mhz", hw.clock_mhz},
+                 {"accelerator_period_ps", r.accel_period_ps},
+                 {"dram_mhz", hw.dram.clock_mhz},
+                 {"dram_period_ps", r.dram_period_ps}};
+  const double mean_batch = r.batches ? cycles / static_cast<double>(r.batches) : 0.0;
+  j["totals"] = {{"batches", r.batches},
+                 {"decode_steps", r.steps},
+                 {"tokens", r.steps},
+                 {"simulated_cycles", r.cycles},
+                 {"simulated_time_ns", round6(time_ns)},
+                 {"tokens_per_s", round6(time_s > 0 ? static_cast<double>(r.steps) / time_s : 0)}};
+  j["latency_per_step"] = {{"mean_cycles", round6(mean_batch)},
+                           {"min_cycles", r.min_batch_cycles},
+                           {"max_cycles", r.max_batch_cycles},
+                           {"mean_ns", round6(mean_batch * period_ns)},
+                           {"min_ns", round6(static_cast<double>(r.min_batch_cycles) * period_ns)},
+                           {"max_ns", round6(static_cast<double>(r.max_batch_cycles) * period_ns)}};
+  json breakdown = json::object();
+  for (int i = 0; i < tlmx::kOpClassCount; ++i) {
+    const std::string name = tlmx::op_class_name(static_cast<tlmx::OpClass>(i));
+    breakdown[name + "_cycles"] = r.class_cycles[i];
+    breakdown[name + "_pct"] = round6(pct(static_cast<double>(r.class_cycles[i]), cycles));
+  }
+  j["breakdown"] = breakdown;
+
+  const auto& a = r.array;
+  j["processor_array"] = {
+      {"rows", hw.array.rows},
+      {"cols", hw.array.cols},
+      {"peak_macs_per_cycle", r.array_peak_macs_per_cycle},
+      {"macs", a.macs},
+      {"gemv_ops", a.gemv_ops},
+      {"vector_ops", a.vector_ops},
+      {"busy_cycles", a.busy_cycles()},
+      {"gemv_compute_cycles", a.gemv_compute_cycles},
+      {"fill_drain_cycles", a.fill_drain_cycles},
+      {"vector_cycles", a.vector_cycles},
+      {"weight_stall_cycles", a.weight_stall_cycles},
+      {"weight_bytes", a.weight_bytes},
+      {"busy_pct", round6(pct(static_cast<double>(a.busy_cycles()), cycles))},
+      {"useful_mac_pct",
+       round6(pct(static_cast<double>(a.macs),
+                  static_cast<double>(a.busy_cycles()) *
+                      static_cast<double>(r.array_peak_macs_per_cycle)))}};
+  const auto& at = r.attention;
+  j["attention_pipeline"] = {{"attention_ops", at.attention_ops},
+                             {"head_passes", at.head_passes},
+                             {"token_heads", at.tokens},
+                             {"busy_cycles", at.busy_cycles},
+                             {"compute_cycles", at.compute_cycles},
+                             {"sram_bound_cycles", at.sram_bound_cycles},
+                             {"fill_drain_cycles", at.fill_drain_cycles},
+                             {"kv_append_cycles", at.kv_append_cycles},
+                             {"busy_pct", round6(pct(static_cast<double>(at.busy_cycles), cycles))}};
+  const auto& s = r.sram;
+  j["kv_sram"] = {
+      {"capacity_bytes", hw.kv_sram.capacity_bytes()},
+      {"ports", hw.kv_sram.ports},
+      {"read_bytes", s.read_bytes},
+      {"write_bytes", s.write_bytes},
+      {"fill_bytes", s.fill_bytes},
+      {"demand_fills", s.demand_fills},
+      {"stall_cycles", s.stall_cycles},
+      {"port_busy_cycles", s.port_busy_cycles},
+      {"port_utilisation_pct",
+       round6(pct(static_cast<double>(s.port_busy_cycles), cycles * hw.kv_sram.ports))}};
+  const auto& d = r.dram;
+  const double bytes = static_cast<double>(d.bytes_read + d.bytes_written);
+  const double achieved = time_s > 0 ? bytes / time_s : 0.0;
+  const double peak = hw.dram.peak_bandwidth_bytes_per_s();
+  j["dram"] = {{"preset", hw.dram.name},
+               {"channels", hw.dram.org.channels},
+               {"bytes_read", d.bytes_read},
+               {"bytes_written", d.bytes_written},
+               {"requests", d.requests},
+               {"row_hits", d.row_hits},
+               {"row_misses", d.row_misses},
+               {"row_conflicts", d.row_conflicts},
+               {"requests_held_back", r.dram_ctrl.requests_held_back},
+               {"achieved_bandwidth_bytes_per_s", round6(achieved)},
+               {"peak_bandwidth_bytes_per_s", round6(peak)},
+               {"bandwidth_utilisation_pct", round6(pct(achieved, peak))},
+               {"weights_resident_bytes", r.weight_bytes},
+               {"kv_reserved_bytes", r.kv_bytes}};
+  return j;
+}
+
+std::string run_summary(const nlohmann::json& j) {
+  const auto& t = j["totals"];
+  const auto& l = j["latency_per_step"];
+  const auto& b = j["breakdown"];
+  const auto& a = j["processor_array"];
+  const auto& at = j["attention_pipeline"];
+  const auto& s = j["kv_sram"];
+  const auto& d = j["dram"];
+  const auto& in = j["inputs"];
+  std::string out;
+  out += fmt::format("swiftkv-sim run: {} on {} ({}), trace {}\n",
+                     in["model_name"].get<std::string>(), in["hw_name"].get<std::string>(),
+                     in["algorithm"].get<std::string>(), in["trace"].get<std::string>());
+  out += fmt::format("  decode steps        {} in {} batches\n", t["decode_steps"].get<std::uint64_t>(),
+                     t["batches"].get<std::uint64_t>());
+  out += fmt::format("  simulated time      {} cycles = {:.3f} ms\n",
+                     t["simulated_cycles"].get<std::uint64_t>(),
+                     t["simulated_time_ns"].get<double>() / 1e6);
+  out += fmt::format("  latency per step    mean {:.3f} ms ({:.0f} cycles), min {:.3f} ms, max {:.3f} ms\n",
+                     l["mean_ns"].get<double>() / 1e6, l["mean_cycles"].get<double>(),
+                     l["min_ns"].get<double>() / 1e6, l["max_ns"].get<double>() / 1e6);
+  out += fmt::format("  throughput          {:.2f} tokens/s\n", t["tokens_per_s"].get<double>());
+  out += fmt::format("  breakdown           GEMV {:.1f}%, attention {:.1f}%, other {:.1f}%\n",
+                     b["gemv_pct"].get<double>(), b["attention_pct"].get<double>(),
+                     b["other_pct"].get<double>());
+  out += fmt::format("  processor array     {}x{}: busy {:.1f}%, useful MACs {:.1f}% of busy peak, "
+                     "weight stalls {} cycles\n",
+                     a["rows"].get<int>(), a["cols"].get<int>(), a["busy_pct"].get<double>(),
+                     a["useful_mac_pct"].get<double>(), a["weight_stall_cycles"].get<std::uint64_t>());
+  out += fmt::format("  attention pipeline  busy {:.1f}%, {} head passes, SRAM-bound {} cycles\n",
+                     at["busy_pct"].get<double>(), at["head_passes"].get<std::uint64_t>(),
+                     at["sram_bound_cycles"].get<std::uint64_t>());
+  out += fmt::format("  KV SRAM             ports {:.1f}% busy, {:.1f} MiB staged from DRAM, "
+                     "stalls {} cycles\n",
+                     s["port_utilisation_pct"].get<double>(),
+                     static_cast<double>(s["fill_bytes"].get<std::uint64_t>()) / 1048576.0,
+                     s["stall_cycles"].get<std::uint64_t>());
+  out += fmt::format("  DRAM ({})  {:.1f} GB/s of {:.1f} GB/s peak ({:.1f}%), row hits {}, "
+                     "misses {}, conflicts {}\n",
+                     d["preset"].get<std::string>(),
+                     d["achieved_bandwidth_bytes_per_s"].get<double>() / 1e9,
+                     d["peak_bandwidth_bytes_per_s"].get<double>() / 1e9,
+                     d["bandwidth_utilisation_pct"].get<double>(),
+                     d["row_hits"].get<std::uint64_t>(), d["row_misses"].get<std::uint64_t>(),
+                     d["row_conflicts"].get<std::uint64_t>());
+  return out;
+}
+
+namespace {
+
+struct StepField {
+  const char* name;
+  std::uint64_t (*value)(const sim::BatchResult&, const trace::DecodeStep&);
+};
+
+// The step CSV's header and rows both come from this list.
+constexpr StepField kStepFields[] = {
+    {"batch", [](const sim::BatchResult&, const trace::DecodeStep& s) { return s.batch; }},
+    {"request", [](const sim::BatchResult&, const trace::DecodeStep& s) { return s.request; }},
+    {"step", [](const sim::BatchResult&, const trace::DecodeStep& s) { return s.step; }},
+    {"kv_len", [](const sim::BatchResult&, const trace::DecodeStep& s) { return s.kv_len; }},
+    {"batch_size",
+     [](const sim::BatchResult& b, const trace::DecodeStep&) {
+       return static_cast<std::uint64_t>(b.rows->size());
+     }},
+    {"start_cycle", [](const sim::BatchResult& b, const trace::DecodeStep&) { return b.start_cycle; }},
+    {"latency_cycles", [](const sim::BatchResult& b, const trace::DecodeStep&) { return b.cycles; }},
+    {"gemv_cycles",
+     [](const sim::BatchResult& b, const trace::DecodeStep&) { return b.class_cycles[0]; }},
+    {"attention_cycles",
+     [](const sim::BatchResult& b, const trace::DecodeStep&) { return b.class_cycles[1]; }},
+    {"other_cycles",
+     [](const sim::BatchResult& b, const trace::DecodeStep&) { return b.class_cycles[2]; }},
+};
+
+}  // namespace
+
+StepCsvWriter::StepCsvWriter(const std::string& path, std::uint64_t accel_period_ps)
+    : path_(path), out_(path), period_ps_(accel_period_ps) {
+  if (!out_) throw InputError(fmt::format("{}: cannot write", path));
+  for (const auto& f : kStepFields) out_ << f.name << ',';
+  out_ << "latency_ns\n";
+  out_.flush();
+}
+
+void StepCsvWriter::write(const sim::BatchResult& b) {
+  for (const auto& row : *b.rows) {
+    for (const auto& f : kStepFields) out_ << f.value(b, row) << ',';
+    // Exact: whole cycles times a whole number of picoseconds, printed in ns.
+    const std::uint64_t ps = b.cycles * period_ps_;
+    out_ << ps / 1000 << '.' << fmt::format("{:03}", ps % 1000) << '\n';
+  }
+  out_.flush();
+}
+
+}  // namespace skv::report

@@ -1,0 +1,37 @@
+#pragma once
+// Results of a run: the JSON report (stable keys, units in the key names), the terminal
+// summary (printed from that JSON, so the two never disagree) and the per-step CSV.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <fstream>
+#include <string>
+
+#include "config/HwConfig.h"
+#include "config/ModelConfig.h"
+#include "sim/Simulation.h"
+
+namespace skv::report {
+
+inline constexpr int kRunReportVersion = 1;
+
+nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig& model,
+                          const sim::RunResult& r);
+
+std::string run_summary(const nlohmann::json& report);
+
+// One CSV row per decode step (trace row), written and flushed as each batch ends, so
+// an interrupted run keeps every finished step.
+class StepCsvWriter {
+ public:
+  StepCsvWriter(const std::string& path, std::uint64_t accel_period_ps);
+  void write(const sim::BatchResult& b);
+
+ private:
+  std::string path_;
+  std::ofstream out_;
+  std::uint64_t period_ps_;
+};
+
+}  // namespace skv::report

@@ -1,0 +1,125 @@
+#include "sim/DecodeSequencer.h"
+
+#include <fmt/format.h>
+
+#include "common/Error.h"
+
+namespace skv::sim {
+
+namespace {
+// Element-wise work per element on the vector path; modelling assumptions stated in
+// docs/architecture.md: RMSNorm squares, sums and scales; RoPE rotates a pair with two
+// multiplies and an add; SiLU-and-gate or GELU is an exp2, a divide and a multiply
+// approximated as four operations; a residual is one add.
+constexpr std::uint32_t kNormOps = 3;
+constexpr std::uint32_t kRopeOps = 3;
+constexpr std::uint32_t kActivationOps = 4;
+constexpr std::uint32_t kResidualOps = 1;
+}  // namespace
+
+DecodeSequencer::DecodeSequencer(sc_core::sc_module_name name, const config::ModelConfig& model,
+                                 const config::HwConfig& hw, const AddressMap& amap,
+                                 trace::DecodeTraceReader& reader,
+                                 const tlmx::ClockDomain& clock, BatchSink sink)
+    : sc_module(name),
+      array("array"),
+      attention("attention"),
+      model_(model),
+      hw_(hw),
+      amap_(amap),
+      reader_(reader),
+      clock_(clock),
+      sink_(std::move(sink)) {
+  SC_HAS_PROCESS(DecodeSequencer);
+  SC_THREAD(run);
+}
+
+void DecodeSequencer::validate(const std::vector<trace::DecodeStep>& rows) const {
+  if (rows.size() > hw_.memory.max_batch) {
+    throw InputError(fmt::format("{}:{}: batch {} has {} rows, more than memory.max_batch = {} "
+                                 "of {}", reader_.path(), rows.front().line, rows.front().batch,
+                                 rows.size(), hw_.memory.max_batch, hw_.source_file));
+  }
+  for (const auto& r : rows) {
+    if (r.kv_len + 1 > model_.max_context) {
+      throw InputError(fmt::format("{}:{}: kv_len {} plus the new token exceeds max_context = {} "
+                                   "of model {}", reader_.path(), r.line, r.kv_len,
+                                   model_.max_context, model_.name));
+    }
+  }
+}
+
+void DecodeSequencer::issue(tlm_utils::simple_initiator_socket<DecodeSequencer>& socket,
+                            tlmx::Op op, tlmx::OpClass cls, BatchResult& result) {
+  tlmx::OpExtension ext;
+  ext.op = std::move(op);
+  tlm::tlm_generic_payload gp;
+  gp.set_command(tlm::TLM_IGNORE_COMMAND);
+  gp.set_extension(&ext);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  const std::uint64_t start = clock_.now_cycle();
+  socket->b_transport(gp, delay);
+  sc_core::wait(delay);
+  gp.clear_extension(&ext);
+  result.class_cycles[static_cast<int>(cls)] += clock_.now_cycle() - start;
+}
+
+void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, BatchResult& result) {
+  using tlmx::OpClass;
+  const auto b = static_cast<std::uint32_t>(rows.size());
+  const std::uint64_t hidden = model_.hidden_size;
+  auto vec = [&](std::uint64_t elements, std::uint32_t ops) {
+    issue(array, tlmx::VectorOp{elements * b, ops}, OpClass::Other, result);
+  };
+  auto gemv = [&](tlmx::GemvOp g) {
+    g.batch = b;
+    issue(array, g, OpClass::Gemv, result);
+  };
+  for (std::uint32_t layer = 0; layer < model_.layers; ++layer) {
+    const LayerWeights w = amap_.layer(layer);
+    vec(hidden, kNormOps);
+    gemv(w.qkv);
+    vec(std::uint64_t{model_.heads + model_.kv_heads} * model_.head_dim, kRopeOps);
+    for (std::uint32_t slot = 0; slot < b; ++slot) {
+      issue(attention, tlmx::KvAppendOp{amap_.kv_layout(slot, layer), rows[slot].kv_len},
+            OpClass::Other, result);
+    }
+    for (std::uint32_t slot = 0; slot < b; ++slot) {
+      tlmx::AttentionOp a = amap_.kv_layout(slot, layer);
+      a.tokens = rows[slot].kv_len + 1;
+      issue(attention, a, OpClass::Attention, result);
+    }
+    gemv(w.o);
+    vec(hidden, kResidualOps);
+    vec(hidden, kNormOps);
+    gemv(w.ffn_in);
+    vec(model_.ffn_size, kActivationOps);
+    gemv(w.ffn_down);
+    vec(hidden, kResidualOps);
+  }
+  vec(hidden, kNormOps);
+  gemv(amap_.lm_head());
+}
+
+void DecodeSequencer::run() {
+  std::vector<trace::DecodeStep> rows;
+  try {
+    while (reader_.next_batch(rows)) {
+      validate(rows);
+      BatchResult result;
+      result.rows = &rows;
+      result.start_cycle = clock_.now_cycle();
+      run_batch(rows, result);
+      result.cycles = clock_.now_cycle() - result.start_cycle;
+      ++batches_;
+      steps_ += rows.size();
+      sink_(result);
+    }
+  } catch (const InputError& e) {
+    error_ = e.what();
+  }
+  // No sc_stop(): once the last write-backs drain, no process has anything left to do
+  // and sc_start() returns by itself.
+}
+
+}  // namespace skv::sim

@@ -1,0 +1,70 @@
+#pragma once
+// Drives the accelerator from a decode trace: for each batch of trace rows, every
+// layer's operations in order (RMSNorm, QKV GEMV, RoPE, KV append, attention, O GEMV,
+// residual, RMSNorm, FFN GEMVs with their activation, residual), then the final norm
+// and the LM head. Each operation is a blocking transport call on the unit that runs
+// it; the time it takes is booked to its class (GEMV, attention, other).
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/HwConfig.h"
+#include "config/ModelConfig.h"
+#include "models/tlm/ClockDomain.h"
+#include "models/tlm/Ops.h"
+#include "sim/AddressMap.h"
+#include "trace/DecodeTrace.h"
+
+namespace skv::sim {
+
+struct BatchResult {
+  const std::vector<trace::DecodeStep>* rows = nullptr;
+  std::uint64_t start_cycle = 0;
+  std::uint64_t cycles = 0;
+  std::array<std::uint64_t, tlmx::kOpClassCount> class_cycles{};
+};
+
+class DecodeSequencer : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<DecodeSequencer> array;      // to the ProcessorArray
+  tlm_utils::simple_initiator_socket<DecodeSequencer> attention;  // to the AttentionPipeline
+
+  using BatchSink = std::function<void(const BatchResult&)>;
+
+  DecodeSequencer(sc_core::sc_module_name name, const config::ModelConfig& model,
+                  const config::HwConfig& hw, const AddressMap& amap,
+                  trace::DecodeTraceReader& reader, const tlmx::ClockDomain& clock,
+                  BatchSink sink);
+
+  // Bad trace content found while simulating (the simulation stops at that row).
+  const std::optional<std::string>& error() const { return error_; }
+  std::uint64_t batches() const { return batches_; }
+  std::uint64_t steps() const { return steps_; }
+
+ private:
+  void run();
+  void run_batch(const std::vector<trace::DecodeStep>& rows, BatchResult& result);
+  void issue(tlm_utils::simple_initiator_socket<DecodeSequencer>& socket, tlmx::Op op,
+             tlmx::OpClass cls, BatchResult& result);
+  void validate(const std::vector<trace::DecodeStep>& rows) const;
+
+  const config::ModelConfig& model_;
+  const config::HwConfig& hw_;
+  const AddressMap& amap_;
+  trace::DecodeTraceReader& reader_;
+  const tlmx::ClockDomain& clock_;
+  BatchSink sink_;
+  std::optional<std::string> error_;
+  std::uint64_t batches_ = 0;
+  std::uint64_t steps_ = 0;
+};
+
+}  // namespace skv::sim

@@ -1,0 +1,84 @@
+#pragma once
+// Decode trace, format version 1 (docs/formats.md): one row per decode step of one
+// request; rows sharing a batch id are decoded together. Read as a stream: memory does
+// not grow with the trace's length.
+
+#include <cstdint>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace skv::trace {
+
+inline constexpr const char* kMagicV1 = "# swiftkv-decode-trace v1";
+inline constexpr const char* kHeaderV1 = "batch,request,step,kv_len";
+
+struct DecodeStep {
+  std::uint64_t batch = 0;    // decode iteration; equal ids are decoded together
+  std::uint64_t request = 0;  // request id
+  std::uint64_t step = 0;     // index of this decode step within its request
+  std::uint64_t kv_len = 0;   // tokens in the request's KV cache before this step
+  std::uint64_t line = 0;     // source line, for error messages
+};
+
+class DecodeTraceReader {
+ public:
+  explicit DecodeTraceReader(const std::string& path);
+
+  // Reads the next batch (consecutive rows with one batch id). False at the end.
+  bool next_batch(std::vector<DecodeStep>& out);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  bool read_row(DecodeStep& row);
+  [[noreturn]] void fail(const std::string& what) const;
+
+  std::string path_;
+  std::ifstream in_;
+  std::uint64_t line_ = 0;
+  bool have_lookahead_ = false;
+  DecodeStep lookahead_;
+  bool any_batch_ = false;
+  std::uint64_t last_batch_ = 0;
+};
+
+// Counts the data rows of a trace (for progress reporting) without keeping them.
+std::uint64_t count_trace_rows(const std::string& path);
+
+class DecodeTraceWriter {
+ public:
+  // Writes the version line, `comment` lines (each prefixed "# ") and the header.
+  DecodeTraceWriter(const std::string& path, const std::vector<std::string>& comment);
+  void write(const DecodeStep& row);
+  std::uint64_t rows() const { return rows_; }
+  void close();
+
+ private:
+  std::string path_;
+  std::ofstream out_;
+  std::uint64_t rows_ = 0;
+};
+
+struct GenerateOptions {
+  std::uint64_t requests = 1;
+  std::uint64_t prompt_tokens = 128;
+  std::uint64_t generate_tokens = 16;
+  std::uint64_t batch_size = 1;  // requests decoded in lockstep
+};
+
+// Writes a synthetic trace; returns the number of rows.
+std::uint64_t generate_trace(const GenerateOptions& opts, const std::string& out_path);
+
+struct ImportOptions {
+  std::uint64_t max_requests = 0;  // 0: all
+  std::uint64_t skip_requests = 0;
+};
+
+// Expands a request-level trace `TIMESTAMP,ContextTokens,GeneratedTokens` into decode
+// steps: request r's step i attends over ContextTokens + i cached tokens. Returns rows.
+std::uint64_t import_request_trace(const std::string& csv_path, const ImportOptions& opts,
+                                   const std::string& out_path);
+
+}  // namespace skv::trace
