@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -19,6 +20,26 @@ std::string join_allowed(std::initializer_list<const char*> allowed) {
     out += a;
   }
   return out;
+}
+
+// Levenshtein distance, to point at a likely misspelling.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+bool looks_misspelt(const std::string& a, const std::string& b) {
+  return a != b && edit_distance(a, b) <= std::max<std::size_t>(1, std::min(a.size(), b.size()) / 4);
 }
 
 }  // namespace
@@ -76,7 +97,18 @@ bool Node::has(const std::string& key) const { return node_.IsMap() && node_[key
 YAML::Node Node::require(const std::string& key) {
   read_.insert(key);
   YAML::Node v = node_[key];
-  if (!v.IsDefined() || v.IsNull()) fail(key, "missing required value");
+  if (!v.IsDefined() || v.IsNull()) {
+    if (node_.IsMap()) {
+      for (auto it = node_.begin(); it != node_.end(); ++it) {
+        const std::string& k = it->first.Scalar();
+        if (looks_misspelt(k, key)) {
+          throw InputError(fmt::format("{}:{}: {}: unknown key; did you mean '{}'?", *file_,
+                                       it->first.Mark().line + 1, key_path(k), key));
+        }
+      }
+    }
+    fail(key, "missing required value");
+  }
   return v;
 }
 

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds with warnings as errors and runs every test tier; then builds again with
+# AddressSanitizer and UndefinedBehaviorSanitizer and runs the tiers once more.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+bash scripts/build.sh
+ctest --test-dir build/release --output-on-failure -j "$jobs"
+
+cmake -S . -B build/sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKV_SANITIZE=ON \
+  -DSKV_WERROR=ON
+cmake --build build/sanitize -j "$jobs"
+# SystemC switches thread stacks, which ASan can only warn about; leaks are checked.
+ASAN_OPTIONS=detect_stack_use_after_return=0:detect_leaks=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build/sanitize --output-on-failure -j "$jobs"
