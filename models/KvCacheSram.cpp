@@ -43,9 +43,26 @@ std::uint64_t KvCacheSram::stage(std::uint64_t addr, std::uint64_t bytes) {
 void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   const std::uint64_t addr = gp.get_address();
   const std::uint64_t bytes = gp.get_data_length();
+  tlmx::TileHint* hint = nullptr;
+  gp.get_extension(hint);
+  if (hint != nullptr) {
+    if (holding_) {
+      prefetcher_.release_through(held_mark_);  // the previous tile is finished with
+      holding_ = false;
+    }
+    for (const auto& r : hint->this_tile) {
+      if (find_staged(r.addr, r.bytes) == staged_.end()) stage(r.addr, r.bytes);
+    }
+    // Queued behind this tile: fetched while this tile is consumed.
+    for (const auto& r : hint->next_tile) stage(r.addr, r.bytes);
+  }
   const std::uint64_t cycles = port_cycles(bytes);
   stats_.port_busy_cycles += cycles;
-  if (gp.is_write()) {
+  tlmx::OnChipScratch* scratch = nullptr;
+  gp.get_extension(scratch);
+  if (scratch != nullptr) {
+    stats_.scratch_bytes += bytes;
+  } else if (gp.is_write()) {
     ++stats_.writes;
     stats_.write_bytes += bytes;
     for (std::uint64_t off = 0; off < bytes; off += mem_.request_bytes) {
@@ -55,17 +72,6 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
   } else {
     ++stats_.reads;
     stats_.read_bytes += bytes;
-    tlmx::TileHint* hint = nullptr;
-    gp.get_extension(hint);
-    if (hint != nullptr) {
-      if (holding_) {
-        prefetcher_.release_through(held_mark_);  // the previous tile is finished with
-        holding_ = false;
-      }
-      for (const auto& r : hint->this_tile) {
-        if (find_staged(r.addr, r.bytes) == staged_.end()) stage(r.addr, r.bytes);
-      }
-    }
     std::uint64_t mark;
     auto it = find_staged(addr, bytes);
     if (it == staged_.end()) {
@@ -78,9 +84,6 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
       // Ranges staged before this one and not read are skipped: the reader moved on.
       staged_.erase(staged_.begin(), it + 1);
     }
-    if (hint != nullptr) {
-      for (const auto& r : hint->next_tile) stage(r.addr, r.bytes);
-    }
     const sc_core::sc_time before = sc_core::sc_time_stamp();
     prefetcher_.wait_until(mark);
     if (sc_core::sc_time_stamp() > before) {
@@ -91,7 +94,7 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
     held_mark_ = holding_ ? std::max(held_mark_, mark) : mark;
     holding_ = true;
   }
-  delay += clock_.cycles(cfg_.access_latency_cycles + cycles);
+  if (bytes != 0) delay += clock_.cycles(cfg_.access_latency_cycles + cycles);
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

@@ -35,6 +35,7 @@ class KvCacheSram : public sc_core::sc_module {
     std::uint64_t writes = 0;
     std::uint64_t write_bytes = 0;
     std::uint64_t fill_bytes = 0;          // staged from DRAM
+    std::uint64_t scratch_bytes = 0;       // on-chip score traffic (native attention)
     std::uint64_t demand_fills = 0;        // reads whose range had not been hinted
     std::uint64_t stall_cycles = 0;        // readers waiting for DRAM data
     std::uint64_t port_busy_cycles = 0;    // summed over ports

@@ -41,6 +41,21 @@ struct VectorOp {
   std::uint32_t ops_per_element = 1;
 };
 
+// The attention schedules the pipeline can run (docs/architecture.md, "Attention").
+enum class AttentionAlgo { SwiftKV, Native, Blockwise, SplitK };
+inline constexpr AttentionAlgo kAttentionAlgos[] = {AttentionAlgo::SwiftKV, AttentionAlgo::Native,
+                                                    AttentionAlgo::Blockwise, AttentionAlgo::SplitK};
+// Names as the command line and the reports spell them.
+inline const char* attention_algo_name(AttentionAlgo a) {
+  switch (a) {
+    case AttentionAlgo::SwiftKV: return "swiftkv";
+    case AttentionAlgo::Native: return "native";
+    case AttentionAlgo::Blockwise: return "flash";
+    case AttentionAlgo::SplitK: return "flashdecoding";
+  }
+  return "?";
+}
+
 // One request's attention for one layer: every query head against its K/V head.
 // KV layout in DRAM from kv_base_addr: [kv_head][K then V][token][head_dim].
 struct AttentionOp {
@@ -51,6 +66,9 @@ struct AttentionOp {
   std::uint64_t tokens = 0;             // attended tokens (cache incl. the new one)
   std::uint64_t kv_base_addr = 0;
   std::uint64_t max_tokens = 0;         // reserved tokens per K or V region
+  AttentionAlgo algo = AttentionAlgo::SwiftKV;
+  // DRAM scratch for materialised scores that do not fit on chip: [q_head][token].
+  std::uint64_t score_base_addr = 0;
   std::uint64_t elem_bytes() const { return kv_bits / 8; }
   std::uint64_t region_bytes() const { return max_tokens * head_dim * elem_bytes(); }
   std::uint64_t k_addr(std::uint32_t kv_head, std::uint64_t token) const {
@@ -65,6 +83,14 @@ struct AttentionOp {
 struct KvAppendOp {
   AttentionOp layout;         // tokens unused
   std::uint64_t position = 0;
+};
+
+// Marks a KV SRAM access to on-chip scratch (materialised scores that fit on chip):
+// port time only, no DRAM behind it.
+class OnChipScratch : public tlm::tlm_extension<OnChipScratch> {
+ public:
+  tlm_extension_base* clone() const override { return new OnChipScratch(*this); }
+  void copy_from(const tlm_extension_base&) override {}
 };
 
 using Op = std::variant<GemvOp, VectorOp, AttentionOp, KvAppendOp>;

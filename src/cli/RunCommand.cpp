@@ -43,8 +43,12 @@ int run(const RunOptions& o) {
   std::uint64_t done = 0;
 
   const auto wall_start = std::chrono::steady_clock::now();
+  tlmx::AttentionAlgo algo = tlmx::AttentionAlgo::SwiftKV;
+  for (auto a : tlmx::kAttentionAlgos) {
+    if (o.algo == tlmx::attention_algo_name(a)) algo = a;
+  }
   const sim::RunResult r =
-      sim::run_simulation(hw, model, o.trace, [&](const sim::BatchResult& b) {
+      sim::run_simulation(hw, model, o.trace, algo, [&](const sim::BatchResult& b) {
         csv.write(b);
         done += b.rows->size();
         progress.update(done);
@@ -76,7 +80,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   sub->add_option("--model", o->model, "Model description (configs/models/*.yaml)")->required();
   sub->add_option("--trace", o->trace, "Decode trace (docs/formats.md)")->required();
   sub->add_option("--algo", o->algo, "Attention algorithm")
-      ->check(CLI::IsMember({"swiftkv"}))
+      ->check(CLI::IsMember({"swiftkv", "native", "flash", "flashdecoding"}))
       ->capture_default_str();
   sub->add_option("-o,--out", o->out_dir, "Output directory for report.json and steps.csv")
       ->capture_default_str();

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "config/ConfigNode.h"
@@ -39,6 +40,15 @@ AttentionConfig load_attention(Node n) {
   a.divide_latency_cycles = u32(n, "divide_latency_cycles", 1, 256);
   a.divide_lanes = u32(n, "divide_lanes", 1, 4096);
   a.tile_tokens = u32(n, "tile_tokens", 1, 65536);
+  a.block_tokens = static_cast<std::uint32_t>(n.get_uint_or("block_tokens", 1, 65536, a.tile_tokens));
+  a.splitk_partitions = static_cast<std::uint32_t>(
+      n.get_uint_or("splitk_partitions", 1, 1024, std::min<std::uint32_t>(4, a.heads_in_parallel)));
+  if (a.splitk_partitions > a.heads_in_parallel) {
+    n.fail("splitk_partitions", fmt::format("{} is more than heads_in_parallel = {} (each partition "
+                                            "runs on a pipeline of its own)",
+                                            a.splitk_partitions, a.heads_in_parallel));
+  }
+  a.score_bits = static_cast<std::uint32_t>(n.get_uint_or("score_bits", 8, 64, 32));
   n.finish();
   return a;
 }

@@ -32,6 +32,9 @@ struct AttentionConfig {
   std::uint32_t divide_latency_cycles = 1;
   std::uint32_t divide_lanes = 1;
   std::uint32_t tile_tokens = 0;        // tokens per K/V tile staged in the SRAM
+  std::uint32_t block_tokens = 0;       // block size of blockwise (FlashAttention) attention
+  std::uint32_t splitk_partitions = 0;  // partitions of split-K (FlashDecoding) attention
+  std::uint32_t score_bits = 32;        // one materialised score or probability
 };
 
 struct KvSramConfig {

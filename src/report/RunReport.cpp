@@ -80,7 +80,9 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
                              {"busy_cycles", at.busy_cycles},
                              {"compute_cycles", at.compute_cycles},
                              {"sram_bound_cycles", at.sram_bound_cycles},
-                             {"fill_drain_cycles", at.fill_drain_cycles},
+                             {"tail_cycles", at.tail_cycles},
+                             {"score_bytes_on_chip", at.score_bytes_on_chip},
+                             {"score_bytes_spilled", at.score_bytes_spilled},
                              {"kv_append_cycles", at.kv_append_cycles},
                              {"busy_pct", round6(pct(static_cast<double>(at.busy_cycles), cycles))}};
   const auto& s = r.sram;
@@ -90,6 +92,7 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
       {"read_bytes", s.read_bytes},
       {"write_bytes", s.write_bytes},
       {"fill_bytes", s.fill_bytes},
+      {"scratch_bytes", s.scratch_bytes},
       {"demand_fills", s.demand_fills},
       {"stall_cycles", s.stall_cycles},
       {"port_busy_cycles", s.port_busy_cycles},

@@ -34,6 +34,11 @@ AddressMap::AddressMap(const config::ModelConfig& m, const config::HwConfig& hw)
   kv_base_ = weight_bytes_;
   kv_layer_bytes_ = align_up(2ull * m.kv_heads * m.max_context * m.head_dim * m.kv_bits / 8);
   kv_bytes_ = kv_layer_bytes_ * m.layers * slots_;
+  // Materialised scores (native attention) that spill off chip: one row of
+  // max_context scores per query head; reused by every layer.
+  score_base_ = kv_base_ + kv_bytes_;
+  score_slot_bytes_ = align_up(std::uint64_t{m.heads} * m.max_context * hw.attention.score_bits / 8);
+  kv_bytes_ += score_slot_bytes_ * slots_;
   const auto& org = hw.dram.org;
   capacity_ = std::uint64_t{org.channels} * org.banks() * org.rows * org.row_bytes();
   if (weight_bytes_ + kv_bytes_ > capacity_) {
@@ -80,6 +85,7 @@ tlmx::AttentionOp AddressMap::kv_layout(std::uint32_t slot, std::uint32_t layer)
   a.kv_bits = model_.kv_bits;
   a.max_tokens = model_.max_context;
   a.kv_base_addr = kv_base_ + (std::uint64_t{slot} * model_.layers + layer) * kv_layer_bytes_;
+  a.score_base_addr = score_base_ + std::uint64_t{slot} * score_slot_bytes_;
   return a;
 }
 

@@ -45,6 +45,8 @@ class AddressMap {
   std::uint64_t kv_base_ = 0;
   std::uint64_t kv_layer_bytes_ = 0;
   std::uint64_t kv_bytes_ = 0;
+  std::uint64_t score_base_ = 0;       // spilled scores, one region per batch slot
+  std::uint64_t score_slot_bytes_ = 0;
   std::uint64_t capacity_ = 0;
 };
 

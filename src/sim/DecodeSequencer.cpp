@@ -20,7 +20,8 @@ constexpr std::uint32_t kResidualOps = 1;
 DecodeSequencer::DecodeSequencer(sc_core::sc_module_name name, const config::ModelConfig& model,
                                  const config::HwConfig& hw, const AddressMap& amap,
                                  trace::DecodeTraceReader& reader,
-                                 const tlmx::ClockDomain& clock, BatchSink sink)
+                                 const tlmx::ClockDomain& clock, tlmx::AttentionAlgo algo,
+                                 BatchSink sink)
     : sc_module(name),
       array("array"),
       attention("attention"),
@@ -29,6 +30,7 @@ DecodeSequencer::DecodeSequencer(sc_core::sc_module_name name, const config::Mod
       amap_(amap),
       reader_(reader),
       clock_(clock),
+      algo_(algo),
       sink_(std::move(sink)) {
   SC_HAS_PROCESS(DecodeSequencer);
   SC_THREAD(run);
@@ -87,6 +89,7 @@ void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, Batc
     for (std::uint32_t slot = 0; slot < b; ++slot) {
       tlmx::AttentionOp a = amap_.kv_layout(slot, layer);
       a.tokens = rows[slot].kv_len + 1;
+      a.algo = algo_;
       issue(attention, a, OpClass::Attention, result);
     }
     gemv(w.o);

@@ -42,7 +42,7 @@ class DecodeSequencer : public sc_core::sc_module {
   DecodeSequencer(sc_core::sc_module_name name, const config::ModelConfig& model,
                   const config::HwConfig& hw, const AddressMap& amap,
                   trace::DecodeTraceReader& reader, const tlmx::ClockDomain& clock,
-                  BatchSink sink);
+                  tlmx::AttentionAlgo algo, BatchSink sink);
 
   // Bad trace content found while simulating (the simulation stops at that row).
   const std::optional<std::string>& error() const { return error_; }
@@ -61,6 +61,7 @@ class DecodeSequencer : public sc_core::sc_module {
   const AddressMap& amap_;
   trace::DecodeTraceReader& reader_;
   const tlmx::ClockDomain& clock_;
+  tlmx::AttentionAlgo algo_;
   BatchSink sink_;
   std::optional<std::string> error_;
   std::uint64_t batches_ = 0;

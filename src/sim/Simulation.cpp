@@ -10,7 +10,8 @@
 namespace skv::sim {
 
 RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& model,
-                         const std::string& trace_path, const DecodeSequencer::BatchSink& sink) {
+                         const std::string& trace_path, tlmx::AttentionAlgo algo,
+                         const DecodeSequencer::BatchSink& sink) {
   // Every clock period is a whole number of picoseconds (models/tlm/ClockDomain.h).
   sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
 
@@ -20,7 +21,7 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
 
   RunResult r;
   r.trace_path = trace_path;
-  r.algorithm = "swiftkv";
+  r.algorithm = tlmx::attention_algo_name(algo);
   r.min_batch_cycles = UINT64_MAX;
   auto record = [&](const BatchResult& b) {
     r.min_batch_cycles = std::min(r.min_batch_cycles, b.cycles);
@@ -30,9 +31,9 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
     sink(b);
   };
 
-  DecodeSequencer seq("sequencer", model, hw, amap, reader, clock, record);
+  DecodeSequencer seq("sequencer", model, hw, amap, reader, clock, algo, record);
   ProcessorArray array("array", hw.array, hw.memory, clock);
-  AttentionPipeline attention("attention", hw.attention, hw.kv_sram.ports, clock);
+  AttentionPipeline attention("attention", hw.attention, hw.kv_sram, clock);
   KvCacheSram sram("kv_sram", hw.kv_sram, hw.memory, clock);
   DramController dram("dram", hw.dram);
 

@@ -44,6 +44,7 @@ struct RunResult {
 };
 
 RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& model,
-                         const std::string& trace_path, const DecodeSequencer::BatchSink& sink);
+                         const std::string& trace_path, tlmx::AttentionAlgo algo,
+                         const DecodeSequencer::BatchSink& sink);
 
 }  // namespace skv::sim

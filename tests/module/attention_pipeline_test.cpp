@@ -24,13 +24,16 @@ skv::config::AttentionConfig attention_config() {
   a.divide_latency_cycles = 18;
   a.divide_lanes = 4;
   a.tile_tokens = 16;
+  a.block_tokens = 16;
+  a.splitk_partitions = 2;
+  a.score_bits = 32;
   return a;
 }
 
 // 64 banks of 64 bytes: a 4 KiB K or V range passes a port in one cycle.
-skv::config::KvSramConfig sram_config() {
+skv::config::KvSramConfig sram_config(std::uint64_t capacity_kib = 256) {
   skv::config::KvSramConfig s;
-  s.capacity_kib = 256;
+  s.capacity_kib = capacity_kib;
   s.banks = 64;
   s.bank_width_bytes = 64;
   s.ports = 2;
@@ -48,7 +51,8 @@ skv::config::MemorySystemConfig memory_config() {
 
 // head_dim 64, FXP32 K/V: one token of one head is 256 bytes; a 16-token tile 4 KiB.
 skv::tlmx::AttentionOp attention_op(std::uint32_t q_heads, std::uint32_t kv_heads,
-                                    std::uint64_t tokens) {
+                                    std::uint64_t tokens,
+                                    skv::tlmx::AttentionAlgo algo = skv::tlmx::AttentionAlgo::SwiftKV) {
   skv::tlmx::AttentionOp op;
   op.q_heads = q_heads;
   op.kv_heads = kv_heads;
@@ -57,18 +61,20 @@ skv::tlmx::AttentionOp attention_op(std::uint32_t q_heads, std::uint32_t kv_head
   op.tokens = tokens;
   op.kv_base_addr = 0;
   op.max_tokens = 4096;
+  op.algo = algo;
+  op.score_base_addr = 1u << 24;
   return op;
 }
 
 nlohmann::json run_attention(std::uint64_t latency_ns, std::uint64_t interval_ns,
-                             std::vector<skv::tlmx::Op> ops) {
+                             std::vector<skv::tlmx::Op> ops, std::uint64_t capacity_kib = 256) {
   return skv::test::run_in_child([&] {
     sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
     const skv::tlmx::ClockDomain clock(1000.0);
     OpDriver driver("driver", clock);
     driver.ops = ops;
-    skv::AttentionPipeline pipe("attention", attention_config(), sram_config().ports, clock);
-    skv::KvCacheSram sram("kv_sram", sram_config(), memory_config(), clock);
+    skv::AttentionPipeline pipe("attention", attention_config(), sram_config(capacity_kib), clock);
+    skv::KvCacheSram sram("kv_sram", sram_config(capacity_kib), memory_config(), clock);
     IdealMemory mem("mem", sc_core::sc_time(static_cast<double>(latency_ns), sc_core::SC_NS),
                     sc_core::sc_time(static_cast<double>(interval_ns), sc_core::SC_NS));
     driver.socket.bind(pipe.cmd);
@@ -82,7 +88,8 @@ nlohmann::json run_attention(std::uint64_t latency_ns, std::uint64_t interval_ns
                           {"compute", p.compute_cycles},  {"sram_bound", p.sram_bound_cycles},
                           {"stall", s.stall_cycles},      {"fill_bytes", s.fill_bytes},
                           {"read_bytes", s.read_bytes},   {"demand_fills", s.demand_fills},
-                          {"write_bytes", s.write_bytes}, {"mem_bytes", mem.bytes}};
+                          {"write_bytes", s.write_bytes}, {"mem_bytes", mem.bytes},
+                          {"spilled", p.score_bytes_spilled}, {"on_chip", p.score_bytes_on_chip}};
   });
 }
 
@@ -139,4 +146,64 @@ TEST_CASE("KV append writes the new k and v through to memory", "[module][attent
   CHECK(r["mem_bytes"] == 1024);
   // 4 writes of one port cycle plus 1 cycle latency each = 8 cycles over 2 ports = 4
   CHECK(r["cycles"][0] == 4);
+}
+
+// The other schedules on the same units, same config: d = 64, 16 dot and accumulator
+// lanes (4 cycles each per token), tiles and blocks of 16 tokens, 2 pipelines,
+// ample memory. Latencies: dot depth 1 + log2(16) = 5, max 1, exp2 3, accumulate 2,
+// divide 18 + 64/4 - 1 = 33.
+
+TEST_CASE("Native attention: five sweeps with scores kept on chip", "[module][attention]") {
+  using skv::tlmx::AttentionAlgo;
+  const auto r = run_attention(0, 0, {attention_op(1, 1, 64, AttentionAlgo::Native)});
+  // QK     64 tokens * 4 + dot depth 5                        = 261
+  // max    64 * 1 + max 1                                     =  65
+  // exp    64 * 1 + exp2 3 + accumulate 2 + divide latency 18 =  87
+  // norm   64 * 1 + accumulate 2                              =  66
+  // PV     64 * 4 + accumulate 2                              = 258
+  // total 261 + 65 + 87 + 66 + 258                            = 737
+  CHECK(r["cycles"][0] == 737);
+  // scores: written by QK, read by max, read and written by exp and by norm, read by
+  // PV: 7 passes over 64 scores of 4 bytes, all in the SRAM
+  CHECK(r["on_chip"] == 7 * 64 * 4);
+  CHECK(r["spilled"] == 0);
+  // K once (QK) and V once (PV)
+  CHECK(r["read_bytes"] == 64 * 256 * 2);
+}
+
+TEST_CASE("Native attention spills scores to DRAM when the SRAM is full", "[module][attention]") {
+  using skv::tlmx::AttentionAlgo;
+  // 16 KiB of SRAM holds exactly the two 8 KiB K/V staging tiles and no scores.
+  const auto r = run_attention(0, 0, {attention_op(1, 1, 64, AttentionAlgo::Native)}, 16);
+  CHECK(r["on_chip"] == 0);
+  // the same 7 passes over the scores, now through DRAM
+  CHECK(r["spilled"] == 7 * 64 * 4);
+  // DRAM moves K, V, the scores read back (4 passes) and written (3 passes)
+  CHECK(r["mem_bytes"] == 64 * 256 * 2 + 7 * 64 * 4);
+  CHECK(r["cycles"][0] >= 737);
+}
+
+TEST_CASE("Blockwise (flash) attention: per-block phases", "[module][attention]") {
+  using skv::tlmx::AttentionAlgo;
+  const auto r = run_attention(0, 0, {attention_op(1, 1, 64, AttentionAlgo::Blockwise)});
+  // per block of 16: 16 * (dot 4 + max 1 + exp 1 + acc 4) = 160, plus rescale 4 +
+  // dot depth 5 + max 1 + exp2 3 + accumulate 2 = 15: 175 per block
+  // 4 blocks * 175 + divide 33 = 733
+  CHECK(r["cycles"][0] == 733);
+  CHECK(r["read_bytes"] == 64 * 256 * 2);
+}
+
+TEST_CASE("Split-K (flashdecoding): partitions share a head, then merge", "[module][attention]") {
+  using skv::tlmx::AttentionAlgo;
+  // 2 partitions on the 2 pipelines: one head per pass.
+  const auto one = run_attention(0, 0, {attention_op(1, 1, 64, AttentionAlgo::SplitK)});
+  // per 16-token tile: ceil(16 / 2) * II 4 = 32; 4 tiles = 128
+  // tail: depth 11 + 1 merge * (exp2 3 + rescale 4) + divide 33 = 51; total 179
+  CHECK(one["cycles"][0] == 179);
+  // Two heads: split-K takes two passes (2 * 179 = 358), SwiftKV one (300): the
+  // pipelines that split-K spends on one head are heads SwiftKV runs side by side.
+  const auto two = run_attention(0, 0, {attention_op(2, 2, 64, AttentionAlgo::SplitK),
+                                        attention_op(2, 2, 64, AttentionAlgo::SwiftKV)});
+  CHECK(two["cycles"][0] == 358);
+  CHECK(two["cycles"][1] == 300);
 }
