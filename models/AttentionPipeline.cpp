@@ -201,6 +201,7 @@ AttentionPipeline::Tile AttentionPipeline::tile(const Plan& plan, std::uint64_t 
 
 void AttentionPipeline::run_attention(const tlmx::AttentionOp& op) {
   ++stats_.attention_ops;
+  stats_.fxp32_macs += op.tokens * op.q_heads * 2ull * op.head_dim;
   Plan plan;
   plan.op = &op;
   plan.sweeps = schedule(op.algo, op.head_dim);

@@ -39,6 +39,7 @@ class AttentionPipeline : public sc_core::sc_module {
     std::uint64_t attention_ops = 0;
     std::uint64_t head_passes = 0;
     std::uint64_t tokens = 0;               // token-heads processed
+    std::uint64_t fxp32_macs = 0;           // q.k and p.v multiply-accumulates
     std::uint64_t busy_cycles = 0;
     std::uint64_t compute_cycles = 0;       // tiles paced by the pipeline itself
     std::uint64_t sram_bound_cycles = 0;    // extra cycles waiting on SRAM port time

@@ -26,9 +26,15 @@ std::uint64_t ProcessorArray::peak_macs_per_cycle() const {
   return std::uint64_t{cfg_.rows} * cfg_.cols * cfg_.macs_per_pe_per_cycle;
 }
 
+std::uint64_t ProcessorArray::mac_slots(const tlmx::GemvOp& op) const {
+  return ceil_div(std::uint64_t{op.weight_bits} * op.activation_bits,
+                  std::uint64_t{cfg_.weight_bits} * cfg_.activation_bits);
+}
+
 std::uint64_t ProcessorArray::gemv_compute_cycles(const tlmx::GemvOp& op) const {
   return ceil_div(op.out_features, cfg_.rows) *
-         ceil_div(op.in_features, std::uint64_t{cfg_.cols} * cfg_.macs_per_pe_per_cycle) *
+         ceil_div(op.in_features * mac_slots(op),
+                  std::uint64_t{cfg_.cols} * cfg_.macs_per_pe_per_cycle) *
          op.batch;
 }
 
@@ -57,6 +63,7 @@ void ProcessorArray::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&
 void ProcessorArray::run_gemv(const tlmx::GemvOp& op) {
   ++stats_.gemv_ops;
   stats_.macs += op.macs();
+  stats_.mac_slot_cycles += op.macs() * mac_slots(op);
   const std::uint64_t bytes = op.weight_bytes();
   stats_.weight_bytes += bytes;
   const std::uint64_t chunks = ceil_div(bytes, mem_.request_bytes);

@@ -4,9 +4,10 @@
 // on their vector path, the element-wise work (norms, RoPE, activations, residuals).
 //
 // GEMV mapping (weight-stationary): each cycle the array holds a tile of `rows` output
-// rows by `cols * macs_per_pe_per_cycle` input columns and applies it to one activation
-// vector, so a GEMV of out x in over a batch of b takes
-//   ceil(out / rows) * ceil(in / (cols * macs_per_pe)) * b   compute cycles
+// rows by `cols * macs_per_pe_per_cycle / slots` input columns (slots: MAC slots per
+// MAC of these operand widths) and applies it to one activation vector, so a GEMV of
+// out x in over a batch of b takes
+//   ceil(out / rows) * ceil(in * slots / (cols * macs_per_pe)) * b   compute cycles
 // plus `pipeline_fill_cycles` once to fill and drain the array. Compute consumes the
 // weight stream in order; it stalls (counted) when the next weights have not arrived.
 
@@ -33,6 +34,7 @@ class ProcessorArray : public sc_core::sc_module {
     std::uint64_t gemv_ops = 0;
     std::uint64_t vector_ops = 0;
     std::uint64_t macs = 0;                 // useful multiply-accumulates
+    std::uint64_t mac_slot_cycles = 0;      // MAC slots those took (wide operands take more)
     std::uint64_t gemv_compute_cycles = 0;  // cycles with a weight tile in the array
     std::uint64_t fill_drain_cycles = 0;
     std::uint64_t vector_cycles = 0;
@@ -46,6 +48,9 @@ class ProcessorArray : public sc_core::sc_module {
   ProcessorArray(sc_core::sc_module_name name, const config::ProcessorArrayConfig& cfg,
                  const config::MemorySystemConfig& mem, const tlmx::ClockDomain& clock);
 
+  // Low-precision MAC slots one multiply-accumulate of this GEMV's operands takes:
+  // ceil(weight_bits x activation_bits / (quoted weight_bits x activation_bits)).
+  std::uint64_t mac_slots(const tlmx::GemvOp& op) const;
   // Compute cycles of a GEMV, from the mapping above (without fill and stalls).
   std::uint64_t gemv_compute_cycles(const tlmx::GemvOp& op) const;
   std::uint64_t vector_cycles(const tlmx::VectorOp& op) const;

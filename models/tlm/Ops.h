@@ -30,6 +30,7 @@ struct GemvOp {
   std::uint64_t in_features = 0;
   std::uint32_t batch = 1;
   std::uint32_t weight_bits = 4;
+  std::uint32_t activation_bits = 8;
   std::uint64_t weight_addr = 0;
   std::uint64_t weight_bytes() const { return out_features * in_features * weight_bits / 8; }
   std::uint64_t macs() const { return out_features * in_features * batch; }

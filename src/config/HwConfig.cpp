@@ -20,6 +20,8 @@ ProcessorArrayConfig load_array(Node n) {
   a.rows = u32(n, "rows", 1, 4096);
   a.cols = u32(n, "cols", 1, 4096);
   a.macs_per_pe_per_cycle = u32(n, "macs_per_pe_per_cycle", 1, 64);
+  a.weight_bits = static_cast<std::uint32_t>(n.get_uint_or("weight_bits", 1, 32, 4));
+  a.activation_bits = static_cast<std::uint32_t>(n.get_uint_or("activation_bits", 1, 32, 8));
   a.fxp32_mac_slots = u32(n, "fxp32_mac_slots", 1, 64);
   a.vector_lanes = static_cast<std::uint32_t>(n.get_uint_or("vector_lanes", 1, 65536, a.cols));
   // A systolic wavefront crosses every row and column once before results appear.
@@ -114,6 +116,20 @@ HwConfig load_hw_config(const std::string& path) {
   hw.kv_sram = load_sram(root.child("kv_sram"));
   hw.dram = load_dram_section(root.child("dram"), path);
   hw.memory = load_memory(root.child("memory"), hw.dram.org.burst_bytes());
+  // The attention pipelines' multipliers are the processor array's PEs in FXP32 mode
+  // (time-shared with the GEMVs), not extra hardware: they must fit on the array.
+  const std::uint64_t need = std::uint64_t{hw.attention.heads_in_parallel} *
+                             (hw.attention.dot_lanes + hw.attention.accum_lanes) *
+                             hw.array.fxp32_mac_slots;
+  const std::uint64_t have =
+      std::uint64_t{hw.array.rows} * hw.array.cols * hw.array.macs_per_pe_per_cycle;
+  if (need > have) {
+    Node att = root.child("attention");
+    att.fail("dot_lanes",
+             fmt::format("the attention pipelines need {} MAC slots per cycle (heads_in_parallel x "
+                         "(dot_lanes + accum_lanes) x processor_array.fxp32_mac_slots) but the "
+                         "processor array has {} (rows x cols x macs_per_pe_per_cycle)", need, have));
+  }
   root.finish();
   return hw;
 }

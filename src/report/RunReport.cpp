@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "common/Error.h"
 
 namespace skv::report {
@@ -55,25 +58,49 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
   j["breakdown"] = breakdown;
 
   const auto& a = r.array;
+  const auto& at = r.attention;
+  // The attention pipelines run on the array's PEs in FXP32 mode, time-shared with the
+  // GEMVs (the units never overlap), so the array is busy during attention too.
+  const double peak = static_cast<double>(r.array_peak_macs_per_cycle);
+  const double attention_slots =
+      static_cast<double>(at.fxp32_macs) * static_cast<double>(hw.array.fxp32_mac_slots);
+  const double gemv_slots = static_cast<double>(a.mac_slot_cycles);
+  const std::uint64_t gemv_busy = a.gemv_compute_cycles + a.fill_drain_cycles;
+  const std::uint64_t busy = a.busy_cycles() + at.busy_cycles;
   j["processor_array"] = {
       {"rows", hw.array.rows},
       {"cols", hw.array.cols},
       {"peak_macs_per_cycle", r.array_peak_macs_per_cycle},
       {"macs", a.macs},
+      {"attention_fxp32_macs", at.fxp32_macs},
       {"gemv_ops", a.gemv_ops},
       {"vector_ops", a.vector_ops},
-      {"busy_cycles", a.busy_cycles()},
+      {"busy_cycles", busy},
       {"gemv_compute_cycles", a.gemv_compute_cycles},
       {"fill_drain_cycles", a.fill_drain_cycles},
       {"vector_cycles", a.vector_cycles},
+      {"attention_cycles", at.busy_cycles},
       {"weight_stall_cycles", a.weight_stall_cycles},
       {"weight_bytes", a.weight_bytes},
-      {"busy_pct", round6(pct(static_cast<double>(a.busy_cycles()), cycles))},
+      {"busy_pct", round6(pct(static_cast<double>(busy), cycles))},
       {"useful_mac_pct",
-       round6(pct(static_cast<double>(a.macs),
-                  static_cast<double>(a.busy_cycles()) *
-                      static_cast<double>(r.array_peak_macs_per_cycle)))}};
-  const auto& at = r.attention;
+       round6(pct(gemv_slots + attention_slots, static_cast<double>(busy) * peak))},
+      {"gemv_useful_mac_pct", round6(pct(gemv_slots, static_cast<double>(gemv_busy) * peak))},
+      {"attention_useful_mac_pct",
+       round6(pct(attention_slots, static_cast<double>(at.busy_cycles) * peak))}};
+
+  // Roofline: the traffic this run moved over DRAM at peak bandwidth, and its MACs at
+  // the array's peak rate; the simulated cycles against the larger of the two.
+  const double dram_bytes = static_cast<double>(r.dram.bytes_read + r.dram.bytes_written);
+  const double memory_bound = dram_bytes / hw.dram.peak_bandwidth_bytes_per_s() * hw.clock_mhz * 1e6;
+  const double compute_bound = (gemv_slots + attention_slots) / peak;
+  const double bound = std::max(memory_bound, compute_bound);
+  const double batches = r.batches ? static_cast<double>(r.batches) : 1.0;
+  j["roofline"] = {{"memory_bound_cycles_per_step", round6(memory_bound / batches)},
+                   {"compute_bound_cycles_per_step", round6(compute_bound / batches)},
+                   {"bound", memory_bound >= compute_bound ? "memory" : "compute"},
+                   {"simulated_over_bound", round6(bound > 0 ? cycles / bound : 0.0)}};
+
   j["attention_pipeline"] = {{"attention_ops", at.attention_ops},
                              {"head_passes", at.head_passes},
                              {"token_heads", at.tokens},
@@ -101,7 +128,7 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
   const auto& d = r.dram;
   const double bytes = static_cast<double>(d.bytes_read + d.bytes_written);
   const double achieved = time_s > 0 ? bytes / time_s : 0.0;
-  const double peak = hw.dram.peak_bandwidth_bytes_per_s();
+  const double peak_bw = hw.dram.peak_bandwidth_bytes_per_s();
   j["dram"] = {{"preset", hw.dram.name},
                {"channels", hw.dram.org.channels},
                {"bytes_read", d.bytes_read},
@@ -112,8 +139,8 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
                {"row_conflicts", d.row_conflicts},
                {"requests_held_back", r.dram_ctrl.requests_held_back},
                {"achieved_bandwidth_bytes_per_s", round6(achieved)},
-               {"peak_bandwidth_bytes_per_s", round6(peak)},
-               {"bandwidth_utilisation_pct", round6(pct(achieved, peak))},
+               {"peak_bandwidth_bytes_per_s", round6(peak_bw)},
+               {"bandwidth_utilisation_pct", round6(pct(achieved, peak_bw))},
                {"weights_resident_bytes", r.weight_bytes},
                {"kv_reserved_bytes", r.kv_bytes}};
   return j;
@@ -144,10 +171,13 @@ std::string run_summary(const nlohmann::json& j) {
   out += fmt::format("  breakdown           GEMV {:.1f}%, attention {:.1f}%, other {:.1f}%\n",
                      b["gemv_pct"].get<double>(), b["attention_pct"].get<double>(),
                      b["other_pct"].get<double>());
-  out += fmt::format("  processor array     {}x{}: busy {:.1f}%, useful MACs {:.1f}% of busy peak, "
-                     "weight stalls {} cycles\n",
+  out += fmt::format("  processor array     {}x{}: busy {:.1f}% (GEMV, vector and attention), useful "
+                     "MACs {:.1f}% of busy peak (GEMV {:.1f}%, attention {:.1f}%), weight stalls "
+                     "{} cycles\n",
                      a["rows"].get<int>(), a["cols"].get<int>(), a["busy_pct"].get<double>(),
-                     a["useful_mac_pct"].get<double>(), a["weight_stall_cycles"].get<std::uint64_t>());
+                     a["useful_mac_pct"].get<double>(), a["gemv_useful_mac_pct"].get<double>(),
+                     a["attention_useful_mac_pct"].get<double>(),
+                     a["weight_stall_cycles"].get<std::uint64_t>());
   out += fmt::format("  attention pipeline  busy {:.1f}%, {} head passes, SRAM-bound {} cycles\n",
                      at["busy_pct"].get<double>(), at["head_passes"].get<std::uint64_t>(),
                      at["sram_bound_cycles"].get<std::uint64_t>());
@@ -164,6 +194,12 @@ std::string run_summary(const nlohmann::json& j) {
                      d["bandwidth_utilisation_pct"].get<double>(),
                      d["row_hits"].get<std::uint64_t>(), d["row_misses"].get<std::uint64_t>(),
                      d["row_conflicts"].get<std::uint64_t>());
+  const auto& rf = j["roofline"];
+  out += fmt::format("  roofline            per step: memory {:.0f} cycles (DRAM bytes / peak), "
+                     "compute {:.0f} cycles (MACs / peak); {}-bound, simulated = {:.2f}x the bound\n",
+                     rf["memory_bound_cycles_per_step"].get<double>(),
+                     rf["compute_bound_cycles_per_step"].get<double>(),
+                     rf["bound"].get<std::string>(), rf["simulated_over_bound"].get<double>());
   return out;
 }
 

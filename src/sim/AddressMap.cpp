@@ -56,6 +56,7 @@ tlmx::GemvOp AddressMap::matrix(std::uint64_t out, std::uint64_t in, std::uint64
   g.in_features = in;
   g.batch = 1;
   g.weight_bits = model_.weight_bits;
+  g.activation_bits = model_.activation_bits;
   g.weight_addr = addr;
   return g;
 }
