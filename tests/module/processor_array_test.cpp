@@ -18,7 +18,9 @@ skv::config::ProcessorArrayConfig small_array() {
   skv::config::ProcessorArrayConfig a;
   a.rows = 4;
   a.cols = 4;
-  a.macs_per_pe_per_cycle = 1;
+  a.macs_per_pe_per_cycle = 1;  // quoted for 8-bit weights x 8-bit activations
+  a.weight_bits = 8;
+  a.activation_bits = 8;
   a.fxp32_mac_slots = 4;
   a.vector_lanes = 4;
   a.pipeline_fill_cycles = a.rows + a.cols - 1;  // 7
@@ -45,13 +47,14 @@ skv::tlmx::GemvOp small_gemv() {
 }
 
 nlohmann::json run_gemv(std::uint64_t latency_ns, std::uint64_t interval_ns,
-                        std::vector<skv::tlmx::Op> ops) {
+                        std::vector<skv::tlmx::Op> ops,
+                        skv::config::ProcessorArrayConfig array_cfg = small_array()) {
   return skv::test::run_in_child([&] {
     sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
     const skv::tlmx::ClockDomain clock(1000.0);
     OpDriver driver("driver", clock);
     driver.ops = ops;
-    skv::ProcessorArray array("array", small_array(), small_memory(), clock);
+    skv::ProcessorArray array("array", array_cfg, small_memory(), clock);
     IdealMemory mem("mem", sc_core::sc_time(static_cast<double>(latency_ns), sc_core::SC_NS),
                     sc_core::sc_time(static_cast<double>(interval_ns), sc_core::SC_NS));
     driver.socket.bind(array.cmd);
@@ -110,6 +113,18 @@ TEST_CASE("GEMV with a batch reuses each weight tile", "[module][array]") {
   CHECK(r["bytes"] == 512);
   // total = first data 10 + 128 + 7 = 145
   CHECK(r["cycles"][0] == 145);
+}
+
+TEST_CASE("Operands wider than the quoted precision take more MAC slots", "[module][array]") {
+  // The same array quoted for 4-bit weights x 8-bit activations; the GEMV's 8-bit
+  // weights take ceil(8 * 8 / (4 * 8)) = 2 slots per MAC.
+  auto a = small_array();
+  a.weight_bits = 4;
+  const auto r = run_gemv(10, 1, {small_gemv()}, a);
+  // compute = ceil(16 / 4) * ceil(32 * 2 / (4 cols * 1)) * 1 = 4 * 16 = 64
+  CHECK(r["compute"] == 64);
+  // 8 chunks of 8 cycles each; chunk k arrives at 10 + k: first data 10 + 64 + fill 7 = 81
+  CHECK(r["cycles"][0] == 81);
 }
 
 TEST_CASE("Vector operations run on the vector lanes", "[module][array]") {
