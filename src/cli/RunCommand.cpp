@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 
 #include "cli/Commands.h"
 #include "common/Error.h"
@@ -13,6 +14,7 @@
 #include "config/HwConfig.h"
 #include "config/ModelConfig.h"
 #include "report/RunReport.h"
+#include "report/Timeline.h"
 #include "sim/Simulation.h"
 #include "trace/DecodeTrace.h"
 
@@ -27,6 +29,8 @@ struct RunOptions {
   std::string algo = "swiftkv";
   std::string out_dir = "out";
   bool quiet = false;
+  std::string timeline;
+  std::optional<std::uint64_t> timeline_batch;
 };
 
 int run(const RunOptions& o) {
@@ -47,12 +51,17 @@ int run(const RunOptions& o) {
   for (auto a : tlmx::kAttentionAlgos) {
     if (o.algo == tlmx::attention_algo_name(a)) algo = a;
   }
-  const sim::RunResult r =
-      sim::run_simulation(hw, model, o.trace, algo, [&](const sim::BatchResult& b) {
+  report::Timeline timeline(o.timeline_batch, clock.period_ps());
+  sim::DecodeSequencer::OpSink op_sink;
+  if (!o.timeline.empty()) op_sink = [&timeline](const sim::OpRecord& op) { timeline.add(op); };
+  const sim::RunResult r = sim::run_simulation(
+      hw, model, o.trace, algo,
+      [&](const sim::BatchResult& b) {
         csv.write(b);
         done += b.rows->size();
         progress.update(done);
-      });
+      },
+      op_sink);
   progress.finish();
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
@@ -64,6 +73,16 @@ int run(const RunOptions& o) {
   out.close();
   if (!out) throw InputError(fmt::format("{}: write failed", json_path));
 
+  if (!o.timeline.empty()) {
+    if (timeline.empty()) {
+      throw InputError(fmt::format("--timeline-batch: batch {} is not in {}", timeline.batch(),
+                                   o.trace));
+    }
+    std::ofstream tl(o.timeline);
+    tl << timeline.to_json().dump() << '\n';
+    tl.close();
+    if (!tl) throw InputError(fmt::format("{}: write failed", o.timeline));
+  }
   fmt::print("{}", report::run_summary(j));
   fmt::print("  wall time           {:.2f} s ({:.1f} decode steps/s simulated)\n", wall_s,
              wall_s > 0 ? static_cast<double>(r.steps) / wall_s : 0.0);
@@ -85,6 +104,10 @@ void add_run_command(CLI::App& app, int& exit_code) {
   sub->add_option("-o,--out", o->out_dir, "Output directory for report.json and steps.csv")
       ->capture_default_str();
   sub->add_flag("-q,--quiet", o->quiet, "No progress output");
+  sub->add_option("--timeline", o->timeline,
+                  "Write one decode step as a Chrome/Perfetto trace-event JSON file");
+  sub->add_option("--timeline-batch", o->timeline_batch,
+                  "Batch id of the step to put on the timeline (default: the first)");
   sub->callback([o, &exit_code] { exit_code = run(*o); });
 }
 

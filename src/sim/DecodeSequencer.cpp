@@ -52,7 +52,8 @@ void DecodeSequencer::validate(const std::vector<trace::DecodeStep>& rows) const
 }
 
 void DecodeSequencer::issue(tlm_utils::simple_initiator_socket<DecodeSequencer>& socket,
-                            tlmx::Op op, tlmx::OpClass cls, BatchResult& result) {
+                            const char* name, tlmx::Op op, tlmx::OpClass cls,
+                            BatchResult& result) {
   tlmx::OpExtension ext;
   ext.op = std::move(op);
   tlm::tlm_generic_payload gp;
@@ -63,45 +64,54 @@ void DecodeSequencer::issue(tlm_utils::simple_initiator_socket<DecodeSequencer>&
   socket->b_transport(gp, delay);
   sc_core::wait(delay);
   gp.clear_extension(&ext);
-  result.class_cycles[static_cast<int>(cls)] += clock_.now_cycle() - start;
+  const std::uint64_t end = clock_.now_cycle();
+  result.class_cycles[static_cast<int>(cls)] += end - start;
+  if (op_sink_) {
+    op_sink_(OpRecord{batch_id_, layer_, name,
+                      &socket == &array ? "processor_array" : "attention_pipeline", cls, start,
+                      end});
+  }
 }
 
 void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, BatchResult& result) {
   using tlmx::OpClass;
   const auto b = static_cast<std::uint32_t>(rows.size());
   const std::uint64_t hidden = model_.hidden_size;
-  auto vec = [&](std::uint64_t elements, std::uint32_t ops) {
-    issue(array, tlmx::VectorOp{elements * b, ops}, OpClass::Other, result);
+  auto vec = [&](const char* name, std::uint64_t elements, std::uint32_t ops) {
+    issue(array, name, tlmx::VectorOp{elements * b, ops}, OpClass::Other, result);
   };
-  auto gemv = [&](tlmx::GemvOp g) {
+  auto gemv = [&](const char* name, tlmx::GemvOp g) {
     g.batch = b;
-    issue(array, g, OpClass::Gemv, result);
+    issue(array, name, g, OpClass::Gemv, result);
   };
-  for (std::uint32_t layer = 0; layer < model_.layers; ++layer) {
-    const LayerWeights w = amap_.layer(layer);
-    vec(hidden, kNormOps);
-    gemv(w.qkv);
-    vec(std::uint64_t{model_.heads + model_.kv_heads} * model_.head_dim, kRopeOps);
+  batch_id_ = rows.front().batch;
+  for (layer_ = 0; layer_ < model_.layers; ++layer_) {
+    const LayerWeights w = amap_.layer(layer_);
+    vec("rmsnorm", hidden, kNormOps);
+    gemv("qkv_gemv", w.qkv);
+    vec("rope", std::uint64_t{model_.heads + model_.kv_heads} * model_.head_dim, kRopeOps);
     for (std::uint32_t slot = 0; slot < b; ++slot) {
-      issue(attention, tlmx::KvAppendOp{amap_.kv_layout(slot, layer), rows[slot].kv_len},
-            OpClass::Other, result);
+      issue(attention, "kv_append",
+            tlmx::KvAppendOp{amap_.kv_layout(slot, layer_), rows[slot].kv_len}, OpClass::Other,
+            result);
     }
     for (std::uint32_t slot = 0; slot < b; ++slot) {
-      tlmx::AttentionOp a = amap_.kv_layout(slot, layer);
+      tlmx::AttentionOp a = amap_.kv_layout(slot, layer_);
       a.tokens = rows[slot].kv_len + 1;
       a.algo = algo_;
-      issue(attention, a, OpClass::Attention, result);
+      issue(attention, "attention", a, OpClass::Attention, result);
     }
-    gemv(w.o);
-    vec(hidden, kResidualOps);
-    vec(hidden, kNormOps);
-    gemv(w.ffn_in);
-    vec(model_.ffn_size, kActivationOps);
-    gemv(w.ffn_down);
-    vec(hidden, kResidualOps);
+    gemv("o_gemv", w.o);
+    vec("residual", hidden, kResidualOps);
+    vec("rmsnorm", hidden, kNormOps);
+    gemv(model_.ffn_kind == config::FfnKind::GatedSilu ? "gate_up_gemv" : "up_gemv", w.ffn_in);
+    vec(model_.ffn_kind == config::FfnKind::GatedSilu ? "silu_mul" : "gelu", model_.ffn_size,
+        kActivationOps);
+    gemv("down_gemv", w.ffn_down);
+    vec("residual", hidden, kResidualOps);
   }
-  vec(hidden, kNormOps);
-  gemv(amap_.lm_head());
+  vec("final_rmsnorm", hidden, kNormOps);
+  gemv("lm_head_gemv", amap_.lm_head());
 }
 
 void DecodeSequencer::run() {

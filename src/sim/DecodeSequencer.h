@@ -32,12 +32,24 @@ struct BatchResult {
   std::array<std::uint64_t, tlmx::kOpClassCount> class_cycles{};
 };
 
+// One operation as the sequencer saw it, for timelines.
+struct OpRecord {
+  std::uint64_t batch = 0;
+  std::uint32_t layer = 0;       // == model layers for the final norm and LM head
+  const char* name = "";         // e.g. "qkv_gemv"
+  const char* unit = "";         // "processor_array" or "attention_pipeline"
+  tlmx::OpClass cls = tlmx::OpClass::Other;
+  std::uint64_t start_cycle = 0;
+  std::uint64_t end_cycle = 0;
+};
+
 class DecodeSequencer : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<DecodeSequencer> array;      // to the ProcessorArray
   tlm_utils::simple_initiator_socket<DecodeSequencer> attention;  // to the AttentionPipeline
 
   using BatchSink = std::function<void(const BatchResult&)>;
+  using OpSink = std::function<void(const OpRecord&)>;
 
   DecodeSequencer(sc_core::sc_module_name name, const config::ModelConfig& model,
                   const config::HwConfig& hw, const AddressMap& amap,
@@ -46,14 +58,16 @@ class DecodeSequencer : public sc_core::sc_module {
 
   // Bad trace content found while simulating (the simulation stops at that row).
   const std::optional<std::string>& error() const { return error_; }
+  // Called for every operation once it has finished (optional).
+  void set_op_sink(OpSink sink) { op_sink_ = std::move(sink); }
   std::uint64_t batches() const { return batches_; }
   std::uint64_t steps() const { return steps_; }
 
  private:
   void run();
   void run_batch(const std::vector<trace::DecodeStep>& rows, BatchResult& result);
-  void issue(tlm_utils::simple_initiator_socket<DecodeSequencer>& socket, tlmx::Op op,
-             tlmx::OpClass cls, BatchResult& result);
+  void issue(tlm_utils::simple_initiator_socket<DecodeSequencer>& socket, const char* name,
+             tlmx::Op op, tlmx::OpClass cls, BatchResult& result);
   void validate(const std::vector<trace::DecodeStep>& rows) const;
 
   const config::ModelConfig& model_;
@@ -63,6 +77,9 @@ class DecodeSequencer : public sc_core::sc_module {
   const tlmx::ClockDomain& clock_;
   tlmx::AttentionAlgo algo_;
   BatchSink sink_;
+  OpSink op_sink_;
+  std::uint64_t batch_id_ = 0;
+  std::uint32_t layer_ = 0;
   std::optional<std::string> error_;
   std::uint64_t batches_ = 0;
   std::uint64_t steps_ = 0;

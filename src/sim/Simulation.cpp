@@ -11,7 +11,8 @@ namespace skv::sim {
 
 RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& model,
                          const std::string& trace_path, tlmx::AttentionAlgo algo,
-                         const DecodeSequencer::BatchSink& sink) {
+                         const DecodeSequencer::BatchSink& sink,
+                         const DecodeSequencer::OpSink& op_sink) {
   // Every clock period is a whole number of picoseconds (models/tlm/ClockDomain.h).
   sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
 
@@ -32,6 +33,7 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
   };
 
   DecodeSequencer seq("sequencer", model, hw, amap, reader, clock, algo, record);
+  if (op_sink) seq.set_op_sink(op_sink);
   ProcessorArray array("array", hw.array, hw.memory, clock);
   AttentionPipeline attention("attention", hw.attention, hw.kv_sram, clock);
   KvCacheSram sram("kv_sram", hw.kv_sram, hw.memory, clock);

@@ -45,6 +45,7 @@ struct RunResult {
 
 RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& model,
                          const std::string& trace_path, tlmx::AttentionAlgo algo,
-                         const DecodeSequencer::BatchSink& sink);
+                         const DecodeSequencer::BatchSink& sink,
+                         const DecodeSequencer::OpSink& op_sink = nullptr);
 
 }  // namespace skv::sim
