@@ -21,6 +21,7 @@ void DramController::accept(int socket, tlm::tlm_generic_payload& gp, std::uint6
   req.bytes = gp.get_data_length();
   req.is_write = gp.is_write();
   engine_.enqueue(req, cycle);
+  stats_.bytes_accepted += req.bytes;
   in_flight_.emplace(id, InFlight{socket, &gp});
 }
 

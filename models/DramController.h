@@ -32,6 +32,7 @@ class DramController : public sc_core::sc_module {
   struct Stats {
     std::uint64_t requests_held_back = 0;  // BEGIN_REQs that waited for a queue slot
     std::uint64_t held_back_ps = 0;        // summed waiting time of those requests
+    std::uint64_t bytes_accepted = 0;      // request bytes taken into the queue
   };
 
   DramController(sc_core::sc_module_name name, const dram::DramConfig& cfg);

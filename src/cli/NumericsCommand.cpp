@@ -1,6 +1,7 @@
 // `swiftkv-sim numerics`: the error table of src/numerics/ErrorTable.h on the terminal and,
 // optionally, as CSV.
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,8 +10,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "cli/Commands.h"
 #include "common/Error.h"
@@ -68,9 +67,10 @@ numerics::ErrorTableSpec make_spec(const NumericsOptions& o) {
   for (const long long kv : o.kv) {
     check_range("--kv", kv, 1, kMaxKv);
     if (kv * o.head_dim > kMaxCacheValues) {
-      throw InputError(fmt::format("--kv {} with --head-dim {}: {} cache values per problem, "
-                                   "the limit is {}",
-                                   kv, o.head_dim, kv * o.head_dim, kMaxCacheValues));
+      throw InputError(
+          fmt::format("--kv {} with --head-dim {}: {} cache values per problem, "
+                      "the limit is {}",
+                      kv, o.head_dim, kv * o.head_dim, kMaxCacheValues));
     }
     spec.kv_lengths.push_back(static_cast<std::size_t>(kv));
   }
@@ -86,7 +86,12 @@ numerics::ErrorTableSpec make_spec(const NumericsOptions& o) {
   spec.configs.clear();
   for (const long long frac : o.frac_bits) {
     // The format must hold 1.0 (the largest softmax weight): one integer bit besides sign.
-    check_range("--frac-bits", frac, 1, o.total_bits - 2);
+    if (frac < 1 || frac > o.total_bits - 2) {
+      throw InputError(
+          fmt::format("--frac-bits {}: must be in 1..{} for --total-bits {} (1.0 must "
+                      "fit)",
+                      frac, o.total_bits - 2, o.total_bits));
+    }
     // The exp table index is taken from the fractional bits, at most 16 of them.
     check_range("--exp-index-bits", o.exp_index_bits, 1, std::min(frac, 16LL));
     numerics::NumericsConfig c;
@@ -139,9 +144,10 @@ void run_numerics(const NumericsOptions& o) {
 
 void add_numerics_command(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<NumericsOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "numerics", "Accuracy of each attention algorithm's fixed-point datapath vs a double "
-                  "reference (see docs/numerics.md)");
+  CLI::App* cmd =
+      app.add_subcommand("numerics",
+                         "Accuracy of each attention algorithm's fixed-point datapath vs a double "
+                         "reference (see docs/numerics.md)");
   cmd->add_option("--head-dim", opts->head_dim, "Head dimension d")->capture_default_str();
   cmd->add_option("--kv", opts->kv, "KV lengths, comma-separated")
       ->delimiter(',')

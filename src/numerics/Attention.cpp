@@ -1,10 +1,10 @@
 #include "numerics/Attention.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 #include "common/Error.h"
 #include "numerics/Exp2Unit.h"
@@ -13,10 +13,14 @@ namespace skv::numerics {
 
 const char* algorithm_name(Algorithm algo) {
   switch (algo) {
-    case Algorithm::SwiftKV: return "swiftkv";
-    case Algorithm::Native: return "native";
-    case Algorithm::Blockwise: return "flash";
-    case Algorithm::SplitK: return "flashdecoding";
+    case Algorithm::SwiftKV:
+      return "swiftkv";
+    case Algorithm::Native:
+      return "native";
+    case Algorithm::Blockwise:
+      return "flash";
+    case Algorithm::SplitK:
+      return "flashdecoding";
   }
   return "?";
 }
@@ -35,8 +39,8 @@ void NumericsConfig::validate() const {
   accum.validate("accumulator format");
   // 48 bits keeps a dot product of up to 2^30 exact products inside 127 bits.
   if (data.total_bits > 48) {
-    throw InputError(fmt::format("data format: total bits must be at most 48, got {}",
-                                 data.total_bits));
+    throw InputError(
+        fmt::format("data format: total bits must be at most 48, got {}", data.total_bits));
   }
   // The accumulators must hold every data value exactly, so adding a weight b to Z
   // never rounds or clips before the add itself.
@@ -85,8 +89,8 @@ class Datapath {
         q_(quantise(problem.q)),
         k_(quantise(problem.k)),
         v_(quantise(problem.v)),
-        c_(from_double(std::log2(std::exp(1.0)) / std::sqrt(static_cast<double>(d_)),
-                       config.data, stats)) {}
+        c_(from_double(std::log2(std::exp(1.0)) / std::sqrt(static_cast<double>(d_)), config.data,
+                       stats)) {}
 
   std::size_t head_dim() const { return d_; }
   const Raw* v_row(std::size_t t) const { return v_.data() + t * d_; }
@@ -109,7 +113,8 @@ class Datapath {
   // Z <- Z * a; Y <- Y * a.
   void rescale(OnlineState& st, Raw a) const {
     st.z = mul(st.z, cfg_.accum, a, cfg_.data, cfg_.accum, stats_, OpKind::Accumulate);
-    for (Raw& y : st.y) y = mul(y, cfg_.accum, a, cfg_.data, cfg_.accum, stats_, OpKind::Accumulate);
+    for (Raw& y : st.y)
+      y = mul(y, cfg_.accum, a, cfg_.data, cfg_.accum, stats_, OpKind::Accumulate);
   }
 
   // Z <- Z + b; Y <- Y + b * v.
@@ -134,8 +139,8 @@ class Datapath {
   std::vector<double> finish(const OnlineState& st) const {
     std::vector<double> out(d_);
     for (std::size_t i = 0; i < d_; ++i) {
-      out[i] = to_double(divide(st.y[i], cfg_.accum, st.z, cfg_.accum, cfg_.data, stats_),
-                         cfg_.data);
+      out[i] =
+          to_double(divide(st.y[i], cfg_.accum, st.z, cfg_.accum, cfg_.data, stats_), cfg_.data);
     }
     return out;
   }
@@ -268,10 +273,14 @@ std::vector<double> attend(Algorithm algo, const NumericsConfig& config,
   problem.check();
   const Datapath dp(config, problem, stats);
   switch (algo) {
-    case Algorithm::SwiftKV: return swiftkv(dp, problem.kv_length);
-    case Algorithm::Native: return native(dp, problem.kv_length);
-    case Algorithm::Blockwise: return blockwise(dp, problem.kv_length);
-    case Algorithm::SplitK: return split_k(dp, problem.kv_length);
+    case Algorithm::SwiftKV:
+      return swiftkv(dp, problem.kv_length);
+    case Algorithm::Native:
+      return native(dp, problem.kv_length);
+    case Algorithm::Blockwise:
+      return blockwise(dp, problem.kv_length);
+    case Algorithm::SplitK:
+      return split_k(dp, problem.kv_length);
   }
   throw std::invalid_argument("attend: unknown algorithm");
 }

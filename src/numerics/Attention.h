@@ -36,9 +36,9 @@ struct NumericsConfig {
   // The normaliser Z and numerator Y. Z reaches L when all scores are equal (L up to
   // 32768 > 16384, the data format's limit), so it is wider: Q31.17, 2^30 of headroom.
   FixedFormat accum{48, 17};
-  int exp_index_bits = 5;        // exp2 table index width: 2^5 = 32 intervals
-  std::size_t block_size = 64;   // Blockwise: tokens per block
-  std::size_t partitions = 8;    // SplitK: number of KV partitions
+  int exp_index_bits = 5;       // exp2 table index width: 2^5 = 32 intervals
+  std::size_t block_size = 64;  // Blockwise: tokens per block
+  std::size_t partitions = 8;   // SplitK: number of KV partitions
 
   // Throws skv::InputError naming the offending field.
   void validate() const;

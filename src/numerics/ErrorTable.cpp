@@ -1,11 +1,11 @@
 #include "numerics/ErrorTable.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <ostream>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 #include "common/Error.h"
 
@@ -158,10 +158,12 @@ const Column kColumns[] = {
     {"head_dim", false, [](const ErrorRow& r) { return fmt::format("{}", r.head_dim); }},
     {"kv_length", true, [](const ErrorRow& r) { return fmt::format("{}", r.kv_length); }},
     {"seeds", false, [](const ErrorRow& r) { return fmt::format("{}", r.seeds); }},
-    {"max_abs_error", true, [](const ErrorRow& r) { return fmt::format("{:.3e}", r.max_abs_error); }},
+    {"max_abs_error", true,
+     [](const ErrorRow& r) { return fmt::format("{:.3e}", r.max_abs_error); }},
     {"rel_l2_error", true, [](const ErrorRow& r) { return fmt::format("{:.3e}", r.rel_l2_error); }},
     {"saturations", true, [](const ErrorRow& r) { return fmt::format("{}", r.saturations); }},
-    {"exp_underflows", false, [](const ErrorRow& r) { return fmt::format("{}", r.exp_underflows); }},
+    {"exp_underflows", false,
+     [](const ErrorRow& r) { return fmt::format("{}", r.exp_underflows); }},
 };
 
 }  // namespace
@@ -184,7 +186,8 @@ std::string format_error_table(const std::vector<ErrorRow>& rows) {
   const auto append_line = [&](const auto& get) {
     for (std::size_t j = 0; j < cols.size(); ++j) {
       // Text left-aligned, numbers right-aligned; the first three columns are text.
-      out += j < 3 ? fmt::format("{:<{}}", get(j), width[j]) : fmt::format("{:>{}}", get(j), width[j]);
+      out +=
+          j < 3 ? fmt::format("{:<{}}", get(j), width[j]) : fmt::format("{:>{}}", get(j), width[j]);
       out += j + 1 < cols.size() ? "  " : "\n";
     }
   };

@@ -1,10 +1,10 @@
 #include "numerics/Exp2Unit.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 #include "common/Error.h"
 
@@ -13,13 +13,13 @@ namespace skv::numerics {
 Exp2Unit::Exp2Unit(const FixedFormat& fmt, int index_bits) : fmt_(fmt), index_bits_(index_bits) {
   fmt_.validate("exp2 unit format");
   if (fmt_.frac_bits > fmt_.total_bits - 2) {
-    throw InputError(fmt::format("exp2 unit format {}: needs an integer bit to hold 1.0",
-                                 fmt_.name()));
+    throw InputError(
+        fmt::format("exp2 unit format {}: needs an integer bit to hold 1.0", fmt_.name()));
   }
   const int max_index_bits = std::min(fmt_.frac_bits, 16);
   if (index_bits_ < 1 || index_bits_ > max_index_bits) {
-    throw InputError(fmt::format("exp index bits must be in 1..{} for {}, got {}",
-                                 max_index_bits, fmt_.name(), index_bits_));
+    throw InputError(fmt::format("exp index bits must be in 1..{} for {}, got {}", max_index_bits,
+                                 fmt_.name(), index_bits_));
   }
   const std::size_t steps = std::size_t{1} << index_bits_;
   table_.resize(steps + 1);
@@ -58,8 +58,6 @@ double Exp2Unit::interpolation_error_bound(int index_bits) {
   return h_ln2 * h_ln2 / 8.0;
 }
 
-double Exp2Unit::error_bound() const {
-  return interpolation_error_bound(index_bits_) + fmt_.lsb();
-}
+double Exp2Unit::error_bound() const { return interpolation_error_bound(index_bits_) + fmt_.lsb(); }
 
 }  // namespace skv::numerics

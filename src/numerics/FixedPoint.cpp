@@ -1,9 +1,9 @@
 #include "numerics/FixedPoint.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 #include "common/Error.h"
 #include "numerics/WideInt.h"
@@ -31,13 +31,20 @@ void FixedFormat::validate(const std::string& what) const {
 
 const char* op_kind_name(OpKind kind) {
   switch (kind) {
-    case OpKind::Convert: return "convert";
-    case OpKind::Add: return "add";
-    case OpKind::Sub: return "sub";
-    case OpKind::Mul: return "mul";
-    case OpKind::Dot: return "dot";
-    case OpKind::Accumulate: return "accumulate";
-    case OpKind::Divide: return "divide";
+    case OpKind::Convert:
+      return "convert";
+    case OpKind::Add:
+      return "add";
+    case OpKind::Sub:
+      return "sub";
+    case OpKind::Mul:
+      return "mul";
+    case OpKind::Dot:
+      return "dot";
+    case OpKind::Accumulate:
+      return "accumulate";
+    case OpKind::Divide:
+      return "divide";
   }
   return "?";
 }

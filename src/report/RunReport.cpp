@@ -56,6 +56,17 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
     breakdown[name + "_pct"] = round6(pct(static_cast<double>(r.class_cycles[i]), cycles));
   }
   j["breakdown"] = breakdown;
+  // DRAM traffic and bandwidth while each class of operation ran.
+  json per_class = json::object();
+  for (int i = 0; i < tlmx::kOpClassCount; ++i) {
+    const std::string name = tlmx::op_class_name(static_cast<tlmx::OpClass>(i));
+    const double class_s = static_cast<double>(r.class_cycles[i]) * period_ns * 1e-9;
+    const double bw = class_s > 0 ? static_cast<double>(r.class_dram_bytes[i]) / class_s : 0.0;
+    per_class[name] = {{"dram_bytes", r.class_dram_bytes[i]},
+                       {"dram_bandwidth_bytes_per_s", round6(bw)},
+                       {"dram_bandwidth_pct", round6(pct(bw, hw.dram.peak_bandwidth_bytes_per_s()))}};
+  }
+  j["dram_by_operation"] = per_class;
 
   const auto& a = r.array;
   const auto& at = r.attention;
@@ -88,6 +99,13 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
       {"gemv_useful_mac_pct", round6(pct(gemv_slots, static_cast<double>(gemv_busy) * peak))},
       {"attention_useful_mac_pct",
        round6(pct(attention_slots, static_cast<double>(at.busy_cycles) * peak))}};
+
+  // Stall cycles by cause, each from the unit that waited.
+  j["stalls"] = {{"array_waiting_for_weights_cycles", a.weight_stall_cycles},
+                 {"attention_waiting_for_kv_cycles", r.sram.stall_cycles},
+                 {"attention_bound_by_sram_ports_cycles", at.sram_bound_cycles},
+                 {"dram_requests_held_back", r.dram_ctrl.requests_held_back},
+                 {"dram_held_back_ns", round6(static_cast<double>(r.dram_ctrl.held_back_ps) / 1000.0)}};
 
   // Roofline: the traffic this run moved over DRAM at peak bandwidth, and its MACs at
   // the array's peak rate; the simulated cycles against the larger of the two.
@@ -194,6 +212,19 @@ std::string run_summary(const nlohmann::json& j) {
                      d["bandwidth_utilisation_pct"].get<double>(),
                      d["row_hits"].get<std::uint64_t>(), d["row_misses"].get<std::uint64_t>(),
                      d["row_conflicts"].get<std::uint64_t>());
+  const auto& dc = j["dram_by_operation"];
+  out += fmt::format("  DRAM by operation   GEMV {:.1f}%, attention {:.1f}%, other {:.1f}% of peak "
+                     "bandwidth while each ran\n",
+                     dc["gemv"]["dram_bandwidth_pct"].get<double>(),
+                     dc["attention"]["dram_bandwidth_pct"].get<double>(),
+                     dc["other"]["dram_bandwidth_pct"].get<double>());
+  const auto& st = j["stalls"];
+  out += fmt::format("  stalls              array waiting for weights {} cycles, attention waiting "
+                     "for K/V {} cycles, SRAM-port-bound {} cycles, DRAM queue full {} times\n",
+                     st["array_waiting_for_weights_cycles"].get<std::uint64_t>(),
+                     st["attention_waiting_for_kv_cycles"].get<std::uint64_t>(),
+                     st["attention_bound_by_sram_ports_cycles"].get<std::uint64_t>(),
+                     st["dram_requests_held_back"].get<std::uint64_t>());
   const auto& rf = j["roofline"];
   out += fmt::format("  roofline            per step: memory {:.0f} cycles (DRAM bytes / peak), "
                      "compute {:.0f} cycles (MACs / peak); {}-bound, simulated = {:.2f}x the bound\n",

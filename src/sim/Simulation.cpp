@@ -27,7 +27,10 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
   auto record = [&](const BatchResult& b) {
     r.min_batch_cycles = std::min(r.min_batch_cycles, b.cycles);
     r.max_batch_cycles = std::max(r.max_batch_cycles, b.cycles);
-    for (int i = 0; i < tlmx::kOpClassCount; ++i) r.class_cycles[i] += b.class_cycles[i];
+    for (int i = 0; i < tlmx::kOpClassCount; ++i) {
+      r.class_cycles[i] += b.class_cycles[i];
+      r.class_dram_bytes[i] += b.class_dram_bytes[i];
+    }
     r.cycles = b.start_cycle + b.cycles;
     sink(b);
   };
@@ -38,6 +41,7 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
   AttentionPipeline attention("attention", hw.attention, hw.kv_sram, clock);
   KvCacheSram sram("kv_sram", hw.kv_sram, hw.memory, clock);
   DramController dram("dram", hw.dram);
+  seq.set_dram_bytes_probe([&dram] { return dram.stats().bytes_accepted; });
 
   seq.array.bind(array.cmd);
   seq.attention.bind(attention.cmd);
