@@ -11,9 +11,8 @@
 //     independent error of up to half an LSB per token: a random walk over L tokens,
 //     allowed 3 sqrt(L) LSB on top (e.g. 4.1e-3 at L = 32768, where 1.5e-3 is measured).
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>
 
@@ -170,8 +169,7 @@ TEST_CASE("hard case: scores spread over a wide range", "[numerics]") {
   CHECK(st.exp_underflows > 0);
 }
 
-TEST_CASE("equivalences: flash with B = 1 and flashdecoding with P = 1 are swiftkv",
-          "[numerics]") {
+TEST_CASE("equivalences: flash with B = 1 and flashdecoding with P = 1 are swiftkv", "[numerics]") {
   const AttentionProblem p = make_random_problem(64, 777, 81);
   NumericsConfig config;
   config.block_size = 1;
@@ -200,8 +198,8 @@ TEST_CASE("operation counts show each schedule's work", "[numerics]") {
   };
   const Stats swift = run(Algorithm::SwiftKV);
   CHECK(swift.operations_of(OpKind::Dot) == L);
-  CHECK(swift.exp_evaluations == 2 * L);            // a and b per token
-  CHECK(swift.operations_of(OpKind::Divide) == d);  // o = Y / Z once per element
+  CHECK(swift.exp_evaluations == 2 * L);                             // a and b per token
+  CHECK(swift.operations_of(OpKind::Divide) == d);                   // o = Y / Z once per element
   CHECK(swift.operations_of(OpKind::Convert) == d + 2 * L * d + 1);  // q, K, V, c
   const Stats native = run(Algorithm::Native);
   CHECK(native.exp_evaluations == L);

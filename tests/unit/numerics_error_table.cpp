@@ -1,8 +1,7 @@
 // The error table behind `swiftkv-sim numerics`: shape, order, determinism, CSV.
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <sstream>
 #include <string>
 #include <vector>

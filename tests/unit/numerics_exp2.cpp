@@ -1,7 +1,6 @@
 // The exp2 unit against std::exp2, and its error bound.
 
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "common/Error.h"
@@ -26,7 +25,8 @@ SweepResult sweep(const Exp2Unit& unit, double lowest, Stats* stats) {
   Raw previous = unit.eval(0, stats);
   for (Raw x = 0; x >= end; --x) {
     const Raw y = unit.eval(x, stats);
-    r.max_abs_error = std::max(r.max_abs_error, std::abs(to_double(y, f) - std::exp2(to_double(x, f))));
+    r.max_abs_error =
+        std::max(r.max_abs_error, std::abs(to_double(y, f) - std::exp2(to_double(x, f))));
     if (y > previous) r.monotone = false;
     previous = y;
   }
@@ -108,7 +108,7 @@ TEST_CASE("exp2 error bound scales with the index width", "[numerics]") {
   // constructor caps tables at 2^16 + 1 entries.
   CHECK_THROWS_AS(Exp2Unit(kQ15_17, 17), skv::InputError);
   CHECK_THROWS_AS(Exp2Unit(kQ15_17, 0), skv::InputError);
-  CHECK_THROWS_AS(Exp2Unit(FixedFormat{8, 4}, 5), skv::InputError);   // index wider than frac
+  CHECK_THROWS_AS(Exp2Unit(FixedFormat{8, 4}, 5), skv::InputError);    // index wider than frac
   CHECK_THROWS_AS(Exp2Unit(FixedFormat{17, 16}, 5), skv::InputError);  // cannot hold 1.0
   // A format with few fractional bits: the LSB dominates and the bound still holds.
   const Exp2Unit coarse(FixedFormat{16, 8}, 4);

@@ -1,7 +1,6 @@
 // Fixed-point arithmetic: formats, rounding, saturation and its counters.
 
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <string>
 #include <vector>
@@ -113,7 +112,7 @@ TEST_CASE("convert rounds to the coarser format and saturates to the narrower", 
   // 2^-8 + 2^-11 (exactly half a Q22.10 LSB above 2^-8) rounds up to 2^-8 + 2^-10.
   const Raw x = (Raw{1} << 9) + (Raw{1} << 6);
   CHECK(convert(x, kQ15_17, coarse, &st) == 4 + 1);
-  CHECK(convert(-x, kQ15_17, coarse, &st) == -4);  // tie toward +inf
+  CHECK(convert(-x, kQ15_17, coarse, &st) == -4);     // tie toward +inf
   CHECK(convert(3, coarse, kQ15_17, &st) == 3 << 7);  // finer: exact
   CHECK(st.saturations_of(OpKind::Convert) == 0);
   const Raw big = from_double(20000.0, kQ31_17, nullptr);
@@ -150,11 +149,11 @@ TEST_CASE("dot keeps the exact sum and rounds once", "[numerics]") {
 TEST_CASE("divide rounds magnitudes to nearest and saturates", "[numerics]") {
   Stats st;
   const Raw one = kQ15_17.one_raw();
-  CHECK(divide(one, kQ15_17, 3 * one, kQ15_17, kQ15_17, &st) == 43691);    // 43690.67
-  CHECK(divide(-one, kQ15_17, 3 * one, kQ15_17, kQ15_17, &st) == -43691);  // symmetric
+  CHECK(divide(one, kQ15_17, 3 * one, kQ15_17, kQ15_17, &st) == 43691);      // 43690.67
+  CHECK(divide(-one, kQ15_17, 3 * one, kQ15_17, kQ15_17, &st) == -43691);    // symmetric
   CHECK(divide(2 * one, kQ15_17, 3 * one, kQ15_17, kQ15_17, &st) == 87381);  // 87381.33
-  CHECK(divide(1, kQ15_17, 2 * one, kQ15_17, kQ15_17, &st) == 1);     // 0.5 LSB: away from 0
-  CHECK(divide(-1, kQ15_17, 2 * one, kQ15_17, kQ15_17, &st) == -1);   // -0.5 LSB: away from 0
+  CHECK(divide(1, kQ15_17, 2 * one, kQ15_17, kQ15_17, &st) == 1);            // 0.5 LSB: away from 0
+  CHECK(divide(-1, kQ15_17, 2 * one, kQ15_17, kQ15_17, &st) == -1);  // -0.5 LSB: away from 0
   CHECK(divide(7 * one, kQ15_17, -2 * one, kQ15_17, kQ15_17, &st) == -7 * one / 2);
   // Mixed formats: Y and Z in Q31.17, the quotient in Q15.17.
   const Raw y = from_double(30000.0, kQ31_17, nullptr);
@@ -179,8 +178,8 @@ TEST_CASE("divide matches correctly rounded division over a sweep", "[numerics]"
   for (Raw y = -200003; y <= 200003; y += 9973) {
     for (Raw z = 13; z <= 300001; z += 7777) {
       const double exact = static_cast<double>(y) * 131072.0 / static_cast<double>(z);
-      const Raw expected = static_cast<Raw>(exact < 0 ? -std::floor(-exact + 0.5)
-                                                      : std::floor(exact + 0.5));
+      const Raw expected =
+          static_cast<Raw>(exact < 0 ? -std::floor(-exact + 0.5) : std::floor(exact + 0.5));
       const Raw got = divide(y, kQ15_17, z, kQ15_17, kQ15_17, &st);
       REQUIRE(got == expected);
     }
