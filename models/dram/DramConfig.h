@@ -1,9 +1,12 @@
 #pragma once
 // Validated runtime configuration of one DRAM subsystem (all channels of one kind).
-// Timing values are in DRAM clock cycles (the command clock, tCK).
+//
+// Every timing value is in DRAM command-clock cycles (tCK). Presets in configs/dram/*.yaml
+// state the nanosecond figure and the source of each number next to it.
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace skv::config {
 class Node;
@@ -12,61 +15,115 @@ class Node;
 namespace skv::dram {
 
 struct DramOrganisation {
-  std::uint32_t channels = 1;          // independent channels (HBM: pseudo-channels)
-  std::uint32_t ranks = 1;
-  std::uint32_t bank_groups = 1;
+  std::uint32_t channels = 1;     // independent channels (HBM: pseudo-channels)
+  std::uint32_t ranks = 1;        // per channel
+  std::uint32_t bank_groups = 1;  // per rank
   std::uint32_t banks_per_group = 1;
-  std::uint64_t rows = 1;
-  std::uint32_t columns = 1;           // column addresses per row, each bus_width_bits wide
-  std::uint32_t bus_width_bits = 64;   // data bus width of one channel
-  std::uint32_t burst_length = 4;      // beats per burst (data on both edges: BL/2 cycles)
+  std::uint64_t rows = 1;             // per bank
+  std::uint32_t columns = 1;          // column addresses per row, each bus_width_bits wide
+  std::uint32_t bus_width_bits = 64;  // data bus width of one channel
+  std::uint32_t burst_length = 4;     // beats per burst
+  std::uint32_t data_rate = 2;        // beats per command-clock cycle (DDR: 2; LPDDR5 4:1 WCK: 8)
 
-  std::uint32_t banks() const { return ranks * bank_groups * banks_per_group; }
+  std::uint32_t banks_per_rank() const { return bank_groups * banks_per_group; }
+  std::uint32_t banks() const { return ranks * banks_per_rank(); }  // per channel
   std::uint32_t burst_bytes() const { return bus_width_bits / 8 * burst_length; }
   std::uint64_t row_bytes() const { return std::uint64_t{columns} * (bus_width_bits / 8); }
+  std::uint64_t bursts_per_row() const { return row_bytes() / burst_bytes(); }
+  std::uint64_t capacity_bytes() const {
+    return std::uint64_t{channels} * banks() * rows * row_bytes();
+  }
 };
 
 struct DramTiming {
-  std::uint32_t tRCD = 0;   // ACT to RD
-  std::uint32_t tRCDW = 0;  // ACT to WR
-  std::uint32_t tRP = 0;    // PRE to ACT (same bank)
-  std::uint32_t tRAS = 0;   // ACT to PRE (same bank)
-  std::uint32_t tRC = 0;    // ACT to ACT (same bank)
-  std::uint32_t tRTP = 0;   // RD to PRE
-  std::uint32_t tWR = 0;    // end of write data to PRE
-  std::uint32_t RL = 0;     // RD to first data beat
-  std::uint32_t WL = 0;     // WR to first data beat
-  std::uint32_t tCCD_S = 0; // column to column, different bank group
-  std::uint32_t tCCD_L = 0; // column to column, same bank group
-  std::uint32_t tRRD_S = 0; // ACT to ACT, different bank group
-  std::uint32_t tRRD_L = 0; // ACT to ACT, same bank group
-  std::uint32_t tFAW = 0;   // window holding at most four ACTs
-  std::uint32_t tWTR_S = 0; // end of write data to RD, different bank group
-  std::uint32_t tWTR_L = 0; // end of write data to RD, same bank group
-  std::uint32_t tRTW = 0;   // RD to WR turnaround
-  std::uint32_t tREFI = 0;  // refresh interval (0: no refresh)
-  std::uint32_t tRFC = 0;   // all-bank refresh cycle time
+  std::uint32_t tRCD = 0;      // ACT to RD (HBM2: tRCDRD)
+  std::uint32_t tRCDW = 0;     // ACT to WR (HBM2: tRCDWR); defaults to tRCD
+  std::uint32_t tRP = 0;       // PRE to ACT, same bank (LPDDR: tRPpb)
+  std::uint32_t tRPab = 0;     // PREA to ACT; defaults to tRP
+  std::uint32_t tRAS = 0;      // ACT to PRE, same bank
+  std::uint32_t tRC = 0;       // ACT to ACT, same bank
+  std::uint32_t tRTP = 0;      // RD to PRE, same bank
+  std::uint32_t tWR = 0;       // end of write data to PRE, same bank
+  std::uint32_t RL = 0;        // RD to first data beat
+  std::uint32_t WL = 0;        // WR to first data beat
+  std::uint32_t tCCD_S = 0;    // column to column, different bank group
+  std::uint32_t tCCD_L = 0;    // column to column, same bank group
+  std::uint32_t tRRD_S = 0;    // ACT to ACT, different bank group
+  std::uint32_t tRRD_L = 0;    // ACT to ACT, same bank group
+  std::uint32_t tFAW = 0;      // window holding at most four ACTs of a rank (0: no limit)
+  std::uint32_t tWTR_S = 0;    // end of write data to RD, different bank group
+  std::uint32_t tWTR_L = 0;    // end of write data to RD, same bank group
+  std::uint32_t tRTW = 0;      // RD to WR, same rank
+  std::uint32_t tRTRS = 0;     // gap on the data bus when it passes from one rank to another
+  std::uint32_t tREFI = 0;     // all-bank refresh interval
+  std::uint32_t tRFC = 0;      // all-bank refresh cycle time
+  std::uint32_t tREFIpb = 0;   // per-bank refresh interval; defaults to tREFI / banks per rank
+  std::uint32_t tRFCpb = 0;    // per-bank refresh cycle time
+  std::uint32_t tPBR2PBR = 0;  // REFPB to REFPB of another bank (HBM2: tRREFD)
+  std::uint32_t tPBR2ACT = 0;  // REFPB to ACT of another bank (HBM2: tRREFD)
 };
 
-enum class PagePolicy { Open, Closed };
+// How long each command holds the command bus, and whether row and column commands have
+// separate buses (HBM) or share one (DDR4, LPDDR4/5).
+struct CommandBus {
+  bool dual = false;
+  std::uint32_t act_cycles = 1;
+  std::uint32_t column_cycles = 1;
+  std::uint32_t precharge_cycles = 1;
+  std::uint32_t refresh_cycles = 1;
+};
+
+enum class PagePolicy { Open, Closed, OpenAdaptive, ClosedAdaptive };
+enum class SchedulerKind { FrFcfs, Fcfs };
+enum class RefreshMode { None, AllBank, PerBank };
+
+struct ControllerConfig {
+  SchedulerKind scheduler = SchedulerKind::FrFcfs;
+  PagePolicy page_policy = PagePolicy::Open;
+  RefreshMode refresh = RefreshMode::AllBank;
+  std::uint32_t queue_depth = 32;  // bursts the scheduler holds per channel
+  // Address fields from the most to the least significant bit (AddressMapper.h).
+  std::string address_mapping = "RoRaBaCoBgCh";
+};
 
 struct DramConfig {
-  std::string name;                 // preset name, e.g. "hbm2-u55c"
-  double clock_mhz = 0;             // command clock; data moves on both edges
+  std::string name;      // preset name, e.g. "hbm2-u55c"
+  double clock_mhz = 0;  // command clock
   DramOrganisation org;
   DramTiming timing;
-  PagePolicy page_policy = PagePolicy::Open;
-  std::uint32_t queue_depth = 32;   // requests the controller holds per channel
-  std::uint32_t interleave_bytes = 256;  // consecutive bytes kept on one channel
+  CommandBus command_bus;
+  ControllerConfig controller;
 
-  std::uint32_t burst_cycles() const { return org.burst_length / 2; }
+  std::uint32_t burst_cycles() const { return org.burst_length / org.data_rate; }
   double peak_bandwidth_bytes_per_s() const {
-    return clock_mhz * 1e6 * 2.0 * (org.bus_width_bits / 8.0) * org.channels;
+    return clock_mhz * 1e6 * org.data_rate * (org.bus_width_bits / 8.0) * org.channels;
   }
+  double cycle_ns() const { return 1e3 / clock_mhz; }
 };
+
+// A configuration error: `section` is "" (top level), "organisation", "timing",
+// "command_bus" or "controller"; `key` the offending key there.
+struct ConfigProblem {
+  std::string section;
+  std::string key;
+  std::string reason;
+};
+
+// Every rule a DramConfig must satisfy, in one place: the YAML loader reports the first
+// problem at its key's file:line, DramEngine's constructor throws std::invalid_argument.
+std::vector<ConfigProblem> check_dram_config(const DramConfig& cfg);
 
 // Reads and validates a DRAM config from the mapping `node` (a preset file's top level,
 // or the `dram:` section of a hardware config). Errors name file, key and reason.
 DramConfig load_dram_config(config::Node& node);
+
+// Loads a preset given either as a file path (anything ending in .yaml/.yml or naming an
+// existing file) or as a name resolved to `<config_dir>/<name>.yaml`. An unknown name is an
+// InputError listing the presets found in config_dir.
+DramConfig load_dram_preset(const std::string& name_or_path, const std::string& config_dir);
+
+std::string to_string(PagePolicy p);
+std::string to_string(SchedulerKind s);
+std::string to_string(RefreshMode r);
 
 }  // namespace skv::dram

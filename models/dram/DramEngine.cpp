@@ -1,100 +1,245 @@
 #include "models/dram/DramEngine.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <stdexcept>
 
 namespace skv::dram {
 
-DramEngine::DramEngine(const DramConfig& cfg)
-    : cfg_(cfg),
-      bus_free_(cfg.org.channels, 0),
-      banks_(std::size_t{cfg.org.channels} * cfg.org.banks()) {}
+namespace {
 
-bool DramEngine::can_accept() const {
-  return pending_.size() < std::size_t{cfg_.queue_depth} * cfg_.org.channels;
+const DramConfig& checked(const DramConfig& cfg) {
+  const std::vector<ConfigProblem> problems = check_dram_config(cfg);
+  if (!problems.empty()) {
+    const ConfigProblem& p = problems.front();
+    throw std::invalid_argument(fmt::format("DRAM config '{}': {}{}{}: {}", cfg.name, p.section,
+                                            p.section.empty() ? "" : ".", p.key, p.reason));
+  }
+  return cfg;
 }
 
-std::uint64_t DramEngine::schedule_burst(std::uint64_t addr, bool is_write,
-                                         std::uint64_t arrival) {
-  const auto& org = cfg_.org;
-  const auto& t = cfg_.timing;
-  // Address map (low to high): byte offset in an interleave unit, channel, rest.
-  const std::uint64_t unit = addr / cfg_.interleave_bytes;
-  const std::uint32_t channel = static_cast<std::uint32_t>(unit % org.channels);
-  const std::uint64_t local = (unit / org.channels) * cfg_.interleave_bytes +
-                              addr % cfg_.interleave_bytes;
-  const std::uint64_t row_linear = local / org.row_bytes();
-  const std::uint32_t bank = static_cast<std::uint32_t>(row_linear % org.banks());
-  const std::uint64_t row = row_linear / org.banks();
+// Min-heap order of determined completions: by cycle, then by request age.
+template <typename T>
+bool later(const T& a, const T& b) {
+  return a.cycle != b.cycle ? a.cycle > b.cycle : a.seq_slot > b.seq_slot;
+}
 
-  BankState& b = banks_[std::size_t{channel} * org.banks() + bank];
-  std::uint64_t cmd = std::max(arrival, b.ready_cycle);
-  if (b.open_row != row) {
-    if (b.open_row == kNoRow) {
-      ++stats_.row_misses;
-    } else {
-      ++stats_.row_conflicts;
-      cmd += t.tRP;
-    }
-    cmd += is_write ? t.tRCDW : t.tRCD;
-    b.open_row = row;
-  } else {
-    ++stats_.row_hits;
+}  // namespace
+
+DramEngine::DramEngine(const DramConfig& cfg)
+    : cfg_(checked(cfg)), mapper_(cfg_), scheduler_(make_scheduler(cfg_.controller.scheduler)) {
+  channels_.reserve(cfg_.org.channels);
+  for (std::uint32_t c = 0; c < cfg_.org.channels; ++c) {
+    channels_.emplace_back(cfg_, *scheduler_, c);
   }
-  const std::uint64_t data_start =
-      std::max<std::uint64_t>(cmd + (is_write ? t.WL : t.RL), bus_free_[channel]);
-  const std::uint64_t data_end = data_start + cfg_.burst_cycles();
-  bus_free_[channel] = data_end;
-  b.ready_cycle = data_start - (is_write ? t.WL : t.RL);
-  if (cfg_.page_policy == PagePolicy::Closed) {
-    b.open_row = kNoRow;
-    b.ready_cycle = data_end + t.tRP;
+  ahead_ = channels_;
+}
+
+void DramEngine::on_step(const StepResult& r) {
+  if (observer_) observer_(r.record);
+  if (!r.burst) return;
+  Slot& s = slots_[r.request];
+  if (r.data_end > s.done) s.done = r.data_end;
+  if (--s.remaining == 0) {
+    done_heap_.push_back(Done{s.done, (s.seq << kSlotBits) | r.request});
+    std::push_heap(done_heap_.begin(), done_heap_.end(),
+                   [](const Done& a, const Done& b) { return later(a, b); });
+    if (s.done > last_done_cycle_) last_done_cycle_ = s.done;
   }
-  stats_.data_bus_busy_cycles += cfg_.burst_cycles();
-  ++stats_.bursts;
-  return data_end;
 }
 
 void DramEngine::enqueue(const Request& req, std::uint64_t now) {
-  if (!can_accept()) throw std::logic_error("DramEngine::enqueue: queue full");
-  run_until(now);
-  const std::uint32_t bb = cfg_.org.burst_bytes();
-  std::uint64_t done = now;
+  if (now < now_) throw std::logic_error("DramEngine::enqueue: cycle earlier than now()");
+  if (accept_cycle_ > now) throw std::logic_error("DramEngine::enqueue: front end is busy");
+  now_ = now;
+  ++epoch_;
+
+  std::uint32_t slot;
+  if (free_slots_.empty()) {
+    if (slots_.size() >= (std::size_t{1} << kSlotBits)) {
+      throw std::logic_error("DramEngine: over 4M requests outstanding (take completions)");
+    }
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  const std::uint64_t bb = mapper_.burst_bytes();
   const std::uint64_t first = req.addr / bb;
   const std::uint64_t last = (req.addr + std::max<std::uint32_t>(req.bytes, 1) - 1) / bb;
+  Slot& s = slots_[slot];
+  s = Slot{req.id,    now,         request_seq_++, 0, static_cast<std::uint32_t>(last - first + 1),
+           req.bytes, req.is_write};
+  if (request_stats_.requests++ == 0) request_stats_.first_arrival_cycle = now;
+  ++outstanding_;
+
+  auto handle = [this](const StepResult& r) { on_step(r); };
+  std::uint64_t admit = now;  // bursts are admitted in order, never earlier than the last
   for (std::uint64_t burst = first; burst <= last; ++burst) {
-    done = std::max(done, schedule_burst(burst * bb, req.is_write, now));
+    const DramAddress a = mapper_.decode(burst * bb);
+    ChannelController& ch = channels_[a.channel];
+    ch.advance_to(admit, handle);
+    while (ch.full()) {
+      // The burst waits until a column command frees a slot; room exists from the next cycle.
+      const StepResult r = ch.step();
+      if (r.burst && r.record.cycle + 1 > admit) admit = r.record.cycle + 1;
+      on_step(r);
+    }
+    ch.advance_to(admit, handle);
+    ch.admit(burst_seq_++, slot, a, req.is_write, admit);
   }
-  ++stats_.requests;
-  if (req.is_write) {
-    stats_.bytes_written += req.bytes;
-  } else {
-    stats_.bytes_read += req.bytes;
-    ++stats_.reads;
-    stats_.read_latency_sum_cycles += done - now;
+  accept_cycle_ = admit;
+  request_stats_.frontend_blocked_cycles += admit - now;
+}
+
+void DramEngine::sync_channels() {
+  auto handle = [this](const StepResult& r) { on_step(r); };
+  for (ChannelController& ch : channels_) ch.advance_to(now_, handle);
+}
+
+void DramEngine::pop_completions() {
+  auto cmp = [](const Done& a, const Done& b) { return later(a, b); };
+  while (!done_heap_.empty() && done_heap_.front().cycle <= now_) {
+    std::pop_heap(done_heap_.begin(), done_heap_.end(), cmp);
+    const auto slot =
+        static_cast<std::uint32_t>(done_heap_.back().seq_slot & ((1u << kSlotBits) - 1));
+    const Slot& d = slots_[slot];
+    free_slots_.push_back(slot);
+    done_heap_.pop_back();
+    completed_.push_back(Completion{d.id, d.done});
+    DramStats& st = request_stats_;
+    ++st.requests_completed;
+    const std::uint64_t latency = d.done - d.arrival;
+    if (d.is_write) {
+      ++st.writes;
+      st.bytes_written += d.bytes;
+      st.write_latency_cycles.add(latency);
+    } else {
+      ++st.reads;
+      st.bytes_read += d.bytes;
+      st.read_latency_cycles.add(latency);
+      st.read_latency_sum_cycles += latency;
+    }
+    if (d.done > st.last_completion_cycle) st.last_completion_cycle = d.done;
+    ++epoch_;
   }
-  auto pos = std::upper_bound(pending_.begin(), pending_.end(), done,
-                              [](std::uint64_t c, const Pending& p) { return c < p.done_cycle; });
-  pending_.insert(pos, Pending{req.id, done});
 }
 
 void DramEngine::run_until(std::uint64_t cycle) {
-  if (cycle <= now_) return;
-  while (!pending_.empty() && pending_.front().done_cycle <= cycle) {
-    completed_.push_back(Completion{pending_.front().id, pending_.front().done_cycle});
-    pending_.pop_front();
-  }
-  now_ = cycle;
+  if (cycle > now_) now_ = cycle;
+  sync_channels();
+  pop_completions();
 }
 
-std::uint64_t DramEngine::next_event_cycle() const {
-  return pending_.empty() ? kNever : pending_.front().done_cycle;
+std::uint64_t DramEngine::drain() {
+  auto handle = [this](const StepResult& r) { on_step(r); };
+  for (ChannelController& ch : channels_) {
+    while (ch.queued() > 0) handle(ch.step());
+  }
+  run_until(std::max({now_, last_done_cycle_, accept_cycle_}));
+  return now_;
+}
+
+void DramEngine::take_completions(std::vector<Completion>& out) {
+  run_until(now_);
+  out.insert(out.end(), completed_.begin(), completed_.end());
+  outstanding_ -= completed_.size();
+  completed_.clear();
+  ++epoch_;
 }
 
 std::vector<Completion> DramEngine::take_completions() {
   std::vector<Completion> out;
-  out.swap(completed_);
+  take_completions(out);
   return out;
+}
+
+std::uint64_t DramEngine::next_event_cycle() const {
+  if (!completed_.empty()) return now_;
+  if (cached_epoch_ == epoch_ && cached_event_ > now_) return cached_event_;
+  std::uint64_t e = kNever;
+  if (accept_cycle_ > now_) e = accept_cycle_;
+  const std::uint64_t ahead = look_ahead();
+  if (ahead < e) e = ahead;
+  if (e < now_) e = now_;  // something is already due: collect it now
+  cached_epoch_ = epoch_;
+  cached_event_ = e;
+  return e;
+}
+
+// The earliest completion the current state fixes, found by running copies of the busy
+// channels in global time order. It stops once no command still to come could complete
+// a request earlier than the best found: a request that still has a burst queued completes
+// no earlier than the next command cycle plus the shortest column latency plus a burst.
+std::uint64_t DramEngine::look_ahead() const {
+  std::uint64_t best = done_heap_.empty() ? kNever : done_heap_.front().cycle;
+  std::vector<std::uint32_t> busy;
+  bool reads = false;
+  bool writes = false;
+  for (std::uint32_t c = 0; c < channels_.size(); ++c) {
+    if (channels_[c].queued() == 0) continue;
+    busy.push_back(c);
+    ahead_[c] = channels_[c];
+    reads = reads || channels_[c].buffer().reads() > 0;
+    writes = writes || channels_[c].buffer().writes() > 0;
+  }
+  if (busy.empty()) return best;
+  const std::uint64_t min_latency =
+      cfg_.burst_cycles() +
+      std::min(reads ? cfg_.timing.RL : cfg_.timing.WL, writes ? cfg_.timing.WL : cfg_.timing.RL);
+  struct Partial {
+    std::uint32_t slot;
+    std::uint32_t remaining;
+    std::uint64_t done;
+  };
+  std::vector<Partial> partial;
+  for (;;) {
+    std::uint32_t pick = 0;
+    std::uint64_t t = kNever;
+    for (std::uint32_t c : busy) {
+      const std::uint64_t n = ahead_[c].next_command_cycle();
+      if (n < t) {
+        t = n;
+        pick = c;
+      }
+    }
+    if (t == kNever || (best != kNever && t + min_latency >= best)) break;
+    const StepResult r = ahead_[pick].step();
+    if (!r.burst) continue;
+    auto it = std::find_if(partial.begin(), partial.end(),
+                           [&r](const Partial& p) { return p.slot == r.request; });
+    if (it == partial.end()) {
+      const Slot& s = slots_[r.request];
+      partial.push_back(Partial{r.request, s.remaining, s.done});
+      it = partial.end() - 1;
+    }
+    if (r.data_end > it->done) it->done = r.data_end;
+    if (--it->remaining == 0 && it->done < best) best = it->done;
+  }
+  return best;
+}
+
+const DramStats& DramEngine::stats() const {
+  DramStats& v = stats_view_;
+  v = request_stats_;
+  v.elapsed_cycles = now_;
+  for (const ChannelController& ch : channels_) {
+    const ChannelStats& c = ch.stats();
+    for (std::size_t i = 0; i < kCommandCount; ++i) v.commands[i] += c.commands[i];
+    v.row_hits += c.row_hits;
+    v.row_misses += c.row_misses;
+    v.row_conflicts += c.row_conflicts;
+    v.bursts += c.bursts_read + c.bursts_written;
+    v.data_bus_busy_cycles += c.data_bus_busy_cycles;
+    v.queue_occupancy_burst_cycles += ch.occupancy_until(now_);
+    v.queue_occupancy_max_bursts =
+        std::max(v.queue_occupancy_max_bursts, c.queue_occupancy_max_bursts);
+  }
+  v.refreshes = v.commands[static_cast<std::size_t>(Command::REF)] +
+                v.commands[static_cast<std::size_t>(Command::REFPB)];
+  return v;
 }
 
 }  // namespace skv::dram

@@ -1,76 +1,143 @@
 #pragma once
 // The DRAM controller's timing core: plain C++, no SystemC, counted in DRAM cycles.
 // The SystemC DramController wraps it behind a TLM-2.0 target socket; the request-trace
-// replay drives it directly.
+// replay (swiftkv-sim dram) drives it directly.
+//
+// Structure (DRAMSys-like): a front end splits each request into bursts in address order
+// and maps each burst (AddressMapper) to one channel's ChannelController, which holds it in
+// its RequestBuffer until the Scheduler (FR-FCFS or FCFS), the PagePolicyUnit, the
+// RefreshManager and the TimingChecker have issued its column command.
 //
 // Contract with a driver:
-//   - enqueue() a request at cycle `now` (never earlier than the last call's cycle) when
-//     can_accept() allows it;
-//   - run_until(c) simulates every cycle before c; completions are collected in order;
-//   - next_event_cycle() is the earliest cycle at which the engine's state changes on its
-//     own (kNever when idle), so a driver may sleep until then.
+//   - enqueue(req, now) a request when can_accept() holds at `now` (now >= the last call's
+//     cycle). The front end admits the request's bursts in order, each into its channel's
+//     queue when that queue has room (queue_depth bursts per channel); a burst waiting for
+//     room blocks the bursts behind it, and can_accept() is false until the request's last
+//     burst is admitted (accept_cycle()). Because admission works burst by burst, cycle
+//     counts do not depend on how a stream is cut into requests.
+//   - run_until(c) simulates every cycle before c and collects the completions up to c.
+//   - next_event_cycle() is the earliest cycle at which the driver can see a change: a
+//     completion, or can_accept() turning true. Nothing else needs a call: commands in
+//     between are simulated by the next call, with the same result as cycle by cycle,
+//     because between two driver calls the engine has no input (the exactness rule,
+//     docs/dram.md). It looks ahead on a copy of the busy channels to find the earliest
+//     completion, so a stream needs one wake-up per completion, not per command.
+//
+// The engine is lazy: enqueue() advances only the channels its bursts go to; run_until(),
+// take_completions() and drain() bring every channel up to now(). A channel that held up
+// the front end has been simulated past now() (its future was already fixed), so channel
+// counters in stats() may include commands decided for cycles after now().
 
 #include <cstdint>
-#include <deque>
-#include <limits>
+#include <functional>
+#include <memory>
 #include <vector>
 
+#include "models/dram/AddressMapper.h"
+#include "models/dram/ChannelController.h"
 #include "models/dram/DramConfig.h"
 #include "models/dram/DramStats.h"
+#include "models/dram/DramTypes.h"
+#include "models/dram/Scheduler.h"
 
 namespace skv::dram {
 
-inline constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
-
 struct Request {
-  std::uint64_t id = 0;      // the driver's handle, returned in the completion
-  std::uint64_t addr = 0;    // byte address
-  std::uint32_t bytes = 0;   // any length; split into bursts inside
+  std::uint64_t id = 0;     // the driver's handle, returned in the completion
+  std::uint64_t addr = 0;   // byte address
+  std::uint32_t bytes = 0;  // any length; split into bursts inside (0 counts as 1)
   bool is_write = false;
 };
 
 struct Completion {
   std::uint64_t id = 0;
-  std::uint64_t cycle = 0;   // cycle after the last data beat
+  std::uint64_t cycle = 0;  // cycle after the last data beat
 };
 
 class DramEngine {
  public:
-  explicit DramEngine(const DramConfig& cfg);
+  using CommandObserver = std::function<void(const CommandRecord&)>;
 
-  bool can_accept() const;
+  // Throws std::invalid_argument when cfg breaks a rule of check_dram_config().
+  explicit DramEngine(const DramConfig& cfg);
+  // Channels point into the engine; it stays where it was built.
+  DramEngine(const DramEngine&) = delete;
+  DramEngine& operator=(const DramEngine&) = delete;
+
+  bool can_accept() const { return accept_cycle_ <= now_; }
+  // First cycle at which can_accept() holds (<= now() when it already does).
+  std::uint64_t accept_cycle() const { return accept_cycle_; }
   void enqueue(const Request& req, std::uint64_t now);
   void run_until(std::uint64_t cycle);
   std::uint64_t next_event_cycle() const;
+  // Runs until every accepted request has completed; returns now() (>= the last completion).
+  std::uint64_t drain();
   std::uint64_t now() const { return now_; }
+  // Requests accepted and not yet returned by take_completions().
+  std::uint64_t outstanding() const { return outstanding_; }
 
-  // Completions since the last take, in completion order.
+  // Completions up to now(), in completion order, since the last take.
   std::vector<Completion> take_completions();
+  // The same, appended to `out` (reuses its storage).
+  void take_completions(std::vector<Completion>& out);
 
   const DramConfig& config() const { return cfg_; }
-  const DramStats& stats() const { return stats_; }
+  const AddressMapper& mapper() const { return mapper_; }
+  // Totals so far (built on each call from the channels' and the front end's counters).
+  const DramStats& stats() const;
+
+  // Called for every command as it is issued, in time order within a channel (channels
+  // are simulated lazily, so records of different channels may interleave out of order).
+  // Off by default; costs one branch per command when off.
+  void set_command_observer(CommandObserver observer) { observer_ = std::move(observer); }
 
  private:
-  struct Pending {
-    std::uint64_t id;
-    std::uint64_t done_cycle;
+  struct Slot {
+    std::uint64_t id = 0;
+    std::uint64_t arrival = 0;
+    std::uint64_t seq = 0;
+    std::uint64_t done = 0;
+    std::uint32_t remaining = 0;  // bursts not yet issued
+    std::uint32_t bytes = 0;
+    bool is_write = false;
   };
-  struct BankState {
-    std::uint64_t open_row = kNoRow;
-    std::uint64_t ready_cycle = 0;  // earliest cycle a new command may use this bank
+  // A request whose last burst is issued, ordered by (cycle, request age); its slot is
+  // freed when popped. Age and slot share one word to keep heap moves small.
+  struct Done {
+    std::uint64_t cycle;
+    std::uint64_t seq_slot;  // request seq << kSlotBits | slot
   };
-  static constexpr std::uint64_t kNoRow = std::numeric_limits<std::uint64_t>::max();
+  static constexpr std::uint32_t kSlotBits = 22;
 
-  // Places one burst on the channel; returns the cycle after its last data beat.
-  std::uint64_t schedule_burst(std::uint64_t addr, bool is_write, std::uint64_t arrival);
+  void on_step(const StepResult& r);
+  void sync_channels();
+  void pop_completions();
+  std::uint64_t look_ahead() const;
 
   DramConfig cfg_;
+  AddressMapper mapper_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::vector<ChannelController> channels_;
   std::uint64_t now_ = 0;
-  std::vector<std::uint64_t> bus_free_;   // per channel: first cycle the data bus is free
-  std::vector<BankState> banks_;          // channel-major
-  std::deque<Pending> pending_;           // sorted by done_cycle
+  std::uint64_t accept_cycle_ = 0;
+  std::uint64_t request_seq_ = 0;
+  std::uint64_t burst_seq_ = 0;
+  std::uint64_t outstanding_ = 0;
+  std::uint64_t last_done_cycle_ = 0;
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  std::vector<Done> done_heap_;  // determined completions, min-heap on (cycle, seq)
   std::vector<Completion> completed_;
-  DramStats stats_;
+  DramStats request_stats_;  // the front end's counters
+  CommandObserver observer_;
+
+  // Look-ahead scratch and its cached answer (logically const: next_event_cycle() only
+  // computes what the current state already fixes).
+  mutable std::vector<ChannelController> ahead_;
+  std::uint64_t epoch_ = 0;  // bumped by every change of the engine's input
+  mutable std::uint64_t cached_epoch_ = ~std::uint64_t{0};
+  mutable std::uint64_t cached_event_ = kNever;
+  mutable DramStats stats_view_;
 };
 
 }  // namespace skv::dram

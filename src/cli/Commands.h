@@ -17,4 +17,13 @@ void add_trace_command(CLI::App& app, int& exit_code);
 // `numerics`: fixed-point attention accuracy against a double reference (src/numerics).
 void add_numerics_command(CLI::App& app, int& exit_code);
 
+// `sweep SWEEP.yaml` and `sweep merge DIR...`: one run per point, in parallel (SweepCommand.cpp).
+void add_sweep_command(CLI::App& app, int& exit_code);
+// `compare`: attention algorithms on the same hardware, per KV length (CompareCommand.cpp).
+void add_compare_command(CLI::App& app, int& exit_code);
+
+// `dram` and `dram gen`: a memory request trace replayed through the DRAM timing core, and
+// request traces generated (DramCommand.cpp).
+void add_dram_command(CLI::App& app, int& exit_code);
+
 }  // namespace skv::cli

@@ -21,6 +21,9 @@ int sc_main(int argc, char** argv) {
   skv::cli::add_validate_command(app, exit_code);
   skv::cli::add_trace_command(app, exit_code);
   skv::cli::add_numerics_command(app, exit_code);
+  skv::cli::add_sweep_command(app, exit_code);
+  skv::cli::add_compare_command(app, exit_code);
+  skv::cli::add_dram_command(app, exit_code);
 
   try {
     app.parse(argc, argv);

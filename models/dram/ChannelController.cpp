@@ -1,0 +1,176 @@
+#include "models/dram/ChannelController.h"
+
+#include <stdexcept>
+
+namespace skv::dram {
+
+ChannelController::ChannelController(const DramConfig& cfg, const Scheduler& scheduler,
+                                     std::uint32_t index)
+    : cfg_(&cfg),
+      scheduler_(&scheduler),
+      index_(index),
+      page_(cfg.controller.page_policy),
+      checker_(cfg),
+      refresh_(cfg, checker_),
+      buffer_(cfg.controller.queue_depth, cfg.org.banks()),
+      candidates_(cfg.org.banks()) {}
+
+void ChannelController::invalidate_rank(std::uint32_t rank) {
+  const std::uint32_t first = rank * checker_.banks_per_rank();
+  for (std::uint32_t i = first; i < first + checker_.banks_per_rank(); ++i) invalidate_bank(i);
+}
+
+void ChannelController::decide() {
+  if (admitted_bank_ >= 0) {
+    request_decision_ = scheduler_->repick_after_admit(
+        request_decision_, static_cast<std::uint32_t>(admitted_bank_), scheduler_input());
+  } else {
+    request_decision_ = scheduler_->pick(scheduler_input());
+  }
+  admitted_bank_ = -1;
+  if (refresh_.needs_target(request_decision_.cycle)) {
+    // A per-bank refresh falls due before that command: its bank is chosen from the state
+    // on the due cycle (this one: nothing happens in between), then blocks that bank.
+    refresh_.choose_targets(request_decision_.cycle, buffer_, checker_);
+    request_decision_ = scheduler_->pick(scheduler_input());
+  }
+  decision_ = request_decision_;
+  // A refresh cannot go before it is due, so it only needs looking at when due in time.
+  const std::uint64_t due = refresh_.earliest_due();
+  if (due != kNever && due <= decision_.cycle) {
+    const RefreshManager::Candidate r = refresh_.candidate(checker_, floor_);
+    if (r.cycle <= decision_.cycle) {
+      decision_ = Decision{r.command, r.cycle, r.bank, RequestBuffer::kNone};
+    }
+  }
+  decided_ = true;
+}
+
+void ChannelController::account_occupancy(std::uint64_t cycle) {
+  stats_.queue_occupancy_burst_cycles +=
+      std::uint64_t{buffer_.size()} * (cycle - stats_.queue_occupancy_since_cycle);
+  stats_.queue_occupancy_since_cycle = cycle;
+}
+
+std::uint64_t ChannelController::occupancy_until(std::uint64_t cycle) const {
+  if (cycle <= stats_.queue_occupancy_since_cycle) return stats_.queue_occupancy_burst_cycles;
+  return stats_.queue_occupancy_burst_cycles +
+         std::uint64_t{buffer_.size()} * (cycle - stats_.queue_occupancy_since_cycle);
+}
+
+void ChannelController::admit(std::uint64_t seq, std::uint32_t request, const DramAddress& a,
+                              bool is_write, std::uint64_t cycle) {
+  if (cycle < floor_) throw std::logic_error("ChannelController: admission in the past");
+  account_occupancy(cycle);
+  QueuedBurst q;
+  q.seq = seq;
+  q.request = request;
+  q.row = a.row;
+  q.column = a.column;
+  q.bank = static_cast<std::uint16_t>(checker_.bank_index(a.rank, a.bank_group, a.bank));
+  q.is_write = is_write;
+  buffer_.push(q, checker_.open_row(q.bank));
+  invalidate_bank(q.bank);
+  if (buffer_.size() > stats_.queue_occupancy_max_bursts) {
+    stats_.queue_occupancy_max_bursts = buffer_.size();
+  }
+  floor_ = cycle;
+  // One admission after a fresh pick can be folded into it; anything more is redone.
+  admitted_bank_ = decided_ ? static_cast<std::int32_t>(q.bank) : -1;
+  decided_ = false;
+}
+
+StepResult ChannelController::step() {
+  if (!decided_) decide();
+  const Decision d = decision_;
+  if (d.cycle == kNever) throw std::logic_error("ChannelController: step with nothing to do");
+  decided_ = false;
+  admitted_bank_ = -1;
+  StepResult r;
+  const std::uint32_t b = d.bank;
+  CommandRecord& rec = r.record;
+  rec.cycle = d.cycle;
+  rec.command = d.command;
+  rec.channel = index_;
+  rec.rank = checker_.rank_of(b);
+  rec.bank_group = checker_.group_in_rank(b);
+  rec.bank = checker_.bank_in_group(b);
+
+  if (d.entry == RequestBuffer::kNone) {  // refresh manager's command
+    checker_.issue(d.command, b, 0, d.cycle);
+    if (d.command == Command::PREA || d.command == Command::REF) {
+      invalidate_rank(rec.rank);
+    } else {
+      invalidate_bank(b);
+    }
+    if (d.command == Command::PREA) {
+      const std::uint32_t first = rec.rank * checker_.banks_per_rank();
+      for (std::uint32_t i = first; i < first + checker_.banks_per_rank(); ++i) {
+        buffer_.set_open_row(i, TimingChecker::kClosed);
+      }
+    } else if (d.command == Command::PRE) {
+      buffer_.set_open_row(b, TimingChecker::kClosed);
+    } else {
+      refresh_.on_refresh(b);
+    }
+    ++stats_.commands[static_cast<std::size_t>(d.command)];
+    return r;
+  }
+
+  QueuedBurst& e = buffer_.entry(d.entry);
+  rec.row = e.row;
+  invalidate_bank(b);
+  switch (d.command) {
+    case Command::ACT:
+      if (e.outcome == kUnserved) e.outcome = kRowMiss;
+      checker_.issue(Command::ACT, b, e.row, d.cycle);
+      buffer_.set_open_row(b, e.row);
+      break;
+    case Command::PRE:
+      if (e.outcome == kUnserved) e.outcome = kRowConflict;
+      checker_.issue(Command::PRE, b, 0, d.cycle);
+      buffer_.set_open_row(b, TimingChecker::kClosed);
+      break;
+    default: {  // RD or WR, possibly with auto-precharge
+      if (e.outcome == kUnserved) e.outcome = kRowHit;
+      const RequestBuffer::BankQueue& q = buffer_.bank(b);
+      const std::uint32_t hits_left = q.hits - 1u;
+      const std::uint32_t others_left = q.count - q.hits;
+      const bool ap = page_.auto_precharge(hits_left, others_left);
+      const Command cmd =
+          e.is_write ? (ap ? Command::WRA : Command::WR) : (ap ? Command::RDA : Command::RD);
+      rec.command = cmd;
+      rec.column = e.column;
+      checker_.issue(cmd, b, e.row, d.cycle);
+      r.burst = true;
+      r.request = e.request;
+      r.data_end = checker_.data_end(cmd, d.cycle);
+      switch (e.outcome) {
+        case kRowHit:
+          ++stats_.row_hits;
+          break;
+        case kRowMiss:
+          ++stats_.row_misses;
+          break;
+        default:
+          ++stats_.row_conflicts;
+          break;
+      }
+      if (e.is_write) {
+        ++stats_.bursts_written;
+      } else {
+        ++stats_.bursts_read;
+      }
+      stats_.data_bus_busy_cycles += cfg_->burst_cycles();
+      account_occupancy(d.cycle);
+      const std::uint32_t row = e.row;
+      buffer_.remove(d.entry, row);
+      if (ap) buffer_.set_open_row(b, TimingChecker::kClosed);
+      break;
+    }
+  }
+  ++stats_.commands[static_cast<std::size_t>(rec.command)];
+  return r;
+}
+
+}  // namespace skv::dram

@@ -1,0 +1,103 @@
+#pragma once
+// One channel's controller: its request buffer, scheduler, page policy, refresh manager
+// and timing checker, advanced one command at a time.
+//
+// Event-driven, exact: next_command_cycle() is the cycle on which a per-cycle controller
+// would issue its next command (nothing changes between two commands, so the arbiter's
+// choice on that cycle is known in advance); step() issues it. A burst admitted at cycle a
+// is visible to the scheduler from cycle a on; callers first advance the channel to a.
+// The whole state is plain values, so the engine can copy a channel to look ahead.
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "models/dram/DramConfig.h"
+#include "models/dram/DramTypes.h"
+#include "models/dram/PagePolicy.h"
+#include "models/dram/RefreshManager.h"
+#include "models/dram/RequestBuffer.h"
+#include "models/dram/Scheduler.h"
+#include "models/dram/TimingChecker.h"
+
+namespace skv::dram {
+
+// Counters of one channel (summed into DramStats).
+struct ChannelStats {
+  std::array<std::uint64_t, kCommandCount> commands{};  // issued, by type
+  std::uint64_t row_hits = 0;
+  std::uint64_t row_misses = 0;
+  std::uint64_t row_conflicts = 0;
+  std::uint64_t bursts_read = 0;
+  std::uint64_t bursts_written = 0;
+  std::uint64_t data_bus_busy_cycles = 0;
+  std::uint64_t queue_occupancy_burst_cycles = 0;  // integral of queued bursts over time
+  std::uint64_t queue_occupancy_since_cycle = 0;   // the integral runs up to here
+  std::uint32_t queue_occupancy_max_bursts = 0;
+};
+
+// What one step() did.
+struct StepResult {
+  CommandRecord record;
+  bool burst = false;  // a column command: one burst of `request` done at data_end
+  std::uint32_t request = 0;
+  std::uint64_t data_end = 0;
+};
+
+class ChannelController {
+ public:
+  ChannelController(const DramConfig& cfg, const Scheduler& scheduler, std::uint32_t index);
+
+  bool full() const { return buffer_.full(); }
+  std::uint32_t queued() const { return buffer_.size(); }
+  const RequestBuffer& buffer() const { return buffer_; }
+  const TimingChecker& checker() const { return checker_; }
+  const ChannelStats& stats() const { return stats_; }
+  // Occupancy integral brought up to `cycle` (for reporting; no state change otherwise).
+  std::uint64_t occupancy_until(std::uint64_t cycle) const;
+
+  // The cycle of the next command (kNever: nothing to do, not even a refresh).
+  std::uint64_t next_command_cycle() {
+    if (!decided_) decide();
+    return decision_.cycle;
+  }
+  // Issues the command of next_command_cycle().
+  StepResult step();
+  // Issues every command before `cycle`, handing each result to `f`.
+  template <typename F>
+  void advance_to(std::uint64_t cycle, F&& f) {
+    while (next_command_cycle() < cycle) f(step());
+  }
+  // Adds a burst at cycle `cycle`; every command before `cycle` must have been issued.
+  void admit(std::uint64_t seq, std::uint32_t request, const DramAddress& a, bool is_write,
+             std::uint64_t cycle);
+
+ private:
+  void decide();
+  void account_occupancy(std::uint64_t cycle);
+  SchedulerInput scheduler_input() {
+    return SchedulerInput{buffer_, checker_, refresh_, floor_, candidates_.data()};
+  }
+  // Commands to a bank (or rank) and admissions change what its scheduler slot holds.
+  void invalidate_bank(std::uint32_t b) { candidates_[b].valid = false; }
+  void invalidate_rank(std::uint32_t rank);
+
+  const DramConfig* cfg_;
+  const Scheduler* scheduler_;
+  std::uint32_t index_;
+  PagePolicyUnit page_;
+  TimingChecker checker_;
+  RefreshManager refresh_;
+  RequestBuffer buffer_;
+  ChannelStats stats_;
+  std::vector<BankCandidate> candidates_;  // the scheduler's per-bank memory
+  std::uint64_t floor_ = 0;                // no command before the latest admission
+  Decision decision_;                      // the next command (request or refresh)
+  Decision request_decision_;              // the scheduler's pick behind it
+  bool decided_ = false;
+  // Set when exactly one burst was admitted since request_decision_ was made (and nothing
+  // issued): the scheduler may then update its pick instead of redoing it.
+  std::int32_t admitted_bank_ = -1;
+};
+
+}  // namespace skv::dram

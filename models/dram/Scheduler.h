@@ -1,0 +1,66 @@
+#pragma once
+// Which request command a channel issues next. A scheduler reads the channel's queued
+// bursts and timing state and returns the command that wins at the earliest cycle any
+// command is legal: exactly what a per-cycle arbiter would issue on that cycle, since no
+// state changes between two commands. Schedulers hold no state of their own, so one
+// instance serves every channel (and the engine's look-ahead copies of a channel); what a
+// scheduler remembers between picks lives in the channel's BankCandidate slots.
+
+#include <cstdint>
+#include <memory>
+
+#include "models/dram/DramConfig.h"
+#include "models/dram/DramTypes.h"
+#include "models/dram/RequestBuffer.h"
+
+namespace skv::dram {
+
+class TimingChecker;
+class RefreshManager;
+
+struct Decision {
+  Command command = Command::ACT;
+  std::uint64_t cycle = kNever;                // kNever: nothing to issue
+  std::uint32_t bank = 0;                      // flat bank within the channel
+  std::uint16_t entry = RequestBuffer::kNone;  // the burst acted for (kNone: refresh)
+};
+
+// A bank's candidate command and the parts of it that change only with the bank itself
+// (its queue, its open row, commands to it). The channel clears `valid` on those events.
+struct BankCandidate {
+  std::uint64_t bank_time = 0;  // the bank's own constraint on the command
+  std::uint64_t seq = 0;        // age of the burst it serves
+  std::uint16_t entry = RequestBuffer::kNone;
+  Command command = Command::ACT;
+  std::uint8_t klass = 0;  // TimingChecker::Class of the command
+  bool column = false;
+  bool valid = false;
+};
+
+struct SchedulerInput {
+  const RequestBuffer& buffer;
+  const TimingChecker& checker;
+  const RefreshManager& refresh;
+  std::uint64_t floor;   // no command before this cycle
+  BankCandidate* cache;  // one slot per bank of the channel
+};
+
+class Scheduler {
+ public:
+  virtual ~Scheduler() = default;
+  // The next request command at or after in.floor, honouring refresh blocking.
+  virtual Decision pick(const SchedulerInput& in) const = 0;
+  // The same after one burst was admitted to `bank` since `previous` was picked (with no
+  // command issued in between): a scheduler may compare just that bank's candidate with
+  // `previous` instead of looking at every bank.
+  virtual Decision repick_after_admit(const Decision& previous, std::uint32_t bank,
+                                      const SchedulerInput& in) const {
+    (void)previous;
+    (void)bank;
+    return pick(in);
+  }
+};
+
+std::unique_ptr<Scheduler> make_scheduler(SchedulerKind kind);
+
+}  // namespace skv::dram

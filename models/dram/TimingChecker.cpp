@@ -1,0 +1,138 @@
+#include "models/dram/TimingChecker.h"
+
+#include <stdexcept>
+
+namespace skv::dram {
+
+namespace {
+std::uint32_t log2u(std::uint64_t v) {
+  std::uint32_t n = 0;
+  while (v > 1) {
+    v >>= 1;
+    ++n;
+  }
+  return n;
+}
+}  // namespace
+
+TimingChecker::TimingChecker(const DramConfig& cfg)
+    : t_(cfg.timing),
+      cmd_bus_(cfg.command_bus),
+      burst_cycles_(cfg.burst_cycles()),
+      group_bits_(log2u(cfg.org.bank_groups)),
+      bank_bits_(log2u(cfg.org.banks_per_group)),
+      rank_shift_(group_bits_ + bank_bits_),
+      col_bus_(cfg.command_bus.dual ? 1 : 0),
+      banks_(cfg.org.banks()),
+      groups_(std::size_t{cfg.org.ranks} * cfg.org.bank_groups),
+      ranks_(cfg.org.ranks) {}
+
+std::uint64_t TimingChecker::earliest_rank_wide(Command cmd, std::uint32_t rank) const {
+  const std::uint32_t first = rank * banks_per_rank();
+  const std::uint32_t last = first + banks_per_rank();
+  std::uint64_t t = bus_[kRowBus];
+  if (cmd == Command::PREA) {
+    for (std::uint32_t b = first; b < last; ++b) {
+      if (banks_[b].open_row != kClosed) t = max2(t, banks_[b].next[kPre]);
+    }
+    return t;
+  }
+  // REF: every bank precharged for tRP (and activated at least tRC ago).
+  t = max2(t, ranks_[rank].next_ref);
+  for (std::uint32_t b = first; b < last; ++b) t = max2(t, banks_[b].next[kAct]);
+  return t;
+}
+
+void TimingChecker::close(std::uint32_t b, std::uint64_t act_allowed) {
+  Bank& bank = banks_[b];
+  if (bank.open_row == kClosed) return;
+  bank.open_row = kClosed;
+  bank.next[kAct] = max2(bank.next[kAct], act_allowed);
+  --ranks_[rank_of(b)].open_banks;
+}
+
+void TimingChecker::issue(Command cmd, std::uint32_t b, std::uint32_t row, std::uint64_t t) {
+  Bank& bank = banks_[b];
+  const std::uint32_t r = rank_of(b);
+  Rank& rank = ranks_[r];
+  Group& group = groups_[group_of(b)];
+  switch (cmd) {
+    case Command::ACT: {
+      if (bank.open_row != kClosed) throw std::logic_error("TimingChecker: ACT to an open bank");
+      bank.open_row = row;
+      ++rank.open_banks;
+      bank.next[kRd] = t + t_.tRCD;
+      bank.next[kWr] = t + t_.tRCDW;
+      bank.next[kPre] = max2(bank.next[kPre], t + t_.tRAS);
+      bank.next[kAct] = max2(bank.next[kAct], t + t_.tRC);
+      group.next[kAct] = max2(group.next[kAct], t + t_.tRRD_L);
+      rank.next[kAct] = max2(rank.next[kAct], t + t_.tRRD_S);
+      rank.next_refpb = max2(rank.next_refpb, t + t_.tRRD_S);
+      rank.last_acts[rank.act_count % 4] = t;
+      ++rank.act_count;
+      if (t_.tFAW > 0 && rank.act_count >= 4) {
+        // The slot overwritten next holds the oldest of the last four ACTs.
+        rank.next[kAct] = max2(rank.next[kAct], rank.last_acts[rank.act_count % 4] + t_.tFAW);
+      }
+      bus_[kRowBus] = t + cmd_bus_.act_cycles;
+      break;
+    }
+    case Command::PRE:
+      close(b, t + t_.tRP);
+      bus_[kRowBus] = t + cmd_bus_.precharge_cycles;
+      break;
+    case Command::PREA: {
+      const std::uint32_t first = r * banks_per_rank();
+      for (std::uint32_t i = first; i < first + banks_per_rank(); ++i) close(i, t + t_.tRPab);
+      bus_[kRowBus] = t + cmd_bus_.precharge_cycles;
+      break;
+    }
+    case Command::RD:
+    case Command::RDA: {
+      bank.next[kPre] = max2(bank.next[kPre], t + t_.tRTP);
+      group.next[kRd] = max2(group.next[kRd], t + t_.tCCD_L);
+      group.next[kWr] = max2(group.next[kWr], t + t_.tRTW);
+      rank.next[kRd] = max2(rank.next[kRd], t + t_.tCCD_S);
+      rank.next[kWr] = max2(rank.next[kWr], t + t_.tRTW);
+      data_end_ = max2(data_end_, t + t_.RL + burst_cycles_);
+      data_rank_ = r;
+      data_used_ = true;
+      bus_[col_bus_] = t + cmd_bus_.column_cycles;
+      if (cmd == Command::RDA) close(b, bank.next[kPre] + t_.tRP);
+      break;
+    }
+    case Command::WR:
+    case Command::WRA: {
+      const std::uint64_t write_end = t + t_.WL + burst_cycles_;
+      bank.next[kPre] = max2(bank.next[kPre], write_end + t_.tWR);
+      group.next[kWr] = max2(group.next[kWr], t + t_.tCCD_L);
+      group.next[kRd] = max2(group.next[kRd], write_end + t_.tWTR_L);
+      rank.next[kWr] = max2(rank.next[kWr], t + t_.tCCD_S);
+      rank.next[kRd] = max2(rank.next[kRd], write_end + t_.tWTR_S);
+      data_end_ = max2(data_end_, write_end);
+      data_rank_ = r;
+      data_used_ = true;
+      bus_[col_bus_] = t + cmd_bus_.column_cycles;
+      if (cmd == Command::WRA) close(b, bank.next[kPre] + t_.tRP);
+      break;
+    }
+    case Command::REF: {
+      const std::uint32_t first = r * banks_per_rank();
+      for (std::uint32_t i = first; i < first + banks_per_rank(); ++i) {
+        banks_[i].next[kAct] = max2(banks_[i].next[kAct], t + t_.tRFC);
+      }
+      rank.next_ref = max2(rank.next_ref, t + t_.tRFC);
+      rank.next_refpb = max2(rank.next_refpb, t + t_.tRFC);
+      bus_[kRowBus] = t + cmd_bus_.refresh_cycles;
+      break;
+    }
+    case Command::REFPB:
+      bank.next[kAct] = max2(bank.next[kAct], t + t_.tRFCpb);
+      rank.next[kAct] = max2(rank.next[kAct], t + t_.tPBR2ACT);
+      rank.next_refpb = max2(rank.next_refpb, t + t_.tPBR2PBR);
+      bus_[kRowBus] = t + cmd_bus_.refresh_cycles;
+      break;
+  }
+}
+
+}  // namespace skv::dram

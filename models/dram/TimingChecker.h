@@ -1,0 +1,172 @@
+#pragma once
+// The timing rules of one channel: bank state (open row) and, per bank, bank group, rank
+// and bus, the earliest cycle each command may next be issued there.
+//
+// Issuing a command pushes those "next allowed" cycles forward (Ramulator-style), so a
+// query is a handful of max() operations however long the history. Every rule:
+//   ACT  -> ACT    same bank tRC; same group tRRD_L; same rank tRRD_S; 5th ACT >= 1st + tFAW
+//   ACT  -> RD/WR  same bank tRCD / tRCDW
+//   ACT  -> PRE    same bank tRAS
+//   PRE  -> ACT    same bank tRP;  PREA -> ACT  tRPab
+//   RD   -> RD     same group tCCD_L, same rank tCCD_S; WR -> WR likewise
+//   RD   -> WR     same rank tRTW
+//   WR   -> RD     same group WL + burst + tWTR_L, same rank WL + burst + tWTR_S
+//   RD   -> PRE    same bank tRTP; WR -> PRE  same bank WL + burst + tWR
+//   RDA/WRA        as RD/WR, then the bank precharges itself at the first cycle PRE could
+//                  go (tRAS, tRTP / tWR) and may be activated tRP later
+//   data bus       bursts never overlap; a change of rank adds tRTRS
+//   REF            all banks of the rank precharged (tRP, tRC via the ACT rule); then
+//                  ACT/REF/REFPB of that rank after tRFC
+//   REFPB          the bank precharged; then its ACT after tRFCpb, other banks' ACT after
+//                  tPBR2ACT, the next REFPB after tPBR2PBR; ACT -> REFPB tRRD_S
+//   command bus    one command per bus; a command holds it for its configured cycles (two
+//                  buses, row and column, when command_bus.dual)
+// Timing is referenced to the first cycle of a multi-cycle command (LPDDR ACT-1/ACT-2).
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "models/dram/DramConfig.h"
+#include "models/dram/DramTypes.h"
+
+namespace skv::dram {
+
+class TimingChecker {
+ public:
+  static constexpr std::uint32_t kClosed = 0xFFFFFFFFu;
+
+  explicit TimingChecker(const DramConfig& cfg);
+
+  // Banks are numbered within the channel: (rank * bank_groups + group) * banks_per_group + bank.
+  std::uint32_t bank_index(std::uint32_t rank, std::uint32_t group, std::uint32_t bank) const {
+    return (((rank << group_bits_) + group) << bank_bits_) + bank;
+  }
+  std::uint32_t rank_of(std::uint32_t b) const { return b >> rank_shift_; }
+  std::uint32_t group_of(std::uint32_t b) const {  // flat: rank * bank_groups + group
+    return b >> bank_bits_;
+  }
+  std::uint32_t group_in_rank(std::uint32_t b) const {
+    return (b >> bank_bits_) & ((1u << group_bits_) - 1);
+  }
+  std::uint32_t bank_in_group(std::uint32_t b) const { return b & ((1u << bank_bits_) - 1); }
+  std::uint32_t banks() const { return static_cast<std::uint32_t>(banks_.size()); }
+  std::uint32_t banks_per_rank() const { return 1u << (group_bits_ + bank_bits_); }
+
+  std::uint32_t open_row(std::uint32_t b) const { return banks_[b].open_row; }
+  bool is_open(std::uint32_t b) const { return banks_[b].open_row != kClosed; }
+  bool rank_has_open_bank(std::uint32_t rank) const { return ranks_[rank].open_banks > 0; }
+
+  // Command classes, indexing the "next allowed" arrays.
+  enum Class : std::uint8_t { kAct = 0, kPre = 1, kRd = 2, kWr = 3 };
+  static constexpr Class class_of(Command c) {
+    return c == Command::ACT ? kAct : c == Command::PRE ? kPre : is_read(c) ? kRd : kWr;
+  }
+
+  // Earliest legal cycle of `cmd` at bank `b` given every command issued so far (for PREA
+  // and REF, `b` names the rank by any of its banks). The caller ensures the state allows
+  // the command at all (a column command needs the bank open at its row, ACT a closed bank).
+  std::uint64_t earliest(Command cmd, std::uint32_t b) const {
+    switch (cmd) {
+      case Command::ACT:
+      case Command::PRE:
+      case Command::RD:
+      case Command::RDA:
+      case Command::WR:
+      case Command::WRA: {
+        const Class k = class_of(cmd);
+        return max2(max2(banks_[b].next[k], groups_[group_of(b)].next[k]),
+                    rank_shared(rank_of(b), k));
+      }
+      case Command::REFPB:
+        return max2(max2(banks_[b].next[kAct], ranks_[rank_of(b)].next_refpb), bus_[kRowBus]);
+      case Command::PREA:
+      case Command::REF:
+        return earliest_rank_wide(cmd, rank_of(b));
+    }
+    return kNever;
+  }
+  // The parts of earliest(): the bank's own, its group's, and the rank's with the buses
+  // (the last is the same for every bank of a rank, so a scheduler computes it once).
+  std::uint64_t bank_part(Class k, std::uint32_t b) const { return banks_[b].next[k]; }
+  std::uint64_t group_part(Class k, std::uint32_t b) const { return groups_[group_of(b)].next[k]; }
+  std::uint64_t rank_shared(std::uint32_t r, Class k) const {
+    const Rank& rank = ranks_[r];
+    switch (k) {
+      case kAct:
+        return max2(rank.next[kAct], bus_[kRowBus]);
+      case kPre:
+        return bus_[kRowBus];
+      case kRd:
+        return max2(max2(rank.next[kRd], bus_[col_bus_]), data_bus_ready(r, t_.RL));
+      case kWr:
+        return max2(max2(rank.next[kWr], bus_[col_bus_]), data_bus_ready(r, t_.WL));
+    }
+    return kNever;
+  }
+  // rank_shared() of every class at once (the scheduler's per-pick precomputation).
+  void rank_shared_all(std::uint32_t r, std::uint64_t* out) const {
+    const Rank& rank = ranks_[r];
+    const std::uint64_t row = bus_[kRowBus];
+    const std::uint64_t col = bus_[col_bus_];
+    out[kAct] = max2(rank.next[kAct], row);
+    out[kPre] = row;
+    out[kRd] = max2(max2(rank.next[kRd], col), data_bus_ready(r, t_.RL));
+    out[kWr] = max2(max2(rank.next[kWr], col), data_bus_ready(r, t_.WL));
+  }
+  std::uint32_t ranks() const { return static_cast<std::uint32_t>(ranks_.size()); }
+
+  void issue(Command cmd, std::uint32_t b, std::uint32_t row, std::uint64_t cycle);
+
+  // Cycle after the last data beat of a column command issued at `cycle`.
+  std::uint64_t data_end(Command cmd, std::uint64_t cycle) const {
+    return cycle + (is_read(cmd) ? t_.RL : t_.WL) + burst_cycles_;
+  }
+
+ private:
+  struct Bank {
+    std::uint32_t open_row = kClosed;
+    std::array<std::uint64_t, 4> next{};  // by Class
+  };
+  struct Group {
+    std::array<std::uint64_t, 4> next{};  // by Class (kPre unused)
+  };
+  struct Rank {
+    std::array<std::uint64_t, 4> next{};  // by Class (kPre unused)
+    std::uint64_t next_ref = 0;
+    std::uint64_t next_refpb = 0;
+    std::array<std::uint64_t, 4> last_acts{};  // ring of the last four ACT cycles (tFAW)
+    std::uint32_t act_count = 0;
+    std::uint32_t open_banks = 0;
+  };
+  static constexpr std::uint32_t kRowBus = 0;
+
+  static std::uint64_t max2(std::uint64_t a, std::uint64_t b) { return a > b ? a : b; }
+  static std::uint64_t max4(std::uint64_t a, std::uint64_t b, std::uint64_t c, std::uint64_t d) {
+    return max2(max2(a, b), max2(c, d));
+  }
+  std::uint64_t data_bus_ready(std::uint32_t rank, std::uint32_t latency) const {
+    if (!data_used_) return 0;
+    const std::uint64_t need = data_end_ + (rank != data_rank_ ? t_.tRTRS : 0);
+    return need > latency ? need - latency : 0;
+  }
+  std::uint64_t earliest_rank_wide(Command cmd, std::uint32_t rank) const;
+  void close(std::uint32_t b, std::uint64_t act_allowed);
+
+  DramTiming t_;
+  CommandBus cmd_bus_;
+  std::uint32_t burst_cycles_ = 0;
+  std::uint32_t group_bits_ = 0;
+  std::uint32_t bank_bits_ = 0;
+  std::uint32_t rank_shift_ = 0;  // group_bits_ + bank_bits_
+  std::uint32_t col_bus_ = 0;     // index into bus_: 0 with one shared bus, 1 with two
+  std::vector<Bank> banks_;
+  std::vector<Group> groups_;
+  std::vector<Rank> ranks_;
+  std::array<std::uint64_t, 2> bus_{};  // first free cycle of the row / column command bus
+  std::uint64_t data_end_ = 0;          // cycle after the last data beat so far
+  std::uint32_t data_rank_ = 0;
+  bool data_used_ = false;
+};
+
+}  // namespace skv::dram

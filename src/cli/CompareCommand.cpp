@@ -1,0 +1,132 @@
+// `swiftkv-sim compare`: attention algorithms on the same hardware, per KV length, as a
+// sweep (docs/sweeps.md, "compare").
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/Commands.h"
+#include "common/Error.h"
+#include "sweep/Compare.h"
+#include "sweep/ProcessPool.h"
+#include "sweep/SweepFiles.h"
+#include "sweep/SweepRunner.h"
+#include "sweep/SweepSpec.h"
+#include "sweep/SweepSummary.h"
+
+namespace skv::cli {
+
+namespace {
+
+struct CompareOptions {
+  std::string file;
+  sweep::CompareInputs in;
+  bool algos_given = false;
+  unsigned jobs = 0;
+  std::string out_dir;
+  bool quiet = false;
+};
+
+sweep::SweepSpec spec_of(const CompareOptions& o) {
+  if (o.file.empty()) {
+    if (o.in.hw.empty() || o.in.model.empty()) {
+      throw InputError("compare: give --hw and --model (with --trace or --kv-lens), or a sweep file");
+    }
+    return sweep::compare_spec(o.in);
+  }
+  if (!o.in.hw.empty() || !o.in.model.empty() || !o.in.trace.empty() || !o.in.kv_lens.empty()) {
+    throw InputError(fmt::format("compare: {} names the hardware, model and trace; drop --hw, "
+                                 "--model, --trace and --kv-lens", o.file));
+  }
+  sweep::SweepSpec spec = sweep::load_sweep_spec(o.file);
+  if (const sweep::Axis* a = spec.find_axis(sweep::kAlgorithmAxis)) {
+    if (o.algos_given) {
+      a->where.fail("the algorithms to compare are set here; drop --algos");
+    }
+  } else {
+    sweep::add_algorithm_axis(spec, o.in.algorithms, "--algos");
+  }
+  return spec;
+}
+
+int compare(const CompareOptions& o) {
+  const sweep::SweepSpec spec = spec_of(o);
+  sweep::SweepRunOptions ro;
+  ro.out_dir = o.out_dir.empty() ? "out/" + spec.name : o.out_dir;
+  ro.jobs = o.jobs ? o.jobs : sweep::available_cores();
+  ro.quiet = o.quiet;
+  const sweep::SweepPlan plan = sweep::plan_sweep(spec);
+  fmt::print("compare: {} points, {} processes at a time, into {}\n", plan.points.size(), ro.jobs,
+             ro.out_dir);
+  std::fflush(stdout);
+  const sweep::SweepTally t = sweep::run_sweep(plan, ro);
+
+  sweep::SweepResults results = sweep::collect_results({ro.out_dir});
+  sweep::write_summary(ro.out_dir, results);
+  const sweep::Comparison c(std::move(results));
+  sweep::write_comparison(ro.out_dir, c);
+
+  for (const auto& p : c.results().points) {
+    if (p.state == sweep::PointState::Done) {
+      fmt::print("\n{} on {}: attention and whole-step latency per decode step, speedup over "
+                 "native\n\n",
+                 p.report["inputs"]["model_name"].get<std::string>(),
+                 p.report["inputs"]["hw_name"].get<std::string>());
+      break;
+    }
+  }
+  fmt::print("{}\n", c.table());
+  fmt::print("ran {}, skipped {} (already done), failed {}\n", t.ran, t.skipped, t.failed);
+  const std::string csv = (std::filesystem::path(ro.out_dir) / sweep::kCompareFile).string();
+  fmt::print("wrote {}\n", csv);
+  if (t.failed > 0) {
+    std::fflush(stdout);
+    fmt::print(stderr, "swiftkv-sim: error: compare: {} of {} points failed (errors in the table "
+                       "and in {})\n", t.failed, t.selected, csv);
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_compare_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<CompareOptions>();
+  o->in.algorithms.assign(std::begin(sweep::kAlgorithms), std::end(sweep::kAlgorithms));
+  CLI::App* sub = app.add_subcommand(
+      "compare", "Compare attention algorithms on the same hardware, per KV length "
+                 "(docs/sweeps.md)");
+  sub->add_option("sweep_file", o->file,
+                  "A sweep file instead of --hw/--model/--trace (an algorithm axis is added "
+                  "unless it has one)");
+  sub->add_option("--hw", o->in.hw, "Hardware config (configs/hw/*.yaml)");
+  sub->add_option("--model", o->in.model, "Model description (configs/models/*.yaml)");
+  sub->add_option("--trace", o->in.trace, "Decode trace (docs/formats.md)");
+  sub->add_option("--kv-lens", o->in.kv_lens,
+                  "KV lengths, comma-separated: one generated one-request trace each")
+      ->delimiter(',');
+  sub->add_option("--gen", o->in.generate_tokens, "Decode steps of each generated trace")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 20))
+      ->capture_default_str();
+  CLI::Option* algos = sub->add_option("--algos", o->in.algorithms,
+                                       "Algorithms, comma-separated (native is the baseline)")
+                           ->delimiter(',')
+                           ->capture_default_str();
+  sub->add_option("-j,--jobs", o->jobs, "Points run at once (default: the cores available)")
+      ->check(CLI::Range(1u, 4096u));
+  sub->add_option("-o,--out", o->out_dir, "Output directory (default: out/compare)");
+  sub->add_flag("-q,--quiet", o->quiet, "No progress output");
+  sub->callback([o, algos, sub, &exit_code] {
+    o->algos_given = algos->count() > 0;
+    if (sub->count("--gen") > 0 && o->in.kv_lens.empty()) {
+      throw InputError("compare: --gen applies to the traces --kv-lens generates; give --kv-lens");
+    }
+    exit_code = compare(*o);
+  });
+}
+
+}  // namespace skv::cli

@@ -1,0 +1,125 @@
+#include "sweep/ProcessPool.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <exception>
+#include <map>
+#include <stdexcept>
+#include <thread>
+
+namespace skv::sweep {
+
+std::string ProcessOutcome::describe() const {
+  if (signal != 0) return fmt::format("killed by signal {} ({})", signal, strsignal(signal));
+  return fmt::format("exit code {}", exit_code);
+}
+
+namespace {
+
+// Only async-signal-safe calls between fork and exec.
+[[noreturn]] void exec_child(const char* exe, char* const* argv, const char* cwd, const char* log,
+                             pid_t parent) {
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != parent) _exit(126);  // the parent died before prctl took effect
+  auto die = [](const char* what) {
+    const char* msg = strerror(errno);
+    (void)!write(STDERR_FILENO, "swiftkv-sim: error: sweep: ", 27);
+    (void)!write(STDERR_FILENO, what, strlen(what));
+    (void)!write(STDERR_FILENO, ": ", 2);
+    (void)!write(STDERR_FILENO, msg, strlen(msg));
+    (void)!write(STDERR_FILENO, "\n", 1);
+    _exit(127);
+  };
+  if (chdir(cwd) != 0) die("cannot enter the point's directory");
+  const int out = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (out < 0) die("cannot open the point's log");
+  const int in = open("/dev/null", O_RDONLY);
+  if (in >= 0) dup2(in, STDIN_FILENO);
+  dup2(out, STDOUT_FILENO);
+  dup2(out, STDERR_FILENO);
+  execv(exe, argv);
+  die("cannot start the simulator");
+  _exit(127);
+}
+
+ProcessOutcome outcome_of(int status) {
+  ProcessOutcome o;
+  if (WIFEXITED(status)) o.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) o.signal = WTERMSIG(status);
+  return o;
+}
+
+}  // namespace
+
+void run_processes(const std::string& exe, const std::vector<ProcessJob>& jobs, unsigned parallel,
+                   const std::function<void(std::size_t, const ProcessOutcome&)>& on_done) {
+  if (parallel == 0) parallel = 1;
+  const pid_t self = getpid();
+  std::map<pid_t, std::size_t> running;
+  std::size_t next = 0;
+  std::exception_ptr failure;
+  while (running.size() > 0 || (next < jobs.size() && !failure)) {
+    while (!failure && next < jobs.size() && running.size() < parallel) {
+      const ProcessJob& job = jobs[next];
+      // Everything the child needs, built before fork.
+      std::vector<char*> argv;
+      for (const auto& a : job.argv) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      const pid_t pid = fork();
+      if (pid < 0) {
+        failure = std::make_exception_ptr(
+            std::runtime_error(fmt::format("fork failed: {}", strerror(errno))));
+        break;
+      }
+      if (pid == 0) exec_child(exe.c_str(), argv.data(), job.cwd.c_str(), job.log_path.c_str(), self);
+      running.emplace(pid, next++);
+    }
+    if (running.empty()) break;
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      failure = std::make_exception_ptr(
+          std::runtime_error(fmt::format("waitpid failed: {}", strerror(errno))));
+      break;
+    }
+    const auto it = running.find(pid);
+    if (it == running.end()) continue;  // not one of ours
+    const std::size_t index = it->second;
+    running.erase(it);
+    if (failure) continue;
+    try {
+      on_done(index, outcome_of(status));
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  // Reached with children left only when waitpid itself failed: do not leave them behind.
+  for (const auto& [pid, index] : running) {
+    (void)index;
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+  }
+  if (failure) std::rethrow_exception(failure);
+}
+
+unsigned available_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return static_cast<unsigned>(n);
+  }
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw > 0 ? hw : 1;
+}
+
+}  // namespace skv::sweep

@@ -1,0 +1,36 @@
+#pragma once
+// Runs child processes, a bounded number at a time. SystemC elaborates once per process,
+// so each sweep point is a process of its own: fork, then execv of the simulator (no
+// shell), in the point's directory, with stdout and stderr to the point's log.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace skv::sweep {
+
+struct ProcessJob {
+  std::vector<std::string> argv;  // argv[0] included
+  std::string cwd;                // the child's working directory
+  std::string log_path;           // stdout and stderr, truncated first (relative to cwd)
+};
+
+struct ProcessOutcome {
+  int exit_code = -1;  // when it exited
+  int signal = 0;      // when a signal ended it
+  bool ok() const { return signal == 0 && exit_code == 0; }
+  std::string describe() const;  // "exit code 2", "killed by signal 9 (Killed)"
+};
+
+// Starts jobs[0], jobs[1], ... as execv(exe, argv), keeping at most `parallel` running,
+// and calls on_done(i, outcome) here, in the parent, as each one ends (in the order they
+// end). A child whose parent dies gets SIGTERM. If on_done throws, the jobs still running
+// are waited for, none is started, and the exception is rethrown.
+void run_processes(const std::string& exe, const std::vector<ProcessJob>& jobs, unsigned parallel,
+                   const std::function<void(std::size_t, const ProcessOutcome&)>& on_done);
+
+// The processors this process may run on (its affinity mask: a Slurm allocation's share,
+// not the machine's), at least 1.
+unsigned available_cores();
+
+}  // namespace skv::sweep

@@ -1,0 +1,130 @@
+#pragma once
+// Runs the swiftkv-sim binary (or any program) as a child process with the given
+// arguments, and returns its exit status with stdout and stderr captured separately.
+// No shell is involved, so arguments need no quoting.
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace skv::test {
+
+struct CliResult {
+  int exit_code = -1;   // the child's exit status; -1 if it did not exit normally
+  int signal = 0;       // the signal that ended the child, 0 if it exited
+  std::string out;      // everything written to stdout
+  std::string err;      // everything written to stderr
+
+  bool crashed() const { return signal != 0; }
+  // stderr split into lines (without their '\n'); a last line without '\n' counts too.
+  std::vector<std::string> err_lines() const {
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    while (start < err.size()) {
+      const std::size_t nl = err.find('\n', start);
+      if (nl == std::string::npos) {
+        lines.push_back(err.substr(start));
+        break;
+      }
+      lines.push_back(err.substr(start, nl - start));
+      start = nl + 1;
+    }
+    return lines;
+  }
+};
+
+// Runs `program` with `args` (argv[1..]); stdin is /dev/null.
+inline CliResult run_program(const std::string& program, const std::vector<std::string>& args) {
+  int out_pipe[2];
+  int err_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  if (pipe2(err_pipe, O_CLOEXEC) != 0) {
+    close(out_pipe[0]);
+    close(out_pipe[1]);
+    throw std::runtime_error("pipe failed");
+  }
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(program.c_str()));
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  if (rc != 0) {
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    throw std::runtime_error("cannot start " + program + ": posix_spawn error " +
+                             std::to_string(rc));
+  }
+
+  // Drain both pipes together, so a child that fills one of them never blocks.
+  CliResult r;
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  std::string* sinks[2] = {&r.out, &r.err};
+  int open_fds = 2;
+  char buf[65536];
+  while (open_fds > 0) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      const ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      if (n > 0) {
+        sinks[i]->append(buf, static_cast<std::size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      }
+    }
+  }
+  for (auto& f : fds) {
+    if (f.fd >= 0) close(f.fd);
+  }
+
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) throw std::runtime_error("waitpid failed");
+  }
+  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+  return r;
+}
+
+#ifdef SKV_BINARY
+// Runs the built swiftkv-sim with `args`.
+inline CliResult run_cli(const std::vector<std::string>& args) {
+  return run_program(SKV_BINARY, args);
+}
+#endif
+
+#ifdef SKV_SOURCE_DIR
+// A file of the project, e.g. source_path("configs/models/tiny.yaml").
+inline std::string source_path(const std::string& rel) {
+  return std::string(SKV_SOURCE_DIR) + "/" + rel;
+}
+#endif
+
+}  // namespace skv::test

@@ -1,0 +1,60 @@
+#pragma once
+// A directory of its own under the system temp directory for one test, removed with
+// everything in it when the test ends. Tests write their inputs and outputs here and
+// never touch tracked files.
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+namespace skv::test {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "skv-test-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+      throw std::runtime_error("cannot create a temporary directory from " + pattern);
+    }
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;  // a destructor must not throw; a leftover temp dir is harmless
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  // `name` below this directory, as a string (for APIs that take paths as strings).
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+  // Writes `text` to `name` (creating parent directories) and returns its path.
+  std::string write(const std::string& name, const std::string& text) const {
+    const std::filesystem::path p = path_ / name;
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream out(p, std::ios::binary);
+    out << text;
+    out.close();
+    if (!out) throw std::runtime_error("cannot write " + p.string());
+    return p.string();
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// The whole content of a file ("" with `ok` false if it cannot be read).
+inline std::string read_file(const std::string& path, bool* ok = nullptr) {
+  std::ifstream in(path, std::ios::binary);
+  if (ok) *ok = static_cast<bool>(in);
+  if (!in) return {};
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace skv::test

@@ -1,0 +1,331 @@
+// The swiftkv-sim binary end to end: --help of every subcommand, `trace gen` and
+// `trace import` feeding `run`, the run's report.json and steps.csv, and determinism.
+// Each run uses the tiny model and a few decode steps, so that each test takes well
+// under a second.
+
+#include <nlohmann/json.hpp>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdint>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support/RunCli.h"
+#include "support/TempDir.h"
+
+using nlohmann::json;
+using skv::test::CliResult;
+using skv::test::read_file;
+using skv::test::run_cli;
+using skv::test::source_path;
+using skv::test::TempDir;
+
+namespace {
+
+const std::string kHw = source_path("configs/hw/swiftkv-mha-u55c.yaml");
+const std::string kTiny = source_path("configs/models/tiny.yaml");
+
+// The names listed under "Subcommands:" in a --help text.
+std::vector<std::string> subcommands_in(const std::string& help) {
+  std::vector<std::string> out;
+  std::istringstream in(help);
+  std::string line;
+  bool in_list = false;
+  while (std::getline(in, line)) {
+    if (line == "Subcommands:" || line == "SUBCOMMANDS:") {
+      in_list = true;
+    } else if (in_list) {
+      if (line.size() < 3 || line.compare(0, 2, "  ") != 0) break;
+      std::istringstream words(line);
+      std::string name;
+      words >> name;
+      out.push_back(name);
+    }
+  }
+  return out;
+}
+
+// Lines of a text file (without their '\n'), each split at commas.
+std::vector<std::vector<std::string>> read_csv(const std::string& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(read_file(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> fields;
+    std::size_t start = 0;
+    while (true) {
+      const auto comma = line.find(',', start);
+      fields.push_back(line.substr(start, comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    rows.push_back(fields);
+  }
+  return rows;
+}
+
+// `trace gen` into `path`; REQUIREs success.
+void gen_trace(const std::string& path, const std::vector<std::string>& opts) {
+  std::vector<std::string> args = {"trace", "gen", "-o", path};
+  args.insert(args.end(), opts.begin(), opts.end());
+  const CliResult r = run_cli(args);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(r.err.empty());
+}
+
+// `run` of `trace` on the reference hardware and the tiny model into `out_dir`.
+CliResult run_tiny(const std::string& trace, const std::string& out_dir,
+                   const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> args = {"run", "--hw", kHw, "--model", kTiny, "--trace", trace,
+                                   "-o", out_dir, "-q"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return run_cli(args);
+}
+
+json load_json(const std::string& path) {
+  bool ok = false;
+  const std::string text = read_file(path, &ok);
+  REQUIRE(ok);
+  return json::parse(text);
+}
+
+}  // namespace
+
+TEST_CASE("cli: --help of every subcommand exits 0 and prints its usage", "[system]") {
+  const CliResult top = run_cli({"--help"});
+  REQUIRE(top.exit_code == 0);
+  CHECK(top.err.empty());
+  CHECK(top.out.find("Usage:") != std::string::npos);
+  const auto names = subcommands_in(top.out);
+  const std::set<std::string> listed(names.begin(), names.end());
+  for (const char* required : {"run", "validate", "trace"}) {
+    INFO(required);
+    CHECK(listed.count(required) == 1);
+  }
+
+  // Every subcommand, and every subcommand of those, found from the help texts.
+  std::vector<std::vector<std::string>> todo;
+  for (const auto& n : names) todo.push_back({n});
+  std::size_t checked = 0;
+  while (!todo.empty()) {
+    const std::vector<std::string> path = todo.back();
+    todo.pop_back();
+    std::vector<std::string> args = path;
+    args.push_back("--help");
+    const CliResult r = run_cli(args);
+    INFO("swiftkv-sim " << args.front() << (path.size() > 1 ? " " + path.back() : "") << " --help");
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.empty());
+    CHECK(r.out.find("Usage:") != std::string::npos);
+    ++checked;
+    for (const auto& sub : subcommands_in(r.out)) {
+      auto deeper = path;
+      deeper.push_back(sub);
+      todo.push_back(deeper);
+    }
+  }
+  CHECK(checked >= 5);  // at least run, validate, trace, trace gen, trace import
+
+  const CliResult version = run_cli({"--version"});
+  CHECK(version.exit_code == 0);
+  CHECK(version.out.rfind("swiftkv-sim ", 0) == 0);
+}
+
+TEST_CASE("cli: trace gen then run writes report.json and steps.csv", "[system]") {
+  TempDir dir;
+  const std::string trace = dir.file("t.trace");
+  gen_trace(trace, {"--requests", "2", "--prompt", "32", "--gen", "3"});
+  CHECK(run_cli({"validate", trace}).out.find("decode trace, 6 steps") != std::string::npos);
+
+  const std::string out = dir.file("out");
+  const CliResult r = run_tiny(trace, out);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.empty());  // -q: no progress, and no warnings
+  CHECK(r.out.find("swiftkv-sim run: tiny on swiftkv-mha-u55c (swiftkv)") != std::string::npos);
+
+  const json j = load_json(out + "/report.json");
+  CHECK(j.at("report") == "swiftkv-sim run");
+  CHECK(j.at("format_version") == 1);
+  CHECK(j.at("inputs").at("hw_config") == kHw);
+  CHECK(j.at("inputs").at("model_name") == "tiny");
+  CHECK(j.at("inputs").at("trace") == trace);
+  CHECK(j.at("inputs").at("algorithm") == "swiftkv");
+
+  // Every documented key is there (docs/formats.md, "report.json").
+  const std::vector<std::pair<const char*, std::vector<const char*>>> keys = {
+      {"clocks", {"accelerator_mhz", "accelerator_period_ps", "dram_mhz", "dram_period_ps"}},
+      {"totals",
+       {"batches", "decode_steps", "tokens", "simulated_cycles", "simulated_time_ns",
+        "tokens_per_s"}},
+      {"latency_per_step",
+       {"mean_cycles", "min_cycles", "max_cycles", "mean_ns", "min_ns", "max_ns"}},
+      {"breakdown",
+       {"gemv_cycles", "gemv_pct", "attention_cycles", "attention_pct", "other_cycles",
+        "other_pct"}},
+      {"dram_by_operation", {"gemv", "attention", "other"}},
+      {"processor_array",
+       {"rows", "cols", "peak_macs_per_cycle", "macs", "attention_fxp32_macs", "gemv_ops",
+        "vector_ops", "busy_cycles", "gemv_compute_cycles", "fill_drain_cycles", "vector_cycles",
+        "attention_cycles", "weight_stall_cycles", "weight_bytes", "busy_pct", "useful_mac_pct",
+        "gemv_useful_mac_pct", "attention_useful_mac_pct"}},
+      {"stalls",
+       {"array_waiting_for_weights_cycles", "attention_waiting_for_kv_cycles",
+        "attention_bound_by_sram_ports_cycles", "dram_requests_held_back", "dram_held_back_ns"}},
+      {"roofline",
+       {"memory_bound_cycles_per_step", "compute_bound_cycles_per_step", "bound",
+        "simulated_over_bound"}},
+      {"attention_pipeline",
+       {"attention_ops", "head_passes", "token_heads", "busy_cycles", "compute_cycles",
+        "sram_bound_cycles", "tail_cycles", "score_bytes_on_chip", "score_bytes_spilled",
+        "kv_append_cycles", "busy_pct"}},
+      {"kv_sram",
+       {"capacity_bytes", "ports", "read_bytes", "write_bytes", "fill_bytes", "scratch_bytes",
+        "demand_fills", "stall_cycles", "port_busy_cycles", "port_utilisation_pct"}},
+      {"dram",
+       {"preset", "channels", "bytes_read", "bytes_written", "requests", "row_hits", "row_misses",
+        "row_conflicts", "requests_held_back", "achieved_bandwidth_bytes_per_s",
+        "peak_bandwidth_bytes_per_s", "bandwidth_utilisation_pct", "weights_resident_bytes",
+        "kv_reserved_bytes"}}};
+  for (const auto& [group, names] : keys) {
+    INFO(group);
+    REQUIRE(j.contains(group));
+    for (const char* k : names) {
+      INFO(k);
+      CHECK(j.at(group).contains(k));
+    }
+  }
+  for (const char* cls : {"gemv", "attention", "other"}) {
+    for (const char* k : {"dram_bytes", "dram_bandwidth_bytes_per_s", "dram_bandwidth_pct"}) {
+      INFO(cls << "." << k);
+      CHECK(j.at("dram_by_operation").at(cls).contains(k));
+    }
+  }
+
+  const auto& t = j.at("totals");
+  const auto cycles = t.at("simulated_cycles").get<std::uint64_t>();
+  CHECK(cycles > 0);
+  CHECK(t.at("decode_steps") == 6);
+  CHECK(t.at("batches") == 6);
+  CHECK(j.at("clocks").at("accelerator_period_ps") == 4000);  // 250 MHz
+  // 4 ns a cycle.
+  CHECK(t.at("simulated_time_ns").get<double>() == Approx(4.0 * static_cast<double>(cycles)));
+
+  const auto& b = j.at("breakdown");
+  const double pct_sum = b.at("gemv_pct").get<double>() + b.at("attention_pct").get<double>() +
+                         b.at("other_pct").get<double>();
+  CHECK(pct_sum == Approx(100.0).margin(1e-3));
+  CHECK(b.at("gemv_cycles").get<std::uint64_t>() + b.at("attention_cycles").get<std::uint64_t>() +
+            b.at("other_cycles").get<std::uint64_t>() ==
+        cycles);
+
+  const auto& d = j.at("dram");
+  const double util = d.at("bandwidth_utilisation_pct").get<double>();
+  CHECK(util > 0.0);
+  CHECK(util <= 100.0);
+  CHECK(d.at("preset") == "hbm2-u55c");
+  CHECK(d.at("bytes_read").get<std::uint64_t>() > 0);
+  const auto& l = j.at("latency_per_step");
+  CHECK(l.at("min_cycles").get<double>() <= l.at("mean_cycles").get<double>());
+  CHECK(l.at("mean_cycles").get<double>() <= l.at("max_cycles").get<double>());
+
+  // steps.csv: the header, then one row per trace row, in trace order.
+  const auto csv = read_csv(out + "/steps.csv");
+  REQUIRE(csv.size() == 1 + 6);
+  const std::vector<std::string> header = {
+      "batch",         "request",          "step",        "kv_len",
+      "batch_size",    "start_cycle",      "latency_cycles", "gemv_cycles",
+      "attention_cycles", "other_cycles", "latency_ns"};
+  CHECK(csv[0] == header);
+  std::uint64_t expected_start = 0;
+  for (std::size_t i = 1; i < csv.size(); ++i) {
+    INFO("steps.csv row " << i);
+    const auto& row = csv[i];
+    REQUIRE(row.size() == header.size());
+    // The generator's order: request 0's three steps, then request 1's.
+    const std::uint64_t request = (i - 1) / 3;
+    const std::uint64_t step = (i - 1) % 3;
+    CHECK(std::stoull(row[0]) == i - 1);
+    CHECK(std::stoull(row[1]) == request);
+    CHECK(std::stoull(row[2]) == step);
+    CHECK(std::stoull(row[3]) == 32 + step);
+    CHECK(std::stoull(row[4]) == 1);
+    // Batches run back to back, and every cycle of a step is booked to one class.
+    const std::uint64_t start = std::stoull(row[5]);
+    const std::uint64_t latency = std::stoull(row[6]);
+    CHECK(start == expected_start);
+    expected_start = start + latency;
+    CHECK(std::stoull(row[7]) + std::stoull(row[8]) + std::stoull(row[9]) == latency);
+    CHECK(row[10] == std::to_string(latency * 4) + ".000");  // 4 ns a cycle, printed exactly
+  }
+  CHECK(expected_start == cycles);
+}
+
+TEST_CASE("cli: two runs of the same inputs give byte-identical outputs", "[system]") {
+  TempDir dir;
+  const std::string trace = dir.file("t.trace");
+  gen_trace(trace, {"--requests", "2", "--prompt", "40", "--gen", "2"});
+  const CliResult a = run_tiny(trace, dir.file("a"));
+  const CliResult b = run_tiny(trace, dir.file("b"));
+  REQUIRE(a.exit_code == 0);
+  REQUIRE(b.exit_code == 0);
+  bool ok_a = false;
+  bool ok_b = false;
+  const std::string report_a = read_file(dir.file("a/report.json"), &ok_a);
+  REQUIRE(ok_a);
+  CHECK(report_a == read_file(dir.file("b/report.json"), &ok_b));
+  CHECK(ok_b);
+  const std::string steps_a = read_file(dir.file("a/steps.csv"), &ok_a);
+  REQUIRE(ok_a);
+  CHECK(steps_a.size() > 0);
+  CHECK(steps_a == read_file(dir.file("b/steps.csv"), &ok_b));
+  CHECK(ok_b);
+}
+
+TEST_CASE("cli: every attention algorithm runs and is named in the report", "[system]") {
+  TempDir dir;
+  const std::string trace = dir.file("t.trace");
+  gen_trace(trace, {"--prompt", "100", "--gen", "2"});
+  for (const char* algo : {"swiftkv", "native", "flash", "flashdecoding"}) {
+    INFO(algo);
+    const std::string out = dir.file(std::string("out-") + algo);
+    const CliResult r = run_tiny(trace, out, {"--algo", algo});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const json j = load_json(out + "/report.json");
+    CHECK(j.at("inputs").at("algorithm") == algo);
+    CHECK(j.at("totals").at("decode_steps") == 2);
+    CHECK(j.at("breakdown").at("attention_cycles").get<std::uint64_t>() > 0);
+  }
+}
+
+TEST_CASE("cli: trace import then run, one row per decode step of each request", "[system]") {
+  TempDir dir;
+  const std::string csv = source_path("traces/azure-conv-2023-first20.csv");
+  const std::string trace = dir.file("imported.trace");
+  // Requests 3 and 4 of the slice: 91 context tokens and 16 generated tokens each.
+  const CliResult imp = run_cli({"trace", "import", csv, "-o", trace, "--skip-requests", "3",
+                                 "--max-requests", "2"});
+  INFO(imp.err);
+  REQUIRE(imp.exit_code == 0);
+  CHECK(imp.out.find("32 decode steps") != std::string::npos);
+
+  const std::string out = dir.file("out");
+  const CliResult r = run_tiny(trace, out);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto rows = read_csv(out + "/steps.csv");
+  REQUIRE(rows.size() == 1 + 32);
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const std::uint64_t request = (i - 1) / 16;
+    const std::uint64_t step = (i - 1) % 16;
+    INFO("row " << i);
+    CHECK(std::stoull(rows[i][1]) == request);
+    CHECK(std::stoull(rows[i][2]) == step);
+    CHECK(std::stoull(rows[i][3]) == 91 + step);
+  }
+}

@@ -1,0 +1,560 @@
+// The config schema layer (config::Node) and the hardware and model loaders: every bad
+// input is one InputError line "<file>:<line>: <dotted.key>: <reason>", and the tests
+// check the file, the line and the key of each.
+
+#include <fmt/format.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <sstream>
+#include <string>
+
+#include "common/Error.h"
+#include "config/ConfigNode.h"
+#include "config/HwConfig.h"
+#include "config/ModelConfig.h"
+#include "support/TempDir.h"
+
+using skv::InputError;
+using skv::config::Node;
+using skv::test::TempDir;
+
+namespace {
+
+// The message of the InputError that `f` throws; a marker that fails every check if it
+// throws none.
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no InputError was thrown)";
+}
+
+// `msg` is exactly one line "<file>:<line>: <key>: <reason>" whose reason contains
+// `reason_part`.
+void check_error(const std::string& msg, const std::string& file, int line,
+                 const std::string& key, const std::string& reason_part) {
+  INFO("message: " << msg);
+  const std::string prefix = fmt::format("{}:{}: {}: ", file, line, key);
+  CHECK(msg.rfind(prefix, 0) == 0);
+  CHECK(msg.size() > prefix.size());
+  CHECK(msg.find('\n') == std::string::npos);
+  CHECK(msg.find(reason_part) != std::string::npos);
+}
+
+// 1-based number of the line of `text` that, without its indentation, starts with
+// `start` (e.g. "tRC:"); 0 if none does. Tests use it on texts where the match is unique.
+int line_starting(const std::string& text, const std::string& start) {
+  std::istringstream in(text);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    const auto first = line.find_first_not_of(' ');
+    if (first != std::string::npos && line.compare(first, start.size(), start) == 0) return n;
+  }
+  return 0;
+}
+
+// Replaces the value of the one line whose key is `key` (keeping its indentation and
+// dropping any trailing comment).
+std::string set_value(std::string text, const std::string& key, const std::string& value) {
+  const int target = line_starting(text, key + ":");
+  REQUIRE(target > 0);
+  std::istringstream in(text);
+  std::string line;
+  std::string out;
+  int n = 0;
+  while (std::getline(in, line)) {
+    if (++n == target) {
+      line = line.substr(0, line.find_first_not_of(' ')) + key + ": " + value;
+    }
+    out += line + '\n';
+  }
+  return out;
+}
+
+// Replaces the one whole line `from` (which must occur exactly once) with `to`; an empty
+// `to` deletes the line. `to` may hold several lines.
+std::string replace_line(const std::string& text, const std::string& from, const std::string& to) {
+  const std::string padded = '\n' + text;
+  const std::string needle = '\n' + from + '\n';
+  const auto pos = padded.find(needle);
+  REQUIRE(pos != std::string::npos);
+  REQUIRE(padded.find(needle, pos + 1) == std::string::npos);
+  return padded.substr(1, pos) + (to.empty() ? "" : to + '\n') + padded.substr(pos + needle.size());
+}
+
+std::string shipped(const std::string& rel) {
+  bool ok = false;
+  const std::string text = skv::test::read_file(std::string(SKV_SOURCE_DIR) + "/" + rel, &ok);
+  REQUIRE(ok);
+  return text;
+}
+
+// A hardware config shaped like the shipped U55C preset. Its attention pipelines need
+// 8 x (32 + 32) x 4 = 2048 MAC slots, exactly the 32 x 32 x 2 the array has.
+const std::string kHw = R"(# hardware config for tests
+name: test-hw
+clock_mhz: 250
+processor_array:
+  rows: 32
+  cols: 32
+  macs_per_pe_per_cycle: 2
+  fxp32_mac_slots: 4
+attention:
+  heads_in_parallel: 8
+  dot_lanes: 32
+  accum_lanes: 32
+  max_latency_cycles: 1
+  exp2_latency_cycles: 3
+  accum_latency_cycles: 2
+  divide_latency_cycles: 18
+  divide_lanes: 4
+  tile_tokens: 64
+kv_sram:
+  capacity_kib: 2048
+  banks: 16
+  bank_width_bytes: 64
+  ports: 2
+  access_latency_cycles: 2
+memory:
+  request_bytes: 4096
+  max_outstanding: 64
+  max_batch: 1
+dram:
+  preset: hbm2-u55c
+)";
+
+// A test directory laid out like configs/: hw/<file> and dram/hbm2-u55c.yaml (a copy of
+// the shipped preset), so that `preset: hbm2-u55c` resolves as it does in the project.
+struct HwFixture {
+  TempDir dir;
+  HwFixture() { dir.write("dram/hbm2-u55c.yaml", shipped("configs/dram/hbm2-u55c.yaml")); }
+  std::string write(const std::string& text) const { return dir.write("hw/test.yaml", text); }
+  std::string error(const std::string& text) const {
+    const std::string path = write(text);
+    return error_of([&] { skv::config::load_hw_config(path); });
+  }
+};
+
+// The hardware config with the shipped DRAM preset written inline under `dram:` (in
+// place of `preset:`), after `edit` has been applied to the preset's text.
+template <class Edit>
+std::string with_inline_dram(Edit edit) {
+  const std::string preset = edit(shipped("configs/dram/hbm2-u55c.yaml"));
+  std::istringstream in(preset);
+  std::string text = kHw.substr(0, kHw.find("dram:\n")) + "dram:\n";
+  std::string line;
+  while (std::getline(in, line)) text += (line.empty() ? "" : "  " + line) + '\n';
+  return text;
+}
+
+const std::string kModel = R"(# model for tests
+name: test-model
+layers: 2
+hidden_size: 256
+heads: 4
+kv_heads: 2
+head_dim: 64
+ffn_size: 512
+ffn_kind: gated_silu
+vocab_size: 1000
+max_context: 1024
+weight_bits: 4
+activation_bits: 8
+kv_bits: 32
+)";
+
+std::string model_error(const TempDir& dir, const std::string& text) {
+  const std::string path = dir.write("model.yaml", text);
+  return error_of([&] { skv::config::load_model_config(path); });
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// The schema layer, on text parsed in memory.
+
+TEST_CASE("config node: reads typed values and defaults, and accepts a fully read mapping",
+          "[config]") {
+  Node n = Node::load_string(
+      "count: 12\nmask: 0x1f\nratio: 2.5\non: true\nkind: open\ntitle: abc\nsub:\n  x: 3\n",
+      "inline.yaml");
+  CHECK(n.get_uint("count", 0, 100) == 12);
+  CHECK(n.get_uint("mask", 0, 100) == 31);
+  CHECK(n.get_double("ratio", 0.0, 10.0) == 2.5);
+  CHECK(n.get_bool("on"));
+  CHECK(n.get_enum("kind", {"open", "closed"}) == "open");
+  CHECK(n.get_string("title") == "abc");
+  Node sub = n.child("sub");
+  CHECK(sub.get_uint("x", 0, 5) == 3);
+  CHECK(sub.get_uint_or("y", 0, 5, 4) == 4);
+  sub.finish();
+  CHECK(n.get_double_or("absent_real", 0.0, 1.0, 0.25) == 0.25);
+  CHECK(n.get_string_or("absent_name", "fallback") == "fallback");
+  CHECK_FALSE(n.get_bool_or("absent_flag", false));
+  CHECK_FALSE(n.optional_child("absent_section").has_value());
+  CHECK_NOTHROW(n.finish());
+}
+
+TEST_CASE("config node: a key that is never read is an unknown key at its line", "[config]") {
+  Node n = Node::load_string("# comment\nouter:\n  alpha: 1\n  zeta: 2\n", "inline.yaml");
+  Node outer = n.child("outer");
+  CHECK(outer.get_uint("alpha", 0, 9) == 1);
+  const std::string msg = error_of([&] { outer.finish(); });
+  check_error(msg, "inline.yaml", 4, "outer.zeta", "unknown key");
+  CHECK(msg.find("alpha") != std::string::npos);  // the allowed keys are listed
+}
+
+TEST_CASE("config node: a misspelt required key is named with the key it resembles",
+          "[config]") {
+  Node n = Node::load_string("outer:\n  first: 1\n  lenth: 3\n", "inline.yaml");
+  Node outer = n.child("outer");
+  outer.get_uint("first", 0, 9);
+  const std::string msg = error_of([&] { outer.get_uint("length", 0, 9); });
+  check_error(msg, "inline.yaml", 3, "outer.lenth", "did you mean 'length'");
+}
+
+TEST_CASE("config node: a wrong type names the key and what was expected", "[config]") {
+  Node n = Node::load_string(
+      "count: many\nfrac: 1.5\nneg: -1\nlist: [1, 2]\nmap: {a: 1}\nreal: fast\nflag: yes\n"
+      "kind: relu\nsection: 7\n",
+      "inline.yaml");
+  check_error(error_of([&] { n.get_uint("count", 0, 9); }), "inline.yaml", 1, "count",
+              "'many' is not a whole number");
+  check_error(error_of([&] { n.get_uint("frac", 0, 9); }), "inline.yaml", 2, "frac",
+              "'1.5' is not a whole number");
+  check_error(error_of([&] { n.get_uint("neg", 0, 9); }), "inline.yaml", 3, "neg",
+              "'-1' is not a whole number");
+  check_error(error_of([&] { n.get_uint("list", 0, 9); }), "inline.yaml", 4, "list",
+              "found a sequence");
+  check_error(error_of([&] { n.get_string("map"); }), "inline.yaml", 5, "map", "found a mapping");
+  check_error(error_of([&] { n.get_double("real", 0, 9); }), "inline.yaml", 6, "real",
+              "'fast' is not a number");
+  check_error(error_of([&] { n.get_bool("flag"); }), "inline.yaml", 7, "flag",
+              "'yes' is not a boolean");
+  check_error(error_of([&] { n.get_enum("kind", {"gated_silu", "gelu"}); }), "inline.yaml", 8,
+              "kind", "(allowed: gated_silu, gelu)");
+  check_error(error_of([&] { n.child("section"); }), "inline.yaml", 9, "section",
+              "expected a mapping");
+}
+
+TEST_CASE("config node: a missing required value names the key", "[config]") {
+  SECTION("absent at the top level: the line of the mapping (its first key)") {
+    Node n = Node::load_string("# comment\n\nname: x\n", "inline.yaml");
+    check_error(error_of([&] { n.get_uint("count", 0, 9); }), "inline.yaml", 3, "count",
+                "missing required value");
+  }
+  SECTION("absent in a section: the line of the section's first key") {
+    Node n = Node::load_string("name: x\nsection:\n  # comment\n  alpha: 1\n", "inline.yaml");
+    Node s = n.child("section");
+    check_error(error_of([&] { s.get_uint("omega", 0, 9); }), "inline.yaml", 4, "section.omega",
+                "missing required value");
+  }
+  SECTION("present without a value: the key's own line") {
+    Node n = Node::load_string("name: x\ncount:\n", "inline.yaml");
+    check_error(error_of([&] { n.get_uint("count", 0, 9); }), "inline.yaml", 2, "count",
+                "missing required value");
+  }
+}
+
+TEST_CASE("config node: values out of range name the key and the allowed range", "[config]") {
+  Node n = Node::load_string("low: 0\nhigh: 65\nhuge: 99999999999999999999999\nreal: 10.5\n"
+                             "nan: nan\n",
+                             "inline.yaml");
+  check_error(error_of([&] { n.get_uint("low", 1, 64); }), "inline.yaml", 1, "low",
+              "0 is out of range (allowed: 1 to 64)");
+  check_error(error_of([&] { n.get_uint("high", 1, 64); }), "inline.yaml", 2, "high",
+              "65 is out of range (allowed: 1 to 64)");
+  check_error(error_of([&] { n.get_uint("huge", 1, 64); }), "inline.yaml", 3, "huge",
+              "is too large");
+  check_error(error_of([&] { n.get_double("real", 1.0, 10.0); }), "inline.yaml", 4, "real",
+              "out of range");
+  check_error(error_of([&] { n.get_double("nan", 1.0, 10.0); }), "inline.yaml", 5, "nan",
+              "out of range");
+}
+
+TEST_CASE("config node: a YAML syntax error names the file and the line", "[config]") {
+  const std::string msg =
+      error_of([] { Node::load_string("name: x\nlist: [1, 2\nnext: 3\n", "inline.yaml"); });
+  INFO(msg);
+  CHECK(msg.rfind("inline.yaml:3: YAML syntax error: ", 0) == 0);
+  CHECK(msg.find('\n') == std::string::npos);
+
+  const std::string msg2 = error_of([] { Node::load_string("a: 1\n  b: 2\n", "inline.yaml"); });
+  INFO(msg2);
+  CHECK(msg2.rfind("inline.yaml:2: YAML syntax error: ", 0) == 0);
+}
+
+TEST_CASE("config node: a file that is not a mapping, or is missing, is rejected", "[config]") {
+  CHECK(error_of([] { Node::load_string("- a\n- b\n", "list.yaml"); }) ==
+        "list.yaml:1: expected a mapping of keys at the top level");
+  CHECK(error_of([] { Node::load_string("", "empty.yaml"); }) ==
+        "empty.yaml:1: expected a mapping of keys at the top level");
+  TempDir dir;
+  const std::string missing = dir.file("no-such.yaml");
+  CHECK(error_of([&] { Node::load_file(missing); }) == missing + ": cannot open file");
+}
+
+TEST_CASE("config node: errors from a file carry that file's path", "[config]") {
+  TempDir dir;
+  const std::string path = dir.write("x.yaml", "# c\nsection:\n  value: 300\n");
+  Node n = Node::load_file(path);
+  Node s = n.child("section");
+  check_error(error_of([&] { s.get_uint("value", 0, 255); }), path, 3, "section.value",
+              "out of range");
+}
+
+// ---------------------------------------------------------------------------------------
+// load_hw_config
+
+TEST_CASE("hw config: a valid file loads, with the documented defaults", "[config]") {
+  HwFixture fx;
+  const auto hw = skv::config::load_hw_config(fx.write(kHw));
+  CHECK(hw.name == "test-hw");
+  CHECK(hw.clock_mhz == 250.0);
+  CHECK(hw.source_file == fx.dir.file("hw/test.yaml"));
+  CHECK(hw.array.rows == 32);
+  CHECK(hw.array.cols == 32);
+  CHECK(hw.array.macs_per_pe_per_cycle == 2);
+  CHECK(hw.array.fxp32_mac_slots == 4);
+  CHECK(hw.array.weight_bits == 4);                 // default
+  CHECK(hw.array.activation_bits == 8);             // default
+  CHECK(hw.array.vector_lanes == 32);               // default: cols
+  CHECK(hw.array.pipeline_fill_cycles == 32 + 32 - 1);  // default: rows + cols - 1
+  CHECK(hw.attention.heads_in_parallel == 8);
+  CHECK(hw.attention.tile_tokens == 64);
+  CHECK(hw.attention.block_tokens == 64);           // default: tile_tokens
+  CHECK(hw.attention.splitk_partitions == 4);       // default: min(4, heads_in_parallel)
+  CHECK(hw.attention.score_bits == 32);             // default
+  CHECK(hw.kv_sram.capacity_bytes() == 2048u * 1024u);
+  CHECK(hw.kv_sram.bytes_per_cycle() == 16u * 64u);
+  CHECK(hw.memory.request_bytes == 4096);
+  CHECK(hw.memory.max_batch == 1);
+  CHECK(hw.dram.name == "hbm2-u55c");
+}
+
+TEST_CASE("hw config: optional keys override their defaults", "[config]") {
+  HwFixture fx;
+  std::string text = replace_line(kHw, "  fxp32_mac_slots: 4",
+                                  "  fxp32_mac_slots: 4\n  vector_lanes: 7\n"
+                                  "  pipeline_fill_cycles: 5\n  weight_bits: 8");
+  text = replace_line(text, "  tile_tokens: 64",
+                      "  tile_tokens: 64\n  block_tokens: 16\n  splitk_partitions: 2\n"
+                      "  score_bits: 16");
+  const auto hw = skv::config::load_hw_config(fx.write(text));
+  CHECK(hw.array.vector_lanes == 7);
+  CHECK(hw.array.pipeline_fill_cycles == 5);
+  CHECK(hw.array.weight_bits == 8);
+  CHECK(hw.attention.block_tokens == 16);
+  CHECK(hw.attention.splitk_partitions == 2);
+  CHECK(hw.attention.score_bits == 16);
+}
+
+TEST_CASE("hw config: a misspelt key is an error at its line", "[config]") {
+  HwFixture fx;
+  const std::string path = fx.dir.file("hw/test.yaml");
+  SECTION("a required key") {
+    const std::string text = replace_line(kHw, "  cols: 32", "  colls: 32");
+    check_error(fx.error(text), path, line_starting(text, "colls:"), "processor_array.colls",
+                "did you mean 'cols'");
+  }
+  SECTION("an optional key") {
+    const std::string text = replace_line(kHw, "  rows: 32", "  rows: 32\n  vector_lane: 16");
+    check_error(fx.error(text), path, 6, "processor_array.vector_lane", "unknown key");
+  }
+  SECTION("a section") {
+    const std::string text = replace_line(kHw, "kv_sram:", "kv_sam:");
+    check_error(fx.error(text), path, 19, "kv_sam", "did you mean 'kv_sram'");
+  }
+  SECTION("a key that belongs to another section") {
+    const std::string text = replace_line(kHw, "  max_batch: 1", "  max_batch: 1\n  ports: 2");
+    check_error(fx.error(text), path, line_starting(text, "max_batch:") + 1, "memory.ports",
+                "unknown key");
+  }
+}
+
+TEST_CASE("hw config: a wrong type is an error at the key's line", "[config]") {
+  HwFixture fx;
+  const std::string path = fx.dir.file("hw/test.yaml");
+  check_error(fx.error(replace_line(kHw, "  rows: 32", "  rows: many")), path, 5,
+              "processor_array.rows", "'many' is not a whole number");
+  check_error(fx.error(replace_line(kHw, "clock_mhz: 250", "clock_mhz: fast")), path, 3,
+              "clock_mhz", "'fast' is not a number");
+  check_error(fx.error(replace_line(kHw, "  ports: 2", "  ports: [1, 2]")), path, 23,
+              "kv_sram.ports", "found a sequence");
+  check_error(fx.error(replace_line(kHw, "  preset: hbm2-u55c", "  preset: {name: x}")), path, 30,
+              "dram.preset", "found a mapping");
+}
+
+TEST_CASE("hw config: a missing required key names the key", "[config]") {
+  HwFixture fx;
+  const std::string path = fx.dir.file("hw/test.yaml");
+  SECTION("in a section: reported at the section's first key") {
+    const std::string text = replace_line(kHw, "  tile_tokens: 64", "");
+    check_error(fx.error(text), path, line_starting(text, "heads_in_parallel:"),
+                "attention.tile_tokens", "missing required value");
+  }
+  SECTION("at the top level") {
+    const std::string text = replace_line(kHw, "clock_mhz: 250", "");
+    check_error(fx.error(text), path, 2, "clock_mhz", "missing required value");
+  }
+  SECTION("a whole section") {
+    std::string text = kHw.substr(0, kHw.find("memory:\n")) + kHw.substr(kHw.find("dram:\n"));
+    check_error(fx.error(text), path, 2, "memory", "missing required value");
+  }
+}
+
+TEST_CASE("hw config: an out-of-range value names the key and the range", "[config]") {
+  HwFixture fx;
+  const std::string path = fx.dir.file("hw/test.yaml");
+  check_error(fx.error(replace_line(kHw, "  rows: 32", "  rows: 0")), path, 5,
+              "processor_array.rows", "0 is out of range (allowed: 1 to 4096)");
+  check_error(fx.error(replace_line(kHw, "clock_mhz: 250", "clock_mhz: 20000")), path, 3,
+              "clock_mhz", "out of range");
+  check_error(fx.error(replace_line(kHw, "  ports: 2", "  ports: 17")), path, 23, "kv_sram.ports",
+              "17 is out of range (allowed: 1 to 16)");
+  check_error(fx.error(replace_line(kHw, "  max_batch: 1", "  max_batch: 0")), path, 28,
+              "memory.max_batch", "out of range");
+}
+
+TEST_CASE("hw config: impossible combinations are errors at the offending key", "[config]") {
+  HwFixture fx;
+  const std::string path = fx.dir.file("hw/test.yaml");
+  SECTION("more split-K partitions than attention pipelines") {
+    const std::string text =
+        replace_line(kHw, "  tile_tokens: 64", "  tile_tokens: 64\n  splitk_partitions: 16");
+    check_error(fx.error(text), path, 19, "attention.splitk_partitions",
+                "more than heads_in_parallel = 8");
+  }
+  SECTION("attention pipelines needing more MAC slots than the array has") {
+    // 8 x (33 + 32) x 4 = 2080 MAC slots needed, 32 x 32 x 2 = 2048 there.
+    const std::string text = replace_line(kHw, "  dot_lanes: 32", "  dot_lanes: 33");
+    const std::string msg = fx.error(text);
+    check_error(msg, path, 11, "attention.dot_lanes", "need 2080 MAC slots");
+    CHECK(msg.find("has 2048") != std::string::npos);
+  }
+  SECTION("a DMA request that is not a whole number of DRAM bursts") {
+    const std::string text = replace_line(kHw, "  request_bytes: 4096", "  request_bytes: 4100");
+    check_error(fx.error(text), path, 26, "memory.request_bytes", "burst");
+  }
+  SECTION("tRC < tRAS + tRP in an inline dram section") {
+    const std::string text = with_inline_dram([](std::string preset) {
+      preset = set_value(preset, "tRAS", "30");
+      preset = set_value(preset, "tRP", "13");
+      return set_value(preset, "tRC", "42");
+    });
+    REQUIRE(line_starting(text, "tRC:") > 0);
+    check_error(fx.error(text), path, line_starting(text, "tRC:"), "dram.timing.tRC",
+                "tRAS + tRP");
+  }
+}
+
+TEST_CASE("hw config: an inline dram section loads like the preset it copies", "[config]") {
+  HwFixture fx;
+  const std::string text = with_inline_dram([](std::string preset) { return preset; });
+  const auto inline_hw = skv::config::load_hw_config(fx.write(text));
+  const auto preset_hw = skv::config::load_hw_config(fx.write(kHw));
+  CHECK(inline_hw.dram.name == preset_hw.dram.name);
+  CHECK(inline_hw.dram.clock_mhz == preset_hw.dram.clock_mhz);
+  CHECK(inline_hw.dram.org.channels == preset_hw.dram.org.channels);
+  CHECK(inline_hw.dram.timing.tRC == preset_hw.dram.timing.tRC);
+
+  // A misspelt key inside the inline section is named with its full dotted path.
+  const std::string bad = with_inline_dram([](std::string preset) {
+    const auto pos = preset.find("channels:");
+    REQUIRE(pos != std::string::npos);
+    return preset.replace(pos, 9, "chanels:");
+  });
+  check_error(fx.error(bad), fx.dir.file("hw/test.yaml"), line_starting(bad, "chanels:"),
+              "dram.organisation.chanels", "unknown key");
+}
+
+TEST_CASE("hw config: DRAM preset lookup errors", "[config]") {
+  HwFixture fx;
+  const std::string path = fx.dir.file("hw/test.yaml");
+  SECTION("an unknown preset name lists the presets there are") {
+    const std::string msg = fx.error(replace_line(kHw, "  preset: hbm2-u55c", "  preset: hbm9"));
+    check_error(msg, path, 30, "dram.preset", "'hbm9'");
+    CHECK(msg.find("hbm2-u55c") != std::string::npos);
+  }
+  SECTION("a preset with other keys beside it") {
+    const std::string text =
+        replace_line(kHw, "  preset: hbm2-u55c", "  preset: hbm2-u55c\n  clock_mhz: 800");
+    check_error(fx.error(text), path, 31, "dram.clock_mhz", "unknown key");
+  }
+  SECTION("an error inside the preset file names the preset file") {
+    const std::string preset = set_value(
+        set_value(set_value(shipped("configs/dram/hbm2-u55c.yaml"), "tRAS", "30"), "tRP", "13"),
+        "tRC", "10");
+    const std::string preset_path = fx.dir.write("dram/broken.yaml", preset);
+    const std::string msg =
+        fx.error(replace_line(kHw, "  preset: hbm2-u55c", "  preset: broken"));
+    const std::string shown = std::filesystem::path(preset_path).lexically_normal().string();
+    check_error(msg, shown, line_starting(preset, "tRC:"), "timing.tRC", "tRAS + tRP");
+  }
+}
+
+TEST_CASE("hw config: syntax errors and missing files", "[config]") {
+  HwFixture fx;
+  const std::string path = fx.dir.file("hw/test.yaml");
+  const std::string msg = fx.error(replace_line(kHw, "  banks: 16", "  banks: [16"));
+  INFO(msg);
+  CHECK(msg.rfind(path + ":", 0) == 0);
+  CHECK(msg.find("YAML syntax error") != std::string::npos);
+  CHECK(msg.find('\n') == std::string::npos);
+
+  const std::string missing = fx.dir.file("hw/none.yaml");
+  CHECK(error_of([&] { skv::config::load_hw_config(missing); }) == missing + ": cannot open file");
+}
+
+// ---------------------------------------------------------------------------------------
+// load_model_config
+
+TEST_CASE("model config: a valid file loads", "[config]") {
+  TempDir dir;
+  const auto m = skv::config::load_model_config(dir.write("model.yaml", kModel));
+  CHECK(m.name == "test-model");
+  CHECK(m.layers == 2);
+  CHECK(m.heads == 4);
+  CHECK(m.kv_heads == 2);
+  CHECK(m.q_per_kv() == 2);
+  CHECK(m.ffn_kind == skv::config::FfnKind::GatedSilu);
+  CHECK(m.max_context == 1024);
+  // K and V, 2 heads of 64, 4 bytes each: 2 x 2 x 64 x 4 = 1024 bytes per token per layer.
+  CHECK(m.kv_bytes_per_token_per_layer() == 1024);
+  const auto gelu = skv::config::load_model_config(
+      dir.write("gelu.yaml", replace_line(kModel, "ffn_kind: gated_silu", "ffn_kind: gelu")));
+  CHECK(gelu.ffn_kind == skv::config::FfnKind::Gelu);
+}
+
+TEST_CASE("model config: kv_heads must divide heads", "[config]") {
+  TempDir dir;
+  const std::string msg = model_error(dir, replace_line(kModel, "kv_heads: 2", "kv_heads: 3"));
+  check_error(msg, dir.file("model.yaml"), 6, "kv_heads", "3 does not divide heads = 4");
+}
+
+TEST_CASE("model config: bad keys, types, ranges and precisions", "[config]") {
+  TempDir dir;
+  const std::string path = dir.file("model.yaml");
+  check_error(model_error(dir, replace_line(kModel, "hidden_size: 256", "hiden_size: 256")), path,
+              4, "hiden_size", "did you mean 'hidden_size'");
+  check_error(model_error(dir, kModel + "rope_theta: 10000\n"), path, 15, "rope_theta",
+              "unknown key");
+  check_error(model_error(dir, replace_line(kModel, "layers: 2", "layers: [1, 2]")), path, 3,
+              "layers", "found a sequence");
+  check_error(model_error(dir, replace_line(kModel, "ffn_kind: gated_silu", "ffn_kind: relu")),
+              path, 9, "ffn_kind", "'relu' is not allowed (allowed: gated_silu, gelu)");
+  check_error(model_error(dir, replace_line(kModel, "max_context: 1024", "")), path, 2,
+              "max_context", "missing required value");
+  check_error(model_error(dir, replace_line(kModel, "heads: 4", "heads: 0")), path, 5, "heads",
+              "0 is out of range");
+  check_error(model_error(dir, replace_line(kModel, "weight_bits: 4", "weight_bits: 33")), path, 12,
+              "weight_bits", "33 is out of range (allowed: 1 to 32)");
+  check_error(model_error(dir, replace_line(kModel, "kv_bits: 32", "kv_bits: 12")), path, 14,
+              "kv_bits", "12 is not supported (allowed: 4, 8, 16, 32)");
+}
