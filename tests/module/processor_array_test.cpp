@@ -3,7 +3,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <sstream>
+
+#include "config/ConfigNode.h"
+#include "models/DramController.h"
 #include "models/ProcessorArray.h"
+#include "models/dram/DramConfig.h"
 #include "support/ForkSim.h"
 #include "support/IdealMemory.h"
 
@@ -136,4 +142,51 @@ TEST_CASE("Vector operations run on the vector lanes", "[module][array]") {
   CHECK(r["cycles"][0] == 75);
   CHECK(r["vector"] == 75);
   CHECK(r["requests"] == 0);
+}
+
+// The same kind of GEMV on the real DRAM controller, narrowed to one LPDDR4-3200
+// channel: 16 bits at 3200 MT/s = 6.4 bytes per ns, against 16 MAC slots per ns.
+TEST_CASE("GEMV goes memory-bound on a narrow DRAM", "[module][array]") {
+  const auto r = skv::test::run_in_child([] {
+    sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
+    std::ifstream in(std::string(SKV_SOURCE_DIR) + "/configs/dram/lpddr4-3200.yaml");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string yaml = text.str();
+    const auto at = yaml.find("channels: 4");
+    if (at == std::string::npos) throw std::runtime_error("preset changed: no 'channels: 4'");
+    yaml.replace(at, 11, "channels: 1");
+    auto node = skv::config::Node::load_string(yaml, "lpddr4-3200 (1 channel)");
+    const skv::dram::DramConfig dram_cfg = skv::dram::load_dram_config(node);
+
+    const skv::tlmx::ClockDomain clock(1000.0);
+    OpDriver driver("driver", clock);
+    skv::tlmx::GemvOp g = small_gemv();
+    g.out_features = 64;
+    g.in_features = 256;  // 64 x 256 bytes = 16 KiB of weights
+    driver.ops = {g};
+    skv::ProcessorArray array("array", small_array(), small_memory(), clock);
+    skv::DramController dram("dram", dram_cfg);
+    driver.socket.bind(array.cmd);
+    array.weights.socket.bind(dram.target);
+    sc_core::sc_start();
+    const auto& s = array.stats();
+    return nlohmann::json{{"cycles", driver.cycles},
+                          {"compute", s.gemv_compute_cycles},
+                          {"stall", s.weight_stall_cycles},
+                          {"fill", s.fill_drain_cycles},
+                          {"peak_bytes_per_s", dram_cfg.peak_bandwidth_bytes_per_s()},
+                          {"bytes", dram.engine().stats().bytes_read}};
+  });
+  // compute = ceil(64 / 4) * ceil(256 / 4) = 16 * 64 = 1024 cycles, as on any memory
+  CHECK(r["compute"] == 1024);
+  CHECK(r["bytes"] == 16384);
+  CHECK(r["peak_bytes_per_s"].get<double>() == Approx(6.4e9));
+  // DRAM bound: 16384 bytes / 6.4 bytes per ns = 2560 ns, more than the compute
+  const auto cycles = r["cycles"][0].get<std::uint64_t>();
+  CHECK(cycles >= 2560);
+  CHECK(cycles >= 1024 + 7);
+  // the array only computes, fills/drains or waits for weights
+  CHECK(r["stall"].get<std::uint64_t>() == cycles - 1024 - 7);
+  CHECK(r["stall"].get<std::uint64_t>() > 0);
 }
