@@ -84,7 +84,7 @@ int run(const RunOptions& o) {
     if (!tl) throw InputError(fmt::format("{}: write failed", o.timeline));
   }
   fmt::print("{}", report::run_summary(j));
-  fmt::print("  wall time           {:.2f} s ({:.1f} decode steps/s simulated)\n", wall_s,
+  fmt::print("  wall time           {:.2f} s ({:.3g} decode steps/s simulated)\n", wall_s,
              wall_s > 0 ? static_cast<double>(r.steps) / wall_s : 0.0);
   fmt::print("  wrote               {} and {}/steps.csv\n", json_path, o.out_dir);
   return 0;
