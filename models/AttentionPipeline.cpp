@@ -151,13 +151,11 @@ sc_core::sc_time AttentionPipeline::kv_access(tlm::tlm_command command, const tl
   if (this_tile != nullptr) {
     hint.this_tile = *this_tile;
     hint.next_tile = *next_tile;
-    gp.set_extension(&hint);
   }
-  if (scratch) gp.set_extension(&on_chip);
+  const tlmx::ScopedExtension<tlmx::TileHint> with_hint(gp, this_tile != nullptr ? &hint : nullptr);
+  const tlmx::ScopedExtension<tlmx::OnChipScratch> with_scratch(gp, scratch ? &on_chip : nullptr);
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   kv->b_transport(gp, delay);
-  if (this_tile != nullptr) gp.clear_extension(&hint);
-  if (scratch) gp.clear_extension(&on_chip);
   if (gp.is_response_error()) throw std::runtime_error("AttentionPipeline: KV access failed");
   return delay;
 }

@@ -94,6 +94,25 @@ class OnChipScratch : public tlm::tlm_extension<OnChipScratch> {
   void copy_from(const tlm_extension_base&) override {}
 };
 
+// Attaches a caller-owned extension to a payload for one call and detaches it on every
+// way out, exceptions included, so the payload never deletes what it does not own.
+template <class Ext>
+class ScopedExtension {
+ public:
+  ScopedExtension(tlm::tlm_generic_payload& gp, Ext* ext) : gp_(gp), ext_(ext) {
+    if (ext_ != nullptr) gp_.set_extension(ext_);
+  }
+  ~ScopedExtension() {
+    if (ext_ != nullptr) gp_.clear_extension(ext_);
+  }
+  ScopedExtension(const ScopedExtension&) = delete;
+  ScopedExtension& operator=(const ScopedExtension&) = delete;
+
+ private:
+  tlm::tlm_generic_payload& gp_;
+  Ext* ext_;
+};
+
 using Op = std::variant<GemvOp, VectorOp, AttentionOp, KvAppendOp>;
 
 class OpExtension : public tlm::tlm_extension<OpExtension> {

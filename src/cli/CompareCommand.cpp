@@ -34,13 +34,16 @@ struct CompareOptions {
 sweep::SweepSpec spec_of(const CompareOptions& o) {
   if (o.file.empty()) {
     if (o.in.hw.empty() || o.in.model.empty()) {
-      throw InputError("compare: give --hw and --model (with --trace or --kv-lens), or a sweep file");
+      throw InputError(
+          "compare: give --hw and --model (with --trace or --kv-lens), or a sweep file");
     }
     return sweep::compare_spec(o.in);
   }
   if (!o.in.hw.empty() || !o.in.model.empty() || !o.in.trace.empty() || !o.in.kv_lens.empty()) {
-    throw InputError(fmt::format("compare: {} names the hardware, model and trace; drop --hw, "
-                                 "--model, --trace and --kv-lens", o.file));
+    throw InputError(
+        fmt::format("compare: {} names the hardware, model and trace; drop --hw, "
+                    "--model, --trace and --kv-lens",
+                    o.file));
   }
   sweep::SweepSpec spec = sweep::load_sweep_spec(o.file);
   if (const sweep::Axis* a = spec.find_axis(sweep::kAlgorithmAxis)) {
@@ -72,10 +75,11 @@ int compare(const CompareOptions& o) {
 
   for (const auto& p : c.results().points) {
     if (p.state == sweep::PointState::Done) {
-      fmt::print("\n{} on {}: attention and whole-step latency per decode step, speedup over "
-                 "native\n\n",
-                 p.report["inputs"]["model_name"].get<std::string>(),
-                 p.report["inputs"]["hw_name"].get<std::string>());
+      fmt::print(
+          "\n{} on {}: attention and whole-step latency per decode step, speedup over "
+          "native\n\n",
+          p.report["inputs"]["model_name"].get<std::string>(),
+          p.report["inputs"]["hw_name"].get<std::string>());
       break;
     }
   }
@@ -85,8 +89,10 @@ int compare(const CompareOptions& o) {
   fmt::print("wrote {}\n", csv);
   if (t.failed > 0) {
     std::fflush(stdout);
-    fmt::print(stderr, "swiftkv-sim: error: compare: {} of {} points failed (errors in the table "
-                       "and in {})\n", t.failed, t.selected, csv);
+    fmt::print(stderr,
+               "swiftkv-sim: error: compare: {} of {} points failed (errors in the table "
+               "and in {})\n",
+               t.failed, t.selected, csv);
     return 1;
   }
   return 0;
@@ -97,9 +103,10 @@ int compare(const CompareOptions& o) {
 void add_compare_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<CompareOptions>();
   o->in.algorithms.assign(std::begin(sweep::kAlgorithms), std::end(sweep::kAlgorithms));
-  CLI::App* sub = app.add_subcommand(
-      "compare", "Compare attention algorithms on the same hardware, per KV length "
-                 "(docs/sweeps.md)");
+  CLI::App* sub =
+      app.add_subcommand("compare",
+                         "Compare attention algorithms on the same hardware, per KV length "
+                         "(docs/sweeps.md)");
   sub->add_option("sweep_file", o->file,
                   "A sweep file instead of --hw/--model/--trace (an algorithm axis is added "
                   "unless it has one)");

@@ -57,8 +57,7 @@ int run_sweep_file(const SweepOptions& o) {
   const sweep::SweepPlan plan = sweep::plan_sweep(spec);
 
   const std::string shard_text =
-      o.shard.empty() ? std::string()
-                      : fmt::format(" (shard {}/{})", ro.shard.k, ro.shard.n);
+      o.shard.empty() ? std::string() : fmt::format(" (shard {}/{})", ro.shard.k, ro.shard.n);
   fmt::print("sweep {}: {} points{}, {} processes at a time, into {}\n", spec.name,
              plan.points.size(), shard_text, ro.jobs, ro.out_dir);
   std::fflush(stdout);  // before the children write to the terminal's stderr
@@ -72,8 +71,8 @@ int run_sweep_file(const SweepOptions& o) {
   fmt::print("wrote {}\n", csv);
   if (t.failed > 0) {
     std::fflush(stdout);
-    fmt::print(stderr, "swiftkv-sim: error: sweep {}: {} of {} points failed (see {})\n",
-               spec.name, t.failed, t.selected, csv);
+    fmt::print(stderr, "swiftkv-sim: error: sweep {}: {} of {} points failed (see {})\n", spec.name,
+               t.failed, t.selected, csv);
     return 1;
   }
   return 0;
@@ -83,14 +82,17 @@ int merge(const MergeOptions& o) {
   const sweep::SweepResults r = sweep::collect_results(o.dirs);
   std::error_code ec;
   std::filesystem::create_directories(o.out_dir, ec);
-  if (ec) throw InputError(fmt::format("{}: cannot create output directory: {}", o.out_dir, ec.message()));
+  if (ec)
+    throw InputError(
+        fmt::format("{}: cannot create output directory: {}", o.out_dir, ec.message()));
   // The manifest too, so that the merged directory can itself be merged or plotted.
   namespace fs = std::filesystem;
   const fs::path manifest = fs::path(o.out_dir) / sweep::kManifestFile;
   if (fs::absolute(manifest).lexically_normal() !=
       fs::absolute(fs::path(o.dirs.front()) / sweep::kManifestFile).lexically_normal()) {
-    sweep::write_file_atomic(manifest.string(), sweep::read_text_file(
-        (fs::path(o.dirs.front()) / sweep::kManifestFile).string()));
+    sweep::write_file_atomic(
+        manifest.string(),
+        sweep::read_text_file((fs::path(o.dirs.front()) / sweep::kManifestFile).string()));
   }
   sweep::write_summary(o.out_dir, r);
   const Counts c = count(r);
@@ -135,8 +137,9 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
   sub->callback([o, mg, &exit_code] {
     if (mg->parsed()) return;  // `sweep merge` ran
     if (o->file.empty()) {
-      throw InputError("sweep: give a sweep file (swiftkv-sim sweep SWEEP.yaml), or "
-                       "'sweep merge DIR... -o OUT'");
+      throw InputError(
+          "sweep: give a sweep file (swiftkv-sim sweep SWEEP.yaml), or "
+          "'sweep merge DIR... -o OUT'");
     }
     exit_code = run_sweep_file(*o);
   });

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <limits>
 #include <sstream>
 
@@ -38,8 +39,19 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
+// Keys that differ only after their last underscore (tCCD_S and tCCD_L) or that are
+// very short (RL and WL) are families of valid keys, not misspellings of each other.
+bool same_family(const std::string& a, const std::string& b) {
+  if (a.size() <= 3 && b.size() <= 3) return true;
+  const auto ua = a.rfind('_');
+  const auto ub = b.rfind('_');
+  return ua != std::string::npos && ua == ub && a.size() - ua <= 3 && b.size() - ub <= 3 &&
+         a.compare(0, ua, b, 0, ub) == 0;
+}
+
 bool looks_misspelt(const std::string& a, const std::string& b) {
-  return a != b && edit_distance(a, b) <= std::max<std::size_t>(1, std::min(a.size(), b.size()) / 4);
+  return a != b && !same_family(a, b) &&
+         edit_distance(a, b) <= std::max<std::size_t>(1, std::min(a.size(), b.size()) / 4);
 }
 
 }  // namespace
@@ -95,16 +107,16 @@ void Node::fail_here(const std::string& reason) const {
 bool Node::has(const std::string& key) const { return node_.IsMap() && node_[key].IsDefined(); }
 
 YAML::Node Node::require(const std::string& key) {
+  if (!node_.IsMap()) fail_here("expected a mapping of keys");
   read_.insert(key);
   YAML::Node v = node_[key];
   if (!v.IsDefined() || v.IsNull()) {
-    if (node_.IsMap()) {
-      for (auto it = node_.begin(); it != node_.end(); ++it) {
-        const std::string& k = it->first.Scalar();
-        if (looks_misspelt(k, key)) {
-          throw InputError(fmt::format("{}:{}: {}: unknown key; did you mean '{}'?", *file_,
-                                       it->first.Mark().line + 1, key_path(k), key));
-        }
+    // A near miss among the keys present is likely the misspelling of the missing key.
+    for (auto it = node_.begin(); it != node_.end(); ++it) {
+      const std::string& k = it->first.Scalar();
+      if (looks_misspelt(k, key) && read_.count(k) == 0) {
+        throw InputError(fmt::format("{}:{}: {}: unknown key; did you mean '{}'?", *file_,
+                                     it->first.Mark().line + 1, key_path(k), key));
       }
     }
     fail(key, "missing required value");
@@ -220,6 +232,15 @@ double Node::get_double_or(const std::string& key, double min, double max, doubl
 
 void Node::finish() {
   if (!node_.IsMap()) return;
+  std::map<std::string, int> first_line;
+  for (auto it = node_.begin(); it != node_.end(); ++it) {
+    const int line = it->first.Mark().line + 1;
+    auto [at, fresh] = first_line.emplace(it->first.Scalar(), line);
+    if (!fresh) {
+      throw InputError(fmt::format("{}:{}: {}: duplicate key (first at line {})", *file_, line,
+                                   key_path(it->first.Scalar()), at->second));
+    }
+  }
   std::vector<std::string> known(read_.begin(), read_.end());
   for (auto it = node_.begin(); it != node_.end(); ++it) {
     const std::string& k = it->first.Scalar();

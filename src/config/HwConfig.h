@@ -54,7 +54,7 @@ struct KvSramConfig {
 
 struct MemorySystemConfig {
   std::uint32_t request_bytes = 0;      // size of one DMA transaction toward DRAM
-  std::uint32_t max_outstanding = 0;    // tiles fetched ahead of the consumer
+  std::uint32_t max_outstanding = 0;    // weight prefetch buffer depth, in requests
   std::uint32_t max_batch = 1;          // KV cache slots (requests decoded together)
 };
 

@@ -27,7 +27,11 @@ ModelConfig load_model_config(const std::string& path) {
   m.weight_bits = u32("weight_bits", 1, 32);
   m.activation_bits = u32("activation_bits", 1, 32);
   m.kv_bits = u32("kv_bits", 1, 64);
-  for (const char* key : {"weight_bits", "activation_bits", "kv_bits"}) {
+  // K/V elements are whole bytes: the KV cache layout addresses them by byte.
+  if (m.kv_bits != 8 && m.kv_bits != 16 && m.kv_bits != 32) {
+    n.fail("kv_bits", fmt::format("{} is not supported (allowed: 8, 16, 32)", m.kv_bits));
+  }
+  for (const char* key : {"weight_bits", "activation_bits"}) {
     const auto bits = n.get_uint(key, 1, 64);
     if (bits != 4 && bits != 8 && bits != 16 && bits != 32) {
       n.fail(key, fmt::format("{} is not supported (allowed: 4, 8, 16, 32)", bits));

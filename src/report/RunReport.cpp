@@ -13,6 +13,14 @@ namespace {
 
 double pct(double part, double whole) { return whole > 0 ? 100.0 * part / whole : 0.0; }
 
+// Peak DRAM bandwidth at the clock period the simulation ran on (the configured
+// frequency's period rounded to the picosecond), so utilisation cannot pass 100%.
+double dram_peak_bytes_per_s(const config::HwConfig& hw, const sim::RunResult& r) {
+  const double nominal_period_ps = 1e6 / hw.dram.clock_mhz;
+  return hw.dram.peak_bandwidth_bytes_per_s() * nominal_period_ps /
+         static_cast<double>(r.dram_period_ps);
+}
+
 // Rounds a derived figure so the report reads cleanly and stays byte-stable.
 double round6(double v) { return std::round(v * 1e6) / 1e6; }
 
@@ -64,7 +72,7 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
     const double bw = class_s > 0 ? static_cast<double>(r.class_dram_bytes[i]) / class_s : 0.0;
     per_class[name] = {{"dram_bytes", r.class_dram_bytes[i]},
                        {"dram_bandwidth_bytes_per_s", round6(bw)},
-                       {"dram_bandwidth_pct", round6(pct(bw, hw.dram.peak_bandwidth_bytes_per_s()))}};
+                       {"dram_bandwidth_pct", round6(pct(bw, dram_peak_bytes_per_s(hw, r)))}};
   }
   j["dram_by_operation"] = per_class;
 
@@ -110,7 +118,7 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
   // Roofline: the traffic this run moved over DRAM at peak bandwidth, and its MACs at
   // the array's peak rate; the simulated cycles against the larger of the two.
   const double dram_bytes = static_cast<double>(r.dram.bytes_read + r.dram.bytes_written);
-  const double memory_bound = dram_bytes / hw.dram.peak_bandwidth_bytes_per_s() * hw.clock_mhz * 1e6;
+  const double memory_bound = dram_bytes / dram_peak_bytes_per_s(hw, r) * hw.clock_mhz * 1e6;
   const double compute_bound = (gemv_slots + attention_slots) / peak;
   const double bound = std::max(memory_bound, compute_bound);
   const double batches = r.batches ? static_cast<double>(r.batches) : 1.0;
@@ -146,7 +154,7 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
   const auto& d = r.dram;
   const double bytes = static_cast<double>(d.bytes_read + d.bytes_written);
   const double achieved = time_s > 0 ? bytes / time_s : 0.0;
-  const double peak_bw = hw.dram.peak_bandwidth_bytes_per_s();
+  const double peak_bw = dram_peak_bytes_per_s(hw, r);
   j["dram"] = {{"preset", hw.dram.name},
                {"channels", hw.dram.org.channels},
                {"bytes_read", d.bytes_read},

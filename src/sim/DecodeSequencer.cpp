@@ -58,13 +58,12 @@ void DecodeSequencer::issue(tlm_utils::simple_initiator_socket<DecodeSequencer>&
   ext.op = std::move(op);
   tlm::tlm_generic_payload gp;
   gp.set_command(tlm::TLM_IGNORE_COMMAND);
-  gp.set_extension(&ext);
+  const tlmx::ScopedExtension<tlmx::OpExtension> attached(gp, &ext);
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   const std::uint64_t start = clock_.now_cycle();
   const std::uint64_t bytes_before = dram_bytes_ ? dram_bytes_() : 0;
   socket->b_transport(gp, delay);
   sc_core::wait(delay);
-  gp.clear_extension(&ext);
   const std::uint64_t end = clock_.now_cycle();
   result.class_cycles[static_cast<int>(cls)] += end - start;
   if (dram_bytes_) result.class_dram_bytes[static_cast<int>(cls)] += dram_bytes_() - bytes_before;

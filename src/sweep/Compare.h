@@ -16,7 +16,7 @@ namespace skv::sweep {
 struct CompareInputs {
   std::string hw;
   std::string model;
-  std::string trace;                  // a trace file, or empty with kv_lens
+  std::string trace;                   // a trace file, or empty with kv_lens
   std::vector<std::uint64_t> kv_lens;  // a generated one-request trace per KV length
   std::uint64_t generate_tokens = 1;   // decode steps of each generated trace
   std::vector<std::string> algorithms;
@@ -37,7 +37,9 @@ class Comparison {
   // The axes other than algorithm: a point's group is its values of these.
   const std::vector<std::string>& group_keys() const { return group_keys_; }
   // native / this, per point index; nullopt when either is not done.
-  std::optional<double> attention_speedup(std::size_t index) const { return attention_speedup_[index]; }
+  std::optional<double> attention_speedup(std::size_t index) const {
+    return attention_speedup_[index];
+  }
   std::optional<double> step_speedup(std::size_t index) const { return step_speedup_[index]; }
 
   // compare.csv: group axes, algorithm, status, error, latencies, breakdown, speedups.

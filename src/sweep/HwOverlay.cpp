@@ -43,14 +43,17 @@ void set_existing_key(YAML::Node& root, const std::string& key, const std::strin
     const std::string part = key.substr(start, dot == std::string::npos ? dot : dot - start);
     const std::string parent = path.empty() ? std::string("the top level") : path;
     if (!node.IsMap()) {
-      where.fail(fmt::format("not a key of the hardware config {}: {} is a single value, not a "
-                             "group of keys", config_name, parent));
+      where.fail(
+          fmt::format("not a key of the hardware config {}: {} is a single value, not a "
+                      "group of keys",
+                      config_name, parent));
     }
     const YAML::Node& view = node;  // const access: looks up without inserting
     if (!view[part].IsDefined()) {
-      where.fail(fmt::format("not a key of the hardware config {} (keys of {}: {}); an axis sets "
-                             "only keys the base config has, so add this one there first",
-                             config_name, parent, keys_of(node)));
+      where.fail(
+          fmt::format("not a key of the hardware config {} (keys of {}: {}); an axis sets "
+                      "only keys the base config has, so add this one there first",
+                      config_name, parent, keys_of(node)));
     }
     path += (path.empty() ? "" : ".") + part;
     YAML::Node next = node[part];

@@ -78,7 +78,8 @@ void run_processes(const std::string& exe, const std::vector<ProcessJob>& jobs, 
             std::runtime_error(fmt::format("fork failed: {}", strerror(errno))));
         break;
       }
-      if (pid == 0) exec_child(exe.c_str(), argv.data(), job.cwd.c_str(), job.log_path.c_str(), self);
+      if (pid == 0)
+        exec_child(exe.c_str(), argv.data(), job.cwd.c_str(), job.log_path.c_str(), self);
       running.emplace(pid, next++);
     }
     if (running.empty()) break;

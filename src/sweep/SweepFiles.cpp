@@ -83,9 +83,12 @@ std::string hash_file(const std::string& path) {
 
 const char* point_state_name(PointState s) {
   switch (s) {
-    case PointState::Done: return "done";
-    case PointState::Failed: return "failed";
-    case PointState::Pending: break;
+    case PointState::Done:
+      return "done";
+    case PointState::Failed:
+      return "failed";
+    case PointState::Pending:
+      break;
   }
   return "pending";
 }
@@ -146,7 +149,8 @@ PointStatus read_point_status(const std::string& point_dir, const std::string& i
   const fs::path dir(point_dir);
   std::optional<PointStatus> recorded;
   std::error_code ec;
-  if (fs::exists(dir / kStatusFile, ec)) recorded = parse_status(read_text_file((dir / kStatusFile).string()));
+  if (fs::exists(dir / kStatusFile, ec))
+    recorded = parse_status(read_text_file((dir / kStatusFile).string()));
   PointStatus out;
   out.inputs_hash = inputs_hash;
   out.state = resume_state(recorded, inputs_hash, fs::exists(dir / kReportFile, ec));

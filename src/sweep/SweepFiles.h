@@ -18,12 +18,12 @@ inline constexpr const char* kCompareFile = "compare.csv";  // compare: one row 
 inline constexpr const char* kPointsDir = "points";
 // DIR/points/NNNN-name/
 inline constexpr const char* kHwFile = "hw.yaml";
-inline constexpr const char* kTraceFile = "decode.trace";   // when the sweep generates it
+inline constexpr const char* kTraceFile = "decode.trace";  // when the sweep generates it
 inline constexpr const char* kReportFile = "report.json";
 inline constexpr const char* kStepsFile = "steps.csv";
-inline constexpr const char* kLogFile = "run.log";          // the run's stdout and stderr
+inline constexpr const char* kLogFile = "run.log";  // the run's stdout and stderr
 inline constexpr const char* kStatusFile = "status";
-inline constexpr const char* kRunTmpDir = "run.tmp";        // where the run writes, until done
+inline constexpr const char* kRunTmpDir = "run.tmp";  // where the run writes, until done
 
 std::string read_text_file(const std::string& path);
 // Writes `content` to a temporary file beside `path`, flushes it to disk and renames it

@@ -64,10 +64,14 @@ nlohmann::json SweepPlan::manifest() const {
                    {"values", values},
                    {"inputs_hash", p.inputs_hash}});
   }
-  return {{"report", "swiftkv-sim sweep"}, {"format_version", kManifestVersion},
-          {"name", name},                  {"sweep_file", sweep_file},
-          {"hw_config", hw_file},          {"model_config", model_file},
-          {"axes", axis_keys},             {"points", pts}};
+  return {{"report", "swiftkv-sim sweep"},
+          {"format_version", kManifestVersion},
+          {"name", name},
+          {"sweep_file", sweep_file},
+          {"hw_config", hw_file},
+          {"model_config", model_file},
+          {"axes", axis_keys},
+          {"points", pts}};
 }
 
 SweepPlan plan_sweep(const SweepSpec& spec) {
@@ -107,8 +111,8 @@ SweepPlan plan_sweep(const SweepSpec& spec) {
         "# Point {} of sweep '{}' ({}), written by swiftkv-sim sweep:\n"
         "# the hardware config {}{}\n{}"
         "# and a DRAM preset, if it names one, inlined.\n",
-        p.dir_name, spec.name, spec.source_file, spec.hw_file,
-        set_lines.empty() ? "" : " with", set_lines);
+        p.dir_name, spec.name, spec.source_file, spec.hw_file, set_lines.empty() ? "" : " with",
+        set_lines);
     if (spec.trace.file.empty()) {
       trace::GenerateOptions g = spec.trace.generate;
       for (std::size_t i = 0; i < axes.size(); ++i) {
@@ -151,7 +155,9 @@ SweepTally run_sweep(const SweepPlan& plan, const SweepRunOptions& o) {
   const fs::path points_dir = out / kPointsDir;
   std::error_code ec;
   fs::create_directories(points_dir, ec);
-  if (ec) throw InputError(fmt::format("{}: cannot create output directory: {}", o.out_dir, ec.message()));
+  if (ec)
+    throw InputError(
+        fmt::format("{}: cannot create output directory: {}", o.out_dir, ec.message()));
   write_file_atomic((out / kManifestFile).string(), plan.manifest().dump(2) + "\n");
 
   SweepTally tally;
@@ -173,9 +179,13 @@ SweepTally run_sweep(const SweepPlan& plan, const SweepRunOptions& o) {
     const fs::path dir = points_dir / p->dir_name;
     prepare_point(dir, *p);
     ProcessJob job;
-    job.argv = {"swiftkv-sim", "run", "--hw", kHwFile, "--model", plan.model_file, "--trace",
-                p->generate ? std::string(kTraceFile) : p->trace_file, "--algo", p->algorithm,
-                "-o", kRunTmpDir, "-q"};
+    job.argv = {"swiftkv-sim", "run",
+                "--hw",        kHwFile,
+                "--model",     plan.model_file,
+                "--trace",     p->generate ? std::string(kTraceFile) : p->trace_file,
+                "--algo",      p->algorithm,
+                "-o",          kRunTmpDir,
+                "-q"};
     job.cwd = dir.string();
     job.log_path = kLogFile;
     jobs.push_back(std::move(job));
@@ -200,10 +210,11 @@ SweepTally run_sweep(const SweepPlan& plan, const SweepRunOptions& o) {
       ++tally.ran;
     } else {
       status.state = PointState::Failed;
-      const std::string log = fs::exists(dir / kLogFile) ? read_text_file((dir / kLogFile).string())
-                                                         : std::string();
-      status.error = run_error_from_log(
-          log, outcome.ok() ? "the run wrote no report.json" : "the run ended with " + outcome.describe());
+      const std::string log =
+          fs::exists(dir / kLogFile) ? read_text_file((dir / kLogFile).string()) : std::string();
+      status.error =
+          run_error_from_log(log, outcome.ok() ? "the run wrote no report.json"
+                                               : "the run ended with " + outcome.describe());
       ++tally.failed;
       failures.emplace_back(p.index, p.dir_name + ": " + status.error);
     }

@@ -2,9 +2,8 @@
 // Runs a sweep: every point a `swiftkv-sim run` process of its own, in its own directory
 // DIR/points/NNNN-name/, several at a time; resumable and shardable (docs/sweeps.md).
 
-#include <nlohmann/json.hpp>
-
 #include <cstddef>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,10 +19,10 @@ struct PlannedPoint {
   std::string dir_name;             // NNNN-name, under DIR/points/
   std::vector<std::string> values;  // per axis, in SweepPlan::axis_keys order
   std::string algorithm;
-  std::string hw_yaml;              // the point's hardware config (without its header comment)
-  std::string hw_header;            // comment lines naming where hw_yaml comes from
+  std::string hw_yaml;    // the point's hardware config (without its header comment)
+  std::string hw_header;  // comment lines naming where hw_yaml comes from
   std::optional<trace::GenerateOptions> generate;  // the point's trace is generated...
-  std::string trace_file;           // ... or is this file (absolute path)
+  std::string trace_file;                          // ... or is this file (absolute path)
   // Hash of the hardware config, the trace, the model and the algorithm: a point is done
   // only for the inputs it was run with.
   std::string inputs_hash;
@@ -47,18 +46,18 @@ SweepPlan plan_sweep(const SweepSpec& spec);
 
 struct SweepRunOptions {
   std::string out_dir;
-  unsigned jobs = 1;                  // points run at once
-  Shard shard;                        // the points this process runs
-  bool quiet = false;                 // no progress on stderr
+  unsigned jobs = 1;                   // points run at once
+  Shard shard;                         // the points this process runs
+  bool quiet = false;                  // no progress on stderr
   std::string exe = "/proc/self/exe";  // the simulator binary: by default this very one
 };
 
 struct SweepTally {
-  std::size_t points = 0;    // in the sweep
-  std::size_t selected = 0;  // in this shard
-  std::size_t skipped = 0;   // already done with the same inputs
-  std::size_t ran = 0;       // run now and done
-  std::size_t failed = 0;    // run now and failed
+  std::size_t points = 0;             // in the sweep
+  std::size_t selected = 0;           // in this shard
+  std::size_t skipped = 0;            // already done with the same inputs
+  std::size_t ran = 0;                // run now and done
+  std::size_t failed = 0;             // run now and failed
   std::vector<std::string> failures;  // "NNNN-name: <error>", by index
 };
 

@@ -66,8 +66,8 @@ bool is_dotted_key(const std::string& k) {
   if (k.empty() || k.front() == '.' || k.back() == '.') return false;
   for (std::size_t i = 0; i < k.size(); ++i) {
     const char c = k[i];
-    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
-                    (c == '.' && k[i - 1] != '.');
+    const bool ok =
+        std::isalnum(static_cast<unsigned char>(c)) || c == '_' || (c == '.' && k[i - 1] != '.');
     if (!ok) return false;
   }
   return true;
@@ -150,12 +150,14 @@ std::vector<std::string> expand_range(const std::string& from_text, const std::s
                                       const std::string& step_text, const std::string& factor_text,
                                       const SourceRef& where) {
   if (step_text.empty() == factor_text.empty()) {
-    where.fail("a range takes either 'step' (arithmetic) or 'factor' (geometric), not both or "
-               "neither");
+    where.fail(
+        "a range takes either 'step' (arithmetic) or 'factor' (geometric), not both or "
+        "neither");
   }
   const Number from = parse_number(from_text, where, "from");
   const Number to = parse_number(to_text, where, "to");
-  if (to.d < from.d) where.fail(fmt::format("'to' ({}) is less than 'from' ({})", to_text, from_text));
+  if (to.d < from.d)
+    where.fail(fmt::format("'to' ({}) is less than 'from' ({})", to_text, from_text));
   std::vector<std::string> out;
   auto push = [&](std::string v) {
     if (out.size() >= kMaxAxisValues) {
@@ -183,7 +185,8 @@ std::vector<std::string> expand_range(const std::string& from_text, const std::s
   } else {
     const Number factor = parse_number(factor_text, where, "factor");
     if (factor.d <= 1) where.fail(fmt::format("factor {} must be greater than 1", factor_text));
-    if (from.d <= 0) where.fail(fmt::format("a geometric range needs 'from' > 0, not {}", from_text));
+    if (from.d <= 0)
+      where.fail(fmt::format("a geometric range needs 'from' > 0, not {}", from_text));
     if (from.is_int && to.is_int && factor.is_int) {
       for (std::int64_t v = from.i; v <= to.i; v *= factor.i) {
         push(std::to_string(v));
@@ -213,29 +216,34 @@ void check_sweep_spec(const SweepSpec& spec) {
       seen.push_back(&a);
       if (a.values.empty()) a.where.fail("an axis needs at least one value");
       if (a.values.size() != g.size()) {
-        a.where.fail(fmt::format("{} values, but the first axis of its zip group ({}) has {}; "
-                                 "zipped axes take their values together, so they need as many",
-                                 a.values.size(), g.axes.front().key, g.size()));
+        a.where.fail(
+            fmt::format("{} values, but the first axis of its zip group ({}) has {}; "
+                        "zipped axes take their values together, so they need as many",
+                        a.values.size(), g.axes.front().key, g.size()));
       }
       if (a.key == kAlgorithmAxis) {
         for (const auto& v : a.values) {
           if (!is_algorithm(v)) {
-            a.where.fail(fmt::format("'{}' is not an algorithm (allowed: {})", v, algorithm_list()));
+            a.where.fail(
+                fmt::format("'{}' is not an algorithm (allowed: {})", v, algorithm_list()));
           }
         }
       } else if (a.key == kKvLenAxis) {
         if (!spec.trace.file.empty()) {
-          a.where.fail("a kv_len axis needs a generated trace (trace: {generate_tokens: N, ...}), "
-                       "not a trace file");
+          a.where.fail(
+              "a kv_len axis needs a generated trace (trace: {generate_tokens: N, ...}), "
+              "not a trace file");
         }
         for (const auto& v : a.values) {
           std::uint64_t n = 0;
-          if (!parse_uint(v, n)) a.where.fail(fmt::format("'{}' is not a whole number of tokens", v));
+          if (!parse_uint(v, n))
+            a.where.fail(fmt::format("'{}' is not a whole number of tokens", v));
         }
       } else {
         if (!is_dotted_key(a.key)) {
-          a.where.fail("not an axis: expected a dotted key of the hardware config (e.g. "
-                       "processor_array.rows), 'algorithm' or 'kv_len'");
+          a.where.fail(
+              "not an axis: expected a dotted key of the hardware config (e.g. "
+              "processor_array.rows), 'algorithm' or 'kv_len'");
         }
         for (const auto& v : a.values) {
           if (v.empty()) a.where.fail("an empty value");
@@ -247,8 +255,8 @@ void check_sweep_spec(const SweepSpec& spec) {
     throw InputError(fmt::format("{}: a sweep needs at least one axis", spec.source_file));
   }
   if (spec.point_count() > kMaxPoints) {
-    throw InputError(fmt::format("{}: the axes give more than {} points", spec.source_file,
-                                 kMaxPoints));
+    throw InputError(
+        fmt::format("{}: the axes give more than {} points", spec.source_file, kMaxPoints));
   }
 }
 
@@ -268,8 +276,9 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& source_na
     config::Node& item = items[i];
     const YAML::Node r = raw_items[i];
     if (!r.IsMap() || r.size() != 1) {
-      item.fail_here("each item of axes is one axis 'KEY: VALUES' or one 'zip:' group of axes "
-                     "(to vary several keys together)");
+      item.fail_here(
+          "each item of axes is one axis 'KEY: VALUES' or one 'zip:' group of axes "
+          "(to vary several keys together)");
     }
     const std::string key = r.begin()->first.Scalar();
     const YAML::Node value = r.begin()->second;
@@ -386,8 +395,10 @@ Shard parse_shard(const std::string& text) {
   Shard s;
   if (slash == std::string::npos || !parse_uint(text.substr(0, slash), s.k) ||
       !parse_uint(text.substr(slash + 1), s.n) || s.n == 0 || s.k == 0 || s.k > s.n) {
-    throw InputError(fmt::format("--shard: '{}' is not K/N with 1 <= K <= N (e.g. 2/8: the "
-                                 "second of eight shards)", text));
+    throw InputError(
+        fmt::format("--shard: '{}' is not K/N with 1 <= K <= N (e.g. 2/8: the "
+                    "second of eight shards)",
+                    text));
   }
   return s;
 }

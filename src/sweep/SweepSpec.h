@@ -15,7 +15,7 @@ namespace skv::sweep {
 
 // Axes that are not keys of the hardware config.
 inline constexpr const char* kAlgorithmAxis = "algorithm";  // run --algo
-inline constexpr const char* kKvLenAxis = "kv_len";  // prompt tokens of the generated trace
+inline constexpr const char* kKvLenAxis = "kv_len";         // prompt tokens of the generated trace
 // The attention algorithms `run --algo` accepts.
 inline constexpr const char* kAlgorithms[] = {"swiftkv", "native", "flash", "flashdecoding"};
 inline constexpr const char* kDefaultAlgorithm = "swiftkv";
@@ -47,15 +47,15 @@ struct AxisGroup {
 };
 
 struct TraceSpec {
-  std::string file;                  // a decode trace file; empty: generated per point
-  trace::GenerateOptions generate;   // used when `file` is empty
-  bool prompt_from_kv_len = false;   // a kv_len axis sets generate.prompt_tokens
+  std::string file;                 // a decode trace file; empty: generated per point
+  trace::GenerateOptions generate;  // used when `file` is empty
+  bool prompt_from_kv_len = false;  // a kv_len axis sets generate.prompt_tokens
 };
 
 struct SweepSpec {
   std::string source_file;  // the sweep file as given; names the place in errors
   std::string name;
-  std::string hw_file;      // paths as resolved against the sweep file's directory
+  std::string hw_file;  // paths as resolved against the sweep file's directory
   std::string model_file;
   TraceSpec trace;
   std::string algorithm = kDefaultAlgorithm;  // unless an algorithm axis sets it

@@ -42,7 +42,8 @@ constexpr Figure kFigures[] = {
     {"array_rows", [](const json& r) { return at(r, "/processor_array/rows"); }},
     {"array_cols", [](const json& r) { return at(r, "/processor_array/cols"); }},
     {"decode_steps", [](const json& r) { return at(r, "/totals/decode_steps"); }},
-    {"latency_per_step_mean_cycles", [](const json& r) { return at(r, "/latency_per_step/mean_cycles"); }},
+    {"latency_per_step_mean_cycles",
+     [](const json& r) { return at(r, "/latency_per_step/mean_cycles"); }},
     {"latency_per_step_mean_ns", [](const json& r) { return at(r, "/latency_per_step/mean_ns"); }},
     {"tokens_per_s", [](const json& r) { return at(r, "/totals/tokens_per_s"); }},
     {"gemv_pct", [](const json& r) { return at(r, "/breakdown/gemv_pct"); }},
@@ -56,7 +57,8 @@ constexpr Figure kFigures[] = {
      [](const json& r) { return ns_per_step(r, "/breakdown/attention_cycles"); }},
     {"attention_cycles", [](const json& r) { return at(r, "/breakdown/attention_cycles"); }},
     {"array_busy_pct", [](const json& r) { return at(r, "/processor_array/busy_pct"); }},
-    {"array_useful_mac_pct", [](const json& r) { return at(r, "/processor_array/useful_mac_pct"); }},
+    {"array_useful_mac_pct",
+     [](const json& r) { return at(r, "/processor_array/useful_mac_pct"); }},
     {"attention_pipeline_busy_pct",
      [](const json& r) { return at(r, "/attention_pipeline/busy_pct"); }},
     {"kv_sram_port_utilisation_pct",
@@ -79,7 +81,8 @@ json figure_json(const PointResult& p, const Figure& f) {
   try {
     return f.get(p.report);
   } catch (const json::exception& e) {
-    throw InputError(fmt::format("{}: {}: not in the report ({})", p.report_path, f.name, e.what()));
+    throw InputError(
+        fmt::format("{}: {}: not in the report ({})", p.report_path, f.name, e.what()));
   }
 }
 
@@ -113,9 +116,10 @@ SweepResults collect_results(const std::vector<std::string>& dirs) {
   const json& first = manifests.front();
   for (std::size_t i = 1; i < dirs.size(); ++i) {
     if (manifests[i]["points"] != first["points"] || manifests[i]["axes"] != first["axes"]) {
-      throw InputError(fmt::format("{}: holds another sweep than {} (its points or their inputs "
-                                   "differ); merge only the shards or re-runs of one sweep",
-                                   dirs[i], dirs.front()));
+      throw InputError(
+          fmt::format("{}: holds another sweep than {} (its points or their inputs "
+                      "differ); merge only the shards or re-runs of one sweep",
+                      dirs[i], dirs.front()));
     }
   }
   SweepResults r;
@@ -127,7 +131,9 @@ SweepResults collect_results(const std::vector<std::string>& dirs) {
       p.index = mp.at("index").get<std::size_t>();
       p.dir = mp.at("dir").get<std::string>();
       p.algorithm = mp.at("algorithm").get<std::string>();
-      for (const auto& k : r.axis_keys) p.values.push_back(mp.at("values").at(k).get<std::string>());
+      for (const auto& k : r.axis_keys) {
+        p.values.push_back(mp.at("values").at(k).get<std::string>());
+      }
       const std::string hash = mp.at("inputs_hash").get<std::string>();
       for (const auto& d : dirs) {
         const fs::path point_dir = fs::path(d) / kPointsDir / p.dir;
@@ -147,7 +153,8 @@ SweepResults collect_results(const std::vector<std::string>& dirs) {
       r.points.push_back(std::move(p));
     }
   } catch (const json::exception& e) {
-    throw InputError(fmt::format("{}/{}: damaged manifest: {}", dirs.front(), kManifestFile, e.what()));
+    throw InputError(
+        fmt::format("{}/{}: damaged manifest: {}", dirs.front(), kManifestFile, e.what()));
   }
   std::sort(r.points.begin(), r.points.end(),
             [](const PointResult& a, const PointResult& b) { return a.index < b.index; });

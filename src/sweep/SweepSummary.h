@@ -3,10 +3,9 @@
 // shards) and the summary CSV, one row per point in index order. The rows depend only on
 // the points' inputs and reports, so the file is byte-identical whatever -j or sharding.
 
-#include <nlohmann/json.hpp>
-
 #include <cstddef>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -16,13 +15,13 @@ namespace skv::sweep {
 
 struct PointResult {
   std::size_t index = 0;
-  std::string dir;                  // NNNN-name
+  std::string dir;  // NNNN-name
   std::string algorithm;
   std::vector<std::string> values;  // per axis, in SweepResults::axis_keys order
   PointState state = PointState::Pending;
-  std::string error;                // when failed
-  std::string report_path;          // when done
-  nlohmann::json report;            // report.json when done, else null
+  std::string error;        // when failed
+  std::string report_path;  // when done
+  nlohmann::json report;    // report.json when done, else null
 };
 
 struct SweepResults {

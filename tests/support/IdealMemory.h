@@ -95,12 +95,11 @@ class OpDriver : public sc_core::sc_module {
       ext.op = op;
       tlm::tlm_generic_payload gp;
       gp.set_command(tlm::TLM_IGNORE_COMMAND);
-      gp.set_extension(&ext);
+      const tlmx::ScopedExtension<tlmx::OpExtension> attached(gp, &ext);
       sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
       const std::uint64_t start = clock_.now_cycle();
       socket->b_transport(gp, delay);
       sc_core::wait(delay);
-      gp.clear_extension(&ext);
       cycles.push_back(clock_.now_cycle() - start);
     }
   }

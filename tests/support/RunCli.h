@@ -20,10 +20,10 @@ extern char** environ;
 namespace skv::test {
 
 struct CliResult {
-  int exit_code = -1;   // the child's exit status; -1 if it did not exit normally
-  int signal = 0;       // the signal that ended the child, 0 if it exited
-  std::string out;      // everything written to stdout
-  std::string err;      // everything written to stderr
+  int exit_code = -1;  // the child's exit status; -1 if it did not exit normally
+  int signal = 0;      // the signal that ended the child, 0 if it exited
+  std::string out;     // everything written to stdout
+  std::string err;     // everything written to stderr
 
   bool crashed() const { return signal != 0; }
   // stderr split into lines (without their '\n'); a last line without '\n' counts too.

@@ -83,12 +83,11 @@ TEST_CASE("cli errors: a misspelt key in a hardware config", "[system]") {
   const std::string hw = dir.write("hw/misspelt.yaml", text);
   const std::string trace = dir.write("t.trace", kTraceHead + "0,0,0,8\n");
 
-  const CliResult r = run_cli({"run", "--hw", hw, "--model", kTiny, "--trace", trace, "-o",
-                               dir.file("out"), "-q"});
-  check_one_error(r, 1,
-                  hw + ":" + std::to_string(line_starting(text, "colls:")) +
-                      ": processor_array.colls: ",
-                  {"did you mean 'cols'"});
+  const CliResult r =
+      run_cli({"run", "--hw", hw, "--model", kTiny, "--trace", trace, "-o", dir.file("out"), "-q"});
+  check_one_error(
+      r, 1, hw + ":" + std::to_string(line_starting(text, "colls:")) + ": processor_array.colls: ",
+      {"did you mean 'cols'"});
   CHECK(r.out.empty());
   CHECK_FALSE(fs::exists(dir.file("out/report.json")));
 
@@ -100,16 +99,16 @@ TEST_CASE("cli errors: a missing input file names the file", "[system]") {
   TempDir dir;
   const std::string trace = dir.write("t.trace", kTraceHead + "0,0,0,8\n");
   const std::string missing = dir.file("no-such-model.yaml");
-  const CliResult r = run_cli({"run", "--hw", kHw, "--model", missing, "--trace", trace, "-o",
-                               dir.file("out"), "-q"});
+  const CliResult r = run_cli(
+      {"run", "--hw", kHw, "--model", missing, "--trace", trace, "-o", dir.file("out"), "-q"});
   check_one_error(r, 1, missing + ": ", {"cannot open"});
 
   const std::string no_trace = dir.file("no-such.trace");
   check_one_error(run_tiny(no_trace, dir.file("out")), 1, no_trace + ": ", {"cannot open"});
 
   const std::string no_csv = dir.file("no-such.csv");
-  check_one_error(run_cli({"trace", "import", no_csv, "-o", dir.file("x.trace")}), 1,
-                  no_csv + ": ", {"cannot open"});
+  check_one_error(run_cli({"trace", "import", no_csv, "-o", dir.file("x.trace")}), 1, no_csv + ": ",
+                  {"cannot open"});
 }
 
 TEST_CASE("cli errors: a malformed trace row names the trace and the line", "[system]") {
@@ -123,8 +122,8 @@ TEST_CASE("cli errors: a malformed trace row names the trace and the line", "[sy
   check_one_error(run_tiny(short_row, dir.file("out")), 1, short_row + ":3: ", {"4 fields"});
 
   const std::string no_magic = dir.write("nomagic.trace", "batch,request,step,kv_len\n0,0,0,1\n");
-  check_one_error(run_tiny(no_magic, dir.file("out")), 1, no_magic + ":1: ",
-                  {"not a decode trace"});
+  check_one_error(run_tiny(no_magic, dir.file("out")), 1,
+                  no_magic + ":1: ", {"not a decode trace"});
 
   const std::string backwards = dir.write("back.trace", kTraceHead + "1,0,0,8\n0,0,1,9\n");
   check_one_error(run_tiny(backwards, dir.file("out")), 1, backwards + ":4: ", {"batch"});
@@ -148,16 +147,16 @@ TEST_CASE("cli errors: kv_len beyond the model's max_context", "[system]") {
 TEST_CASE("cli errors: a batch larger than memory.max_batch", "[system]") {
   TempDir dir;
   const std::string trace = dir.write("b2.trace", kTraceHead + "0,0,0,8\n0,1,0,8\n");
-  check_one_error(run_tiny(trace, dir.file("out")), 1, trace + ":3: ",
-                  {"memory.max_batch = 1", kHw});
+  check_one_error(run_tiny(trace, dir.file("out")), 1,
+                  trace + ":3: ", {"memory.max_batch = 1", kHw});
 }
 
 TEST_CASE("cli errors: a YAML syntax error in a model names the file and line", "[system]") {
   TempDir dir;
   const std::string model = dir.write("m.yaml", "name: broken\nlayers: [2\nheads: 4\n");
   const std::string trace = dir.write("t.trace", kTraceHead + "0,0,0,8\n");
-  const CliResult r = run_cli({"run", "--hw", kHw, "--model", model, "--trace", trace, "-o",
-                               dir.file("out"), "-q"});
+  const CliResult r = run_cli(
+      {"run", "--hw", kHw, "--model", model, "--trace", trace, "-o", dir.file("out"), "-q"});
   check_one_error(r, 1, model + ":3: YAML syntax error");
 }
 
@@ -199,22 +198,22 @@ TEST_CASE("cli validate: every shipped config and trace is valid", "[system]") {
   }
 }
 
-TEST_CASE("cli validate: a bad file exits 1 and names it; the good ones still pass",
-          "[system]") {
+TEST_CASE("cli validate: a bad file exits 1 and names it; the good ones still pass", "[system]") {
   TempDir dir;
-  const std::string bad = dir.write("bad-model.yaml",
-                                    "name: bad\nlayers: 2\nhidden_size: 256\nheads: 4\nkv_heads: 3\n"
-                                    "head_dim: 64\nffn_size: 512\nffn_kind: gelu\nvocab_size: 10\n"
-                                    "max_context: 64\nweight_bits: 4\nactivation_bits: 8\n"
-                                    "kv_bits: 32\n");
+  const std::string bad =
+      dir.write("bad-model.yaml",
+                "name: bad\nlayers: 2\nhidden_size: 256\nheads: 4\nkv_heads: 3\n"
+                "head_dim: 64\nffn_size: 512\nffn_kind: gelu\nvocab_size: 10\n"
+                "max_context: 64\nweight_bits: 4\nactivation_bits: 8\n"
+                "kv_bits: 32\n");
   const CliResult r = run_cli({"validate", kTiny, bad});
   check_one_error(r, 1, bad + ":5: kv_heads: ", {"does not divide heads = 4"});
   CHECK(r.out.find("ok: " + kTiny + ": model 'tiny'") != std::string::npos);
   CHECK(r.out.find(bad) == std::string::npos);
 
   const std::string unknown = dir.write("what.yaml", "colour: blue\n");
-  check_one_error(run_cli({"validate", unknown}), 1, unknown + ":1: ",
-                  {"cannot tell what this file is"});
+  check_one_error(run_cli({"validate", unknown}), 1,
+                  unknown + ":1: ", {"cannot tell what this file is"});
   const std::string missing = dir.file("none.yaml");
   check_one_error(run_cli({"validate", missing}), 1, missing + ": ", {"cannot open"});
 }

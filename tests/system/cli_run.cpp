@@ -3,11 +3,10 @@
 // Each run uses the tiny model and a few decode steps, so that each test takes well
 // under a second.
 
-#include <nlohmann/json.hpp>
-
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
@@ -80,8 +79,8 @@ void gen_trace(const std::string& path, const std::vector<std::string>& opts) {
 // `run` of `trace` on the reference hardware and the tiny model into `out_dir`.
 CliResult run_tiny(const std::string& trace, const std::string& out_dir,
                    const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> args = {"run", "--hw", kHw, "--model", kTiny, "--trace", trace,
-                                   "-o", out_dir, "-q"};
+  std::vector<std::string> args = {"run",     "--hw", kHw,  "--model", kTiny,
+                                   "--trace", trace,  "-o", out_dir,   "-q"};
   args.insert(args.end(), extra.begin(), extra.end());
   return run_cli(args);
 }
@@ -236,10 +235,10 @@ TEST_CASE("cli: trace gen then run writes report.json and steps.csv", "[system]"
   // steps.csv: the header, then one row per trace row, in trace order.
   const auto csv = read_csv(out + "/steps.csv");
   REQUIRE(csv.size() == 1 + 6);
-  const std::vector<std::string> header = {
-      "batch",         "request",          "step",        "kv_len",
-      "batch_size",    "start_cycle",      "latency_cycles", "gemv_cycles",
-      "attention_cycles", "other_cycles", "latency_ns"};
+  const std::vector<std::string> header = {"batch",          "request",     "step",
+                                           "kv_len",         "batch_size",  "start_cycle",
+                                           "latency_cycles", "gemv_cycles", "attention_cycles",
+                                           "other_cycles",   "latency_ns"};
   CHECK(csv[0] == header);
   std::uint64_t expected_start = 0;
   for (std::size_t i = 1; i < csv.size(); ++i) {
@@ -308,8 +307,8 @@ TEST_CASE("cli: trace import then run, one row per decode step of each request",
   const std::string csv = source_path("traces/azure-conv-2023-first20.csv");
   const std::string trace = dir.file("imported.trace");
   // Requests 3 and 4 of the slice: 91 context tokens and 16 generated tokens each.
-  const CliResult imp = run_cli({"trace", "import", csv, "-o", trace, "--skip-requests", "3",
-                                 "--max-requests", "2"});
+  const CliResult imp =
+      run_cli({"trace", "import", csv, "-o", trace, "--skip-requests", "3", "--max-requests", "2"});
   INFO(imp.err);
   REQUIRE(imp.exit_code == 0);
   CHECK(imp.out.find("32 decode steps") != std::string::npos);

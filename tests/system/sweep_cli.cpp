@@ -2,9 +2,8 @@
 // one-step traces: parallel runs, resume, failing points, sharding, byte-identical
 // summaries.
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -147,8 +146,10 @@ TEST_CASE("sweep: the tiny sweep with -j 2, resumed, and byte-identical with -j 
     const std::string s2 = dir.file("s2");
     const auto r1 = run_cli({"sweep", kTinySweep, "--shard", "1/2", "-o", s1, "-q"});
     const auto r2 = run_cli({"sweep", kTinySweep, "--shard", "2/2", "-o", s2, "-q"});
-    CHECK(r1.out.find("ran 3, skipped 0 (already done), failed 0 (shard 1/2)") != std::string::npos);
-    CHECK(r2.out.find("ran 3, skipped 0 (already done), failed 0 (shard 2/2)") != std::string::npos);
+    CHECK(r1.out.find("ran 3, skipped 0 (already done), failed 0 (shard 1/2)") !=
+          std::string::npos);
+    CHECK(r2.out.find("ran 3, skipped 0 (already done), failed 0 (shard 2/2)") !=
+          std::string::npos);
     CHECK(column(read_file(s1 + "/sweep.csv"), "status") ==
           std::vector<std::string>{"done", "pending", "done", "pending", "done", "pending"});
     CHECK(fs::exists(s2 + "/points/0001-rows32-cols32/report.json"));
@@ -198,16 +199,18 @@ TEST_CASE("sweep: a failing point is recorded and the others finish", "[sweep]")
 TEST_CASE("sweep: a changed sweep file re-runs only the changed points", "[sweep]") {
   TempDir dir;
   const std::string out = dir.file("out");
-  const std::string file =
-      sweep_file(dir, "c.yaml", "  - zip:\n      processor_array.rows: [32, 64]\n"
-                                "      processor_array.cols: [32, 32]\n");
+  const std::string file = sweep_file(dir, "c.yaml",
+                                      "  - zip:\n      processor_array.rows: [32, 64]\n"
+                                      "      processor_array.cols: [32, 32]\n");
   REQUIRE(run_cli({"sweep", file, "-o", out, "-q"}).exit_code == 0);
   // Same directory name and index for point 1, but another value.
-  sweep_file(dir, "c.yaml", "  - zip:\n      processor_array.rows: [32, 64]\n"
-                            "      processor_array.cols: [32, 64]\n");
+  sweep_file(dir, "c.yaml",
+             "  - zip:\n      processor_array.rows: [32, 64]\n"
+             "      processor_array.cols: [32, 64]\n");
   const auto r = run_cli({"sweep", file, "-o", out, "-q"});
   CHECK(r.out.find("ran 1, skipped 1 (already done), failed 0") != std::string::npos);
-  CHECK(column(read_file(out + "/sweep.csv"), "array_cols") == std::vector<std::string>{"32", "64"});
+  CHECK(column(read_file(out + "/sweep.csv"), "array_cols") ==
+        std::vector<std::string>{"32", "64"});
 }
 
 TEST_CASE("sweep: bad sweep files stop before any run, with file:line: key", "[sweep]") {
@@ -256,6 +259,7 @@ TEST_CASE("compare: algorithms per KV length, with speedups over native", "[swee
                             "--model", kRoot + "/configs/models/tiny.yaml", "--kv-lens", "64",
                             "--algos", "swiftkv,fast", "-o", dir.file("bad")});
   CHECK(bad.exit_code == 1);
-  CHECK(bad.err == "swiftkv-sim: error: compare: --algos: 'fast' is not an algorithm (allowed: "
-                   "swiftkv, native, flash, flashdecoding)\n");
+  CHECK(bad.err ==
+        "swiftkv-sim: error: compare: --algos: 'fast' is not an algorithm (allowed: "
+        "swiftkv, native, flash, flashdecoding)\n");
 }

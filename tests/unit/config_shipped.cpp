@@ -92,8 +92,8 @@ TEST_CASE("shipped configs: every DRAM preset loads through a hardware config", 
   }
   // The shipped hardware config, pointed at each preset in turn.
   bool ok = false;
-  const std::string hw_text = skv::test::read_file(
-      std::string(SKV_SOURCE_DIR) + "/configs/hw/swiftkv-mha-u55c.yaml", &ok);
+  const std::string hw_text =
+      skv::test::read_file(std::string(SKV_SOURCE_DIR) + "/configs/hw/swiftkv-mha-u55c.yaml", &ok);
   REQUIRE(ok);
   const auto at = hw_text.find("preset: hbm2-u55c");
   REQUIRE(at != std::string::npos);

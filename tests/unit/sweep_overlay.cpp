@@ -58,8 +58,9 @@ TEST_CASE("set_existing_key sets a nested scalar and rejects unknown keys", "[sw
   CHECK(error_of([&] { set_existing_key(root, "a.bb", "1", w, "base.yaml"); }) ==
         "s.yaml:7: axes[2].a.bb: not a key of the hardware config base.yaml (keys of a: b, c); an "
         "axis sets only keys the base config has, so add this one there first");
-  CHECK(error_of([&] { set_existing_key(root, "x.y", "1", w, "base.yaml"); })
-            .find("(keys of the top level: a, e)") != std::string::npos);
+  CHECK(error_of([&] {
+          set_existing_key(root, "x.y", "1", w, "base.yaml");
+        }).find("(keys of the top level: a, e)") != std::string::npos);
   CHECK(error_of([&] { set_existing_key(root, "a", "1", w, "base.yaml"); }) ==
         "s.yaml:7: axes[2].a.bb: a is a group of keys in the hardware config base.yaml; an axis "
         "sets one value");
@@ -104,8 +105,9 @@ TEST_CASE("HwOverlay inlines the DRAM preset and applies axes in it", "[sweep]")
 
   CHECK(error_of([&] { overlay.apply({&preset}, {"medium"}); }) ==
         "s.yaml:8: axes[0].dram.preset: no DRAM preset 'medium' in " + dir.file("dram") +
-            " (known: fast, slow)" );
+            " (known: fast, slow)");
   const Axis typo = axis("dram.timing.tRDC", 9);
-  CHECK(error_of([&] { overlay.apply({&typo}, {"1"}); })
-            .rfind("s.yaml:9: axes[0].dram.timing.tRDC: not a key of the hardware config", 0) == 0);
+  CHECK(error_of([&] {
+          overlay.apply({&typo}, {"1"});
+        }).rfind("s.yaml:9: axes[0].dram.timing.tRDC: not a key of the hardware config", 0) == 0);
 }

@@ -2,10 +2,9 @@
 // reading results back from one or several output directories (merge), sweep.csv and
 // compare.csv; the process pool that runs the points.
 
-#include <nlohmann/json.hpp>
-
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "common/Error.h"
 #include "support/TempDir.h"
@@ -35,7 +34,8 @@ json fake_report(const std::string& algo, double step_cycles, double attention_c
             {"gemv_pct", 50.0},
             {"attention_pct", 50.0},
             {"other_pct", 0.0}}},
-          {"processor_array", {{"rows", 32}, {"cols", 32}, {"busy_pct", 80.0}, {"useful_mac_pct", 40.0}}},
+          {"processor_array",
+           {{"rows", 32}, {"cols", 32}, {"busy_pct", 80.0}, {"useful_mac_pct", 40.0}}},
           {"attention_pipeline", {{"busy_pct", 10.0}}},
           {"kv_sram", {{"port_utilisation_pct", 5.0}}},
           {"dram", {{"bandwidth_utilisation_pct", 20.0}, {"achieved_bandwidth_bytes_per_s", 1e9}}},
@@ -56,13 +56,16 @@ void write_manifest(const std::string& dir, const std::vector<std::string>& axes
   for (std::size_t i = 0; i < points.size(); ++i) {
     json values = json::object();
     for (std::size_t k = 0; k < axes.size(); ++k) values[axes[k]] = points[i].values[k];
-    pts.push_back({{"index", i}, {"dir", points[i].dir}, {"algorithm", points[i].algorithm},
-                   {"values", values}, {"inputs_hash", points[i].hash}});
+    pts.push_back({{"index", i},
+                   {"dir", points[i].dir},
+                   {"algorithm", points[i].algorithm},
+                   {"values", values},
+                   {"inputs_hash", points[i].hash}});
   }
   fs::create_directories(fs::path(dir) / kPointsDir);
-  write_file_atomic((fs::path(dir) / kManifestFile).string(),
-                    json{{"report", "swiftkv-sim sweep"}, {"name", "t"}, {"axes", axes},
-                         {"points", pts}}.dump());
+  write_file_atomic(
+      (fs::path(dir) / kManifestFile).string(),
+      json{{"report", "swiftkv-sim sweep"}, {"name", "t"}, {"axes", axes}, {"points", pts}}.dump());
 }
 
 void mark(const std::string& dir, const FakePoint& p, PointState state, const json& report = {},
@@ -79,14 +82,15 @@ TEST_CASE("status file: format, parse, and the resume decision", "[sweep]") {
   const PointStatus done{PointState::Done, "00ff", ""};
   CHECK(format_status(done) == "done\ninputs_hash: 00ff\n");
   const PointStatus failed{PointState::Failed, "0a", "hw.yaml:3: rows: bad\nsecond line"};
-  CHECK(format_status(failed) == "failed\ninputs_hash: 0a\nerror: hw.yaml:3: rows: bad second line\n");
+  CHECK(format_status(failed) ==
+        "failed\ninputs_hash: 0a\nerror: hw.yaml:3: rows: bad second line\n");
   const auto back = parse_status(format_status(failed));
   REQUIRE(back);
   CHECK(back->state == PointState::Failed);
   CHECK(back->inputs_hash == "0a");
   CHECK(back->error == "hw.yaml:3: rows: bad second line");
   CHECK(!parse_status(""));
-  CHECK(!parse_status("done\n"));                   // no hash
+  CHECK(!parse_status("done\n"));  // no hash
   CHECK(!parse_status("finished\ninputs_hash: 1\n"));
   CHECK(!parse_status("done\ninputs_hash: 1\nextra: 2\n"));
 
@@ -165,10 +169,11 @@ TEST_CASE("CSV fields are quoted only when needed", "[sweep]") {
 TEST_CASE("collect_results merges shards; sweep.csv and compare.csv rows", "[sweep]") {
   skv::test::TempDir dir;
   const std::vector<std::string> axes = {"kv_len", "algorithm"};
-  const std::vector<FakePoint> pts = {{"0000-kv_len512-native", "native", {"512", "native"}, "h0"},
-                                      {"0001-kv_len512-swiftkv", "swiftkv", {"512", "swiftkv"}, "h1"},
-                                      {"0002-kv_len512-flash", "flash", {"512", "flash"}, "h2"},
-                                      {"0003-kv_len1024-native", "native", {"1024", "native"}, "h3"}};
+  const std::vector<FakePoint> pts = {
+      {"0000-kv_len512-native", "native", {"512", "native"}, "h0"},
+      {"0001-kv_len512-swiftkv", "swiftkv", {"512", "swiftkv"}, "h1"},
+      {"0002-kv_len512-flash", "flash", {"512", "flash"}, "h2"},
+      {"0003-kv_len1024-native", "native", {"1024", "native"}, "h3"}};
   const std::string a = dir.file("shard-1");
   const std::string b = dir.file("shard-2");
   write_manifest(a, axes, pts);
@@ -178,7 +183,8 @@ TEST_CASE("collect_results merges shards; sweep.csv and compare.csv rows", "[swe
   mark(a, pts[2], PointState::Failed, {}, "algorithm flash: not, implemented");
   mark(b, pts[3], PointState::Done, fake_report("native", 0, 0), "");
   // A point done with other inputs (a stale run) does not count.
-  mark(a, FakePoint{pts[3].dir, "native", {}, "stale"}, PointState::Done, fake_report("native", 5, 5));
+  mark(a, FakePoint{pts[3].dir, "native", {}, "stale"}, PointState::Done,
+       fake_report("native", 5, 5));
 
   const SweepResults one = collect_results({a});
   CHECK(one.points.size() == 4);
@@ -196,9 +202,11 @@ TEST_CASE("collect_results merges shards; sweep.csv and compare.csv rows", "[swe
   const std::string csv = render_csv(summary_fields(r.axis_keys), r.points);
   const std::string header = csv.substr(0, csv.find('\n'));
   CHECK(header.rfind("index,point,kv_len,algorithm,status,error,array_rows,array_cols,"
-                     "decode_steps,latency_per_step_mean_cycles,latency_per_step_mean_ns,", 0) == 0);
-  CHECK(csv.find("\n0,0000-kv_len512-native,512,native,done,,32,32,2,1000.0,4000.0,10.5,50.0,50.0,"
-                 "0.0,600.0,400.0,0.0,1600.0,800.0,80.0,40.0,10.0,5.0,20.0,1000000000.0,memory,1.5\n") !=
+                     "decode_steps,latency_per_step_mean_cycles,latency_per_step_mean_ns,",
+                     0) == 0);
+  CHECK(csv.find(
+            "\n0,0000-kv_len512-native,512,native,done,,32,32,2,1000.0,4000.0,10.5,50.0,50.0,"
+            "0.0,600.0,400.0,0.0,1600.0,800.0,80.0,40.0,10.0,5.0,20.0,1000000000.0,memory,1.5\n") !=
         std::string::npos);
   CHECK(csv.find("\n2,0002-kv_len512-flash,512,flash,failed,\"algorithm flash: not, implemented\","
                  ",,,,,,,,,,,,,,,,,,,,,\n") != std::string::npos);
@@ -217,7 +225,8 @@ TEST_CASE("collect_results merges shards; sweep.csv and compare.csv rows", "[swe
         "attention_cycles_per_step,attention_ns_per_step,gemv_cycles_per_step,"
         "other_cycles_per_step,gemv_pct,attention_pct,other_pct,tokens_per_s,"
         "attention_speedup_vs_native,step_speedup_vs_native");
-  CHECK(cmp.find("\n512,swiftkv,done,,800.0,3200.0,200.0,800.0,600.0,0.0,50.0,50.0,0.0,10.5,2,1.25\n") !=
+  CHECK(cmp.find(
+            "\n512,swiftkv,done,,800.0,3200.0,200.0,800.0,600.0,0.0,50.0,50.0,0.0,10.5,2,1.25\n") !=
         std::string::npos);
   const std::string table = c.table();
   CHECK(table.find("failed: algorithm flash: not, implemented") != std::string::npos);
@@ -239,9 +248,8 @@ TEST_CASE("run_processes: bounded parallelism, exit codes, exec failures", "[swe
     jobs.push_back({{"child"}, dir.path().string(), "log" + std::to_string(i)});
   }
   std::vector<int> codes(5, -2);
-  run_processes("/bin/true", {jobs[0]}, 1, [&](std::size_t i, const ProcessOutcome& o) {
-    codes[i] = o.exit_code;
-  });
+  run_processes("/bin/true", {jobs[0]}, 1,
+                [&](std::size_t i, const ProcessOutcome& o) { codes[i] = o.exit_code; });
   CHECK(codes[0] == 0);
   run_processes("/bin/false", jobs, 2, [&](std::size_t i, const ProcessOutcome& o) {
     codes[i] = o.exit_code;
@@ -255,7 +263,8 @@ TEST_CASE("run_processes: bounded parallelism, exit codes, exec failures", "[swe
   run_processes(dir.file("no-such-binary"), {jobs[0]}, 1,
                 [&](std::size_t, const ProcessOutcome& o) { missing = o; });
   CHECK(missing.exit_code == 127);
-  CHECK(skv::test::read_file(dir.file("log0")).find("cannot start the simulator") != std::string::npos);
+  CHECK(skv::test::read_file(dir.file("log0")).find("cannot start the simulator") !=
+        std::string::npos);
 
   // An exception in the callback stops new starts and is rethrown after the others end.
   int calls = 0;
@@ -273,10 +282,11 @@ TEST_CASE("plan_sweep: each point's config, trace and inputs hash", "[sweep]") {
   const std::string root = SKV_SOURCE_DIR;
   const std::string head = "hw: " + root + "/configs/hw/swiftkv-mha-u55c.yaml\nmodel: " + root +
                            "/configs/models/tiny.yaml\n";
-  const SweepSpec spec = parse_sweep_spec(
-      head + "trace: {generate_tokens: 1}\naxes:\n  - kv_len: [64, 128]\n"
-             "  - processor_array.rows: [32, 64]\n",
-      "s.yaml", "");
+  const SweepSpec spec =
+      parse_sweep_spec(head +
+                           "trace: {generate_tokens: 1}\naxes:\n  - kv_len: [64, 128]\n"
+                           "  - processor_array.rows: [32, 64]\n",
+                       "s.yaml", "");
   const SweepPlan plan = plan_sweep(spec);
   REQUIRE(plan.points.size() == 4);
   CHECK(plan.axis_keys == std::vector<std::string>{"kv_len", "processor_array.rows"});
@@ -290,14 +300,17 @@ TEST_CASE("plan_sweep: each point's config, trace and inputs hash", "[sweep]") {
   CHECK(p.hw_header.find("#   processor_array.rows: 64\n") != std::string::npos);
   // Every point's inputs differ, so each hash does.
   for (std::size_t i = 0; i < 4; ++i) {
-    for (std::size_t j = i + 1; j < 4; ++j) CHECK(plan.points[i].inputs_hash != plan.points[j].inputs_hash);
+    for (std::size_t j = i + 1; j < 4; ++j) {
+      CHECK(plan.points[i].inputs_hash != plan.points[j].inputs_hash);
+    }
   }
   // The same sweep plans the same hashes; a changed generator changes every point's.
   CHECK(plan_sweep(spec).points[3].inputs_hash == p.inputs_hash);
-  const SweepSpec longer = parse_sweep_spec(
-      head + "trace: {generate_tokens: 2}\naxes:\n  - kv_len: [64, 128]\n"
-             "  - processor_array.rows: [32, 64]\n",
-      "s.yaml", "");
+  const SweepSpec longer =
+      parse_sweep_spec(head +
+                           "trace: {generate_tokens: 2}\naxes:\n  - kv_len: [64, 128]\n"
+                           "  - processor_array.rows: [32, 64]\n",
+                       "s.yaml", "");
   CHECK(plan_sweep(longer).points[3].inputs_hash != p.inputs_hash);
   // A base key the axis does not name: an error at the sweep file's line, before any run.
   const SweepSpec typo = parse_sweep_spec(

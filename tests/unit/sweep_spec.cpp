@@ -3,7 +3,6 @@
 // shard selection.
 
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -15,8 +14,8 @@ using namespace skv::sweep;
 namespace {
 
 const std::string kHead =
-    "hw: ../hw/base.yaml\n"        // line 1
-    "model: ../models/m.yaml\n"    // line 2
+    "hw: ../hw/base.yaml\n"                              // line 1
+    "model: ../models/m.yaml\n"                          // line 2
     "trace: {prompt_tokens: 64, generate_tokens: 1}\n";  // line 3
 
 SweepSpec parse(const std::string& text) { return parse_sweep_spec(text, "s.yaml", "/x/sweeps"); }
@@ -133,7 +132,9 @@ TEST_CASE("sweep axes: lists, single values, arithmetic and geometric ranges", "
 
 TEST_CASE("sweep axes: bad ranges", "[sweep]") {
   const std::string at = "s.yaml:5: axes[0].clock_mhz: ";
-  auto err = [](const std::string& range) { return error_of(kHead + "axes:\n  - clock_mhz: " + range + "\n"); };
+  auto err = [](const std::string& range) {
+    return error_of(kHead + "axes:\n  - clock_mhz: " + range + "\n");
+  };
   CHECK(err("{from: 1, to: 8}") == at + "a range takes either 'step' (arithmetic) or 'factor' "
                                         "(geometric), not both or neither");
   CHECK(err("{from: 1, to: 8, step: 1, factor: 2}").rfind(at + "a range takes either", 0) == 0);
@@ -159,9 +160,9 @@ TEST_CASE("sweep axes: zip groups and the cross product's count and order", "[sw
   const auto points = expand_points(s);
   REQUIRE(points.size() == 6);
   // First group outermost, last fastest; zipped values move together.
-  const std::vector<V> expected = {{"16", "64", "native"},  {"16", "64", "swiftkv"},
-                                   {"32", "32", "native"},  {"32", "32", "swiftkv"},
-                                   {"64", "16", "native"},  {"64", "16", "swiftkv"}};
+  const std::vector<V> expected = {{"16", "64", "native"}, {"16", "64", "swiftkv"},
+                                   {"32", "32", "native"}, {"32", "32", "swiftkv"},
+                                   {"64", "16", "native"}, {"64", "16", "swiftkv"}};
   for (std::size_t i = 0; i < points.size(); ++i) {
     CHECK(points[i].index == i);
     CHECK(points[i].values == expected[i]);

@@ -59,7 +59,8 @@ std::vector<DecodeStep> flatten(const std::vector<std::vector<DecodeStep>>& batc
 // The error reading the whole trace `body` (written after the magic and header lines,
 // which are lines 1 and 2) raises.
 std::string read_error(const TempDir& dir, const std::string& body) {
-  const std::string path = dir.write("t.trace", std::string(kMagicV1) + "\n" + kHeaderV1 + "\n" + body);
+  const std::string path =
+      dir.write("t.trace", std::string(kMagicV1) + "\n" + kHeaderV1 + "\n" + body);
   return error_of([&] { read_all(path); });
 }
 
@@ -79,7 +80,8 @@ std::vector<Request> read_requests(const std::string& path, std::size_t limit) {
     if (line.empty() || line == "\r") continue;
     const auto c1 = line.find(',');
     const auto c2 = line.find(',', c1 + 1);
-    out.push_back({std::stoull(line.substr(c1 + 1, c2 - c1 - 1)), std::stoull(line.substr(c2 + 1))});
+    out.push_back(
+        {std::stoull(line.substr(c1 + 1, c2 - c1 - 1)), std::stoull(line.substr(c2 + 1))});
   }
   return out;
 }
@@ -141,9 +143,10 @@ TEST_CASE("decode trace: writer output reads back row for row", "[trace]") {
 
 TEST_CASE("decode trace: consecutive rows with one batch id form one batch", "[trace]") {
   TempDir dir;
-  const std::string path = dir.write(
-      "b.trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,8\n0,1,0,9\n0,2,0,10\n"
-                 "3,0,1,9\n3,2,1,11\n10,1,1,10\n");
+  const std::string path =
+      dir.write("b.trace",
+                "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,8\n0,1,0,9\n0,2,0,10\n"
+                "3,0,1,9\n3,2,1,11\n10,1,1,10\n");
   const auto batches = read_all(path);
   REQUIRE(batches.size() == 3);
   CHECK(batches[0].size() == 3);
@@ -159,10 +162,10 @@ TEST_CASE("decode trace: consecutive rows with one batch id form one batch", "[t
 
 TEST_CASE("decode trace: comments, blank lines, spaces and CRLF are accepted", "[trace]") {
   TempDir dir;
-  const std::string path = dir.write(
-      "c.trace",
-      "# swiftkv-decode-trace v1\r\n# a comment\r\n\r\n  batch,request,step,kv_len  \r\n"
-      "# between rows\r\n0, 1 ,2,\t3\r\n\r\n  # indented comment\r\n1,1,3,4\r\n");
+  const std::string path =
+      dir.write("c.trace",
+                "# swiftkv-decode-trace v1\r\n# a comment\r\n\r\n  batch,request,step,kv_len  \r\n"
+                "# between rows\r\n0, 1 ,2,\t3\r\n\r\n  # indented comment\r\n1,1,3,4\r\n");
   const auto rows = flatten(read_all(path));
   REQUIRE(rows.size() == 2);
   CHECK(rows[0].request == 1);
@@ -183,7 +186,8 @@ TEST_CASE("decode trace: a trace with a header and no rows is empty", "[trace]")
 
 TEST_CASE("decode trace: a bad first line is an error at line 1", "[trace]") {
   TempDir dir;
-  const std::string wrong = dir.write("w.trace", "# swiftkv-decode-trace v2\nbatch,request,step,kv_len\n");
+  const std::string wrong =
+      dir.write("w.trace", "# swiftkv-decode-trace v2\nbatch,request,step,kv_len\n");
   check_error(error_of([&] { DecodeTraceReader r(wrong); }), wrong, 1, "not a decode trace");
   const std::string csv = dir.write("x.trace", "batch,request,step,kv_len\n0,0,0,1\n");
   check_error(error_of([&] { DecodeTraceReader r(csv); }), csv, 1,
@@ -194,7 +198,8 @@ TEST_CASE("decode trace: a bad first line is an error at line 1", "[trace]") {
 
 TEST_CASE("decode trace: a missing or wrong header is an error at its line", "[trace]") {
   TempDir dir;
-  const std::string no_header = dir.write("n.trace", "# swiftkv-decode-trace v1\n# comment\n0,0,0,1\n");
+  const std::string no_header =
+      dir.write("n.trace", "# swiftkv-decode-trace v1\n# comment\n0,0,0,1\n");
   check_error(error_of([&] { DecodeTraceReader r(no_header); }), no_header, 3,
               "expected the column header 'batch,request,step,kv_len'");
   const std::string reordered =
@@ -228,8 +233,7 @@ TEST_CASE("decode trace: a field that is not a whole number is an error naming t
   check_error(read_error(dir, "0,0,0,18446744073709551616\n"), path, 3, "kv_len:");
 }
 
-TEST_CASE("decode trace: batch ids must increase and a batch's rows be consecutive",
-          "[trace]") {
+TEST_CASE("decode trace: batch ids must increase and a batch's rows be consecutive", "[trace]") {
   TempDir dir;
   const std::string path = dir.file("t.trace");
   check_error(read_error(dir, "0,0,0,1\n2,0,1,2\n1,0,2,3\n"), path, 5,
@@ -247,8 +251,8 @@ TEST_CASE("decode trace: a request appears at most once in a batch", "[trace]") 
   check_error(read_error(dir, "0,4,0,1\n0,5,0,1\n0,4,1,2\n"), path, 5,
               "request 4 appears twice in batch 0");
   // The same request in successive batches is what decoding is.
-  const auto ok = read_all(dir.write("ok.trace", std::string(kMagicV1) + "\n" + kHeaderV1 +
-                                                     "\n0,4,0,1\n1,4,1,2\n"));
+  const auto ok = read_all(
+      dir.write("ok.trace", std::string(kMagicV1) + "\n" + kHeaderV1 + "\n0,4,0,1\n1,4,1,2\n"));
   CHECK(ok.size() == 2);
 }
 
