@@ -3,16 +3,9 @@
 #include <algorithm>
 #include <stdexcept>
 
-namespace skv {
+#include "common/IntMath.h"
 
-namespace {
-std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
-std::uint64_t ceil_log2(std::uint64_t v) {
-  std::uint64_t n = 0;
-  while ((std::uint64_t{1} << n) < v) ++n;
-  return n;
-}
-}  // namespace
+namespace skv {
 
 AttentionPipeline::AttentionPipeline(sc_core::sc_module_name name,
                                      const config::AttentionConfig& cfg,

@@ -2,11 +2,9 @@
 
 #include <stdexcept>
 
-namespace skv {
+#include "common/IntMath.h"
 
-namespace {
-std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
-}  // namespace
+namespace skv {
 
 ProcessorArray::ProcessorArray(sc_core::sc_module_name name,
                                const config::ProcessorArrayConfig& cfg,

@@ -1,5 +1,7 @@
 #include "models/dram/AddressMapper.h"
 
+#include "common/IntMath.h"
+
 #include <fmt/format.h>
 
 #include <cctype>
@@ -14,14 +16,6 @@ constexpr std::array<const char*, 6> kFieldCodes = {"Ch", "Ra", "Bg", "Ba", "Ro"
 
 bool is_pow2(std::uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
-std::uint32_t log2u(std::uint64_t v) {
-  std::uint32_t n = 0;
-  while (v > 1) {
-    v >>= 1;
-    ++n;
-  }
-  return n;
-}
 
 struct Token {
   std::uint32_t field;
@@ -47,7 +41,7 @@ Parsed parse(const std::string& text, const DramOrganisation& org) {
           kFieldCodes[f], counts[f]);
       return p;
     }
-    width[f] = log2u(counts[f]);
+    width[f] = floor_log2(counts[f]);
   }
   const std::string allowed =
       "allowed: fields Ch, Ra, Bg, Ba, Ro, Co from most to least significant, each optionally "
@@ -124,7 +118,7 @@ Parsed parse(const std::string& text, const DramOrganisation& org) {
     p.error = "more than 16 field segments (allowed: at most 16)";
     return p;
   }
-  int total = static_cast<int>(log2u(org.burst_bytes()));
+  int total = static_cast<int>(floor_log2(org.burst_bytes()));
   for (const Token& t : p.tokens) total += t.bits;
   if (total > 63) {
     p.error = fmt::format("the mapping needs {} address bits (allowed: at most 63)", total);
@@ -148,7 +142,7 @@ AddressMapper::AddressMapper(const DramConfig& cfg) : burst_bytes_(cfg.org.burst
         fmt::format("address_mapping '{}': {}", cfg.controller.address_mapping, err));
   }
   const Parsed p = parse(cfg.controller.address_mapping, cfg.org);
-  std::uint32_t shift = log2u(burst_bytes_);
+  std::uint32_t shift = floor_log2(burst_bytes_);
   std::array<std::uint32_t, kFields> field_shift{};
   for (auto it = p.tokens.rbegin(); it != p.tokens.rend(); ++it) {
     if (it->bits == 0) continue;

@@ -2,25 +2,16 @@
 
 #include <stdexcept>
 
-namespace skv::dram {
+#include "common/IntMath.h"
 
-namespace {
-std::uint32_t log2u(std::uint64_t v) {
-  std::uint32_t n = 0;
-  while (v > 1) {
-    v >>= 1;
-    ++n;
-  }
-  return n;
-}
-}  // namespace
+namespace skv::dram {
 
 TimingChecker::TimingChecker(const DramConfig& cfg)
     : t_(cfg.timing),
       cmd_bus_(cfg.command_bus),
       burst_cycles_(cfg.burst_cycles()),
-      group_bits_(log2u(cfg.org.bank_groups)),
-      bank_bits_(log2u(cfg.org.banks_per_group)),
+      group_bits_(floor_log2(cfg.org.bank_groups)),
+      bank_bits_(floor_log2(cfg.org.banks_per_group)),
       rank_shift_(group_bits_ + bank_bits_),
       col_bus_(cfg.command_bus.dual ? 1 : 0),
       banks_(cfg.org.banks()),
