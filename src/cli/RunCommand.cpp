@@ -7,6 +7,8 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "cli/Commands.h"
 #include "common/Error.h"
@@ -90,6 +92,12 @@ int run(const RunOptions& o) {
   return 0;
 }
 
+std::vector<std::string> algorithm_names() {
+  std::vector<std::string> names;
+  for (auto a : tlmx::kAttentionAlgos) names.emplace_back(tlmx::attention_algo_name(a));
+  return names;
+}
+
 }  // namespace
 
 void add_run_command(CLI::App& app, int& exit_code) {
@@ -99,7 +107,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   sub->add_option("--model", o->model, "Model description (configs/models/*.yaml)")->required();
   sub->add_option("--trace", o->trace, "Decode trace (docs/formats.md)")->required();
   sub->add_option("--algo", o->algo, "Attention algorithm")
-      ->check(CLI::IsMember({"swiftkv", "native", "flash", "flashdecoding"}))
+      ->check(CLI::IsMember(algorithm_names()))
       ->capture_default_str();
   sub->add_option("-o,--out", o->out_dir, "Output directory for report.json and steps.csv")
       ->capture_default_str();
