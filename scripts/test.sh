@@ -11,7 +11,11 @@ ctest --test-dir build/release --output-on-failure -j "$jobs"
 cmake -S . -B build/sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKV_SANITIZE=ON \
   -DSKV_WERROR=ON
 cmake --build build/sanitize -j "$jobs"
-# SystemC switches thread stacks, which ASan can only warn about; leaks are checked.
+# SystemC switches thread stacks (QuickThreads), which ASan cannot follow: once the
+# kernel has run, an exception unwinding the main stack is reported as a
+# stack-buffer-overflow in ASan's own no-return handler (google/sanitizers#189).
+# The command-line tier throws on every bad input after simulating, so it runs in the
+# release build only; the unit and module tiers (the module tier runs SystemC) run here.
 ASAN_OPTIONS=detect_stack_use_after_return=0:detect_leaks=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build/sanitize --output-on-failure -j "$jobs"
+  ctest --test-dir build/sanitize --output-on-failure -j "$jobs" -L 'unit|module'
