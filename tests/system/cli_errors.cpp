@@ -11,6 +11,7 @@
 
 #include "support/RunCli.h"
 #include "support/TempDir.h"
+#include "support/TextChecks.h"
 
 namespace fs = std::filesystem;
 using skv::test::CliResult;
@@ -18,6 +19,8 @@ using skv::test::read_file;
 using skv::test::run_cli;
 using skv::test::source_path;
 using skv::test::TempDir;
+using skv::test::error_of;
+using skv::test::line_starting;
 
 namespace {
 
@@ -45,19 +48,6 @@ void check_one_error(const CliResult& r, int exit_code, const std::string& start
 
 CliResult run_tiny(const std::string& trace, const std::string& out_dir) {
   return run_cli({"run", "--hw", kHw, "--model", kTiny, "--trace", trace, "-o", out_dir, "-q"});
-}
-
-// 1-based line of `text` whose content, after indentation, starts with `start`.
-int line_starting(const std::string& text, const std::string& start) {
-  std::istringstream in(text);
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    const auto first = line.find_first_not_of(' ');
-    if (first != std::string::npos && line.compare(first, start.size(), start) == 0) return n;
-  }
-  return 0;
 }
 
 std::vector<std::string> shipped_files(const std::string& rel_dir, const std::string& ext) {

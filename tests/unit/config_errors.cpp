@@ -14,24 +14,15 @@
 #include "config/HwConfig.h"
 #include "config/ModelConfig.h"
 #include "support/TempDir.h"
+#include "support/TextChecks.h"
 
 using skv::InputError;
 using skv::config::Node;
 using skv::test::TempDir;
+using skv::test::error_of;
+using skv::test::line_starting;
 
 namespace {
-
-// The message of the InputError that `f` throws; a marker that fails every check if it
-// throws none.
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no InputError was thrown)";
-}
 
 // `msg` is exactly one line "<file>:<line>: <key>: <reason>" whose reason contains
 // `reason_part`.
@@ -47,17 +38,6 @@ void check_error(const std::string& msg, const std::string& file, int line, cons
 
 // 1-based number of the line of `text` that, without its indentation, starts with
 // `start` (e.g. "tRC:"); 0 if none does. Tests use it on texts where the match is unique.
-int line_starting(const std::string& text, const std::string& start) {
-  std::istringstream in(text);
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    const auto first = line.find_first_not_of(' ');
-    if (first != std::string::npos && line.compare(first, start.size(), start) == 0) return n;
-  }
-  return 0;
-}
 
 // Replaces the value of the one line whose key is `key` (keeping its indentation and
 // dropping any trailing comment).

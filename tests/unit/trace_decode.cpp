@@ -13,23 +13,16 @@
 
 #include "common/Error.h"
 #include "support/TempDir.h"
+#include "support/TextChecks.h"
 #include "trace/DecodeTrace.h"
 
 using skv::InputError;
 using skv::test::TempDir;
 using namespace skv::trace;
+using skv::test::error_of;
+using skv::test::line_starting;
 
 namespace {
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no InputError was thrown)";
-}
 
 // `msg` is one line "<file>:<line>: <reason>" whose reason contains `reason_part`.
 void check_error(const std::string& msg, const std::string& file, int line,
