@@ -19,7 +19,6 @@ using skv::test::read_file;
 using skv::test::run_cli;
 using skv::test::source_path;
 using skv::test::TempDir;
-using skv::test::error_of;
 using skv::test::line_starting;
 
 namespace {

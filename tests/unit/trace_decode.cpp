@@ -20,7 +20,6 @@ using skv::InputError;
 using skv::test::TempDir;
 using namespace skv::trace;
 using skv::test::error_of;
-using skv::test::line_starting;
 
 namespace {
 
