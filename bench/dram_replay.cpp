@@ -2,8 +2,9 @@
 // peak memory, for sequential and random 64-byte reads on HBM2 and LPDDR4. Requests are
 // generated on the fly (no trace file), so the figures are those of the DramEngine itself.
 //
-//   dram_replay [CONFIG_DIR] [REQUESTS]   (defaults: configs/dram, 1000000; run from the
-//                                          repository root)
+//   dram_replay [CONFIG_DIR] [REQUESTS] [PRESET] [seq|random]
+//     defaults: configs/dram, 1000000, both presets, both patterns; run from the
+//     repository root. The last two pick one case (for profiling one stream).
 // Memory is flat in trace length: the first pass runs a tenth of the requests, and the
 // peak resident size after the full-length passes stays where the short one left it.
 
@@ -78,6 +79,8 @@ Result replay(const DramConfig& cfg, TracePattern pattern, std::uint64_t count) 
 int main(int argc, char** argv) {
   const std::string dir = argc > 1 ? argv[1] : "configs/dram";
   const std::uint64_t count = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 1000000;
+  const std::string only_preset = argc > 3 ? argv[3] : "";
+  const std::string only_pattern = argc > 4 ? argv[4] : "";
   try {
     fmt::print(
         "DRAM request replay: {} requests of 64 B each, as fast as the controller "
@@ -87,13 +90,16 @@ int main(int argc, char** argv) {
                "pattern", "requests", "wall s", "Mreq/s", "Mcmd/s", "bw %", "hit %", "p50",
                "maxrss KiB");
     for (const char* name : {"hbm2-u55c", "lpddr4-3200"}) {
+      if (!only_preset.empty() && only_preset != name) continue;
       const DramConfig cfg = load_dram_preset(name, dir);
       for (TracePattern p : {TracePattern::Sequential, TracePattern::Random}) {
+        const char* pattern = p == TracePattern::Sequential ? "seq" : "random";
+        if (!only_pattern.empty() && only_pattern != pattern) continue;
         for (std::uint64_t n : {count / 10, count}) {
           const Result r = replay(cfg, p, n);
           fmt::print(
               "{:<12} {:<7} {:>10} {:>12.3f} {:>12.2f} {:>8.2f} {:>7.1f} {:>6.1f} {:>6} {:>10}\n",
-              name, p == TracePattern::Sequential ? "seq" : "random", n, r.wall_s,
+              name, pattern, n, r.wall_s,
               static_cast<double>(n) / r.wall_s * 1e-6,
               static_cast<double>(r.commands) / r.wall_s * 1e-6, r.bandwidth_pct, r.hit_pct, r.p50,
               max_rss_kib());

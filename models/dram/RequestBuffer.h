@@ -63,6 +63,10 @@ class RequestBuffer {
     return kNone;
   }
 
+  // The set of banks with queued bursts: bit b%64 of word b/64 (for a scheduler's own loop).
+  const std::uint64_t* active_banks() const { return active_.data(); }
+  std::uint32_t active_bank_words() const { return active_words_; }
+
   // Calls f(bank) for every bank with queued bursts, in bank order.
   template <typename F>
   void for_each_active_bank(F&& f) const {

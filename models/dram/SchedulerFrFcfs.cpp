@@ -11,7 +11,8 @@ namespace {
 
 // Bank b's candidate: its oldest hit's column command, else PRE (a conflict) or ACT for its
 // oldest burst; with the bank's own constraint, which only commands to b change.
-void refresh_candidate(std::uint32_t b, const SchedulerInput& in, BankCandidate& c) {
+[[gnu::noinline]] void refresh_candidate(std::uint32_t b, const SchedulerInput& in,
+                                          BankCandidate& c) {
   const RequestBuffer::BankQueue& q = in.buffer.bank(b);
   const std::uint32_t open = in.checker.open_row(b);
   c.column = open != TimingChecker::kClosed && q.hits > 0;
@@ -30,75 +31,84 @@ void refresh_candidate(std::uint32_t b, const SchedulerInput& in, BankCandidate&
   c.valid = true;
 }
 
-// Rank-wide constraints per command class, computed once per pick.
-struct Shared {
-  std::array<std::uint64_t, 4> by_class;
-};
-
-struct Best {
-  Decision d;
-  bool column = false;
-  std::uint64_t seq = 0;
-
-  // Earliest cycle first; on a tie column commands (first ready), then the oldest burst.
-  bool beaten_by(std::uint64_t t, bool col, std::uint64_t s) const {
-    if (t != d.cycle) return t < d.cycle;
-    if (col != column) return col;
-    return s < seq;
-  }
-};
-
-// Considers bank b's candidate against `best`.
-inline void consider(std::uint32_t b, const SchedulerInput& in, const Shared* shared,
-                     std::uint64_t min_block, Best& best) {
-  BankCandidate& c = in.cache[b];
-  if (!c.valid) refresh_candidate(b, in, c);
-  const auto k = static_cast<TimingChecker::Class>(c.klass);
-  std::uint64_t t = c.bank_time;
-  const std::uint64_t g = in.checker.group_part(k, b);
-  const std::uint64_t r = shared[in.checker.rank_of(b)].by_class[k];
-  if (g > t) t = g;
-  if (r > t) t = r;
-  if (t < in.floor) t = in.floor;
-  if (!best.beaten_by(t, c.column, c.seq)) return;
-  // A refresh falling due blocks its banks from the due cycle on.
-  if (t >= min_block && t >= in.refresh.blocked_from(b)) return;
-  best.d = Decision{c.command, t, b, c.entry};
-  best.column = c.column;
-  best.seq = c.seq;
+// The winner among banks' candidates: earliest cycle first; on a tie column commands (first
+// ready), then the oldest burst; a refresh falling due blocks its banks from the due cycle
+// on. Written as one loop over locals (the scheduler's hot path: one call per command).
+// `shared` holds each rank's rank-wide constraint per class; `best`/`best_t` come in as the
+// current winner (best_t = kNever: none) and go out as the new one.
+template <typename Banks>
+inline void choose(const SchedulerInput& in, const std::uint64_t (*shared)[4], Banks&& banks,
+                   std::uint32_t& best_bank, std::uint64_t& best_t) {
+  BankCandidate* const cache = in.cache;
+  const std::uint64_t* const groups = in.checker.group_table();
+  const std::uint32_t group_shift = in.checker.group_shift();
+  const std::uint32_t rank_shift = in.checker.rank_shift();
+  const std::uint64_t floor = in.floor;
+  const std::uint64_t min_block = in.refresh.min_block();
+  std::uint32_t best = best_bank;
+  std::uint64_t bt = best_t;
+  banks([&](std::uint32_t b) {
+    BankCandidate& c = cache[b];
+    if (!c.valid) refresh_candidate(b, in, c);
+    const std::uint32_t k = c.klass;
+    std::uint64_t t = c.bank_time;
+    const std::uint64_t g = groups[((b >> group_shift) << 2) + k];
+    const std::uint64_t r = shared[b >> rank_shift][k];
+    t = g > t ? g : t;
+    t = r > t ? r : t;
+    t = floor > t ? floor : t;
+    if (t > bt) return;
+    if (t == bt) {
+      const BankCandidate& w = cache[best];
+      if (c.column != w.column ? !c.column : c.seq >= w.seq) return;
+    }
+    if (t >= min_block && t >= in.refresh.blocked_from(b)) return;
+    best = b;
+    bt = t;
+  });
+  best_bank = best;
+  best_t = bt;
 }
 
-void shared_times(const SchedulerInput& in, Shared* out) {
-  const std::uint32_t ranks = in.checker.ranks();
-  for (std::uint32_t r = 0; r < ranks; ++r) in.checker.rank_shared_all(r, out[r].by_class.data());
+Decision decision_of(const SchedulerInput& in, std::uint32_t bank, std::uint64_t t) {
+  if (t == kNever) return Decision{};
+  const BankCandidate& w = in.cache[bank];
+  return Decision{w.command, t, bank, w.entry};
 }
 
 }  // namespace
 
 Decision SchedulerFrFcfs::pick(const SchedulerInput& in) const {
-  std::array<Shared, 16> shared;  // ranks <= 16 (the loader's limit)
-  shared_times(in, shared.data());
-  const std::uint64_t min_block = in.refresh.min_block();
-  Best best;
-  in.buffer.for_each_active_bank(
-      [&](std::uint32_t b) { consider(b, in, shared.data(), min_block, best); });
-  return best.d;
+  std::uint64_t shared[16][4];  // ranks <= 16 (the loader's limit)
+  for (std::uint32_t r = 0; r < in.checker.ranks(); ++r) in.checker.rank_shared_all(r, shared[r]);
+  std::uint32_t best = 0;
+  std::uint64_t best_t = kNever;
+  const std::uint64_t* words = in.buffer.active_banks();
+  const std::uint32_t nwords = in.buffer.active_bank_words();
+  choose(
+      in, shared,
+      [words, nwords](auto&& f) {
+        for (std::uint32_t w = 0; w < nwords; ++w) {
+          for (std::uint64_t bits = words[w]; bits != 0; bits &= bits - 1) {
+            f(w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits)));
+          }
+        }
+      },
+      best, best_t);
+  return decision_of(in, best, best_t);
 }
 
 Decision SchedulerFrFcfs::repick_after_admit(const Decision& previous, std::uint32_t bank,
                                              const SchedulerInput& in) const {
   // Only the admitting bank's candidate can have changed, unless it was the winner.
   if (previous.cycle == kNever || previous.bank == bank) return pick(in);
-  // Only the admitting bank's rank matters here.
-  std::array<Shared, 16> shared;
-  in.checker.rank_shared_all(in.checker.rank_of(bank),
-                             shared[in.checker.rank_of(bank)].by_class.data());
-  Best best;
-  best.d = previous;
-  best.column = is_column(previous.command);
-  best.seq = in.buffer.entry(previous.entry).seq;
-  consider(bank, in, shared.data(), in.refresh.min_block(), best);
-  return best.d;
+  std::uint64_t shared[16][4];
+  const std::uint32_t rank = in.checker.rank_of(bank);
+  in.checker.rank_shared_all(rank, shared[rank]);  // only the admitting bank's rank matters
+  std::uint32_t best = previous.bank;
+  std::uint64_t best_t = previous.cycle;
+  choose(in, shared, [bank](auto&& f) { f(bank); }, best, best_t);
+  return decision_of(in, best, best_t);
 }
 
 }  // namespace skv::dram

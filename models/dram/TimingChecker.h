@@ -90,6 +90,11 @@ class TimingChecker {
   // (the last is the same for every bank of a rank, so a scheduler computes it once).
   std::uint64_t bank_part(Class k, std::uint32_t b) const { return banks_[b].next[k]; }
   std::uint64_t group_part(Class k, std::uint32_t b) const { return groups_[group_of(b)].next[k]; }
+  // The same for a scheduler's inner loop: every group's constraints as one table, indexed
+  // [(b >> group_shift()) * 4 + class], and the shift that takes a bank to its rank.
+  const std::uint64_t* group_table() const { return groups_.front().next.data(); }
+  std::uint32_t group_shift() const { return bank_bits_; }
+  std::uint32_t rank_shift() const { return rank_shift_; }
   std::uint64_t rank_shared(std::uint32_t r, Class k) const {
     const Rank& rank = ranks_[r];
     switch (k) {
@@ -131,6 +136,7 @@ class TimingChecker {
   struct Group {
     std::array<std::uint64_t, 4> next{};  // by Class (kPre unused)
   };
+  static_assert(sizeof(Group) == 4 * sizeof(std::uint64_t), "group_table() is a flat array");
   struct Rank {
     std::array<std::uint64_t, 4> next{};  // by Class (kPre unused)
     std::uint64_t next_ref = 0;
