@@ -7,8 +7,8 @@
 //                 on the backward path when a slot frees (back-pressure).
 //   BEGIN_RESP <- sent on the backward path at the DRAM edge after the last data beat.
 //   END_RESP   -> (or TLM_COMPLETED on BEGIN_RESP) frees that socket's response slot.
-// The process wakes only when the engine says its state changes (next_event_cycle), so
-// idle and streaming periods cost no per-cycle events.
+// The process wakes only at the engine's bound on its next visible change
+// (next_event_cycle), so idle and streaming periods cost no per-cycle events.
 
 #include <systemc>
 #include <tlm>

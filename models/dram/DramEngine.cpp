@@ -28,12 +28,14 @@ bool later(const T& a, const T& b) {
 }  // namespace
 
 DramEngine::DramEngine(const DramConfig& cfg)
-    : cfg_(checked(cfg)), mapper_(cfg_), scheduler_(make_scheduler(cfg_.controller.scheduler)) {
+    : cfg_(checked(cfg)),
+      mapper_(cfg_),
+      scheduler_(make_scheduler(cfg_.controller.scheduler)),
+      min_completion_latency_(cfg_.burst_cycles() + std::min(cfg_.timing.RL, cfg_.timing.WL)) {
   channels_.reserve(cfg_.org.channels);
   for (std::uint32_t c = 0; c < cfg_.org.channels; ++c) {
     channels_.emplace_back(cfg_, *scheduler_, c);
   }
-  ahead_ = channels_;
 }
 
 void DramEngine::on_step(const StepResult& r) {
@@ -156,69 +158,24 @@ std::vector<Completion> DramEngine::take_completions() {
   return out;
 }
 
-std::uint64_t DramEngine::next_event_cycle() const {
+std::uint64_t DramEngine::next_event_cycle() {
   if (!completed_.empty()) return now_;
   if (cached_epoch_ == epoch_ && cached_event_ > now_) return cached_event_;
-  std::uint64_t e = kNever;
-  if (accept_cycle_ > now_) e = accept_cycle_;
-  const std::uint64_t ahead = look_ahead();
-  if (ahead < e) e = ahead;
+  sync_channels();  // channels a lazy enqueue left behind: their commands before now are fixed
+  std::uint64_t e = accept_cycle_ > now_ ? accept_cycle_ : kNever;
+  if (!done_heap_.empty() && done_heap_.front().cycle < e) e = done_heap_.front().cycle;
+  // A request with a burst still queued completes no earlier than its channel's next command
+  // plus the shortest column latency: later commands only come later, and an admission can
+  // only delay the bursts already queued (timing constraints never relax).
+  for (ChannelController& ch : channels_) {
+    if (ch.queued() == 0) continue;
+    const std::uint64_t t = ch.next_command_cycle() + min_completion_latency_;
+    if (t < e) e = t;
+  }
   if (e < now_) e = now_;  // something is already due: collect it now
   cached_epoch_ = epoch_;
   cached_event_ = e;
   return e;
-}
-
-// The earliest completion the current state fixes, found by running copies of the busy
-// channels in global time order. It stops once no command still to come could complete
-// a request earlier than the best found: a request that still has a burst queued completes
-// no earlier than the next command cycle plus the shortest column latency plus a burst.
-std::uint64_t DramEngine::look_ahead() const {
-  std::uint64_t best = done_heap_.empty() ? kNever : done_heap_.front().cycle;
-  std::vector<std::uint32_t> busy;
-  bool reads = false;
-  bool writes = false;
-  for (std::uint32_t c = 0; c < channels_.size(); ++c) {
-    if (channels_[c].queued() == 0) continue;
-    busy.push_back(c);
-    ahead_[c] = channels_[c];
-    reads = reads || channels_[c].buffer().reads() > 0;
-    writes = writes || channels_[c].buffer().writes() > 0;
-  }
-  if (busy.empty()) return best;
-  const std::uint64_t min_latency =
-      cfg_.burst_cycles() +
-      std::min(reads ? cfg_.timing.RL : cfg_.timing.WL, writes ? cfg_.timing.WL : cfg_.timing.RL);
-  struct Partial {
-    std::uint32_t slot;
-    std::uint32_t remaining;
-    std::uint64_t done;
-  };
-  std::vector<Partial> partial;
-  for (;;) {
-    std::uint32_t pick = 0;
-    std::uint64_t t = kNever;
-    for (std::uint32_t c : busy) {
-      const std::uint64_t n = ahead_[c].next_command_cycle();
-      if (n < t) {
-        t = n;
-        pick = c;
-      }
-    }
-    if (t == kNever || (best != kNever && t + min_latency >= best)) break;
-    const StepResult r = ahead_[pick].step();
-    if (!r.burst) continue;
-    auto it = std::find_if(partial.begin(), partial.end(),
-                           [&r](const Partial& p) { return p.slot == r.request; });
-    if (it == partial.end()) {
-      const Slot& s = slots_[r.request];
-      partial.push_back(Partial{r.request, s.remaining, s.done});
-      it = partial.end() - 1;
-    }
-    if (r.data_end > it->done) it->done = r.data_end;
-    if (--it->remaining == 0 && it->done < best) best = it->done;
-  }
-  return best;
 }
 
 const DramStats& DramEngine::stats() const {

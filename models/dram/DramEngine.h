@@ -16,12 +16,14 @@
 //     burst is admitted (accept_cycle()). Because admission works burst by burst, cycle
 //     counts do not depend on how a stream is cut into requests.
 //   - run_until(c) simulates every cycle before c and collects the completions up to c.
-//   - next_event_cycle() is the earliest cycle at which the driver can see a change: a
-//     completion, or can_accept() turning true. Nothing else needs a call: commands in
-//     between are simulated by the next call, with the same result as cycle by cycle,
-//     because between two driver calls the engine has no input (the exactness rule,
-//     docs/dram.md). It looks ahead on a copy of the busy channels to find the earliest
-//     completion, so a stream needs one wake-up per completion, not per command.
+//   - next_event_cycle() is a cycle no later than the next change the driver can see (a
+//     completion, or can_accept() turning true), found without simulating ahead: the
+//     earliest of accept_cycle(), the earliest completion already fixed, and each busy
+//     channel's next command cycle plus the shortest column latency. A driver that sleeps
+//     until then sees every completion on its own cycle, with the same result as calling
+//     cycle by cycle, because between two driver calls the engine has no input (the
+//     exactness rule, docs/dram.md). It may wake to find nothing new; while busy, each such
+//     wake-up moves the bound on by at least that latency.
 //
 // The engine is lazy: enqueue() advances only the channels its bursts go to; run_until(),
 // take_completions() and drain() bring every channel up to now(). A channel that held up
@@ -69,7 +71,7 @@ class DramEngine {
   std::uint64_t accept_cycle() const { return accept_cycle_; }
   void enqueue(const Request& req, std::uint64_t now);
   void run_until(std::uint64_t cycle);
-  std::uint64_t next_event_cycle() const;
+  std::uint64_t next_event_cycle();
   // Runs until every accepted request has completed; returns now() (>= the last completion).
   std::uint64_t drain();
   std::uint64_t now() const { return now_; }
@@ -112,7 +114,6 @@ class DramEngine {
   void on_step(const StepResult& r);
   void sync_channels();
   void pop_completions();
-  std::uint64_t look_ahead() const;
 
   DramConfig cfg_;
   AddressMapper mapper_;
@@ -131,12 +132,11 @@ class DramEngine {
   DramStats request_stats_;  // the front end's counters
   CommandObserver observer_;
 
-  // Look-ahead scratch and its cached answer (logically const: next_event_cycle() only
-  // computes what the current state already fixes).
-  mutable std::vector<ChannelController> ahead_;
+  std::uint64_t min_completion_latency_;  // min(RL, WL) + burst: issue to completion
+  // next_event_cycle()'s answer, cached until the engine's input changes.
   std::uint64_t epoch_ = 0;  // bumped by every change of the engine's input
-  mutable std::uint64_t cached_epoch_ = ~std::uint64_t{0};
-  mutable std::uint64_t cached_event_ = kNever;
+  std::uint64_t cached_epoch_ = ~std::uint64_t{0};
+  std::uint64_t cached_event_ = kNever;
   mutable DramStats stats_view_;
 };
 
