@@ -187,7 +187,7 @@ TEST_CASE("cli validate: every shipped config and trace is valid", "[system]") {
   }
 }
 
-TEST_CASE("cli validate: a bad file exits 1 and names it; the good ones still pass", "[system]") {
+TEST_CASE("cli validate: a bad file exits 1 and names it, the good ones still pass", "[system]") {
   TempDir dir;
   const std::string bad =
       dir.write("bad-model.yaml",

@@ -107,7 +107,7 @@ TEST_CASE("every DRAM preset loads, with its peak bandwidth", "[dram]") {
   CHECK(hbm.peak_bandwidth_bytes_per_s() == Approx(460.8e9));
 }
 
-TEST_CASE("a preset is found by name or by path; an unknown one lists the known", "[dram]") {
+TEST_CASE("a preset is found by name or by path, an unknown one lists the known", "[dram]") {
   CHECK(load_dram_preset(kPresetDir + "/ddr4-3200.yaml", "nowhere").name == "ddr4-3200");
   try {
     load_dram_preset("hbm3", kPresetDir);

@@ -166,7 +166,7 @@ TEST_CASE("CSV fields are quoted only when needed", "[sweep]") {
   CHECK(csv_escape("two\nlines") == "\"two\nlines\"");
 }
 
-TEST_CASE("collect_results merges shards; sweep.csv and compare.csv rows", "[sweep]") {
+TEST_CASE("collect_results merges shards into sweep.csv and compare.csv rows", "[sweep]") {
   skv::test::TempDir dir;
   const std::vector<std::string> axes = {"kv_len", "algorithm"};
   const std::vector<FakePoint> pts = {
