@@ -100,15 +100,25 @@ Decision SchedulerFrFcfs::pick(const SchedulerInput& in) const {
 
 Decision SchedulerFrFcfs::repick_after_admit(const Decision& previous, std::uint32_t bank,
                                              const SchedulerInput& in) const {
-  // Only the admitting bank's candidate can have changed, unless it was the winner.
+  // Only the admitting bank's candidate can have changed, unless it was the winner; the
+  // winner's cached candidate still holds (no command since), so it settles a tie.
   if (previous.cycle == kNever || previous.bank == bank) return pick(in);
-  std::uint64_t shared[16][4];
-  const std::uint32_t rank = in.checker.rank_of(bank);
-  in.checker.rank_shared_all(rank, shared[rank]);  // only the admitting bank's rank matters
-  std::uint32_t best = previous.bank;
-  std::uint64_t best_t = previous.cycle;
-  choose(in, shared, [bank](auto&& f) { f(bank); }, best, best_t);
-  return decision_of(in, best, best_t);
+  BankCandidate& c = in.cache[bank];
+  if (!c.valid) refresh_candidate(bank, in, c);
+  const auto k = static_cast<TimingChecker::Class>(c.klass);
+  std::uint64_t t = c.bank_time;
+  const std::uint64_t g = in.checker.group_part(k, bank);
+  const std::uint64_t r = in.checker.rank_shared(in.checker.rank_of(bank), k);
+  t = g > t ? g : t;
+  t = r > t ? r : t;
+  t = in.floor > t ? in.floor : t;
+  if (t > previous.cycle) return previous;
+  if (t == previous.cycle) {
+    const BankCandidate& w = in.cache[previous.bank];
+    if (c.column != w.column ? !c.column : c.seq >= w.seq) return previous;
+  }
+  if (t >= in.refresh.min_block() && t >= in.refresh.blocked_from(bank)) return previous;
+  return Decision{c.command, t, bank, c.entry};
 }
 
 }  // namespace skv::dram
