@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <string>
 #include <systemc>
 
 #include "cli/Commands.h"
@@ -24,6 +25,21 @@ int sc_main(int argc, char** argv) {
   skv::cli::add_sweep_command(app, exit_code);
   skv::cli::add_compare_command(app, exit_code);
   skv::cli::add_dram_command(app, exit_code);
+
+  // CLI11 would report a mistyped command as a missing one; name it and list the commands.
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    std::string names;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+      known = known || sub->check_name(argv[1]);
+      names += names.empty() ? sub->get_name() : ", " + sub->get_name();
+    }
+    if (!known) {
+      fmt::print(stderr, "swiftkv-sim: error: unknown command '{}'; the commands are {}\n",
+                 argv[1], names);
+      return 2;
+    }
+  }
 
   try {
     app.parse(argc, argv);

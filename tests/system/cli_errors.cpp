@@ -206,3 +206,8 @@ TEST_CASE("cli validate: a bad file exits 1 and names it, the good ones still pa
   const std::string missing = dir.file("none.yaml");
   check_one_error(run_cli({"validate", missing}), 1, missing + ": ", {"cannot open"});
 }
+
+TEST_CASE("cli: a mistyped command is named and the commands are listed", "[system]") {
+  check_one_error(run_cli({"frobnicate", "--hw", kHw}), 2, "unknown command 'frobnicate'",
+                  {"run", "validate", "sweep", "compare", "dram"});
+}
