@@ -7,11 +7,13 @@
 
 namespace skv {
 
-Progress::Progress(std::string what, std::uint64_t total, bool quiet)
+Progress::Progress(std::string what, std::uint64_t total, bool quiet,
+                   std::chrono::milliseconds plain_every)
     : what_(std::move(what)),
       total_(total),
       enabled_(!quiet),
       tty_(isatty(STDERR_FILENO) != 0),
+      plain_every_(plain_every),
       start_(std::chrono::steady_clock::now()),
       last_(start_) {}
 
@@ -19,6 +21,7 @@ void Progress::print(std::uint64_t done, bool final) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double rate = secs > 0 ? static_cast<double>(done) / secs : 0.0;
   const double pct = total_ ? 100.0 * static_cast<double>(done) / static_cast<double>(total_) : 100.0;
+  printed_ = done;
   const std::string line = fmt::format("{}: {}/{} ({:.1f}%), {:.1f} s, {:.1f}/s", what_, done,
                                        total_, pct, secs, rate);
   if (tty_) {
@@ -33,15 +36,16 @@ void Progress::update(std::uint64_t done) {
   done_ = done;
   if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
-  const auto every = tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(30000);
+  const auto every = tty_ ? std::chrono::milliseconds(200) : plain_every_;
   if (now - last_ < every) return;
   last_ = now;
   print(done, false);
 }
 
 void Progress::finish() {
-  // A run short enough to need no update prints nothing off a terminal.
-  if (!enabled_ || (!tty_ && last_ == start_)) return;
+  // A run short enough to need no update prints nothing off a terminal, and a plain line
+  // already showing the final count is not printed again.
+  if (!enabled_ || (!tty_ && (last_ == start_ || printed_ == done_))) return;
   print(done_, true);
 }
 

@@ -10,7 +10,9 @@ namespace skv {
 
 class Progress {
  public:
-  Progress(std::string what, std::uint64_t total, bool quiet);
+  // `plain_every`: the interval of plain lines when stderr is not a terminal.
+  Progress(std::string what, std::uint64_t total, bool quiet,
+           std::chrono::milliseconds plain_every = std::chrono::seconds(30));
   void update(std::uint64_t done);
   void finish();
 
@@ -21,9 +23,11 @@ class Progress {
   std::uint64_t total_;
   bool enabled_;
   bool tty_;
+  std::chrono::milliseconds plain_every_;
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_;
   std::uint64_t done_ = 0;
+  std::uint64_t printed_ = ~std::uint64_t{0};  // the count on the last line printed
 };
 
 }  // namespace skv
