@@ -19,12 +19,6 @@ const DramConfig& checked(const DramConfig& cfg) {
   return cfg;
 }
 
-// Min-heap order of determined completions: by cycle, then by request age.
-template <typename T>
-bool later(const T& a, const T& b) {
-  return a.cycle != b.cycle ? a.cycle > b.cycle : a.seq_slot > b.seq_slot;
-}
-
 }  // namespace
 
 DramEngine::DramEngine(const DramConfig& cfg)
@@ -44,9 +38,7 @@ void DramEngine::on_step(const StepResult& r) {
   Slot& s = slots_[r.request];
   if (r.data_end > s.done) s.done = r.data_end;
   if (--s.remaining == 0) {
-    done_heap_.push_back(Done{s.done, (s.seq << kSlotBits) | r.request});
-    std::push_heap(done_heap_.begin(), done_heap_.end(),
-                   [](const Done& a, const Done& b) { return later(a, b); });
+    done_.push(s.done, s.seq, r.request);
     if (s.done > last_done_cycle_) last_done_cycle_ = s.done;
   }
 }
@@ -102,14 +94,10 @@ void DramEngine::sync_channels() {
 }
 
 void DramEngine::pop_completions() {
-  auto cmp = [](const Done& a, const Done& b) { return later(a, b); };
-  while (!done_heap_.empty() && done_heap_.front().cycle <= now_) {
-    std::pop_heap(done_heap_.begin(), done_heap_.end(), cmp);
-    const auto slot =
-        static_cast<std::uint32_t>(done_heap_.back().seq_slot & ((1u << kSlotBits) - 1));
+  if (done_.empty() || done_.front_cycle() > now_) return;
+  done_.pop_until(now_, [this](std::uint32_t slot) {
     const Slot& d = slots_[slot];
     free_slots_.push_back(slot);
-    done_heap_.pop_back();
     completed_.push_back(Completion{d.id, d.done});
     DramStats& st = request_stats_;
     ++st.requests_completed;
@@ -125,8 +113,8 @@ void DramEngine::pop_completions() {
       st.read_latency_sum_cycles += latency;
     }
     if (d.done > st.last_completion_cycle) st.last_completion_cycle = d.done;
-    ++epoch_;
-  }
+  });
+  ++epoch_;
 }
 
 void DramEngine::run_until(std::uint64_t cycle) {
@@ -163,7 +151,8 @@ std::uint64_t DramEngine::next_event_cycle() {
   if (cached_epoch_ == epoch_ && cached_event_ > now_) return cached_event_;
   sync_channels();  // channels a lazy enqueue left behind: their commands before now are fixed
   std::uint64_t e = accept_cycle_ > now_ ? accept_cycle_ : kNever;
-  if (!done_heap_.empty() && done_heap_.front().cycle < e) e = done_heap_.front().cycle;
+  const std::uint64_t fixed = done_.front_cycle();  // the earliest completion already fixed
+  if (fixed < e) e = fixed;
   // A request with a burst still queued completes no earlier than its channel's next command
   // plus the shortest column latency: later commands only come later, and an admission can
   // only delay the bursts already queued (timing constraints never relax).

@@ -37,6 +37,7 @@
 
 #include "models/dram/AddressMapper.h"
 #include "models/dram/ChannelController.h"
+#include "models/dram/CompletionQueue.h"
 #include "models/dram/DramConfig.h"
 #include "models/dram/DramStats.h"
 #include "models/dram/DramTypes.h"
@@ -103,13 +104,7 @@ class DramEngine {
     std::uint32_t bytes = 0;
     bool is_write = false;
   };
-  // A request whose last burst is issued, ordered by (cycle, request age); its slot is
-  // freed when popped. Age and slot share one word to keep heap moves small.
-  struct Done {
-    std::uint64_t cycle;
-    std::uint64_t seq_slot;  // request seq << kSlotBits | slot
-  };
-  static constexpr std::uint32_t kSlotBits = 22;
+  static constexpr std::uint32_t kSlotBits = 22;  // slots are < 2^22 (CompletionQueue)
 
   void on_step(const StepResult& r);
   void sync_channels();
@@ -127,7 +122,7 @@ class DramEngine {
   std::uint64_t last_done_cycle_ = 0;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
-  std::vector<Done> done_heap_;  // determined completions, min-heap on (cycle, seq)
+  CompletionQueue done_;  // requests whose last burst is issued, until their cycle
   std::vector<Completion> completed_;
   DramStats request_stats_;  // the front end's counters
   CommandObserver observer_;
