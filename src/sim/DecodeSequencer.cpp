@@ -31,7 +31,8 @@ DecodeSequencer::DecodeSequencer(sc_core::sc_module_name name, const config::Mod
       reader_(reader),
       clock_(clock),
       algo_(algo),
-      sink_(std::move(sink)) {
+      sink_(std::move(sink)),
+      kv_slots_(hw.memory.max_batch) {
   SC_HAS_PROCESS(DecodeSequencer);
   SC_THREAD(run);
 }
@@ -86,19 +87,20 @@ void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, Batc
     issue(array, name, g, OpClass::Gemv, result);
   };
   batch_id_ = rows.front().batch;
+  const std::vector<std::uint32_t> slots = kv_slots_.assign(rows);  // each request's KV region
   for (layer_ = 0; layer_ < model_.layers; ++layer_) {
     const LayerWeights w = amap_.layer(layer_);
     vec("rmsnorm", hidden, kNormOps);
     gemv("qkv_gemv", w.qkv);
     vec("rope", std::uint64_t{model_.heads + model_.kv_heads} * model_.head_dim, kRopeOps);
-    for (std::uint32_t slot = 0; slot < b; ++slot) {
+    for (std::uint32_t i = 0; i < b; ++i) {
       issue(attention, "kv_append",
-            tlmx::KvAppendOp{amap_.kv_layout(slot, layer_), rows[slot].kv_len}, OpClass::Other,
+            tlmx::KvAppendOp{amap_.kv_layout(slots[i], layer_), rows[i].kv_len}, OpClass::Other,
             result);
     }
-    for (std::uint32_t slot = 0; slot < b; ++slot) {
-      tlmx::AttentionOp a = amap_.kv_layout(slot, layer_);
-      a.tokens = rows[slot].kv_len + 1;
+    for (std::uint32_t i = 0; i < b; ++i) {
+      tlmx::AttentionOp a = amap_.kv_layout(slots[i], layer_);
+      a.tokens = rows[i].kv_len + 1;
       a.algo = algo_;
       issue(attention, "attention", a, OpClass::Attention, result);
     }

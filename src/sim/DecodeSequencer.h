@@ -21,6 +21,7 @@
 #include "models/tlm/ClockDomain.h"
 #include "models/tlm/Ops.h"
 #include "sim/AddressMap.h"
+#include "sim/KvSlots.h"
 #include "trace/DecodeTrace.h"
 
 namespace skv::sim {
@@ -81,6 +82,7 @@ class DecodeSequencer : public sc_core::sc_module {
   const tlmx::ClockDomain& clock_;
   tlmx::AttentionAlgo algo_;
   BatchSink sink_;
+  KvSlots kv_slots_;
   OpSink op_sink_;
   std::function<std::uint64_t()> dram_bytes_;
   std::uint64_t batch_id_ = 0;
