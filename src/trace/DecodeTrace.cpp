@@ -182,6 +182,7 @@ std::uint64_t import_request_trace(const std::string& csv_path, const ImportOpti
   std::uint64_t batch = 0;
   std::uint64_t seen = 0;
   while (std::getline(in, line)) {
+    if (o.max_requests != 0 && request >= o.max_requests) break;  // rows after are not read
     ++line_no;
     std::string_view l = trim(line);
     if (l.empty()) continue;
@@ -201,7 +202,6 @@ std::uint64_t import_request_trace(const std::string& csv_path, const ImportOpti
                                    csv_path, line_no, f[2]));
     }
     if (seen++ < o.skip_requests) continue;
-    if (o.max_requests != 0 && request >= o.max_requests) break;
     for (std::uint64_t i = 0; i < gen; ++i) {
       w.write(DecodeStep{batch++, request, i, ctx + i, 0});
     }
