@@ -10,6 +10,8 @@
 #include <variant>
 #include <vector>
 
+#include "models/tlm/AttentionAlgo.h"  // AttentionAlgo, its names
+
 namespace skv::tlmx {
 
 // Where an operation's cycles are booked in the report's breakdown.
@@ -41,21 +43,6 @@ struct VectorOp {
   std::uint64_t elements = 0;
   std::uint32_t ops_per_element = 1;
 };
-
-// The attention schedules the pipeline can run (docs/architecture.md, "Attention").
-enum class AttentionAlgo { SwiftKV, Native, Blockwise, SplitK };
-inline constexpr AttentionAlgo kAttentionAlgos[] = {AttentionAlgo::SwiftKV, AttentionAlgo::Native,
-                                                    AttentionAlgo::Blockwise, AttentionAlgo::SplitK};
-// Names as the command line and the reports spell them.
-inline const char* attention_algo_name(AttentionAlgo a) {
-  switch (a) {
-    case AttentionAlgo::SwiftKV: return "swiftkv";
-    case AttentionAlgo::Native: return "native";
-    case AttentionAlgo::Blockwise: return "flash";
-    case AttentionAlgo::SplitK: return "flashdecoding";
-  }
-  return "?";
-}
 
 // One request's attention for one layer: every query head against its K/V head.
 // KV layout in DRAM from kv_base_addr: [kv_head][K then V][token][head_dim].

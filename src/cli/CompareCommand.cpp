@@ -11,6 +11,7 @@
 
 #include "cli/Commands.h"
 #include "common/Error.h"
+#include "models/tlm/AttentionAlgo.h"
 #include "sweep/Compare.h"
 #include "sweep/ProcessPool.h"
 #include "sweep/SweepFiles.h"
@@ -102,7 +103,9 @@ int compare(const CompareOptions& o) {
 
 void add_compare_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<CompareOptions>();
-  o->in.algorithms.assign(std::begin(sweep::kAlgorithms), std::end(sweep::kAlgorithms));
+  for (const tlmx::AttentionAlgo a : tlmx::kAttentionAlgos) {
+    o->in.algorithms.emplace_back(tlmx::attention_algo_name(a));
+  }
   CLI::App* sub =
       app.add_subcommand("compare",
                          "Compare attention algorithms on the same hardware, per KV length "

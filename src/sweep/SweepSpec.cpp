@@ -50,14 +50,13 @@ std::size_t SweepSpec::point_count() const {
 
 namespace {
 
-bool is_algorithm(const std::string& v) {
-  return std::any_of(std::begin(kAlgorithms), std::end(kAlgorithms),
-                     [&](const char* a) { return v == a; });
-}
+bool is_algorithm(const std::string& v) { return tlmx::parse_attention_algo(v).has_value(); }
 
 std::string algorithm_list() {
   std::string out;
-  for (const char* a : kAlgorithms) out += (out.empty() ? "" : ", ") + std::string(a);
+  for (const tlmx::AttentionAlgo a : tlmx::kAttentionAlgos) {
+    out += (out.empty() ? "" : ", ") + std::string(tlmx::attention_algo_name(a));
+  }
   return out;
 }
 

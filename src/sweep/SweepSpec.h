@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "models/tlm/AttentionAlgo.h"
 #include "trace/DecodeTrace.h"
 
 namespace skv::sweep {
@@ -16,9 +17,10 @@ namespace skv::sweep {
 // Axes that are not keys of the hardware config.
 inline constexpr const char* kAlgorithmAxis = "algorithm";  // run --algo
 inline constexpr const char* kKvLenAxis = "kv_len";         // prompt tokens of the generated trace
-// The attention algorithms `run --algo` accepts.
-inline constexpr const char* kAlgorithms[] = {"swiftkv", "native", "flash", "flashdecoding"};
-inline constexpr const char* kDefaultAlgorithm = "swiftkv";
+// The attention algorithms `run --algo` accepts are tlmx::kAttentionAlgos, named by
+// tlmx::attention_algo_name (models/tlm/AttentionAlgo.h).
+inline constexpr const char* kDefaultAlgorithm =
+    tlmx::attention_algo_name(tlmx::AttentionAlgo::SwiftKV);
 // Guards against a range typo that would start a million simulations.
 inline constexpr std::size_t kMaxAxisValues = 10000;
 inline constexpr std::size_t kMaxPoints = 100000;

@@ -1,0 +1,39 @@
+#pragma once
+// The attention schedules the pipeline can run (docs/architecture.md, "Attention"), and
+// their names as the command line, the reports and sweep files spell them: the one list
+// of algorithms. Plain C++, no SystemC: the sweep code (skv_core) includes it as well as
+// the models (skv_sim).
+
+#include <optional>
+#include <string_view>
+
+namespace skv::tlmx {
+
+enum class AttentionAlgo { SwiftKV, Native, Blockwise, SplitK };
+inline constexpr AttentionAlgo kAttentionAlgos[] = {
+    AttentionAlgo::SwiftKV, AttentionAlgo::Native, AttentionAlgo::Blockwise, AttentionAlgo::SplitK};
+
+// Names as the command line and the reports spell them.
+constexpr const char* attention_algo_name(AttentionAlgo a) {
+  switch (a) {
+    case AttentionAlgo::SwiftKV:
+      return "swiftkv";
+    case AttentionAlgo::Native:
+      return "native";
+    case AttentionAlgo::Blockwise:
+      return "flash";
+    case AttentionAlgo::SplitK:
+      return "flashdecoding";
+  }
+  return "?";
+}
+
+// The algorithm of that name (as attention_algo_name spells it); nullopt for any other.
+inline std::optional<AttentionAlgo> parse_attention_algo(std::string_view name) {
+  for (const AttentionAlgo a : kAttentionAlgos) {
+    if (name == attention_algo_name(a)) return a;
+  }
+  return std::nullopt;
+}
+
+}  // namespace skv::tlmx
