@@ -150,6 +150,19 @@ std::string run_error_from_log(const std::string& log_text, const std::string& h
   return last.empty() ? how_it_ended : fmt::format("{}; last output: {}", how_it_ended, last);
 }
 
+namespace {
+
+// The simulator binary by its real path, so that `ps` and `pkill` see point processes as
+// swiftkv-sim rather than "exe"; /proc/self/exe itself if the binary is gone (rebuilt).
+std::string executable(const std::string& exe) {
+  std::error_code ec;
+  const fs::path real = fs::read_symlink(exe, ec);
+  if (ec || !fs::exists(real, ec)) return exe;
+  return real.string();
+}
+
+}  // namespace
+
 SweepTally run_sweep(const SweepPlan& plan, const SweepRunOptions& o) {
   const fs::path out(o.out_dir);
   const fs::path points_dir = out / kPointsDir;
@@ -159,6 +172,10 @@ SweepTally run_sweep(const SweepPlan& plan, const SweepRunOptions& o) {
     throw InputError(
         fmt::format("{}: cannot create output directory: {}", o.out_dir, ec.message()));
   write_file_atomic((out / kManifestFile).string(), plan.manifest().dump(2) + "\n");
+  // A summary from an earlier run would look current if this one is stopped before it
+  // writes its own: it goes now, and comes back when the run (or a resumed one) finishes.
+  fs::remove(out / kSummaryFile, ec);
+  fs::remove(out / kCompareFile, ec);
 
   SweepTally tally;
   tally.points = plan.points.size();
@@ -194,7 +211,7 @@ SweepTally run_sweep(const SweepPlan& plan, const SweepRunOptions& o) {
   Progress progress(fmt::format("sweep {}: points", plan.name), jobs.size(), o.quiet);
   std::size_t finished = 0;
   std::vector<std::pair<std::size_t, std::string>> failures;
-  run_processes(o.exe, jobs, o.jobs, [&](std::size_t i, const ProcessOutcome& outcome) {
+  run_processes(executable(o.exe), jobs, o.jobs, [&](std::size_t i, const ProcessOutcome& outcome) {
     const PlannedPoint& p = *to_run[i];
     const fs::path dir = points_dir / p.dir_name;
     PointStatus status;

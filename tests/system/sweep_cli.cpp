@@ -1,6 +1,12 @@
 // `swiftkv-sim sweep`, `sweep merge` and `compare` end to end, on the tiny model with
-// one-step traces: parallel runs, resume, failing points, sharding, byte-identical
-// summaries.
+// one-step traces: parallel runs, resume (also after a real kill), failing points,
+// sharding, byte-identical summaries.
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -262,4 +268,59 @@ TEST_CASE("compare: algorithms per KV length, with speedups over native", "[swee
   CHECK(bad.err ==
         "swiftkv-sim: error: compare: --algos: 'fast' is not an algorithm (allowed: "
         "swiftkv, native, flash, flashdecoding)\n");
+}
+
+TEST_CASE("sweep: killed part-way, it leaves no stale sweep.csv and resumes to the same one",
+          "[sweep]") {
+  // Three points of about 150 decode steps each (tenths of a second apiece), run one at a
+  // time, so the sweep can be stopped while its second point is running.
+  TempDir dir;
+  const std::string file = dir.write(
+      "slow.yaml", "hw: " + kRoot + "/configs/hw/swiftkv-mha-u55c.yaml\n" + "model: " + kRoot +
+                       "/configs/models/tiny.yaml\n" +
+                       "trace: {prompt_tokens: 64, generate_tokens: 150}\n" +
+                       "axes:\n  - processor_array.rows: [32, 64, 128]\n");
+  const std::string out = dir.file("out");
+  const auto first = run_cli({"sweep", file, "-j", "1", "-o", out, "-q"});
+  INFO(first.out << first.err);
+  REQUIRE(first.exit_code == 0);
+  const std::string csv = read_file(out + "/sweep.csv");
+  const std::string p0 = out + "/points/0000-rows32";
+  const std::string p1 = out + "/points/0001-rows64";
+  const std::string p2 = out + "/points/0002-rows128";
+  fs::remove(p1 + "/status");
+  fs::remove(p2 + "/status");
+
+  // Start it again in the background; stop it (SIGTERM) once point 1 is done.
+  const std::vector<std::string> args = {SKV_BINARY, "sweep", file, "-j", "1", "-o", out, "-q"};
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  REQUIRE(posix_spawn(&pid, SKV_BINARY, &fa, nullptr, argv.data(), environ) == 0);
+  posix_spawn_file_actions_destroy(&fa);
+  bool p1_done = false;
+  for (int i = 0; i < 3000 && !p1_done; ++i) {  // up to 30 s
+    p1_done = fs::exists(p1 + "/status") && lines(read_file(p1 + "/status")).at(0) == "done";
+    if (!p1_done) usleep(10000);
+  }
+  kill(pid, SIGTERM);
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  REQUIRE(p1_done);
+  CHECK(WIFSIGNALED(status));  // stopped, not finished
+  CHECK(!fs::exists(out + "/sweep.csv"));  // the first run's is gone, none written
+  CHECK(!fs::exists(p2 + "/status"));      // point 2 was running: not done
+  CHECK(!fs::exists(p2 + "/report.json"));
+
+  const auto again = run_cli({"sweep", file, "-j", "1", "-o", out, "-q"});
+  INFO(again.out << again.err);
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("ran 1, skipped 2 (already done), failed 0") != std::string::npos);
+  CHECK(read_file(out + "/sweep.csv") == csv);
+  CHECK(fs::exists(p0 + "/report.json"));
 }
