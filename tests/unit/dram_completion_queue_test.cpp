@@ -30,7 +30,9 @@ std::vector<std::uint32_t> pop_ref(Ref& ref, std::uint64_t now) {
 }  // namespace
 
 TEST_CASE("completion queue: release order and times match an ordered set", "[dram]") {
-  for (const std::uint64_t spread : {std::uint64_t{50}, std::uint64_t{700}, std::uint64_t{5000}}) {
+  // Spreads below, near and well beyond the ring's kBuckets cycles (then the far heap).
+  static_assert(CompletionQueue::kBuckets == 8192, "the spreads below are chosen around it");
+  for (const std::uint64_t spread : {std::uint64_t{50}, std::uint64_t{7000}, std::uint64_t{30000}}) {
     INFO("completions up to " << spread << " cycles ahead");
     std::mt19937_64 rng(spread);
     CompletionQueue q;
