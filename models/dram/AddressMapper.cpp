@@ -155,6 +155,14 @@ AddressMapper::AddressMapper(const DramConfig& cfg) : burst_bytes_(cfg.org.burst
     shift += static_cast<std::uint32_t>(it->bits);
     field_shift[it->field] += static_cast<std::uint32_t>(it->bits);
   }
+  std::array<int, kFields> runs{};
+  for (std::uint32_t i = 0; i < segment_count_; ++i) ++runs[segments_[i].field];
+  simple_ = true;
+  for (const int r : runs) simple_ = simple_ && r <= 1;
+  for (std::uint32_t i = 0; i < segment_count_; ++i) {
+    simple_shift_[segments_[i].field] = segments_[i].addr_shift;
+    simple_mask_[segments_[i].field] = segments_[i].mask;
+  }
 }
 
 std::uint64_t AddressMapper::encode(const DramAddress& a) const {

@@ -28,6 +28,12 @@ class AddressMapper {
   explicit AddressMapper(const DramConfig& cfg);
 
   DramAddress decode(std::uint64_t addr) const {
+    if (simple_) {  // every field one run of bits (the usual mappings): a shift and a mask each
+      auto field = [&](std::uint32_t f) {
+        return static_cast<std::uint32_t>((addr >> simple_shift_[f]) & simple_mask_[f]);
+      };
+      return DramAddress{field(kCh), field(kRa), field(kBg), field(kBa), field(kRo), field(kCo)};
+    }
     std::array<std::uint32_t, kFields> f{};
     for (std::uint32_t i = 0; i < segment_count_; ++i) {
       const Segment& s = segments_[i];
@@ -52,6 +58,9 @@ class AddressMapper {
   static constexpr std::uint32_t kMaxSegments = 16;
 
   std::array<Segment, kMaxSegments> segments_{};
+  bool simple_ = false;                                // no field split into several runs
+  std::array<std::uint32_t, kFields> simple_shift_{};  // then: each field's lowest bit
+  std::array<std::uint64_t, kFields> simple_mask_{};   // and its mask (0: no bits)
   std::uint32_t segment_count_ = 0;
   std::uint32_t burst_bytes_ = 0;
 

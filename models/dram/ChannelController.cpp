@@ -69,8 +69,11 @@ void ChannelController::admit(std::uint64_t seq, std::uint32_t request, const Dr
   q.column = a.column;
   q.bank = static_cast<std::uint16_t>(checker_.bank_index(a.rank, a.bank_group, a.bank));
   q.is_write = is_write;
-  buffer_.push(q, checker_.open_row(q.bank));
-  invalidate_bank(q.bank);
+  // The bank's scheduler candidate (its oldest hit, else its oldest burst) changes only if
+  // the new burst is its first burst or its first hit; a younger one leaves it as it was.
+  const bool first = buffer_.bank(q.bank).count == 0;
+  const std::uint16_t at = buffer_.push(q, checker_.open_row(q.bank));
+  if (first || buffer_.bank(q.bank).first_hit == at) invalidate_bank(q.bank);
   if (buffer_.size() > stats_.queue_occupancy_max_bursts) {
     stats_.queue_occupancy_max_bursts = buffer_.size();
   }

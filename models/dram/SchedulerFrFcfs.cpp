@@ -100,11 +100,15 @@ Decision SchedulerFrFcfs::pick(const SchedulerInput& in) const {
 
 Decision SchedulerFrFcfs::repick_after_admit(const Decision& previous, std::uint32_t bank,
                                              const SchedulerInput& in) const {
-  // Only the admitting bank's candidate can have changed, unless it was the winner; the
-  // winner's cached candidate still holds (no command since), so it settles a tie.
-  if (previous.cycle == kNever || previous.bank == bank) return pick(in);
+  // Only the admitting bank's candidate can have changed, and the channel keeps it valid
+  // when it did not (a younger burst behind the bank's oldest hit or oldest burst): then
+  // the standing decision stands. If the winner's own candidate changed, pick afresh;
+  // otherwise the winner's cached candidate still holds (no command since) for a tie.
+  if (previous.cycle == kNever) return pick(in);
   BankCandidate& c = in.cache[bank];
-  if (!c.valid) refresh_candidate(bank, in, c);
+  if (c.valid) return previous;
+  if (previous.bank == bank) return pick(in);
+  refresh_candidate(bank, in, c);
   const auto k = static_cast<TimingChecker::Class>(c.klass);
   std::uint64_t t = c.bank_time;
   const std::uint64_t g = in.checker.group_part(k, bank);
