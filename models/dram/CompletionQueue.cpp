@@ -30,14 +30,19 @@ void CompletionQueue::insert(std::uint32_t slot) {
   Node& n = nodes_[slot];
   // A cycle already passed joins the present's bucket, ahead of the items due then.
   const std::uint32_t b = index(n.cycle < base_ ? base_ : n.cycle);
-  std::uint32_t* link = &heads_[b];
-  while (*link != kNil) {
-    const Node& o = nodes_[*link];
-    if (o.cycle != n.cycle ? o.cycle > n.cycle : o.seq > n.seq) break;
-    link = &nodes_[*link].next;
+  auto after = [&n](const Node& o) { return o.cycle != n.cycle ? o.cycle > n.cycle : o.seq > n.seq; };
+  if (heads_[b] != kNil && !after(nodes_[tails_[b]])) {
+    // Completions mostly arrive in age order: the new one usually goes last.
+    nodes_[tails_[b]].next = slot;
+    n.next = kNil;
+    tails_[b] = slot;
+  } else {
+    std::uint32_t* link = &heads_[b];
+    while (*link != kNil && !after(nodes_[*link])) link = &nodes_[*link].next;
+    n.next = *link;
+    *link = slot;
+    if (n.next == kNil) tails_[b] = slot;
   }
-  n.next = *link;
-  *link = slot;
   occupied_[b / 64] |= std::uint64_t{1} << (b % 64);
   ++ring_count_;
 }

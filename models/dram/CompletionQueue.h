@@ -68,6 +68,7 @@ class CompletionQueue {
       }
       heads_[b] = i;
       if (i != kNil) return;  // the rest of this bucket is later than now (late items only)
+      tails_[b] = kNil;
       occupied_[b / 64] &= ~(std::uint64_t{1} << (b % 64));
       // Everything left in the ring is later than this bucket's cycle.
       move_base(base_ + ((b - index(base_)) & (kBuckets - 1)) + 1);
@@ -96,6 +97,7 @@ class CompletionQueue {
 
   std::vector<Node> nodes_;  // by slot
   std::vector<std::uint32_t> heads_ = std::vector<std::uint32_t>(kBuckets, kNil);
+  std::vector<std::uint32_t> tails_ = std::vector<std::uint32_t>(kBuckets, kNil);
   std::array<std::uint64_t, kBuckets / 64> occupied_{};
   std::vector<Far> far_;  // min-heap on (cycle, seq): cycles >= base_ + kBuckets
   std::uint64_t base_ = 0;

@@ -31,71 +31,51 @@ namespace {
   c.valid = true;
 }
 
+}  // namespace
+
 // The winner among banks' candidates: earliest cycle first; on a tie column commands (first
 // ready), then the oldest burst; a refresh falling due blocks its banks from the due cycle
-// on. Written as one loop over locals (the scheduler's hot path: one call per command).
-// `shared` holds each rank's rank-wide constraint per class; `best`/`best_t` come in as the
-// current winner (best_t = kNever: none) and go out as the new one.
-template <typename Banks>
-inline void choose(const SchedulerInput& in, const std::uint64_t (*shared)[4], Banks&& banks,
-                   std::uint32_t& best_bank, std::uint64_t& best_t) {
+// on. The scheduler's hot path (one call per command), so one plain loop over locals.
+Decision SchedulerFrFcfs::pick(const SchedulerInput& in) const {
+  // Per rank and class: the rank-wide constraint, raised to the floor (no command before it).
+  std::uint64_t shared[16][4];  // ranks <= 16 (the loader's limit)
+  for (std::uint32_t r = 0; r < in.checker.ranks(); ++r) {
+    in.checker.rank_shared_all(r, shared[r]);
+    for (std::uint64_t& v : shared[r]) v = v > in.floor ? v : in.floor;
+  }
   BankCandidate* const cache = in.cache;
   const std::uint64_t* const groups = in.checker.group_table();
   const std::uint32_t group_shift = in.checker.group_shift();
   const std::uint32_t rank_shift = in.checker.rank_shift();
-  const std::uint64_t floor = in.floor;
   const std::uint64_t min_block = in.refresh.min_block();
-  std::uint32_t best = best_bank;
-  std::uint64_t bt = best_t;
-  banks([&](std::uint32_t b) {
-    BankCandidate& c = cache[b];
-    if (!c.valid) refresh_candidate(b, in, c);
-    const std::uint32_t k = c.klass;
-    std::uint64_t t = c.bank_time;
-    const std::uint64_t g = groups[((b >> group_shift) << 2) + k];
-    const std::uint64_t r = shared[b >> rank_shift][k];
-    t = g > t ? g : t;
-    t = r > t ? r : t;
-    t = floor > t ? floor : t;
-    if (t > bt) return;
-    if (t == bt) {
-      const BankCandidate& w = cache[best];
-      if (c.column != w.column ? !c.column : c.seq >= w.seq) return;
-    }
-    if (t >= min_block && t >= in.refresh.blocked_from(b)) return;
-    best = b;
-    bt = t;
-  });
-  best_bank = best;
-  best_t = bt;
-}
-
-Decision decision_of(const SchedulerInput& in, std::uint32_t bank, std::uint64_t t) {
-  if (t == kNever) return Decision{};
-  const BankCandidate& w = in.cache[bank];
-  return Decision{w.command, t, bank, w.entry};
-}
-
-}  // namespace
-
-Decision SchedulerFrFcfs::pick(const SchedulerInput& in) const {
-  std::uint64_t shared[16][4];  // ranks <= 16 (the loader's limit)
-  for (std::uint32_t r = 0; r < in.checker.ranks(); ++r) in.checker.rank_shared_all(r, shared[r]);
+  const std::uint64_t* const words = in.buffer.active_banks();
+  const std::uint32_t nwords = in.buffer.active_bank_words();
   std::uint32_t best = 0;
   std::uint64_t best_t = kNever;
-  const std::uint64_t* words = in.buffer.active_banks();
-  const std::uint32_t nwords = in.buffer.active_bank_words();
-  choose(
-      in, shared,
-      [words, nwords](auto&& f) {
-        for (std::uint32_t w = 0; w < nwords; ++w) {
-          for (std::uint64_t bits = words[w]; bits != 0; bits &= bits - 1) {
-            f(w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits)));
-          }
-        }
-      },
-      best, best_t);
-  return decision_of(in, best, best_t);
+  for (std::uint32_t w = 0; w < nwords; ++w) {
+    for (std::uint64_t bits = words[w]; bits != 0; bits &= bits - 1) {
+      const std::uint32_t b = w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits));
+      BankCandidate& c = cache[b];
+      if (!c.valid) refresh_candidate(b, in, c);
+      const std::uint32_t k = c.klass;
+      std::uint64_t t = c.bank_time;
+      const std::uint64_t g = groups[((b >> group_shift) << 2) + k];
+      const std::uint64_t r = shared[b >> rank_shift][k];
+      t = g > t ? g : t;
+      t = r > t ? r : t;
+      if (t > best_t) continue;
+      if (t == best_t) {
+        const BankCandidate& o = cache[best];
+        if (c.column != o.column ? !c.column : c.seq >= o.seq) continue;
+      }
+      if (t >= min_block && t >= in.refresh.blocked_from(b)) continue;
+      best = b;
+      best_t = t;
+    }
+  }
+  if (best_t == kNever) return Decision{};
+  const BankCandidate& winner = cache[best];
+  return Decision{winner.command, best_t, best, winner.entry};
 }
 
 Decision SchedulerFrFcfs::repick_after_admit(const Decision& previous, std::uint32_t bank,
