@@ -18,7 +18,19 @@ class PagePolicyUnit {
 
   // `hits_left`: queued bursts still hitting the open row after this one;
   // `others_left`: queued bursts for the same bank but another row.
-  bool auto_precharge(std::uint32_t hits_left, std::uint32_t others_left) const;
+  bool auto_precharge(std::uint32_t hits_left, std::uint32_t others_left) const {
+    switch (policy_) {
+      case PagePolicy::Open:
+        return false;
+      case PagePolicy::Closed:
+        return true;
+      case PagePolicy::OpenAdaptive:
+        return hits_left == 0 && others_left > 0;
+      case PagePolicy::ClosedAdaptive:
+        return hits_left == 0;
+    }
+    return false;
+  }
 
   PagePolicy policy() const { return policy_; }
 
