@@ -64,8 +64,8 @@ int compare(const CompareOptions& o) {
   ro.jobs = o.jobs ? o.jobs : sweep::available_cores();
   ro.quiet = o.quiet;
   const sweep::SweepPlan plan = sweep::plan_sweep(spec);
-  fmt::print("compare: {} points, {} processes at a time, into {}\n", plan.points.size(), ro.jobs,
-             ro.out_dir);
+  fmt::print("compare: {} point{}, {} process{} at a time, into {}\n", plan.points.size(),
+             plan.points.size() == 1 ? "" : "s", ro.jobs, ro.jobs == 1 ? "" : "es", ro.out_dir);
   std::fflush(stdout);
   const sweep::SweepTally t = sweep::run_sweep(plan, ro);
 

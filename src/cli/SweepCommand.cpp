@@ -58,8 +58,9 @@ int run_sweep_file(const SweepOptions& o) {
 
   const std::string shard_text =
       o.shard.empty() ? std::string() : fmt::format(" (shard {}/{})", ro.shard.k, ro.shard.n);
-  fmt::print("sweep {}: {} points{}, {} processes at a time, into {}\n", spec.name,
-             plan.points.size(), shard_text, ro.jobs, ro.out_dir);
+  fmt::print("sweep {}: {} point{}{}, {} process{} at a time, into {}\n", spec.name,
+             plan.points.size(), plan.points.size() == 1 ? "" : "s", shard_text, ro.jobs,
+             ro.jobs == 1 ? "" : "es", ro.out_dir);
   std::fflush(stdout);  // before the children write to the terminal's stderr
   const sweep::SweepTally t = sweep::run_sweep(plan, ro);
   fmt::print("sweep {}: ran {}, skipped {} (already done), failed {}{}\n", spec.name, t.ran,
