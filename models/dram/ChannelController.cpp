@@ -73,11 +73,16 @@ void ChannelController::admit(std::uint64_t seq, std::uint32_t request, const Dr
   // the new burst is its first burst or its first hit; a younger one leaves it as it was.
   const bool first = buffer_.bank(q.bank).count == 0;
   const std::uint16_t at = buffer_.push(q, checker_.open_row(q.bank));
-  if (first || buffer_.bank(q.bank).first_hit == at) invalidate_bank(q.bank);
+  const bool changed = first || buffer_.bank(q.bank).first_hit == at;
+  if (changed) invalidate_bank(q.bank);
   if (buffer_.size() > stats_.queue_occupancy_max_bursts) {
     stats_.queue_occupancy_max_bursts = buffer_.size();
   }
   floor_ = cycle;
+  // A standing decision (no earlier than `cycle`: every command before it was issued) holds
+  // when no candidate changed: the scheduler would pick it again, and the refresh manager,
+  // which gave way to it or won at a cycle no earlier than `cycle`, would decide as before.
+  if (decided_ && !changed && decision_.cycle >= cycle) return;
   // One admission after a fresh pick can be folded into it; anything more is redone.
   admitted_bank_ = decided_ ? static_cast<std::int32_t>(q.bank) : -1;
   decided_ = false;
