@@ -5,11 +5,17 @@
 // the models (skv_sim).
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace skv::tlmx {
 
-enum class AttentionAlgo { SwiftKV, Native, Blockwise, SplitK };
+enum class AttentionAlgo {
+  SwiftKV,    // one pass, per-token online max/normaliser update
+  Native,     // scores materialised; max pass; exp-and-sum pass; normalise; P.V pass
+  Blockwise,  // FlashAttention style: per-block max and rescale
+  SplitK,     // FlashDecoding style: P online partitions, then a merge
+};
 inline constexpr AttentionAlgo kAttentionAlgos[] = {
     AttentionAlgo::SwiftKV, AttentionAlgo::Native, AttentionAlgo::Blockwise, AttentionAlgo::SplitK};
 
@@ -26,6 +32,16 @@ constexpr const char* attention_algo_name(AttentionAlgo a) {
       return "flashdecoding";
   }
   return "?";
+}
+
+// Every name, in order, separated by ", " (for help texts and error messages).
+inline std::string attention_algo_list() {
+  std::string out;
+  for (const AttentionAlgo a : kAttentionAlgos) {
+    if (!out.empty()) out += ", ";
+    out += attention_algo_name(a);
+  }
+  return out;
 }
 
 // The algorithm of that name (as attention_algo_name spells it); nullopt for any other.

@@ -13,10 +13,17 @@
 
 #include "cli/Commands.h"
 #include "common/Error.h"
+#include "models/tlm/AttentionAlgo.h"
 #include "numerics/ErrorTable.h"
 
 namespace skv::cli {
 namespace {
+
+std::vector<std::string> all_algorithm_names() {
+  std::vector<std::string> out;
+  for (const tlmx::AttentionAlgo a : tlmx::kAttentionAlgos) out.emplace_back(tlmx::attention_algo_name(a));
+  return out;
+}
 
 // Signed on purpose: a negative value reaches our own range check and its clear message
 // instead of an unsigned wrap-around.
@@ -25,7 +32,7 @@ struct NumericsOptions {
   std::vector<long long> kv{1024, 4096, 32768};
   long long seeds = 3;
   long long first_seed = 1;
-  std::vector<std::string> algos{"swiftkv", "native", "flash", "flashdecoding"};
+  std::vector<std::string> algos = all_algorithm_names();
   long long total_bits = 32;
   std::vector<long long> frac_bits{17};
   long long accum_bits = 48;
@@ -79,7 +86,7 @@ numerics::ErrorTableSpec make_spec(const NumericsOptions& o) {
     const auto algo = numerics::parse_algorithm(name);
     if (!algo) {
       throw InputError(fmt::format(
-          "--algos {}: unknown algorithm (use swiftkv, native, flash, flashdecoding)", name));
+          "--algos {}: unknown algorithm (use {})", name, tlmx::attention_algo_list()));
     }
     spec.algorithms.push_back(*algo);
   }
@@ -154,7 +161,7 @@ void add_numerics_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--seeds", opts->seeds, "Random problems per KV length")->capture_default_str();
   cmd->add_option("--first-seed", opts->first_seed, "First seed")->capture_default_str();
-  cmd->add_option("--algos", opts->algos, "Algorithms: swiftkv, native, flash, flashdecoding")
+  cmd->add_option("--algos", opts->algos, "Algorithms: " + tlmx::attention_algo_list())
       ->delimiter(',')
       ->capture_default_str();
   cmd->add_option("--total-bits", opts->total_bits, "Data format width, sign included")

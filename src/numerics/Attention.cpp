@@ -11,24 +11,8 @@
 
 namespace skv::numerics {
 
-const char* algorithm_name(Algorithm algo) {
-  switch (algo) {
-    case Algorithm::SwiftKV:
-      return "swiftkv";
-    case Algorithm::Native:
-      return "native";
-    case Algorithm::Blockwise:
-      return "flash";
-    case Algorithm::SplitK:
-      return "flashdecoding";
-  }
-  return "?";
-}
-
 std::optional<Algorithm> parse_algorithm(const std::string& name) {
-  for (const Algorithm algo : kAllAlgorithms) {
-    if (name == algorithm_name(algo)) return algo;
-  }
+  if (const auto algo = tlmx::parse_attention_algo(name)) return algo;
   if (name == "blockwise") return Algorithm::Blockwise;
   if (name == "splitk") return Algorithm::SplitK;
   return std::nullopt;

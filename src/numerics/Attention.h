@@ -11,22 +11,19 @@
 #include <string>
 #include <vector>
 
+#include "models/tlm/AttentionAlgo.h"
 #include "numerics/FixedPoint.h"
 
 namespace skv::numerics {
 
-enum class Algorithm {
-  SwiftKV,    // one pass, per-token online max/normaliser update
-  Native,     // scores materialised; max pass; exp-and-sum pass; normalise; P.V pass
-  Blockwise,  // FlashAttention style: per-block max and rescale
-  SplitK,     // FlashDecoding style: P online partitions, then a merge
-};
-inline constexpr Algorithm kAllAlgorithms[] = {Algorithm::SwiftKV, Algorithm::Native,
-                                               Algorithm::Blockwise, Algorithm::SplitK};
+// The algorithms the simulator compares: one list for the numerics, the attention pipeline
+// and the command line (models/tlm/AttentionAlgo.h).
+using Algorithm = tlmx::AttentionAlgo;
+inline constexpr const auto& kAllAlgorithms = tlmx::kAttentionAlgos;
 
 // The command-line names ("swiftkv", "native", "flash", "flashdecoding"), as `run --algo`
 // spells them.
-const char* algorithm_name(Algorithm algo);
+inline const char* algorithm_name(Algorithm algo) { return tlmx::attention_algo_name(algo); }
 // Accepts those names and the aliases "blockwise" and "splitk"; nullopt otherwise.
 std::optional<Algorithm> parse_algorithm(const std::string& name);
 

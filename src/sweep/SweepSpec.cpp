@@ -52,13 +52,7 @@ namespace {
 
 bool is_algorithm(const std::string& v) { return tlmx::parse_attention_algo(v).has_value(); }
 
-std::string algorithm_list() {
-  std::string out;
-  for (const tlmx::AttentionAlgo a : tlmx::kAttentionAlgos) {
-    out += (out.empty() ? "" : ", ") + std::string(tlmx::attention_algo_name(a));
-  }
-  return out;
-}
+std::string algorithm_list() { return tlmx::attention_algo_list(); }
 
 // A dotted key: names of letters, digits and '_' joined by '.'.
 bool is_dotted_key(const std::string& k) {
