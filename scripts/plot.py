@@ -121,7 +121,7 @@ def ns_per_cycle(row):
     return float(row["latency_per_step_mean_ns"]) / float(row["latency_per_step_mean_cycles"])
 
 
-def plot_sweep(path, header, rows, out_dir, formats, x_column, dpi):
+def plot_sweep(path, header, rows, out_dir, formats, x_column, dpi, name):
     axes = [c for c in header[header.index("point") + 1:header.index("status")]
             if c not in FIXED_SWEEP_COLUMNS]
     shapes = {(r["array_rows"], r["array_cols"]) for r in rows}
@@ -160,7 +160,6 @@ def plot_sweep(path, header, rows, out_dir, formats, x_column, dpi):
     series = ordered_unique(series_of(r) for r in rows)
 
     fig, (lat, util) = plt.subplots(1, 2, figsize=(11, 4.4))
-    name = os.path.splitext(os.path.basename(path))[0]
     fig.suptitle(f"{sweep_name(path)}: latency and utilisation against {x_title}")
     div, unit = time_unit([float(r["latency_per_step_mean_ns"]) for r in rows])
     # One line style per series (e.g. per algorithm), the same in both panels; in the
@@ -214,7 +213,7 @@ def algorithm_style(algorithm, i):
     return ALGORITHM_STYLE.get(algorithm, FALLBACK_STYLE[i % len(FALLBACK_STYLE)])
 
 
-def plot_compare(path, header, rows, out_dir, formats, dpi):
+def plot_compare(path, header, rows, out_dir, formats, dpi, name):
     group_columns = header[:header.index("algorithm")]
     algorithms = ordered_unique(r["algorithm"] for r in rows)
     kv = "kv_len" in group_columns
@@ -228,7 +227,6 @@ def plot_compare(path, header, rows, out_dir, formats, dpi):
     def group_label(g):
         return ", ".join(g) if g else "trace"
     x_title = "KV length (tokens)" if kv else ", ".join(group_columns) or "group"
-    name = os.path.splitext(os.path.basename(path))[0]
     title_name = sweep_name(path)
     by_key = {(group_of(r), r["algorithm"]): r for r in rows}
 
@@ -319,10 +317,15 @@ def main():
         header, rows = read_csv(path)
         out_dir = args.out or os.path.dirname(os.path.abspath(path))
         os.makedirs(out_dir, exist_ok=True)
+        # Images are named after the CSV ("sweep-..."); when several CSVs write into one
+        # -o directory, after their directories too, so that none overwrites another.
+        name = os.path.splitext(os.path.basename(path))[0]
+        if args.out and len(args.csv) > 1:
+            name = os.path.basename(os.path.dirname(os.path.abspath(path))) + "-" + name
         if "attention_speedup_vs_native" in header:
-            plot_compare(path, header, rows, out_dir, formats, args.dpi)
+            plot_compare(path, header, rows, out_dir, formats, args.dpi, name)
         elif "latency_per_step_mean_cycles" in header and "point" in header:
-            plot_sweep(path, header, rows, out_dir, formats, args.x_column, args.dpi)
+            plot_sweep(path, header, rows, out_dir, formats, args.x_column, args.dpi, name)
         else:
             fail(f"{path}: neither a sweep.csv nor a compare.csv of swiftkv-sim")
 
