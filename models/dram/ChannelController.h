@@ -6,7 +6,7 @@
 // would issue its next command (nothing changes between two commands, so the arbiter's
 // choice on that cycle is known in advance); step() issues it. A burst admitted at cycle a
 // is visible to the scheduler from cycle a on; callers first advance the channel to a.
-// The whole state is plain values, so the engine can copy a channel to look ahead.
+// The whole state is plain values (a channel can be copied).
 
 #include <array>
 #include <cstdint>

@@ -3,8 +3,8 @@
 // bursts and timing state and returns the command that wins at the earliest cycle any
 // command is legal: exactly what a per-cycle arbiter would issue on that cycle, since no
 // state changes between two commands. Schedulers hold no state of their own, so one
-// instance serves every channel (and the engine's look-ahead copies of a channel); what a
-// scheduler remembers between picks lives in the channel's BankCandidate slots.
+// instance serves every channel; what a scheduler remembers between picks lives in the
+// channel's BankCandidate slots (kept valid while a bank's candidate is unchanged).
 
 #include <cstdint>
 #include <memory>
