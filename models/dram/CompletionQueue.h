@@ -9,7 +9,7 @@
 // present, so a push is a short list insertion and a release walks the bitmap, where a
 // binary heap paid a mispredicted branch per level on every pop.
 //
-// Items are identified by the engine's request slot (< 2^22); a slot is in the queue at
+// Items are identified by the engine's request slot; a slot is in the queue at
 // most once.
 
 #include <algorithm>

@@ -104,7 +104,7 @@ class DramEngine {
     std::uint32_t bytes = 0;
     bool is_write = false;
   };
-  static constexpr std::uint32_t kSlotBits = 22;  // slots are < 2^22 (CompletionQueue)
+  static constexpr std::uint32_t kSlotBits = 22;  // at most 2^22 requests outstanding
 
   void on_step(const StepResult& r);
   void sync_channels();
