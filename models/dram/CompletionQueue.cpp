@@ -30,7 +30,9 @@ void CompletionQueue::insert(std::uint32_t slot) {
   Node& n = nodes_[slot];
   // A cycle already passed joins the present's bucket, ahead of the items due then.
   const std::uint32_t b = index(n.cycle < base_ ? base_ : n.cycle);
-  auto after = [&n](const Node& o) { return o.cycle != n.cycle ? o.cycle > n.cycle : o.seq > n.seq; };
+  auto after = [&n](const Node& o) {
+    return o.cycle != n.cycle ? o.cycle > n.cycle : o.seq > n.seq;
+  };
   if (heads_[b] != kNil && !after(nodes_[tails_[b]])) {
     // Completions mostly arrive in age order: the new one usually goes last.
     nodes_[tails_[b]].next = slot;

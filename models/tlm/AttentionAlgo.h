@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace skv::tlmx {
 
@@ -34,13 +35,17 @@ constexpr const char* attention_algo_name(AttentionAlgo a) {
   return "?";
 }
 
-// Every name, in order, separated by ", " (for help texts and error messages).
+// Every name, in order (the default algorithm set of `compare` and `numerics`).
+inline std::vector<std::string> attention_algo_names() {
+  std::vector<std::string> out;
+  for (const AttentionAlgo a : kAttentionAlgos) out.emplace_back(attention_algo_name(a));
+  return out;
+}
+
+// The same names separated by ", " (for help texts and error messages).
 inline std::string attention_algo_list() {
   std::string out;
-  for (const AttentionAlgo a : kAttentionAlgos) {
-    if (!out.empty()) out += ", ";
-    out += attention_algo_name(a);
-  }
+  for (const std::string& name : attention_algo_names()) out += (out.empty() ? "" : ", ") + name;
   return out;
 }
 

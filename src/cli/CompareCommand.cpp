@@ -103,9 +103,7 @@ int compare(const CompareOptions& o) {
 
 void add_compare_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<CompareOptions>();
-  for (const tlmx::AttentionAlgo a : tlmx::kAttentionAlgos) {
-    o->in.algorithms.emplace_back(tlmx::attention_algo_name(a));
-  }
+  o->in.algorithms = tlmx::attention_algo_names();
   CLI::App* sub =
       app.add_subcommand("compare",
                          "Compare attention algorithms on the same hardware, per KV length "

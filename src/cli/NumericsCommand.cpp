@@ -19,12 +19,6 @@
 namespace skv::cli {
 namespace {
 
-std::vector<std::string> all_algorithm_names() {
-  std::vector<std::string> out;
-  for (const tlmx::AttentionAlgo a : tlmx::kAttentionAlgos) out.emplace_back(tlmx::attention_algo_name(a));
-  return out;
-}
-
 // Signed on purpose: a negative value reaches our own range check and its clear message
 // instead of an unsigned wrap-around.
 struct NumericsOptions {
@@ -32,7 +26,7 @@ struct NumericsOptions {
   std::vector<long long> kv{1024, 4096, 32768};
   long long seeds = 3;
   long long first_seed = 1;
-  std::vector<std::string> algos = all_algorithm_names();
+  std::vector<std::string> algos = tlmx::attention_algo_names();
   long long total_bits = 32;
   std::vector<long long> frac_bits{17};
   long long accum_bits = 48;

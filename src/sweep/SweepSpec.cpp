@@ -50,10 +50,6 @@ std::size_t SweepSpec::point_count() const {
 
 namespace {
 
-bool is_algorithm(const std::string& v) { return tlmx::parse_attention_algo(v).has_value(); }
-
-std::string algorithm_list() { return tlmx::attention_algo_list(); }
-
 // A dotted key: names of letters, digits and '_' joined by '.'.
 bool is_dotted_key(const std::string& k) {
   if (k.empty() || k.front() == '.' || k.back() == '.') return false;
@@ -216,9 +212,9 @@ void check_sweep_spec(const SweepSpec& spec) {
       }
       if (a.key == kAlgorithmAxis) {
         for (const auto& v : a.values) {
-          if (!is_algorithm(v)) {
+          if (!tlmx::parse_attention_algo(v)) {
             a.where.fail(
-                fmt::format("'{}' is not an algorithm (allowed: {})", v, algorithm_list()));
+                fmt::format("'{}' is not an algorithm (allowed: {})", v, tlmx::attention_algo_list()));
           }
         }
       } else if (a.key == kKvLenAxis) {
@@ -316,9 +312,9 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& source_na
                                        spec.find_axis(kAlgorithmAxis)->where.line));
   }
   spec.algorithm = root.get_string_or("algorithm", kDefaultAlgorithm);
-  if (!is_algorithm(spec.algorithm)) {
+  if (!tlmx::parse_attention_algo(spec.algorithm)) {
     root.fail("algorithm", fmt::format("'{}' is not an algorithm (allowed: {})", spec.algorithm,
-                                       algorithm_list()));
+                                       tlmx::attention_algo_list()));
   }
   root.finish();
   check_sweep_spec(spec);
