@@ -9,6 +9,7 @@ ChannelController::ChannelController(const DramConfig& cfg, const Scheduler& sch
     : cfg_(&cfg),
       scheduler_(&scheduler),
       index_(index),
+      burst_cycles_(cfg.burst_cycles()),
       page_(cfg.controller.page_policy),
       checker_(cfg),
       refresh_(cfg, checker_),
@@ -88,6 +89,19 @@ void ChannelController::admit(std::uint64_t seq, std::uint32_t request, const Dr
   decided_ = false;
 }
 
+CommandRecord ChannelController::record(const StepResult& r) const {
+  CommandRecord rec;
+  rec.cycle = r.cycle;
+  rec.command = r.command;
+  rec.channel = index_;
+  rec.rank = checker_.rank_of(r.bank);
+  rec.bank_group = checker_.group_in_rank(r.bank);
+  rec.bank = checker_.bank_in_group(r.bank);
+  rec.row = r.row;
+  rec.column = r.column;
+  return rec;
+}
+
 StepResult ChannelController::step() {
   if (!decided_) decide();
   const Decision d = decision_;
@@ -96,23 +110,19 @@ StepResult ChannelController::step() {
   admitted_bank_ = -1;
   StepResult r;
   const std::uint32_t b = d.bank;
-  CommandRecord& rec = r.record;
-  rec.cycle = d.cycle;
-  rec.command = d.command;
-  rec.channel = index_;
-  rec.rank = checker_.rank_of(b);
-  rec.bank_group = checker_.group_in_rank(b);
-  rec.bank = checker_.bank_in_group(b);
+  r.cycle = d.cycle;
+  r.command = d.command;
+  r.bank = b;
 
   if (d.entry == RequestBuffer::kNone) {  // refresh manager's command
     checker_.issue(d.command, b, 0, d.cycle);
     if (d.command == Command::PREA || d.command == Command::REF) {
-      invalidate_rank(rec.rank);
+      invalidate_rank(checker_.rank_of(b));
     } else {
       invalidate_bank(b);
     }
     if (d.command == Command::PREA) {
-      const std::uint32_t first = rec.rank * checker_.banks_per_rank();
+      const std::uint32_t first = checker_.rank_of(b) * checker_.banks_per_rank();
       for (std::uint32_t i = first; i < first + checker_.banks_per_rank(); ++i) {
         buffer_.set_open_row(i, TimingChecker::kClosed);
       }
@@ -126,7 +136,7 @@ StepResult ChannelController::step() {
   }
 
   QueuedBurst& e = buffer_.entry(d.entry);
-  rec.row = e.row;
+  r.row = e.row;
   invalidate_bank(b);
   switch (d.command) {
     case Command::ACT:
@@ -147,8 +157,8 @@ StepResult ChannelController::step() {
       const bool ap = page_.auto_precharge(hits_left, others_left);
       const Command cmd =
           e.is_write ? (ap ? Command::WRA : Command::WR) : (ap ? Command::RDA : Command::RD);
-      rec.command = cmd;
-      rec.column = e.column;
+      r.command = cmd;
+      r.column = e.column;
       checker_.issue(cmd, b, e.row, d.cycle);
       r.burst = true;
       r.request = e.request;
@@ -169,7 +179,7 @@ StepResult ChannelController::step() {
       } else {
         ++stats_.bursts_read;
       }
-      stats_.data_bus_busy_cycles += cfg_->burst_cycles();
+      stats_.data_bus_busy_cycles += burst_cycles_;
       account_occupancy(d.cycle);
       const std::uint32_t row = e.row;
       buffer_.remove(d.entry, row);
@@ -177,7 +187,7 @@ StepResult ChannelController::step() {
       break;
     }
   }
-  ++stats_.commands[static_cast<std::size_t>(rec.command)];
+  ++stats_.commands[static_cast<std::size_t>(r.command)];
   return r;
 }
 

@@ -36,12 +36,16 @@ struct ChannelStats {
   std::uint32_t queue_occupancy_max_bursts = 0;
 };
 
-// What one step() did.
+// What one step() did (ChannelController::record() turns it into a CommandRecord).
 struct StepResult {
-  CommandRecord record;
+  std::uint64_t cycle = 0;
+  std::uint64_t data_end = 0;  // column commands: the cycle after the last data beat
+  std::uint32_t request = 0;   // column commands: the engine's request slot
+  std::uint32_t bank = 0;      // flat bank within the channel
+  std::uint32_t row = 0;       // ACT and column commands
+  std::uint32_t column = 0;    // column commands
+  Command command = Command::ACT;
   bool burst = false;  // a column command: one burst of `request` done at data_end
-  std::uint32_t request = 0;
-  std::uint64_t data_end = 0;
 };
 
 class ChannelController {
@@ -63,6 +67,8 @@ class ChannelController {
   }
   // Issues the command of next_command_cycle().
   StepResult step();
+  // The command log's record of a step of this channel.
+  CommandRecord record(const StepResult& r) const;
   // Issues every command before `cycle`, handing each result to `f`.
   template <typename F>
   void advance_to(std::uint64_t cycle, F&& f) {
@@ -85,6 +91,7 @@ class ChannelController {
   const DramConfig* cfg_;
   const Scheduler* scheduler_;
   std::uint32_t index_;
+  std::uint32_t burst_cycles_;
   PagePolicyUnit page_;
   TimingChecker checker_;
   RefreshManager refresh_;

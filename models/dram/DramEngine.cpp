@@ -32,8 +32,8 @@ DramEngine::DramEngine(const DramConfig& cfg)
   }
 }
 
-void DramEngine::on_step(const StepResult& r) {
-  if (observer_) observer_(r.record);
+void DramEngine::on_step(const ChannelController& ch, const StepResult& r) {
+  if (observer_) observer_(ch.record(r));
   if (!r.burst) return;
   Slot& s = slots_[r.request];
   if (r.data_end > s.done) s.done = r.data_end;
@@ -69,17 +69,17 @@ void DramEngine::enqueue(const Request& req, std::uint64_t now) {
   if (request_stats_.requests++ == 0) request_stats_.first_arrival_cycle = now;
   ++outstanding_;
 
-  auto handle = [this](const StepResult& r) { on_step(r); };
   std::uint64_t admit = now;  // bursts are admitted in order, never earlier than the last
   for (std::uint64_t burst = first; burst <= last; ++burst) {
     const DramAddress a = mapper_.decode(burst * bb);
     ChannelController& ch = channels_[a.channel];
+    auto handle = [this, &ch](const StepResult& r) { on_step(ch, r); };
     ch.advance_to(admit, handle);
     while (ch.full()) {
       // The burst waits until a column command frees a slot; room exists from the next cycle.
       const StepResult r = ch.step();
-      if (r.burst && r.record.cycle + 1 > admit) admit = r.record.cycle + 1;
-      on_step(r);
+      if (r.burst && r.cycle + 1 > admit) admit = r.cycle + 1;
+      on_step(ch, r);
     }
     ch.advance_to(admit, handle);
     ch.admit(burst_seq_++, slot, a, req.is_write, admit);
@@ -89,8 +89,9 @@ void DramEngine::enqueue(const Request& req, std::uint64_t now) {
 }
 
 void DramEngine::sync_channels() {
-  auto handle = [this](const StepResult& r) { on_step(r); };
-  for (ChannelController& ch : channels_) ch.advance_to(now_, handle);
+  for (ChannelController& ch : channels_) {
+    ch.advance_to(now_, [this, &ch](const StepResult& r) { on_step(ch, r); });
+  }
 }
 
 void DramEngine::pop_completions() {
@@ -124,9 +125,8 @@ void DramEngine::run_until(std::uint64_t cycle) {
 }
 
 std::uint64_t DramEngine::drain() {
-  auto handle = [this](const StepResult& r) { on_step(r); };
   for (ChannelController& ch : channels_) {
-    while (ch.queued() > 0) handle(ch.step());
+    while (ch.queued() > 0) on_step(ch, ch.step());
   }
   run_until(std::max({now_, last_done_cycle_, accept_cycle_}));
   return now_;

@@ -106,7 +106,7 @@ class DramEngine {
   };
   static constexpr std::uint32_t kSlotBits = 22;  // at most 2^22 requests outstanding
 
-  void on_step(const StepResult& r);
+  void on_step(const ChannelController& ch, const StepResult& r);
   void sync_channels();
   void pop_completions();
 

@@ -29,12 +29,17 @@ struct Decision {
 // (its queue, its open row, commands to it). The channel clears `valid` on those events.
 struct BankCandidate {
   std::uint64_t bank_time = 0;  // the bank's own constraint on the command
-  std::uint64_t seq = 0;        // age of the burst it serves
+  // FR-FCFS priority among commands legal on the same cycle, smaller first: bit 63 clear
+  // for a column command (first ready), then the age (arrival order) of the burst served.
+  std::uint64_t priority = 0;
   std::uint16_t entry = RequestBuffer::kNone;
+  std::uint16_t group_slot = 0;  // index of its group's constraint: group * 4 + class
+  std::uint8_t shared_slot = 0;  // index of its rank's shared constraint: rank * 4 + class
   Command command = Command::ACT;
-  std::uint8_t klass = 0;  // TimingChecker::Class of the command
-  bool column = false;
   bool valid = false;
+
+  static constexpr std::uint64_t kRowCommand = std::uint64_t{1} << 63;
+  bool column() const { return (priority & kRowCommand) == 0; }
 };
 
 struct SchedulerInput {

@@ -14,6 +14,7 @@ TimingChecker::TimingChecker(const DramConfig& cfg)
       bank_bits_(floor_log2(cfg.org.banks_per_group)),
       rank_shift_(group_bits_ + bank_bits_),
       col_bus_(cfg.command_bus.dual ? 1 : 0),
+      rank_count_(cfg.org.ranks),
       banks_(cfg.org.banks()),
       groups_(std::size_t{cfg.org.ranks} * cfg.org.bank_groups),
       ranks_(cfg.org.ranks) {}

@@ -119,7 +119,7 @@ class TimingChecker {
     out[kRd] = max2(max2(rank.next[kRd], col), data_bus_ready(r, t_.RL));
     out[kWr] = max2(max2(rank.next[kWr], col), data_bus_ready(r, t_.WL));
   }
-  std::uint32_t ranks() const { return static_cast<std::uint32_t>(ranks_.size()); }
+  std::uint32_t ranks() const { return rank_count_; }
 
   void issue(Command cmd, std::uint32_t b, std::uint32_t row, std::uint64_t cycle);
 
@@ -166,6 +166,7 @@ class TimingChecker {
   std::uint32_t bank_bits_ = 0;
   std::uint32_t rank_shift_ = 0;  // group_bits_ + bank_bits_
   std::uint32_t col_bus_ = 0;     // index into bus_: 0 with one shared bus, 1 with two
+  std::uint32_t rank_count_ = 0;
   std::vector<Bank> banks_;
   std::vector<Group> groups_;
   std::vector<Rank> ranks_;
