@@ -137,14 +137,15 @@ StepResult ChannelController::step() {
 
   QueuedBurst& e = buffer_.entry(d.entry);
   r.row = e.row;
-  invalidate_bank(b);
   switch (d.command) {
     case Command::ACT:
+      invalidate_bank(b);
       if (e.outcome == kUnserved) e.outcome = kRowMiss;
       checker_.issue(Command::ACT, b, e.row, d.cycle);
       buffer_.set_open_row(b, e.row);
       break;
     case Command::PRE:
+      invalidate_bank(b);
       if (e.outcome == kUnserved) e.outcome = kRowConflict;
       checker_.issue(Command::PRE, b, 0, d.cycle);
       buffer_.set_open_row(b, TimingChecker::kClosed);
@@ -183,7 +184,12 @@ StepResult ChannelController::step() {
       account_occupancy(d.cycle);
       const std::uint32_t row = e.row;
       buffer_.remove(d.entry, row);
-      if (ap) buffer_.set_open_row(b, TimingChecker::kClosed);
+      if (ap) {
+        buffer_.set_open_row(b, TimingChecker::kClosed);
+        invalidate_bank(b);
+      } else if (!scheduler_->follow_column(b, d.entry, scheduler_input())) {
+        invalidate_bank(b);
+      }
       break;
     }
   }

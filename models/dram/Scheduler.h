@@ -64,6 +64,16 @@ class Scheduler {
     (void)bank;
     return pick(in);
   }
+  // A column command without auto-precharge served burst `served` of `bank`, which has left
+  // the buffer. A scheduler may bring the bank's cached candidate up to date itself and
+  // return true; false has the channel mark it for rebuilding at the next pick.
+  virtual bool follow_column(std::uint32_t bank, std::uint16_t served,
+                             const SchedulerInput& in) const {
+    (void)bank;
+    (void)served;
+    (void)in;
+    return false;
+  }
 };
 
 std::unique_ptr<Scheduler> make_scheduler(SchedulerKind kind);
