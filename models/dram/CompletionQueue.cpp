@@ -11,7 +11,7 @@ bool far_later(const std::uint64_t ac, const std::uint64_t as, const std::uint64
 
 }  // namespace
 
-void CompletionQueue::push(std::uint64_t cycle, std::uint64_t seq, std::uint32_t slot) {
+void CompletionQueue::push_slow(std::uint64_t cycle, std::uint64_t seq, std::uint32_t slot) {
   if (slot >= nodes_.size()) nodes_.resize(std::size_t{slot} + 1);
   ++size_;
   if (cycle >= base_ + kBuckets) {

@@ -33,7 +33,31 @@ class CompletionQueue {
 
   // Adds request `slot` (age `seq`: smaller is older) completing at `cycle`. A cycle already
   // passed is released by the next pop_until().
-  void push(std::uint64_t cycle, std::uint64_t seq, std::uint32_t slot);
+  void push(std::uint64_t cycle, std::uint64_t seq, std::uint32_t slot) {
+    // The common case inline: within the ring, after its bucket's last item (completions
+    // mostly arrive in age order).
+    if (slot < nodes_.size() && cycle >= base_ && cycle < base_ + kBuckets) {
+      const std::uint32_t b = index(cycle);
+      const std::uint32_t tail = tails_[b];
+      if (tail == kNil || (nodes_[tail].cycle == cycle && nodes_[tail].seq < seq)) {
+        Node& n = nodes_[slot];
+        n.cycle = cycle;
+        n.seq = seq;
+        n.next = kNil;
+        if (tail == kNil) {
+          heads_[b] = slot;
+          occupied_[b / 64] |= std::uint64_t{1} << (b % 64);
+        } else {
+          nodes_[tail].next = slot;
+        }
+        tails_[b] = slot;
+        ++ring_count_;
+        ++size_;
+        return;
+      }
+    }
+    push_slow(cycle, seq, slot);
+  }
 
   // The earliest cycle held (kNever when empty).
   std::uint64_t front_cycle() const;
@@ -91,6 +115,7 @@ class CompletionQueue {
   static std::uint32_t index(std::uint64_t cycle) {
     return static_cast<std::uint32_t>(cycle & (kBuckets - 1));
   }
+  void push_slow(std::uint64_t cycle, std::uint64_t seq, std::uint32_t slot);
   void insert(std::uint32_t slot);       // into the ring, in (cycle, age) order
   std::uint32_t first_bucket() const;    // the non-empty bucket nearest after base_
   void move_base(std::uint64_t base);    // base_ = base; far items now in range move in
