@@ -71,6 +71,7 @@ MemorySystemConfig load_memory(Node n, std::uint32_t burst_bytes) {
   m.request_bytes = u32(n, "request_bytes", 1, 1u << 24);
   m.max_outstanding = u32(n, "max_outstanding", 1, 4096);
   m.max_batch = u32(n, "max_batch", 1, 1024);
+  m.max_batch_line = n.line_of("max_batch");
   if (m.request_bytes % burst_bytes != 0) {
     n.fail("request_bytes",
            fmt::format("{} is not a whole number of DRAM bursts ({} bytes each)", m.request_bytes,

@@ -43,9 +43,9 @@ AddressMap::AddressMap(const config::ModelConfig& m, const config::HwConfig& hw)
   capacity_ = std::uint64_t{org.channels} * org.banks() * org.rows * org.row_bytes();
   if (weight_bytes_ + kv_bytes_ > capacity_) {
     throw InputError(fmt::format(
-        "{}: memory.max_batch: model {} needs {:.2f} GiB of weights plus {:.2f} GiB of KV cache "
-        "({} slot(s) of {} tokens), more than the {:.2f} GiB of DRAM '{}'",
-        hw.source_file, m.name, gib(weight_bytes_), gib(kv_bytes_), slots_, m.max_context,
+        "{}:{}: memory.max_batch: model {} needs {:.2f} GiB of weights plus {:.2f} GiB of KV "
+        "cache ({} slot(s) of {} tokens), more than the {:.2f} GiB of DRAM '{}'",
+        hw.source_file, hw.memory.max_batch_line, m.name, gib(weight_bytes_), gib(kv_bytes_), slots_, m.max_context,
         gib(capacity_), hw.dram.name));
   }
 }

@@ -140,6 +140,26 @@ TEST_CASE("cli errors: a batch larger than memory.max_batch", "[system]") {
                   trace + ":3: ", {"memory.max_batch = 1", kHw});
 }
 
+TEST_CASE("cli errors: a KV cache larger than the DRAM names memory.max_batch and its line",
+          "[system]") {
+  // 1024 slots of LLaMA-2 7B's 4096-token KV cache (4 GiB each with 32-bit K and V)
+  // cannot fit the 16 GiB of HBM2.
+  TempDir dir;
+  std::string hw = read_file(kHw);
+  const std::string from = "  max_batch: 1 ";
+  REQUIRE(hw.find(from) != std::string::npos);
+  hw.replace(hw.find(from), from.size(), "  max_batch: 1024 ");
+  const std::string hw_file = dir.write("hw/big-batch.yaml", hw);
+  dir.write("dram/hbm2-u55c.yaml", read_file(source_path("configs/dram/hbm2-u55c.yaml")));
+  const std::string trace = dir.write("t.trace", kTraceHead + "0,0,0,8\n");
+  const CliResult r =
+      run_cli({"run", "--hw", hw_file, "--model", source_path("configs/models/llama2-7b.yaml"),
+               "--trace", trace, "-o", dir.file("out"), "-q"});
+  check_one_error(r, 1, hw_file + ":" + std::to_string(line_starting(hw, "max_batch:")) +
+                            ": memory.max_batch: ",
+                  {"1024 slot(s) of 4096 tokens", "more than the 16.00 GiB of DRAM 'hbm2-u55c'"});
+}
+
 TEST_CASE("cli errors: a YAML syntax error in a model names the file and line", "[system]") {
   TempDir dir;
   const std::string model = dir.write("m.yaml", "name: broken\nlayers: [2\nheads: 4\n");
