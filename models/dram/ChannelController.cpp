@@ -160,7 +160,7 @@ StepResult ChannelController::step() {
           e.is_write ? (ap ? Command::WRA : Command::WR) : (ap ? Command::RDA : Command::RD);
       r.command = cmd;
       r.column = e.column;
-      checker_.issue(cmd, b, e.row, d.cycle);
+      checker_.issue_column(cmd, b, d.cycle);
       r.burst = true;
       r.request = e.request;
       r.data_end = checker_.data_end(cmd, d.cycle);

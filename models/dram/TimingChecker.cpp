@@ -80,34 +80,11 @@ void TimingChecker::issue(Command cmd, std::uint32_t b, std::uint32_t row, std::
       break;
     }
     case Command::RD:
-    case Command::RDA: {
-      bank.next[kPre] = max2(bank.next[kPre], t + t_.tRTP);
-      group.next[kRd] = max2(group.next[kRd], t + t_.tCCD_L);
-      group.next[kWr] = max2(group.next[kWr], t + t_.tRTW);
-      rank.next[kRd] = max2(rank.next[kRd], t + t_.tCCD_S);
-      rank.next[kWr] = max2(rank.next[kWr], t + t_.tRTW);
-      data_end_ = max2(data_end_, t + t_.RL + burst_cycles_);
-      data_rank_ = r;
-      data_used_ = true;
-      bus_[col_bus_] = t + cmd_bus_.column_cycles;
-      if (cmd == Command::RDA) close(b, bank.next[kPre] + t_.tRP);
-      break;
-    }
+    case Command::RDA:
     case Command::WR:
-    case Command::WRA: {
-      const std::uint64_t write_end = t + t_.WL + burst_cycles_;
-      bank.next[kPre] = max2(bank.next[kPre], write_end + t_.tWR);
-      group.next[kWr] = max2(group.next[kWr], t + t_.tCCD_L);
-      group.next[kRd] = max2(group.next[kRd], write_end + t_.tWTR_L);
-      rank.next[kWr] = max2(rank.next[kWr], t + t_.tCCD_S);
-      rank.next[kRd] = max2(rank.next[kRd], write_end + t_.tWTR_S);
-      data_end_ = max2(data_end_, write_end);
-      data_rank_ = r;
-      data_used_ = true;
-      bus_[col_bus_] = t + cmd_bus_.column_cycles;
-      if (cmd == Command::WRA) close(b, bank.next[kPre] + t_.tRP);
+    case Command::WRA:
+      issue_column(cmd, b, t);
       break;
-    }
     case Command::REF: {
       const std::uint32_t first = r * banks_per_rank();
       for (std::uint32_t i = first; i < first + banks_per_rank(); ++i) {

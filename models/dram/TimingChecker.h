@@ -122,6 +122,33 @@ class TimingChecker {
   std::uint32_t ranks() const { return rank_count_; }
 
   void issue(Command cmd, std::uint32_t b, std::uint32_t row, std::uint64_t cycle);
+  // issue() of a column command (RD, RDA, WR, WRA), inline for the controller's hot path.
+  void issue_column(Command cmd, std::uint32_t b, std::uint64_t t) {
+    Bank& bank = banks_[b];
+    const std::uint32_t r = rank_of(b);
+    Rank& rank = ranks_[r];
+    Group& group = groups_[group_of(b)];
+    if (is_read(cmd)) {
+      bank.next[kPre] = max2(bank.next[kPre], t + t_.tRTP);
+      group.next[kRd] = max2(group.next[kRd], t + t_.tCCD_L);
+      group.next[kWr] = max2(group.next[kWr], t + t_.tRTW);
+      rank.next[kRd] = max2(rank.next[kRd], t + t_.tCCD_S);
+      rank.next[kWr] = max2(rank.next[kWr], t + t_.tRTW);
+      data_end_ = max2(data_end_, t + t_.RL + burst_cycles_);
+    } else {
+      const std::uint64_t write_end = t + t_.WL + burst_cycles_;
+      bank.next[kPre] = max2(bank.next[kPre], write_end + t_.tWR);
+      group.next[kWr] = max2(group.next[kWr], t + t_.tCCD_L);
+      group.next[kRd] = max2(group.next[kRd], write_end + t_.tWTR_L);
+      rank.next[kWr] = max2(rank.next[kWr], t + t_.tCCD_S);
+      rank.next[kRd] = max2(rank.next[kRd], write_end + t_.tWTR_S);
+      data_end_ = max2(data_end_, write_end);
+    }
+    data_rank_ = r;
+    data_used_ = true;
+    bus_[col_bus_] = t + cmd_bus_.column_cycles;
+    if (cmd == Command::RDA || cmd == Command::WRA) close(b, bank.next[kPre] + t_.tRP);
+  }
 
   // Cycle after the last data beat of a column command issued at `cycle`.
   std::uint64_t data_end(Command cmd, std::uint64_t cycle) const {
