@@ -32,7 +32,9 @@ DramEngine::DramEngine(const DramConfig& cfg)
   }
 }
 
-void DramEngine::on_step(const ChannelController& ch, const StepResult& r) {
+// Inlined into the loops that step channels (one call per command).
+[[gnu::always_inline]] inline void DramEngine::on_step(const ChannelController& ch,
+                                                      const StepResult& r) {
   if (observer_) observer_(ch.record(r));
   if (!r.burst) return;
   Slot& s = slots_[r.request];
