@@ -9,7 +9,6 @@ ChannelController::ChannelController(const DramConfig& cfg, const Scheduler& sch
     : cfg_(&cfg),
       scheduler_(&scheduler),
       index_(index),
-      burst_cycles_(cfg.burst_cycles()),
       page_(cfg.controller.page_policy),
       checker_(cfg),
       refresh_(cfg, checker_),
@@ -47,22 +46,17 @@ void ChannelController::decide() {
   decided_ = true;
 }
 
-void ChannelController::account_occupancy(std::uint64_t cycle) {
-  stats_.queue_occupancy_burst_cycles +=
-      std::uint64_t{buffer_.size()} * (cycle - stats_.queue_occupancy_since_cycle);
-  stats_.queue_occupancy_since_cycle = cycle;
-}
-
 std::uint64_t ChannelController::occupancy_until(std::uint64_t cycle) const {
-  if (cycle <= stats_.queue_occupancy_since_cycle) return stats_.queue_occupancy_burst_cycles;
-  return stats_.queue_occupancy_burst_cycles +
-         std::uint64_t{buffer_.size()} * (cycle - stats_.queue_occupancy_since_cycle);
+  const std::uint64_t t =
+      cycle > stats_.queue_last_event_cycle ? cycle : stats_.queue_last_event_cycle;
+  return stats_.queue_left_cycles - stats_.queue_entered_cycles + t * buffer_.size();
 }
 
 void ChannelController::admit(std::uint64_t seq, std::uint32_t request, const DramAddress& a,
                               bool is_write, std::uint64_t cycle) {
   if (cycle < floor_) throw std::logic_error("ChannelController: admission in the past");
-  account_occupancy(cycle);
+  stats_.queue_entered_cycles += cycle;
+  stats_.queue_last_event_cycle = cycle;
   QueuedBurst q;
   q.seq = seq;
   q.request = request;
@@ -175,13 +169,8 @@ StepResult ChannelController::step() {
           ++stats_.row_conflicts;
           break;
       }
-      if (e.is_write) {
-        ++stats_.bursts_written;
-      } else {
-        ++stats_.bursts_read;
-      }
-      stats_.data_bus_busy_cycles += burst_cycles_;
-      account_occupancy(d.cycle);
+      stats_.queue_left_cycles += d.cycle;
+      stats_.queue_last_event_cycle = d.cycle;
       const std::uint32_t row = e.row;
       buffer_.remove(d.entry, row);
       if (ap) {

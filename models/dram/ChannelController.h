@@ -22,17 +22,19 @@
 
 namespace skv::dram {
 
-// Counters of one channel (summed into DramStats).
+// Counters of one channel (summed into DramStats). Bursts and data-bus time follow from
+// the column commands issued.
 struct ChannelStats {
   std::array<std::uint64_t, kCommandCount> commands{};  // issued, by type
   std::uint64_t row_hits = 0;
   std::uint64_t row_misses = 0;
   std::uint64_t row_conflicts = 0;
-  std::uint64_t bursts_read = 0;
-  std::uint64_t bursts_written = 0;
-  std::uint64_t data_bus_busy_cycles = 0;
-  std::uint64_t queue_occupancy_burst_cycles = 0;  // integral of queued bursts over time
-  std::uint64_t queue_occupancy_since_cycle = 0;   // the integral runs up to here
+  // Queue occupancy integral (bursts x cycles) as sums: each burst adds its admission cycle
+  // to `queue_entered_cycles` and the cycle of its column command to `queue_left_cycles`,
+  // so the integral up to T is left - entered + T x queued (exact in modular arithmetic).
+  std::uint64_t queue_entered_cycles = 0;
+  std::uint64_t queue_left_cycles = 0;
+  std::uint64_t queue_last_event_cycle = 0;  // the latest admission or column command
   std::uint32_t queue_occupancy_max_bursts = 0;
 };
 
@@ -57,7 +59,8 @@ class ChannelController {
   const RequestBuffer& buffer() const { return buffer_; }
   const TimingChecker& checker() const { return checker_; }
   const ChannelStats& stats() const { return stats_; }
-  // Occupancy integral brought up to `cycle` (for reporting; no state change otherwise).
+  // Queue occupancy integral (bursts x cycles) up to `cycle`, or up to the channel's latest
+  // event when that is later (a channel may have been simulated past the engine's now).
   std::uint64_t occupancy_until(std::uint64_t cycle) const;
 
   // The cycle of the next command (kNever: nothing to do, not even a refresh).
@@ -80,7 +83,6 @@ class ChannelController {
 
  private:
   void decide();
-  void account_occupancy(std::uint64_t cycle);
   SchedulerInput scheduler_input() {
     return SchedulerInput{buffer_, checker_, refresh_, floor_, candidates_.data()};
   }
@@ -91,7 +93,6 @@ class ChannelController {
   const DramConfig* cfg_;
   const Scheduler* scheduler_;
   std::uint32_t index_;
-  std::uint32_t burst_cycles_;
   PagePolicyUnit page_;
   TimingChecker checker_;
   RefreshManager refresh_;

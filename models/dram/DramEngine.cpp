@@ -179,12 +179,14 @@ const DramStats& DramEngine::stats() const {
     v.row_hits += c.row_hits;
     v.row_misses += c.row_misses;
     v.row_conflicts += c.row_conflicts;
-    v.bursts += c.bursts_read + c.bursts_written;
-    v.data_bus_busy_cycles += c.data_bus_busy_cycles;
     v.queue_occupancy_burst_cycles += ch.occupancy_until(now_);
     v.queue_occupancy_max_bursts =
         std::max(v.queue_occupancy_max_bursts, c.queue_occupancy_max_bursts);
   }
+  for (const Command c : {Command::RD, Command::RDA, Command::WR, Command::WRA}) {
+    v.bursts += v.commands[static_cast<std::size_t>(c)];
+  }
+  v.data_bus_busy_cycles = v.bursts * cfg_.burst_cycles();
   v.refreshes = v.commands[static_cast<std::size_t>(Command::REF)] +
                 v.commands[static_cast<std::size_t>(Command::REFPB)];
   return v;
