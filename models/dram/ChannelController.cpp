@@ -6,8 +6,7 @@ namespace skv::dram {
 
 ChannelController::ChannelController(const DramConfig& cfg, const Scheduler& scheduler,
                                      std::uint32_t index)
-    : cfg_(&cfg),
-      scheduler_(&scheduler),
+    : scheduler_(&scheduler),
       index_(index),
       page_(cfg.controller.page_policy),
       checker_(cfg),

@@ -90,7 +90,6 @@ class ChannelController {
   void invalidate_bank(std::uint32_t b) { candidates_[b].valid = false; }
   void invalidate_rank(std::uint32_t rank);
 
-  const DramConfig* cfg_;
   const Scheduler* scheduler_;
   std::uint32_t index_;
   PagePolicyUnit page_;

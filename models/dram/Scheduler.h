@@ -39,7 +39,6 @@ struct BankCandidate {
   bool valid = false;
 
   static constexpr std::uint64_t kRowCommand = std::uint64_t{1} << 63;
-  bool column() const { return (priority & kRowCommand) == 0; }
 };
 
 struct SchedulerInput {
