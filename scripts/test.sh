@@ -15,7 +15,8 @@ cmake --build build/sanitize -j "$jobs"
 # kernel has run, an exception unwinding the main stack is reported as a
 # stack-buffer-overflow in ASan's own no-return handler (google/sanitizers#189).
 # The command-line tier throws on every bad input after simulating, so it runs in the
-# release build only; the unit and module tiers (the module tier runs SystemC) run here.
+# release build only; the unit, module and golden tiers (the module tier runs SystemC;
+# the golden tier runs the binary on good input only) run here.
 ASAN_OPTIONS=detect_stack_use_after_return=0:detect_leaks=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build/sanitize --output-on-failure -j "$jobs" -L 'unit|module'
+  ctest --test-dir build/sanitize --output-on-failure -j "$jobs" -L 'unit|module|golden'

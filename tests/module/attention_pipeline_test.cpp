@@ -95,7 +95,7 @@ nlohmann::json run_attention(std::uint64_t latency_ns, std::uint64_t interval_ns
 
 }  // namespace
 
-TEST_CASE("SwiftKV pass cycles follow the closed form when K/V keep up", "[module][attention]") {
+TEST_CASE("SwiftKV pass cycles follow the closed form when K/V keep up", "[module][golden][attention]") {
   // Memory with no latency and ample bandwidth: no K/V stall.
   const auto r = run_attention(0, 0, {attention_op(1, 1, 64)});
   // II = max(ceil(64 / 16 dot lanes), ceil(64 / 16 accum lanes)) = 4 cycles per token
@@ -113,7 +113,7 @@ TEST_CASE("SwiftKV pass cycles follow the closed form when K/V keep up", "[modul
   CHECK(r["demand_fills"] == 0);
 }
 
-TEST_CASE("GQA: query heads of one group share a K/V stream", "[module][attention]") {
+TEST_CASE("GQA: query heads of one group share a K/V stream", "[module][golden][attention]") {
   // 4 query heads over 2 K/V heads, 2 pipelines: two passes of one K/V head each.
   const auto r = run_attention(0, 0, {attention_op(4, 2, 64)});
   // two passes of (64 * 4 + 11 + 33) = 2 * 300 = 600
@@ -136,7 +136,7 @@ TEST_CASE("Attention waits for K/V when memory is slow, and says so", "[module][
   CHECK(r["mem_bytes"] == 64 * 256 * 2);
 }
 
-TEST_CASE("KV append writes the new k and v through to memory", "[module][attention]") {
+TEST_CASE("KV append writes the new k and v through to memory", "[module][golden][attention]") {
   skv::tlmx::KvAppendOp append;
   append.layout = attention_op(4, 2, 0);
   append.position = 10;
@@ -153,7 +153,7 @@ TEST_CASE("KV append writes the new k and v through to memory", "[module][attent
 // ample memory. Latencies: dot depth 1 + log2(16) = 5, max 1, exp2 3, accumulate 2,
 // divide 18 + 64/4 - 1 = 33.
 
-TEST_CASE("Native attention: five sweeps with scores kept on chip", "[module][attention]") {
+TEST_CASE("Native attention: five sweeps with scores kept on chip", "[module][golden][attention]") {
   using skv::tlmx::AttentionAlgo;
   const auto r = run_attention(0, 0, {attention_op(1, 1, 64, AttentionAlgo::Native)});
   // QK     64 tokens * 4 + dot depth 5                        = 261
@@ -183,7 +183,7 @@ TEST_CASE("Native attention spills scores to DRAM when the SRAM is full", "[modu
   CHECK(r["cycles"][0] >= 737);
 }
 
-TEST_CASE("Blockwise (flash) attention: per-block phases", "[module][attention]") {
+TEST_CASE("Blockwise (flash) attention: per-block phases", "[module][golden][attention]") {
   using skv::tlmx::AttentionAlgo;
   const auto r = run_attention(0, 0, {attention_op(1, 1, 64, AttentionAlgo::Blockwise)});
   // per block of 16: 16 * (dot 4 + max 1 + exp 1 + acc 4) = 160, plus rescale 4 +
@@ -193,7 +193,7 @@ TEST_CASE("Blockwise (flash) attention: per-block phases", "[module][attention]"
   CHECK(r["read_bytes"] == 64 * 256 * 2);
 }
 
-TEST_CASE("Split-K (flashdecoding): partitions share a head, then merge", "[module][attention]") {
+TEST_CASE("Split-K (flashdecoding): partitions share a head, then merge", "[module][golden][attention]") {
   using skv::tlmx::AttentionAlgo;
   // 2 partitions on the 2 pipelines: one head per pass.
   const auto one = run_attention(0, 0, {attention_op(1, 1, 64, AttentionAlgo::SplitK)});

@@ -80,7 +80,7 @@ nlohmann::json run_gemv(std::uint64_t latency_ns, std::uint64_t interval_ns,
 
 }  // namespace
 
-TEST_CASE("GEMV on a 4x4 array, compute-bound", "[module][array]") {
+TEST_CASE("GEMV on a 4x4 array, compute-bound", "[module][golden][array]") {
   // Memory answers 10 ns after a request and can serve one request per ns.
   const auto r = run_gemv(10, 1, {small_gemv()});
   // compute = ceil(16 / 4 rows) * ceil(32 / (4 cols * 1 MAC)) * batch 1 = 4 * 8 = 32
@@ -97,7 +97,7 @@ TEST_CASE("GEMV on a 4x4 array, compute-bound", "[module][array]") {
   CHECK(r["macs"] == 16 * 32);
 }
 
-TEST_CASE("GEMV on a 4x4 array, memory-bound", "[module][array]") {
+TEST_CASE("GEMV on a 4x4 array, memory-bound", "[module][golden][array]") {
   // Memory answers 10 ns after a request but serves only one request per 20 ns:
   // request k is done at 10 + 20k ns (k = 0..7), the last at 150 ns.
   const auto r = run_gemv(10, 20, {small_gemv()});
@@ -110,7 +110,7 @@ TEST_CASE("GEMV on a 4x4 array, memory-bound", "[module][array]") {
   CHECK(r["stall"] == 122);
 }
 
-TEST_CASE("GEMV with a batch reuses each weight tile", "[module][array]") {
+TEST_CASE("GEMV with a batch reuses each weight tile", "[module][golden][array]") {
   auto g = small_gemv();
   g.batch = 4;
   const auto r = run_gemv(10, 1, {g});
@@ -121,7 +121,7 @@ TEST_CASE("GEMV with a batch reuses each weight tile", "[module][array]") {
   CHECK(r["cycles"][0] == 145);
 }
 
-TEST_CASE("Operands wider than the quoted precision take more MAC slots", "[module][array]") {
+TEST_CASE("Operands wider than the quoted precision take more MAC slots", "[module][golden][array]") {
   // The same array quoted for 4-bit weights x 8-bit activations; the GEMV's 8-bit
   // weights take ceil(8 * 8 / (4 * 8)) = 2 slots per MAC.
   auto a = small_array();
@@ -133,7 +133,7 @@ TEST_CASE("Operands wider than the quoted precision take more MAC slots", "[modu
   CHECK(r["cycles"][0] == 81);
 }
 
-TEST_CASE("Vector operations run on the vector lanes", "[module][array]") {
+TEST_CASE("Vector operations run on the vector lanes", "[module][golden][array]") {
   skv::tlmx::VectorOp v;
   v.elements = 100;
   v.ops_per_element = 3;
