@@ -22,10 +22,12 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "config/HwConfig.h"
 #include "models/tlm/ClockDomain.h"
+#include "models/AttentionPlan.h"
 #include "models/tlm/Ops.h"
 
 namespace skv {
@@ -49,63 +51,39 @@ class AttentionPipeline : public sc_core::sc_module {
     std::uint64_t score_bytes_spilled = 0;  // ... and sent to DRAM
   };
 
-  // One sweep over a pass's tokens.
-  struct Sweep {
-    bool read_k = false;
-    bool read_v = false;
-    bool read_scores = false;
-    bool write_scores = false;
-    std::uint64_t tile_tokens = 1;
-    std::uint64_t cycles_per_token = 1;  // per pipeline
-    std::uint64_t cycles_per_tile = 0;   // fixed cost of each tile (blockwise)
-    std::uint64_t token_lanes = 1;       // pipelines sharing one head's tokens (split-K)
-    std::uint64_t tail_cycles = 0;       // after the sweep's last tile
-  };
-
   AttentionPipeline(sc_core::sc_module_name name, const config::AttentionConfig& cfg,
                     const config::KvSramConfig& sram, const tlmx::ClockDomain& clock);
 
-  std::uint64_t initiation_interval(std::uint32_t head_dim) const;
-  std::uint64_t depth_cycles() const;
-  std::uint64_t divide_cycles(std::uint32_t head_dim) const;
-  // Query heads processed side by side in one pass.
-  std::uint32_t heads_per_pass(tlmx::AttentionAlgo algo) const;
-  std::vector<Sweep> schedule(tlmx::AttentionAlgo algo, std::uint32_t head_dim) const;
+  const AttentionPlanner& planner() const { return planner_; }
+  // What the pipeline is doing now, for a stalled simulation's error line; empty if idle.
+  std::string activity() const;
 
   const Stats& stats() const { return stats_; }
 
  private:
-  struct Tile {
-    std::vector<tlmx::AddrRange> reads;   // staged from DRAM
-    std::vector<tlmx::AddrRange> writes;  // written through to DRAM (spilled scores)
-    std::uint64_t scratch_bytes = 0;      // on-chip score traffic (reads + writes)
-    std::uint64_t spill_bytes = 0;        // score traffic to and from DRAM
-    std::uint64_t tokens = 0;
-    std::uint64_t pass = 0;
-    std::size_t sweep = 0;
-    bool last_of_sweep = false;
-  };
-  struct Plan {
-    const tlmx::AttentionOp* op;
-    std::vector<Sweep> sweeps;
-    std::vector<std::uint64_t> tiles_per_sweep;
-    std::uint64_t tiles_per_pass = 0;
-    std::uint64_t passes = 0;
-    std::uint32_t heads_per_pass = 0;
-    bool scores_on_chip = true;
-  };
-
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   void run_attention(const tlmx::AttentionOp& op);
   void run_kv_append(const tlmx::KvAppendOp& op);
-  Tile tile(const Plan& plan, std::uint64_t index) const;
   sc_core::sc_time kv_access(tlm::tlm_command cmd, const tlmx::AddrRange& r,
                              const std::vector<tlmx::AddrRange>* this_tile,
                              const std::vector<tlmx::AddrRange>* next_tile, bool scratch = false);
 
+  // Where run_attention is, for activity().
+  struct Position {
+    bool busy = false;
+    bool reading = false;          // waiting inside a K/V read of the SRAM
+    std::uint64_t tile = 0;        // within the operation
+    std::uint64_t tiles = 0;
+    std::uint64_t pass = 0;
+    std::uint64_t passes = 0;
+    std::uint64_t since_cycle = 0;  // start of the current tile
+  };
+
   config::AttentionConfig cfg_;
   config::KvSramConfig sram_;
   const tlmx::ClockDomain& clock_;
+  AttentionPlanner planner_;
+  Position at_;
   Stats stats_;
 };
 

@@ -1,5 +1,7 @@
 #include "models/DramController.h"
 
+#include <fmt/format.h>
+
 #include <stdexcept>
 
 namespace skv {
@@ -11,6 +13,11 @@ DramController::DramController(sc_core::sc_module_name name, const dram::DramCon
   SC_METHOD(process);
   sensitive << wake_;
   dont_initialize();
+}
+
+std::string DramController::activity() const {
+  return fmt::format("dram has {} requests in its queue and {} waiting for a slot",
+                     in_flight_.size(), waiting_.size());
 }
 
 void DramController::accept(int socket, tlm::tlm_generic_payload& gp, std::uint64_t cycle) {

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -40,6 +41,18 @@ class DramController : public sc_core::sc_module {
   const dram::DramEngine& engine() const { return engine_; }
   const tlmx::ClockDomain& clock() const { return clock_; }
   const Stats& stats() const { return stats_; }
+  // Requests accepted and not yet answered, and requests waiting for a queue slot.
+  std::size_t in_flight() const { return in_flight_.size(); }
+  std::size_t held_back() const { return waiting_.size(); }
+  bool drained() const {
+    if (!waiting_.empty() || !in_flight_.empty()) return false;
+    for (const auto& q : pending_resp_) {
+      if (!q.empty()) return false;
+    }
+    return true;
+  }
+  // Its queues, for a stalled simulation's error line.
+  std::string activity() const;
 
  private:
   struct Waiting {

@@ -1,6 +1,7 @@
 #include "models/KvCacheSram.h"
 
 #include <algorithm>
+#include <string>
 
 #include "models/tlm/Ops.h"
 
@@ -16,10 +17,15 @@ KvCacheSram::KvCacheSram(sc_core::sc_module_name name, const config::KvSramConfi
       mem_(mem),
       clock_(clock),
       // The whole SRAM is staging space; the reader's one-tile hint keeps at most two
-      // tiles in it (double buffering), and the config check makes sure two fit.
+      // tiles in it (double buffering). The run checks before simulating that one tile
+      // of the widest pass fits (sim/RunChecks).
       prefetcher_(fill, mem.request_bytes,
                   std::max<std::uint64_t>(1, cfg.capacity_bytes() / mem.request_bytes)) {
   target.register_b_transport(this, &KvCacheSram::b_transport);
+}
+
+std::string KvCacheSram::activity() const {
+  return "kv_sram " + prefetcher_.describe();
 }
 
 std::uint64_t KvCacheSram::port_cycles(std::uint64_t bytes) const {
@@ -46,10 +52,6 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
   tlmx::TileHint* hint = nullptr;
   gp.get_extension(hint);
   if (hint != nullptr) {
-    if (holding_) {
-      prefetcher_.release_through(held_mark_);  // the previous tile is finished with
-      holding_ = false;
-    }
     for (const auto& r : hint->this_tile) {
       if (find_staged(r.addr, r.bytes) == staged_.end()) stage(r.addr, r.bytes);
     }
@@ -91,8 +93,9 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
       stats_.stall_cycles += clock_.cycle_at_or_after(sc_core::sc_time_stamp()) -
                              clock_.cycle_at_or_after(before);
     }
-    held_mark_ = holding_ ? std::max(held_mark_, mark) : mark;
-    holding_ = true;
+    // The range is the pipeline's now: its staging space goes back to the prefetcher
+    // range by range, so a tile larger than the free space still streams through.
+    prefetcher_.release_through(mark);
   }
   if (bytes != 0) delay += clock_.cycles(cfg_.access_latency_cycles + cycles);
   gp.set_response_status(tlm::TLM_OK_RESPONSE);

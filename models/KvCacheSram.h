@@ -2,9 +2,9 @@
 // The on-chip KV SRAM: a staging buffer in front of the KV cache in DRAM.
 //
 // The attention pipeline reads K/V ranges by their DRAM address over `target`
-// (blocking transport). The first read of a tile carries a TileHint: the previous
-// tile's space is released and the next tile's ranges are queued, so DRAM fills of
-// tile j+1 overlap the pipeline's use of tile j. A read waits only while its range has
+// (blocking transport). The first read of a tile carries a TileHint: the next tile's
+// ranges are queued, so DRAM fills of tile j+1 overlap the pipeline's use of tile j.
+// A range's staging space is returned once the pipeline has read it. A read waits only while its range has
 // not arrived (a counted stall); its port time comes back as annotated delay so the
 // reader can overlap it with compute. Writes (the new token's k and v) land in the
 // SRAM and are written through to DRAM as posted writes.
@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <string>
 
 #include "config/HwConfig.h"
 #include "models/tlm/ClockDomain.h"
@@ -46,6 +47,9 @@ class KvCacheSram : public sc_core::sc_module {
 
   const Stats& stats() const { return stats_; }
   const config::KvSramConfig& config() const { return cfg_; }
+  // Its staging buffer's state, for a stalled simulation's error line.
+  std::string activity() const;
+  bool drained() const { return prefetcher_.drained(); }
 
  private:
   struct Staged {
@@ -63,8 +67,6 @@ class KvCacheSram : public sc_core::sc_module {
   const tlmx::ClockDomain& clock_;
   tlmx::Prefetcher prefetcher_;
   std::deque<Staged> staged_;
-  bool holding_ = false;
-  std::uint64_t held_mark_ = 0;
   Stats stats_;
 };
 

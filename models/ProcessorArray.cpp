@@ -1,5 +1,7 @@
 #include "models/ProcessorArray.h"
 
+#include <fmt/format.h>
+
 #include <stdexcept>
 
 #include "common/IntMath.h"
@@ -20,13 +22,20 @@ ProcessorArray::ProcessorArray(sc_core::sc_module_name name,
   cmd.register_b_transport(this, &ProcessorArray::b_transport);
 }
 
+std::string ProcessorArray::activity() const {
+  if (!in_gemv_) return {};
+  return fmt::format("processor_array is at weight request {} of {} of a GEMV; its weight buffer {}",
+                     chunk_ + 1, chunks_, prefetcher_.describe());
+}
+
 std::uint64_t ProcessorArray::peak_macs_per_cycle() const {
   return std::uint64_t{cfg_.rows} * cfg_.cols * cfg_.macs_per_pe_per_cycle;
 }
 
-std::uint64_t ProcessorArray::mac_slots(const tlmx::GemvOp& op) const {
+std::uint64_t ProcessorArray::mac_slots(const config::ProcessorArrayConfig& cfg,
+                                        const tlmx::GemvOp& op) {
   return ceil_div(std::uint64_t{op.weight_bits} * op.activation_bits,
-                  std::uint64_t{cfg_.weight_bits} * cfg_.activation_bits);
+                  std::uint64_t{cfg.weight_bits} * cfg.activation_bits);
 }
 
 std::uint64_t ProcessorArray::gemv_compute_cycles(const tlmx::GemvOp& op) const {
@@ -70,7 +79,10 @@ void ProcessorArray::run_gemv(const tlmx::GemvOp& op) {
   const std::uint64_t total = gemv_compute_cycles(op);
   // Chunk k of the weight stream carries its share of the compute: the cycles are
   // spread so that they add up to `total` exactly.
+  in_gemv_ = true;
+  chunks_ = chunks;
   for (std::uint64_t k = 0; k < chunks; ++k) {
+    chunk_ = k;
     const sc_core::sc_time before = sc_core::sc_time_stamp();
     prefetcher_.wait_until(first + k);
     if (sc_core::sc_time_stamp() > before) {
@@ -83,6 +95,7 @@ void ProcessorArray::run_gemv(const tlmx::GemvOp& op) {
     stats_.gemv_compute_cycles += cycles;
     prefetcher_.release_through(first + k);
   }
+  in_gemv_ = false;
   sc_core::wait(clock_.cycles(cfg_.pipeline_fill_cycles));
   stats_.fill_drain_cycles += cfg_.pipeline_fill_cycles;
 }

@@ -16,6 +16,7 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include <cstdint>
+#include <string>
 
 #include "config/HwConfig.h"
 #include "models/tlm/ClockDomain.h"
@@ -50,7 +51,8 @@ class ProcessorArray : public sc_core::sc_module {
 
   // Low-precision MAC slots one multiply-accumulate of this GEMV's operands takes:
   // ceil(weight_bits x activation_bits / (quoted weight_bits x activation_bits)).
-  std::uint64_t mac_slots(const tlmx::GemvOp& op) const;
+  static std::uint64_t mac_slots(const config::ProcessorArrayConfig& cfg, const tlmx::GemvOp& op);
+  std::uint64_t mac_slots(const tlmx::GemvOp& op) const { return mac_slots(cfg_, op); }
   // Compute cycles of a GEMV, from the mapping above (without fill and stalls).
   std::uint64_t gemv_compute_cycles(const tlmx::GemvOp& op) const;
   std::uint64_t vector_cycles(const tlmx::VectorOp& op) const;
@@ -58,6 +60,9 @@ class ProcessorArray : public sc_core::sc_module {
 
   const Stats& stats() const { return stats_; }
   const config::ProcessorArrayConfig& config() const { return cfg_; }
+  // What the array is doing now, for a stalled simulation's error line; empty if idle.
+  std::string activity() const;
+  bool drained() const { return prefetcher_.drained(); }
 
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
@@ -68,6 +73,10 @@ class ProcessorArray : public sc_core::sc_module {
   config::MemorySystemConfig mem_;
   const tlmx::ClockDomain& clock_;
   tlmx::Prefetcher prefetcher_;
+  // Where run_gemv is, for activity(): weight request `chunk` of `chunks`.
+  bool in_gemv_ = false;
+  std::uint64_t chunk_ = 0;
+  std::uint64_t chunks_ = 0;
   Stats stats_;
 };
 

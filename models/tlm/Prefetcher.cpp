@@ -2,6 +2,8 @@
 #define SC_INCLUDE_DYNAMIC_PROCESSES
 #include "models/tlm/Prefetcher.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -39,10 +41,25 @@ void Prefetcher::issue_loop() {
 }
 
 void Prefetcher::wait_until(std::uint64_t mark) {
+  if (waited_ > mark) return;
+  waiting_ = true;
+  waiting_for_ = mark;
+  waiting_since_ = sc_core::sc_time_stamp();
   for (; waited_ <= mark; ++waited_) {
     while (waited_ >= issued_) sc_core::wait(port_.response_event());
     port_.wait_done(ticket_base_ + waited_);
   }
+  waiting_ = false;
+}
+
+std::string Prefetcher::describe() const {
+  std::string s = fmt::format("holds {} of {} prefetch credits, {} requests not issued",
+                              issued_ - std::min(issued_, released_), credits_, queue_.size());
+  if (waiting_) {
+    s += fmt::format(", its reader waits for request {} (of {} queued) since {} ns",
+                     waiting_for_ + 1, queued_, waiting_since_.value() / 1000);
+  }
+  return s;
 }
 
 void Prefetcher::release_through(std::uint64_t mark) {

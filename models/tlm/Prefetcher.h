@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <string>
 
 #include "models/tlm/MemoryPort.h"
 
@@ -30,6 +31,14 @@ class Prefetcher {
   void release_through(std::uint64_t mark);
 
   std::uint64_t requests_issued() const { return issued_; }
+  // Nothing queued, in flight or held: every request issued has been waited for and
+  // released.
+  bool drained() const {
+    return queue_.empty() && waited_ == issued_ && released_ >= issued_;
+  }
+  // "holds 64 of 64 prefetch credits, 12 requests not issued, consumer waits for
+  // request 80 since cycle 1234": for a stalled simulation's error line.
+  std::string describe() const;
 
  private:
   struct Pending {
@@ -47,6 +56,9 @@ class Prefetcher {
   std::uint64_t released_ = 0;  // requests the consumer has given back
   std::uint64_t waited_ = 0;    // requests the consumer has seen complete
   std::uint64_t ticket_base_;   // port ticket of sequence number 0
+  bool waiting_ = false;        // the consumer is blocked in wait_until()
+  std::uint64_t waiting_for_ = 0;
+  sc_core::sc_time waiting_since_;
   sc_core::sc_event wake_issuer_;
 };
 

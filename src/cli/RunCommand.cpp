@@ -33,6 +33,7 @@ struct RunOptions {
   bool quiet = false;
   std::string timeline;
   std::optional<std::uint64_t> timeline_batch;
+  std::uint64_t watchdog = sim::kDefaultWatchdogMultiple;
 };
 
 int run(const RunOptions& o) {
@@ -63,7 +64,7 @@ int run(const RunOptions& o) {
         done += b.rows->size();
         progress.update(done);
       },
-      op_sink);
+      op_sink, o.watchdog);
   progress.finish();
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
@@ -116,6 +117,11 @@ void add_run_command(CLI::App& app, int& exit_code) {
                   "Write one decode step as a Chrome/Perfetto trace-event JSON file");
   sub->add_option("--timeline-batch", o->timeline_batch,
                   "Batch id of the step to put on the timeline (default: the first)");
+  sub->add_option("--watchdog", o->watchdog,
+                  "Stop with an error if a batch takes more than this many times (its roofline "
+                  "bound + 1000 cycles)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000}))
+      ->capture_default_str();
   sub->callback([o, &exit_code] { exit_code = run(*o); });
 }
 

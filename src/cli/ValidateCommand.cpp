@@ -13,6 +13,7 @@
 #include "config/HwConfig.h"
 #include "config/ModelConfig.h"
 #include "models/dram/DramConfig.h"
+#include "sim/DesignChecks.h"
 #include "trace/DecodeTrace.h"
 
 namespace skv::cli {
@@ -49,14 +50,53 @@ std::string validate_one(const std::string& path) {
 
 }  // namespace
 
+struct ValidateOptions {
+  std::vector<std::string> files;
+  std::string hw;
+  std::string model;
+  std::vector<std::string> algos;
+};
+
+// --hw with --model: the checks `run` makes before simulating, for each algorithm.
+int validate_pair(const ValidateOptions& o) {
+  const config::HwConfig hw = config::load_hw_config(o.hw);
+  const config::ModelConfig model = config::load_model_config(o.model);
+  int bad = 0;
+  for (const std::string& name : o.algos.empty() ? tlmx::attention_algo_names() : o.algos) {
+    const tlmx::AttentionAlgo algo = *tlmx::parse_attention_algo(name);
+    try {
+      sim::check_design(hw, model, algo);
+      const sim::KvSramNeed need = sim::kv_sram_need(hw, model, algo);
+      fmt::print("ok: {} runs {} under {}: KV SRAM {} KiB of at least {} ({} double-buffers)\n",
+                 o.hw, o.model, name, hw.kv_sram.capacity_kib, need.min_kib,
+                 need.double_buffer_kib);
+    } catch (const InputError& e) {
+      fmt::print(stderr, "swiftkv-sim: error: {}\n", e.what());
+      ++bad;
+    }
+  }
+  return bad;
+}
+
 void add_validate_command(CLI::App& app, int& exit_code) {
-  auto files = std::make_shared<std::vector<std::string>>();
-  CLI::App* sub = app.add_subcommand("validate", "Check config files and traces without simulating");
-  sub->add_option("files", *files, "Hardware configs, models, DRAM presets or decode traces")
-      ->required();
-  sub->callback([files, &exit_code] {
-    int bad = 0;
-    for (const auto& f : *files) {
+  auto o = std::make_shared<ValidateOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "validate", "Check config files and traces without simulating; with --hw and --model, "
+                  "also that the model can run on that hardware");
+  sub->add_option("files", o->files, "Hardware configs, models, DRAM presets or decode traces");
+  auto* hw = sub->add_option("--hw", o->hw, "Hardware config to check a model against");
+  auto* model = sub->add_option("--model", o->model, "Model to check against --hw");
+  hw->needs(model);
+  model->needs(hw);
+  sub->add_option("--algo", o->algos, "Attention algorithms to check (default: all)")
+      ->check(CLI::IsMember(tlmx::attention_algo_names()))
+      ->needs(hw);
+  sub->callback([o, &exit_code] {
+    if (o->files.empty() && o->hw.empty()) {
+      throw CLI::ValidationError("validate", "give files to check, or --hw and --model");
+    }
+    int bad = o->hw.empty() ? 0 : validate_pair(*o);
+    for (const auto& f : o->files) {
       try {
         fmt::print("ok: {}: {}\n", f, validate_one(f));
       } catch (const InputError& e) {

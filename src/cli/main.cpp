@@ -50,6 +50,9 @@ int sc_main(int argc, char** argv) {
   } catch (const skv::InputError& e) {
     fmt::print(stderr, "swiftkv-sim: error: {}\n", e.what());
     return 1;
+  } catch (const skv::SimulationError& e) {
+    fmt::print(stderr, "swiftkv-sim: error: {}\n", e.what());
+    return 4;
   } catch (const sc_core::sc_report& e) {
     fmt::print(stderr, "swiftkv-sim: internal error in the simulation kernel: {}\n", e.what());
     return 3;

@@ -13,4 +13,12 @@ class InputError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A simulation that could not finish its trace (a stall, or work left in a queue): a
+// bug or an impossible design point, never a result. what() is the whole line: the
+// cycle, and who waits for what.
+class SimulationError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace skv

@@ -58,6 +58,7 @@ AttentionConfig load_attention(Node n) {
 KvSramConfig load_sram(Node n) {
   KvSramConfig s;
   s.capacity_kib = n.get_uint("capacity_kib", 1, 1u << 24);
+  s.capacity_kib_line = n.line_of("capacity_kib");
   s.banks = u32(n, "banks", 1, 1024);
   s.bank_width_bytes = u32(n, "bank_width_bytes", 1, 4096);
   s.ports = u32(n, "ports", 1, 16);

@@ -63,15 +63,18 @@ void DecodeSequencer::issue(tlm_utils::simple_initiator_socket<DecodeSequencer>&
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   const std::uint64_t start = clock_.now_cycle();
   const std::uint64_t bytes_before = dram_bytes_ ? dram_bytes_() : 0;
+  const char* unit = &socket == &array ? "processor_array" : "attention_pipeline";
+  op_name_ = name;
+  op_unit_ = unit;
+  op_start_ = start;
   socket->b_transport(gp, delay);
   sc_core::wait(delay);
+  op_name_ = nullptr;
   const std::uint64_t end = clock_.now_cycle();
   result.class_cycles[static_cast<int>(cls)] += end - start;
   if (dram_bytes_) result.class_dram_bytes[static_cast<int>(cls)] += dram_bytes_() - bytes_before;
   if (op_sink_) {
-    op_sink_(OpRecord{batch_id_, layer_, name,
-                      &socket == &array ? "processor_array" : "attention_pipeline", cls, start,
-                      end});
+    op_sink_(OpRecord{batch_id_, layer_, name, unit, cls, start, end});
   }
 }
 
@@ -117,23 +120,36 @@ void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, Batc
   gemv("lm_head_gemv", amap_.lm_head());
 }
 
+std::string DecodeSequencer::activity() const {
+  if (op_name_ == nullptr) return {};
+  const bool lm = layer_ >= model_.layers;
+  return fmt::format("sequencer waits for {} to finish {} ({}) of batch {}, issued at cycle {}",
+                     op_unit_, op_name_,
+                     lm ? std::string("after the last layer") : fmt::format("layer {}", layer_),
+                     batch_id_, op_start_);
+}
+
 void DecodeSequencer::run() {
-  std::vector<trace::DecodeStep> rows;
   try {
-    while (reader_.next_batch(rows)) {
-      validate(rows);
+    while (reader_.next_batch(rows_)) {
+      validate(rows_);
       BatchResult result;
-      result.rows = &rows;
+      result.rows = &rows_;
       result.start_cycle = clock_.now_cycle();
-      run_batch(rows, result);
+      ++started_;
+      progress_.notify(sc_core::SC_ZERO_TIME);
+      run_batch(rows_, result);
       result.cycles = clock_.now_cycle() - result.start_cycle;
       ++batches_;
-      steps_ += rows.size();
+      steps_ += rows_.size();
+      progress_.notify(sc_core::SC_ZERO_TIME);
       sink_(result);
     }
   } catch (const InputError& e) {
     error_ = e.what();
   }
+  finished_ = true;
+  progress_.notify(sc_core::SC_ZERO_TIME);
   // No sc_stop(): once the last write-backs drain, no process has anything left to do
   // and sc_start() returns by itself.
 }

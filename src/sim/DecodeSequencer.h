@@ -68,6 +68,18 @@ class DecodeSequencer : public sc_core::sc_module {
   std::uint64_t batches() const { return batches_; }
   std::uint64_t steps() const { return steps_; }
 
+  // Progress, for the watchdog and the end-of-run check: a batch is under way while
+  // started > batches(); finished() once the trace is read to its end (or stopped on a
+  // bad row). progress_event() is notified whenever one of these changes.
+  std::uint64_t batches_started() const { return started_; }
+  bool in_batch() const { return started_ > batches_; }
+  bool finished() const { return finished_; }
+  const std::vector<trace::DecodeStep>& current_rows() const { return rows_; }
+  std::uint64_t current_batch_id() const { return batch_id_; }
+  const sc_core::sc_event& progress_event() const { return progress_; }
+  // The operation it waits for, for a stalled simulation's error line; empty if none.
+  std::string activity() const;
+
  private:
   void run();
   void run_batch(const std::vector<trace::DecodeStep>& rows, BatchResult& result);
@@ -88,8 +100,15 @@ class DecodeSequencer : public sc_core::sc_module {
   std::uint64_t batch_id_ = 0;
   std::uint32_t layer_ = 0;
   std::optional<std::string> error_;
+  std::vector<trace::DecodeStep> rows_;
   std::uint64_t batches_ = 0;
+  std::uint64_t started_ = 0;
   std::uint64_t steps_ = 0;
+  bool finished_ = false;
+  const char* op_name_ = nullptr;  // the operation issued and not yet finished
+  const char* op_unit_ = nullptr;
+  std::uint64_t op_start_ = 0;
+  sc_core::sc_event progress_;
 };
 
 }  // namespace skv::sim

@@ -6,16 +6,19 @@
 #include <cstdlib>
 
 #include "common/Error.h"
+#include "sim/DesignChecks.h"
 
 namespace skv::sim {
 
 RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& model,
                          const std::string& trace_path, tlmx::AttentionAlgo algo,
                          const DecodeSequencer::BatchSink& sink,
-                         const DecodeSequencer::OpSink& op_sink) {
+                         const DecodeSequencer::OpSink& op_sink,
+                         std::uint64_t watchdog_multiple) {
   // Every clock period is a whole number of picoseconds (models/tlm/ClockDomain.h).
   sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
 
+  check_design(hw, model, algo);
   const AddressMap amap(model, hw);
   trace::DecodeTraceReader reader(trace_path);
   const tlmx::ClockDomain clock(hw.clock_mhz);
@@ -35,35 +38,24 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
     sink(b);
   };
 
-  DecodeSequencer seq("sequencer", model, hw, amap, reader, clock, algo, record);
-  if (op_sink) seq.set_op_sink(op_sink);
-  ProcessorArray array("array", hw.array, hw.memory, clock);
-  AttentionPipeline attention("attention", hw.attention, hw.kv_sram, clock);
-  KvCacheSram sram("kv_sram", hw.kv_sram, hw.memory, clock);
-  DramController dram("dram", hw.dram);
-  seq.set_dram_bytes_probe([&dram] { return dram.stats().bytes_accepted; });
-
-  seq.array.bind(array.cmd);
-  seq.attention.bind(attention.cmd);
-  attention.kv.bind(sram.target);
-  array.weights.socket.bind(dram.target);
-  sram.fill.socket.bind(dram.target);
-  sram.writeback.socket.bind(dram.target);
+  Accelerator top("accelerator", hw, model, amap, reader, clock, algo, record,
+                  watchdog_multiple);
+  if (op_sink) top.sequencer.set_op_sink(op_sink);
 
   sc_core::sc_start();
-  if (seq.error()) throw InputError(*seq.error());
+  top.check_finished();
 
   r.accel_period_ps = clock.period_ps();
-  r.dram_period_ps = dram.clock().period_ps();
-  r.batches = seq.batches();
-  r.steps = seq.steps();
+  r.dram_period_ps = top.dram.clock().period_ps();
+  r.batches = top.sequencer.batches();
+  r.steps = top.sequencer.steps();
   if (r.batches == 0) r.min_batch_cycles = 0;
-  r.array = array.stats();
-  r.array_peak_macs_per_cycle = array.peak_macs_per_cycle();
-  r.attention = attention.stats();
-  r.sram = sram.stats();
-  r.dram = dram.engine().stats();
-  r.dram_ctrl = dram.stats();
+  r.array = top.array.stats();
+  r.array_peak_macs_per_cycle = top.array.peak_macs_per_cycle();
+  r.attention = top.attention.stats();
+  r.sram = top.kv_sram.stats();
+  r.dram = top.dram.engine().stats();
+  r.dram_ctrl = top.dram.stats();
   r.weight_bytes = amap.weight_bytes();
   r.kv_bytes = amap.kv_bytes();
   return r;

@@ -18,6 +18,7 @@
 #include "models/KvCacheSram.h"
 #include "models/ProcessorArray.h"
 #include "models/dram/DramStats.h"
+#include "sim/Accelerator.h"
 #include "sim/DecodeSequencer.h"
 
 namespace skv::sim {
@@ -47,6 +48,7 @@ struct RunResult {
 RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& model,
                          const std::string& trace_path, tlmx::AttentionAlgo algo,
                          const DecodeSequencer::BatchSink& sink,
-                         const DecodeSequencer::OpSink& op_sink = nullptr);
+                         const DecodeSequencer::OpSink& op_sink = nullptr,
+                         std::uint64_t watchdog_multiple = kDefaultWatchdogMultiple);
 
 }  // namespace skv::sim

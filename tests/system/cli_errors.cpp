@@ -231,3 +231,51 @@ TEST_CASE("cli: a mistyped command is named and the commands are listed", "[syst
   check_one_error(run_cli({"frobnicate", "--hw", kHw}), 2, "unknown command 'frobnicate'",
                   {"run", "validate", "sweep", "compare", "dram"});
 }
+
+TEST_CASE("cli errors: a KV SRAM too small for one tile is refused before simulating",
+          "[system]") {
+  TempDir dir;
+  for (const auto& p : shipped_files("configs/dram", ".yaml")) {
+    dir.write("dram/" + fs::path(p).filename().string(), read_file(p));
+  }
+  std::string text = read_file(kHw);
+  const auto at = text.find("capacity_kib: 2048");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 18, "capacity_kib: 32  ");
+  const std::string hw = dir.write("hw/small-sram.yaml", text);
+  const std::string trace = dir.write("t.trace", kTraceHead + "0,0,0,8\n");
+  const std::string where = hw + ":" + std::to_string(line_starting(text, "capacity_kib:")) +
+                            ": kv_sram.capacity_kib: 32 KiB ";
+  // tiny under swiftkv: one 64-token tile of both K/V heads, K and V: 2 x 2 x 64 tokens
+  // x 64 x 4 bytes = 64 KiB, 16 requests of 4 KiB; two tiles double-buffer: 128 KiB.
+  const CliResult r =
+      run_cli({"run", "--hw", hw, "--model", kTiny, "--trace", trace, "-o", dir.file("out"), "-q"});
+  check_one_error(r, 1, where, {"cannot stage one K/V tile of model tiny under swiftkv",
+                                "16 requests", "the minimum is 64, and 128 double-buffers"});
+  CHECK_FALSE(fs::exists(dir.file("out/report.json")));
+
+  // validate --hw --model makes the same check for every algorithm: an error line each
+  // for those that do not fit, an "ok" line for those that do.
+  const CliResult v = run_cli({"validate", "--hw", hw, "--model", kTiny});
+  CHECK(v.exit_code == 1);
+  CHECK(v.err.find(where + "cannot stage one K/V tile of model tiny under swiftkv") !=
+        std::string::npos);
+  const CliResult ok = run_cli({"validate", "--hw", kHw, "--model", kTiny, "--algo", "native"});
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.out.find("ok: " + kHw + " runs " + kTiny + " under native: KV SRAM 2048 KiB") == 0);
+}
+
+TEST_CASE("cli errors: a batch past its watchdog limit stops with who waits for what",
+          "[system]") {
+  TempDir dir;
+  const std::string trace = dir.write("t.trace", kTraceHead + "0,0,0,100\n");
+  // --watchdog 1: a batch may take its roofline bound + 1000 cycles; every real batch
+  // takes longer (fills, latencies), so the watchdog stops the first one.
+  const CliResult r = run_cli({"run", "--hw", kHw, "--model", kTiny, "--trace", trace, "-o",
+                               dir.file("out"), "-q", "--watchdog", "1"});
+  check_one_error(r, 4, "simulation stalled at cycle ",
+                  {"batch 0 (started at cycle 0) did not finish within",
+                   "1 x (its roofline bound of", "sequencer waits for ", "kv_sram holds "});
+  CHECK(r.out.empty());
+  CHECK_FALSE(fs::exists(dir.file("out/report.json")));
+}

@@ -202,6 +202,24 @@ TEST_CASE("sweep: a failing point is recorded and the others finish", "[sweep]")
   CHECK(again.out.find("ran 0, skipped 1 (already done), failed 2") != std::string::npos);
 }
 
+TEST_CASE("sweep: a point that cannot run is failed with its one error line", "[sweep]") {
+  TempDir dir;
+  // 32 KiB of KV SRAM cannot stage one 64 KiB tile of the tiny model: refused before
+  // simulating, never a report of a run that did not finish.
+  const std::string file =
+      sweep_file(dir, "s.yaml", "  - kv_sram.capacity_kib: [32, 2048]\n");
+  const std::string out = dir.file("out");
+  const auto r = run_cli({"sweep", file, "-o", out, "-q"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("ran 1, skipped 0 (already done), failed 1") != std::string::npos);
+  const std::string csv = read_file(out + "/sweep.csv");
+  CHECK(column(csv, "status") == std::vector<std::string>{"failed", "done"});
+  const std::string status = read_file(out + "/points/0000-capacity_kib32/status");
+  CHECK(status.find("kv_sram.capacity_kib: 32 KiB cannot stage one K/V tile of model tiny") !=
+        std::string::npos);
+}
+
 TEST_CASE("sweep: a changed sweep file re-runs only the changed points", "[sweep]") {
   TempDir dir;
   const std::string out = dir.file("out");

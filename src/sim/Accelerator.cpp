@@ -1,0 +1,91 @@
+#include "sim/Accelerator.h"
+
+#include <fmt/format.h>
+
+#include "common/Error.h"
+
+namespace skv::sim {
+
+Accelerator::Accelerator(sc_core::sc_module_name name, const config::HwConfig& hw,
+                         const config::ModelConfig& model, const AddressMap& amap,
+                         trace::DecodeTraceReader& reader, const tlmx::ClockDomain& clock,
+                         tlmx::AttentionAlgo algo, DecodeSequencer::BatchSink sink,
+                         std::uint64_t watchdog_multiple)
+    : sc_module(name),
+      sequencer("sequencer", model, hw, amap, reader, clock, algo, std::move(sink)),
+      array("array", hw.array, hw.memory, clock),
+      attention("attention", hw.attention, hw.kv_sram, clock),
+      kv_sram("kv_sram", hw.kv_sram, hw.memory, clock),
+      dram("dram", hw.dram),
+      clock_(clock),
+      work_(model, hw, amap, algo),
+      watchdog_multiple_(watchdog_multiple) {
+  SC_HAS_PROCESS(Accelerator);
+  sequencer.set_dram_bytes_probe([this] { return dram.stats().bytes_accepted; });
+  sequencer.array.bind(array.cmd);
+  sequencer.attention.bind(attention.cmd);
+  attention.kv.bind(kv_sram.target);
+  array.weights.socket.bind(dram.target);
+  kv_sram.fill.socket.bind(dram.target);
+  kv_sram.writeback.socket.bind(dram.target);
+  SC_THREAD(watchdog);
+}
+
+std::string Accelerator::activity() const {
+  std::string s;
+  for (const std::string& part : {sequencer.activity(), array.activity(), attention.activity(),
+                                  kv_sram.activity(), dram.activity()}) {
+    if (part.empty()) continue;
+    s += (s.empty() ? "" : "; ") + part;
+  }
+  return s;
+}
+
+void Accelerator::watchdog() {
+  for (;;) {
+    while (!sequencer.in_batch()) {
+      if (sequencer.finished()) return;
+      sc_core::wait(sequencer.progress_event());
+    }
+    const std::uint64_t started = sequencer.batches_started();
+    const std::uint64_t start = clock_.now_cycle();
+    const std::uint64_t bound = work_.roofline_cycles(work_.batch(sequencer.current_rows()));
+    const std::uint64_t limit = watchdog_multiple_ * (bound + kWatchdogSlackCycles);
+    const sc_core::sc_time deadline = clock_.time_of(start + limit);
+    while (sequencer.in_batch() && sequencer.batches_started() == started) {
+      if (sc_core::sc_time_stamp() >= deadline) {
+        stalled_ = fmt::format(
+            "simulation stalled at cycle {}: batch {} (started at cycle {}) did not finish "
+            "within {} cycles ({} x (its roofline bound of {} cycles + {})); {}",
+            clock_.now_cycle(), sequencer.current_batch_id(), start, limit, watchdog_multiple_,
+            bound, kWatchdogSlackCycles, activity());
+        // The kernel would announce the stop on stdout; the error line says it all.
+        sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
+                                                sc_core::SC_DO_NOTHING);
+        sc_core::sc_stop();
+        return;
+      }
+      sc_core::wait(deadline - sc_core::sc_time_stamp(), sequencer.progress_event());
+    }
+  }
+}
+
+void Accelerator::check_finished() const {
+  if (stalled_) throw SimulationError(*stalled_);
+  if (sequencer.error()) throw InputError(*sequencer.error());
+  if (!sequencer.finished()) {
+    throw SimulationError(fmt::format(
+        "simulation stalled at cycle {}: no process can proceed and the trace is not done "
+        "({} batches finished); {}",
+        clock_.now_cycle(), sequencer.batches(), activity()));
+  }
+  if (!array.drained() || !kv_sram.drained() || !dram.drained() ||
+      array.weights.outstanding() != 0 || kv_sram.fill.outstanding() != 0 ||
+      kv_sram.writeback.outstanding() != 0) {
+    throw SimulationError(fmt::format(
+        "simulation ended at cycle {} with work left after the last step: {}",
+        clock_.now_cycle(), activity()));
+  }
+}
+
+}  // namespace skv::sim

@@ -1,0 +1,68 @@
+#pragma once
+// The top-level SystemC module: the decode sequencer and the four units, their
+// sockets bound, and a watchdog.
+//
+//   DecodeSequencer --array-->     ProcessorArray --weights-->  DramController
+//                   --attention--> AttentionPipeline --kv--> KvCacheSram --fill/writeback--^
+//
+// A run ends in one of two ways: every step of the trace done and every queue drained,
+// or an error line naming the cycle and who waits for what. The watchdog stops a batch
+// that has not finished within `watchdog_multiple` x (its roofline bound +
+// kWatchdogSlackCycles); check_finished() looks at the state sc_start() left behind.
+
+#include <systemc>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "config/HwConfig.h"
+#include "config/ModelConfig.h"
+#include "models/AttentionPipeline.h"
+#include "models/DramController.h"
+#include "models/KvCacheSram.h"
+#include "models/ProcessorArray.h"
+#include "sim/AddressMap.h"
+#include "sim/DecodeSequencer.h"
+#include "sim/ExpectedWork.h"
+
+namespace skv::sim {
+
+// A batch may take `watchdog_multiple` times its roofline bound plus this slack (DRAM
+// latency, pipeline fills and refreshes dominate small batches) before the watchdog
+// stops it; `run --watchdog` sets the multiple.
+inline constexpr std::uint64_t kDefaultWatchdogMultiple = 64;
+inline constexpr std::uint64_t kWatchdogSlackCycles = 1000;
+
+class Accelerator : public sc_core::sc_module {
+ public:
+  Accelerator(sc_core::sc_module_name name, const config::HwConfig& hw,
+              const config::ModelConfig& model, const AddressMap& amap,
+              trace::DecodeTraceReader& reader, const tlmx::ClockDomain& clock,
+              tlmx::AttentionAlgo algo, DecodeSequencer::BatchSink sink,
+              std::uint64_t watchdog_multiple = kDefaultWatchdogMultiple);
+
+  DecodeSequencer sequencer;
+  ProcessorArray array;
+  AttentionPipeline attention;
+  KvCacheSram kv_sram;
+  DramController dram;
+
+  const WorkModel& work_model() const { return work_; }
+  // After sc_start() has returned: throws SimulationError if the watchdog stopped the
+  // run, if the trace was not read to its end, or if a unit still holds work; throws
+  // InputError for a bad trace row found while simulating.
+  void check_finished() const;
+  // Who waits for what, unit by unit ("sequencer waits for ...; kv_sram holds ...").
+  std::string activity() const;
+
+ private:
+  void watchdog();
+
+  const tlmx::ClockDomain& clock_;
+  WorkModel work_;
+  std::uint64_t watchdog_multiple_;
+  std::optional<std::string> stalled_;
+};
+
+}  // namespace skv::sim

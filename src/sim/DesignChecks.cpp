@@ -1,0 +1,48 @@
+#include "sim/DesignChecks.h"
+
+#include <fmt/format.h>
+
+#include "common/Error.h"
+#include "common/IntMath.h"
+#include "models/AttentionPlan.h"
+#include "sim/AddressMap.h"
+
+namespace skv::sim {
+
+KvSramNeed kv_sram_need(const config::HwConfig& hw, const config::ModelConfig& model,
+                        tlmx::AttentionAlgo algo) {
+  const AttentionPlanner planner(hw.attention, hw.kv_sram.capacity_bytes());
+  tlmx::AttentionOp op;
+  op.q_heads = model.heads;
+  op.kv_heads = model.kv_heads;
+  op.head_dim = model.head_dim;
+  op.kv_bits = model.kv_bits;
+  op.max_tokens = model.max_context;
+  op.tokens = model.max_context;  // the widest tiles and the most scores
+  op.algo = algo;
+  KvSramNeed need;
+  need.tile_requests = planner.traffic(planner.plan(op), hw.memory.request_bytes).widest_tile_requests;
+  need.tile_bytes = need.tile_requests * hw.memory.request_bytes;
+  need.min_kib = ceil_div(need.tile_bytes, 1024);
+  need.double_buffer_kib = ceil_div(2 * need.tile_bytes, 1024);
+  return need;
+}
+
+void check_design(const config::HwConfig& hw, const config::ModelConfig& model,
+                  tlmx::AttentionAlgo algo) {
+  const AddressMap fits_dram(model, hw);  // throws if weights and KV caches do not fit
+  (void)fits_dram;
+  const KvSramNeed need = kv_sram_need(hw, model, algo);
+  const std::uint64_t credits = hw.kv_sram.capacity_bytes() / hw.memory.request_bytes;
+  if (credits < need.tile_requests) {
+    throw InputError(fmt::format(
+        "{}:{}: kv_sram.capacity_kib: {} KiB cannot stage one K/V tile of model {} under {} "
+        "attention ({} requests of memory.request_bytes = {}, {} KiB at the longest context); "
+        "the minimum is {}, and {} double-buffers",
+        hw.source_file, hw.kv_sram.capacity_kib_line, hw.kv_sram.capacity_kib, model.name,
+        tlmx::attention_algo_name(algo), need.tile_requests, hw.memory.request_bytes,
+        need.min_kib, need.min_kib, need.double_buffer_kib));
+  }
+}
+
+}  // namespace skv::sim

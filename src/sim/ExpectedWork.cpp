@@ -1,0 +1,84 @@
+#include "sim/ExpectedWork.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/IntMath.h"
+#include "models/ProcessorArray.h"
+
+namespace skv::sim {
+
+ExpectedWork& ExpectedWork::operator+=(const ExpectedWork& o) {
+  weight_bytes += o.weight_bytes;
+  kv_read_bytes += o.kv_read_bytes;
+  score_read_bytes += o.score_read_bytes;
+  score_write_bytes += o.score_write_bytes;
+  kv_append_bytes += o.kv_append_bytes;
+  gemv_ops += o.gemv_ops;
+  vector_ops += o.vector_ops;
+  attention_ops += o.attention_ops;
+  kv_appends += o.kv_appends;
+  gemv_macs += o.gemv_macs;
+  gemv_mac_slots += o.gemv_mac_slots;
+  attention_fxp32_macs += o.attention_fxp32_macs;
+  return *this;
+}
+
+WorkModel::WorkModel(const config::ModelConfig& model, const config::HwConfig& hw,
+                     const AddressMap& amap, tlmx::AttentionAlgo algo)
+    : model_(model),
+      hw_(hw),
+      amap_(amap),
+      algo_(algo),
+      planner_(hw.attention, hw.kv_sram.capacity_bytes()) {}
+
+ExpectedWork WorkModel::batch(const std::vector<trace::DecodeStep>& rows) const {
+  ExpectedWork w;
+  const auto b = static_cast<std::uint64_t>(rows.size());
+  auto gemv = [&](const tlmx::GemvOp& g) {
+    ++w.gemv_ops;
+    w.weight_bytes += g.weight_bytes();
+    w.gemv_macs += g.macs() * b;
+    w.gemv_mac_slots += g.macs() * b * ProcessorArray::mac_slots(hw_.array, g);
+  };
+  for (std::uint32_t l = 0; l < model_.layers; ++l) {
+    const LayerWeights lw = amap_.layer(l);
+    gemv(lw.qkv);
+    gemv(lw.o);
+    gemv(lw.ffn_in);
+    gemv(lw.ffn_down);
+    // Per layer: two RMSNorms, RoPE, the FFN activation and two residual adds.
+    w.vector_ops += 6;
+  }
+  gemv(amap_.lm_head());
+  w.vector_ops += 1;  // the final RMSNorm
+
+  for (const trace::DecodeStep& row : rows) {
+    tlmx::AttentionOp op = amap_.kv_layout(0, 0);
+    op.tokens = row.kv_len + 1;
+    op.algo = algo_;
+    const AttentionPlanner::Traffic t =
+        planner_.traffic(planner_.plan(op), hw_.memory.request_bytes);
+    const std::uint64_t layers = model_.layers;
+    w.kv_read_bytes += t.kv_read_bytes * layers;
+    w.score_read_bytes += t.score_read_bytes * layers;
+    w.score_write_bytes += t.score_write_bytes * layers;
+    w.kv_append_bytes += model_.kv_bytes_per_token_per_layer() * layers;
+    w.attention_ops += layers;
+    w.kv_appends += layers;
+    w.attention_fxp32_macs += op.tokens * model_.heads * 2ull * model_.head_dim * layers;
+  }
+  return w;
+}
+
+std::uint64_t WorkModel::roofline_cycles(const ExpectedWork& w) const {
+  const double bytes_per_cycle = hw_.dram.peak_bandwidth_bytes_per_s() / (hw_.clock_mhz * 1e6);
+  const double memory =
+      static_cast<double>(w.dram_read_bytes() + w.dram_write_bytes()) / bytes_per_cycle;
+  const std::uint64_t slots = w.gemv_mac_slots + w.attention_fxp32_macs * hw_.array.fxp32_mac_slots;
+  const std::uint64_t peak =
+      std::uint64_t{hw_.array.rows} * hw_.array.cols * hw_.array.macs_per_pe_per_cycle;
+  return std::max(static_cast<std::uint64_t>(std::ceil(memory)), ceil_div(slots, peak));
+}
+
+}  // namespace skv::sim

@@ -1,0 +1,60 @@
+#pragma once
+// What a decode batch must do, stated from the model, the hardware config and each
+// operation's plan alone, never from a counter: the DRAM bytes it must move, the
+// operations it must run and the MACs they take. The end-of-run invariants hold the
+// simulation's counters to it, and the watchdog takes its roofline bound from it.
+
+#include <cstdint>
+#include <vector>
+
+#include "config/HwConfig.h"
+#include "config/ModelConfig.h"
+#include "models/AttentionPlan.h"
+#include "models/tlm/AttentionAlgo.h"
+#include "sim/AddressMap.h"
+#include "trace/DecodeTrace.h"
+
+namespace skv::sim {
+
+struct ExpectedWork {
+  // DRAM bytes
+  std::uint64_t weight_bytes = 0;       // GEMV weights, streamed once per batch
+  std::uint64_t kv_read_bytes = 0;      // K/V staged tile by tile (a K/V head that two
+                                        // passes share under GQA is read by both)
+  std::uint64_t score_read_bytes = 0;   // spilled scores read back (native attention)
+  std::uint64_t score_write_bytes = 0;  // spilled scores written out
+  std::uint64_t kv_append_bytes = 0;    // each row's new k and v, written through
+  // operations
+  std::uint64_t gemv_ops = 0;
+  std::uint64_t vector_ops = 0;
+  std::uint64_t attention_ops = 0;
+  std::uint64_t kv_appends = 0;
+  // compute
+  std::uint64_t gemv_macs = 0;
+  std::uint64_t gemv_mac_slots = 0;     // MACs x the MAC slots their operands take
+  std::uint64_t attention_fxp32_macs = 0;
+
+  std::uint64_t dram_read_bytes() const { return weight_bytes + kv_read_bytes + score_read_bytes; }
+  std::uint64_t dram_write_bytes() const { return kv_append_bytes + score_write_bytes; }
+  ExpectedWork& operator+=(const ExpectedWork& o);
+};
+
+class WorkModel {
+ public:
+  WorkModel(const config::ModelConfig& model, const config::HwConfig& hw, const AddressMap& amap,
+            tlmx::AttentionAlgo algo);
+
+  ExpectedWork batch(const std::vector<trace::DecodeStep>& rows) const;
+  // Accelerator cycles no schedule can beat: the larger of the DRAM bytes over the peak
+  // bandwidth and the MAC slots over the array's peak.
+  std::uint64_t roofline_cycles(const ExpectedWork& w) const;
+
+ private:
+  const config::ModelConfig& model_;
+  const config::HwConfig& hw_;
+  const AddressMap& amap_;
+  tlmx::AttentionAlgo algo_;
+  AttentionPlanner planner_;
+};
+
+}  // namespace skv::sim
