@@ -132,6 +132,7 @@ void AttentionPipeline::run_attention(const tlmx::AttentionOp& op) {
 }
 
 void AttentionPipeline::run_kv_append(const tlmx::KvAppendOp& op) {
+  ++stats_.kv_appends;
   const auto& l = op.layout;
   const std::uint64_t bytes = std::uint64_t{l.head_dim} * l.elem_bytes();
   sc_core::sc_time t = sc_core::SC_ZERO_TIME;

@@ -46,6 +46,7 @@ class AttentionPipeline : public sc_core::sc_module {
     std::uint64_t compute_cycles = 0;       // tiles paced by the pipeline itself
     std::uint64_t sram_bound_cycles = 0;    // extra cycles waiting on SRAM port time
     std::uint64_t tail_cycles = 0;          // drains, merges and divides after sweeps
+    std::uint64_t kv_appends = 0;           // KV append operations (one per row and layer)
     std::uint64_t kv_append_cycles = 0;
     std::uint64_t score_bytes_on_chip = 0;  // materialised score traffic kept in SRAM
     std::uint64_t score_bytes_spilled = 0;  // ... and sent to DRAM

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "common/Error.h"
+#include "sim/Invariants.h"
 
 namespace skv::report {
 
@@ -19,6 +20,21 @@ double dram_peak_bytes_per_s(const config::HwConfig& hw, const sim::RunResult& r
   const double nominal_period_ps = 1e6 / hw.dram.clock_mhz;
   return hw.dram.peak_bandwidth_bytes_per_s() * nominal_period_ps /
          static_cast<double>(r.dram_period_ps);
+}
+
+// End-of-run invariant: every percentage of the report lies in [0, 100].
+void check_percentages(const nlohmann::json& j, const std::string& at) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string key = at + "/" + it.key();
+    if (it->is_object()) {
+      check_percentages(*it, key);
+    } else if (it.key().size() > 4 && it.key().compare(it.key().size() - 4, 4, "_pct") == 0) {
+      const double v = it->get<double>();
+      if (!(v >= 0.0 && v <= 100.0)) {
+        throw sim::InvariantError(fmt::format("report figure {} is {}, outside [0, 100]", key, v));
+      }
+    }
+  }
 }
 
 // Rounds a derived figure so the report reads cleanly and stays byte-stable.
@@ -169,6 +185,7 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
                {"bandwidth_utilisation_pct", round6(pct(achieved, peak_bw))},
                {"weights_resident_bytes", r.weight_bytes},
                {"kv_reserved_bytes", r.kv_bytes}};
+  check_percentages(j, "");
   return j;
 }
 

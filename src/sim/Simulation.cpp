@@ -4,9 +4,13 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
+#include <stdexcept>
+#include <string>
 
 #include "common/Error.h"
 #include "sim/DesignChecks.h"
+#include "sim/Invariants.h"
 
 namespace skv::sim {
 
@@ -27,7 +31,29 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
   r.trace_path = trace_path;
   r.algorithm = tlmx::attention_algo_name(algo);
   r.min_batch_cycles = UINT64_MAX;
+  // The end-of-run invariants (sim/Invariants.h) take what each batch must do from the
+  // top module's work model; a batch's bound is checked once it has finished.
+  const Accelerator* accel = nullptr;
+  ExpectedWork expected;
+  BatchOps ops_before;
+  std::optional<std::string> violation;
   auto record = [&](const BatchResult& b) {
+    const ExpectedWork w = accel->work_model().batch(*b.rows);
+    expected += w;
+    const BatchOps ops_now{accel->array.stats().gemv_ops, accel->array.stats().vector_ops,
+                           accel->attention.stats().attention_ops,
+                           accel->attention.stats().kv_appends};
+    const BatchOps ran{ops_now.gemv - ops_before.gemv, ops_now.vector - ops_before.vector,
+                       ops_now.attention - ops_before.attention,
+                       ops_now.kv_appends - ops_before.kv_appends};
+    ops_before = ops_now;
+    try {
+      const std::uint64_t id = b.rows->front().batch;
+      check_batch_ops(id, ran, w);
+      check_batch_bound(id, b.cycles, accel->work_model().roofline_cycles(w));
+    } catch (const InvariantError& e) {
+      if (!violation) violation = e.what();  // thrown after sc_start(), not through it
+    }
     r.min_batch_cycles = std::min(r.min_batch_cycles, b.cycles);
     r.max_batch_cycles = std::max(r.max_batch_cycles, b.cycles);
     for (int i = 0; i < tlmx::kOpClassCount; ++i) {
@@ -41,9 +67,11 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
   Accelerator top("accelerator", hw, model, amap, reader, clock, algo, record,
                   watchdog_multiple);
   if (op_sink) top.sequencer.set_op_sink(op_sink);
+  accel = &top;
 
   sc_core::sc_start();
   top.check_finished();
+  if (violation) throw std::logic_error(*violation);
 
   r.accel_period_ps = clock.period_ps();
   r.dram_period_ps = top.dram.clock().period_ps();
@@ -58,6 +86,7 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
   r.dram_ctrl = top.dram.stats();
   r.weight_bytes = amap.weight_bytes();
   r.kv_bytes = amap.kv_bytes();
+  check_work(r, expected);
   return r;
 }
 
