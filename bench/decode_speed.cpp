@@ -19,8 +19,8 @@
 #include <string>
 #include <systemc>
 
-#include "config/HwConfig.h"
-#include "config/ModelConfig.h"
+#include "config/HwConfigLoader.h"
+#include "config/ModelConfigLoader.h"
 #include "sim/Simulation.h"
 #include "trace/DecodeTrace.h"
 

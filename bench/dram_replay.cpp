@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/Error.h"
+#include "config/DramConfigLoader.h"
 #include "models/dram/DramConfig.h"
 #include "models/dram/DramEngine.h"
 #include "models/dram/RequestTrace.h"

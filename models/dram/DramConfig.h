@@ -8,10 +8,6 @@
 #include <string>
 #include <vector>
 
-namespace skv::config {
-class Node;
-}
-
 namespace skv::dram {
 
 struct DramOrganisation {
@@ -109,18 +105,10 @@ struct ConfigProblem {
   std::string reason;
 };
 
-// Every rule a DramConfig must satisfy, in one place: the YAML loader reports the first
+// Every rule a DramConfig must satisfy, in one place: the YAML loader
+// (src/config/DramConfigLoader.h) reports the first
 // problem at its key's file:line, DramEngine's constructor throws std::invalid_argument.
 std::vector<ConfigProblem> check_dram_config(const DramConfig& cfg);
-
-// Reads and validates a DRAM config from the mapping `node` (a preset file's top level,
-// or the `dram:` section of a hardware config). Errors name file, key and reason.
-DramConfig load_dram_config(config::Node& node);
-
-// Loads a preset given either as a file path (anything ending in .yaml/.yml or naming an
-// existing file) or as a name resolved to `<config_dir>/<name>.yaml`. An unknown name is an
-// InputError listing the presets found in config_dir.
-DramConfig load_dram_preset(const std::string& name_or_path, const std::string& config_dir);
 
 std::string to_string(PagePolicy p);
 std::string to_string(SchedulerKind s);

@@ -16,6 +16,7 @@
 #include "cli/Commands.h"
 #include "common/Error.h"
 #include "common/Progress.h"
+#include "config/DramConfigLoader.h"
 #include "models/dram/DramConfig.h"
 #include "models/dram/DramEngine.h"
 #include "models/dram/DramStats.h"

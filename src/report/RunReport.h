@@ -8,8 +8,8 @@
 #include <fstream>
 #include <string>
 
-#include "config/HwConfig.h"
-#include "config/ModelConfig.h"
+#include "config/HwConfigLoader.h"
+#include "config/ModelConfigLoader.h"
 #include "sim/Simulation.h"
 
 namespace skv::report {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/DecodeSequencer.h"
+#include "models/sequencer/DecodeSequencer.h"
 
 namespace skv::report {
 

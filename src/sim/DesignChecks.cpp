@@ -4,8 +4,8 @@
 
 #include "common/Error.h"
 #include "common/IntMath.h"
-#include "models/AttentionPlan.h"
-#include "sim/AddressMap.h"
+#include "models/attention/AttentionPlan.h"
+#include "models/sequencer/AddressMap.h"
 
 namespace skv::sim {
 

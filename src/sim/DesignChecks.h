@@ -6,8 +6,8 @@
 
 #include <cstdint>
 
-#include "config/HwConfig.h"
-#include "config/ModelConfig.h"
+#include "config/HwConfigLoader.h"
+#include "config/ModelConfigLoader.h"
 #include "models/tlm/AttentionAlgo.h"
 
 namespace skv::sim {

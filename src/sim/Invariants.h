@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "sim/ExpectedWork.h"
+#include "models/top/ExpectedWork.h"
 
 namespace skv::sim {
 

@@ -11,6 +11,7 @@
 #include "common/Error.h"
 #include "sim/DesignChecks.h"
 #include "sim/Invariants.h"
+#include "trace/DecodeTrace.h"
 
 namespace skv::sim {
 

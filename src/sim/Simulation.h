@@ -11,15 +11,15 @@
 #include <cstdint>
 #include <string>
 
-#include "config/HwConfig.h"
-#include "config/ModelConfig.h"
-#include "models/AttentionPipeline.h"
-#include "models/DramController.h"
-#include "models/KvCacheSram.h"
-#include "models/ProcessorArray.h"
+#include "config/HwConfigLoader.h"
+#include "config/ModelConfigLoader.h"
+#include "models/attention/AttentionPipeline.h"
+#include "models/dram_controller/DramController.h"
+#include "models/kv_sram/KvCacheSram.h"
+#include "models/array/ProcessorArray.h"
 #include "models/dram/DramStats.h"
-#include "sim/Accelerator.h"
-#include "sim/DecodeSequencer.h"
+#include "models/top/Accelerator.h"
+#include "models/sequencer/DecodeSequencer.h"
 
 namespace skv::sim {
 

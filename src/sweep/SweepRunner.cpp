@@ -9,8 +9,8 @@
 
 #include "common/Error.h"
 #include "common/Progress.h"
-#include "config/HwConfig.h"
-#include "config/ModelConfig.h"
+#include "config/HwConfigLoader.h"
+#include "config/ModelConfigLoader.h"
 #include "sweep/HwOverlay.h"
 #include "sweep/ProcessPool.h"
 #include "sweep/SweepFiles.h"

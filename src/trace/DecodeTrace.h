@@ -9,27 +9,22 @@
 #include <string>
 #include <vector>
 
+#include "models/sequencer/DecodeStep.h"
+
 namespace skv::trace {
 
 inline constexpr const char* kMagicV1 = "# swiftkv-decode-trace v1";
 inline constexpr const char* kHeaderV1 = "batch,request,step,kv_len";
 
-struct DecodeStep {
-  std::uint64_t batch = 0;    // decode iteration; equal ids are decoded together
-  std::uint64_t request = 0;  // request id
-  std::uint64_t step = 0;     // index of this decode step within its request
-  std::uint64_t kv_len = 0;   // tokens in the request's KV cache before this step
-  std::uint64_t line = 0;     // source line, for error messages
-};
 
-class DecodeTraceReader {
+class DecodeTraceReader : public BatchSource {
  public:
   explicit DecodeTraceReader(const std::string& path);
 
   // Reads the next batch (consecutive rows with one batch id). False at the end.
-  bool next_batch(std::vector<DecodeStep>& out);
+  bool next_batch(std::vector<DecodeStep>& out) override;
 
-  const std::string& path() const { return path_; }
+  const std::string& path() const override { return path_; }
 
  private:
   bool read_row(DecodeStep& row);

@@ -3,8 +3,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "models/AttentionPipeline.h"
-#include "models/KvCacheSram.h"
+#include "models/attention/AttentionPipeline.h"
+#include "models/kv_sram/KvCacheSram.h"
 #include "support/ForkSim.h"
 #include "support/IdealMemory.h"
 

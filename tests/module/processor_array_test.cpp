@@ -7,8 +7,9 @@
 #include <sstream>
 
 #include "config/ConfigNode.h"
-#include "models/DramController.h"
-#include "models/ProcessorArray.h"
+#include "models/dram_controller/DramController.h"
+#include "models/array/ProcessorArray.h"
+#include "config/DramConfigLoader.h"
 #include "models/dram/DramConfig.h"
 #include "support/ForkSim.h"
 #include "support/IdealMemory.h"

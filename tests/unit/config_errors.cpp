@@ -11,8 +11,8 @@
 
 #include "common/Error.h"
 #include "config/ConfigNode.h"
-#include "config/HwConfig.h"
-#include "config/ModelConfig.h"
+#include "config/HwConfigLoader.h"
+#include "config/ModelConfigLoader.h"
 #include "support/TempDir.h"
 #include "support/TextChecks.h"
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "config/HwConfig.h"
-#include "config/ModelConfig.h"
+#include "config/HwConfigLoader.h"
+#include "config/ModelConfigLoader.h"
 #include "support/TempDir.h"
 
 namespace fs = std::filesystem;

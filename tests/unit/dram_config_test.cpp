@@ -6,6 +6,7 @@
 #include "common/Error.h"
 #include "config/ConfigNode.h"
 #include "models/dram/AddressMapper.h"
+#include "config/DramConfigLoader.h"
 #include "models/dram/DramConfig.h"
 
 using namespace skv::dram;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "models/dram/AddressMapper.h"
+#include "config/DramConfigLoader.h"
 #include "models/dram/DramConfig.h"
 #include "models/dram/DramEngine.h"
 #include "models/dram/RequestTrace.h"

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "config/DramConfigLoader.h"
 #include "models/dram/DramConfig.h"
 #include "models/dram/TimingChecker.h"
 

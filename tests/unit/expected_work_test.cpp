@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "config/HwConfig.h"
-#include "config/ModelConfig.h"
-#include "sim/AddressMap.h"
-#include "sim/ExpectedWork.h"
+#include "config/HwConfigLoader.h"
+#include "config/ModelConfigLoader.h"
+#include "models/sequencer/AddressMap.h"
+#include "models/top/ExpectedWork.h"
 #include "sim/Invariants.h"
 #include "sim/Simulation.h"
 #include "support/RunCli.h"

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "sim/KvSlots.h"
+#include "models/sequencer/KvSlots.h"
 
 using skv::sim::KvSlots;
 using skv::trace::DecodeStep;

@@ -1,4 +1,4 @@
-#include "sim/DecodeSequencer.h"
+#include "models/sequencer/DecodeSequencer.h"
 
 #include <fmt/format.h>
 
@@ -19,7 +19,7 @@ constexpr std::uint32_t kResidualOps = 1;
 
 DecodeSequencer::DecodeSequencer(sc_core::sc_module_name name, const config::ModelConfig& model,
                                  const config::HwConfig& hw, const AddressMap& amap,
-                                 trace::DecodeTraceReader& reader,
+                                 trace::BatchSource& reader,
                                  const tlmx::ClockDomain& clock, tlmx::AttentionAlgo algo,
                                  BatchSink sink)
     : sc_module(name),

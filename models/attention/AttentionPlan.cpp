@@ -1,4 +1,4 @@
-#include "models/AttentionPlan.h"
+#include "models/attention/AttentionPlan.h"
 
 #include <algorithm>
 

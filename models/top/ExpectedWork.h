@@ -7,12 +7,12 @@
 #include <cstdint>
 #include <vector>
 
-#include "config/HwConfig.h"
-#include "config/ModelConfig.h"
-#include "models/AttentionPlan.h"
+#include "models/top/HwConfig.h"
+#include "models/sequencer/ModelConfig.h"
+#include "models/attention/AttentionPlan.h"
 #include "models/tlm/AttentionAlgo.h"
-#include "sim/AddressMap.h"
-#include "trace/DecodeTrace.h"
+#include "models/sequencer/AddressMap.h"
+#include "models/sequencer/DecodeStep.h"
 
 namespace skv::sim {
 

@@ -1,10 +1,10 @@
-#include "sim/ExpectedWork.h"
+#include "models/top/ExpectedWork.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "common/IntMath.h"
-#include "models/ProcessorArray.h"
+#include "models/array/ProcessorArray.h"
 
 namespace skv::sim {
 

@@ -17,7 +17,8 @@
 #include <deque>
 #include <string>
 
-#include "config/HwConfig.h"
+#include "models/kv_sram/KvSramConfig.h"
+#include "models/tlm/MemorySystemConfig.h"
 #include "models/tlm/ClockDomain.h"
 #include "models/tlm/MemoryPort.h"
 #include "models/tlm/Prefetcher.h"

@@ -5,8 +5,8 @@
 
 #include <cstdint>
 
-#include "config/HwConfig.h"
-#include "config/ModelConfig.h"
+#include "models/top/HwConfig.h"
+#include "models/sequencer/ModelConfig.h"
 #include "models/tlm/Ops.h"
 
 namespace skv::sim {

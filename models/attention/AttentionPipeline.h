@@ -25,9 +25,10 @@
 #include <string>
 #include <vector>
 
-#include "config/HwConfig.h"
+#include "models/attention/AttentionConfig.h"
+#include "models/kv_sram/KvSramConfig.h"
 #include "models/tlm/ClockDomain.h"
-#include "models/AttentionPlan.h"
+#include "models/attention/AttentionPlan.h"
 #include "models/tlm/Ops.h"
 
 namespace skv {

@@ -16,15 +16,15 @@
 #include <optional>
 #include <string>
 
-#include "config/HwConfig.h"
-#include "config/ModelConfig.h"
-#include "models/AttentionPipeline.h"
-#include "models/DramController.h"
-#include "models/KvCacheSram.h"
-#include "models/ProcessorArray.h"
-#include "sim/AddressMap.h"
-#include "sim/DecodeSequencer.h"
-#include "sim/ExpectedWork.h"
+#include "models/top/HwConfig.h"
+#include "models/sequencer/ModelConfig.h"
+#include "models/attention/AttentionPipeline.h"
+#include "models/dram_controller/DramController.h"
+#include "models/kv_sram/KvCacheSram.h"
+#include "models/array/ProcessorArray.h"
+#include "models/sequencer/AddressMap.h"
+#include "models/sequencer/DecodeSequencer.h"
+#include "models/top/ExpectedWork.h"
 
 namespace skv::sim {
 
@@ -38,7 +38,7 @@ class Accelerator : public sc_core::sc_module {
  public:
   Accelerator(sc_core::sc_module_name name, const config::HwConfig& hw,
               const config::ModelConfig& model, const AddressMap& amap,
-              trace::DecodeTraceReader& reader, const tlmx::ClockDomain& clock,
+              trace::BatchSource& reader, const tlmx::ClockDomain& clock,
               tlmx::AttentionAlgo algo, DecodeSequencer::BatchSink sink,
               std::uint64_t watchdog_multiple = kDefaultWatchdogMultiple);
 

@@ -18,7 +18,8 @@
 #include <cstdint>
 #include <string>
 
-#include "config/HwConfig.h"
+#include "models/array/ProcessorArrayConfig.h"
+#include "models/tlm/MemorySystemConfig.h"
 #include "models/tlm/ClockDomain.h"
 #include "models/tlm/MemoryPort.h"
 #include "models/tlm/Ops.h"

@@ -1,4 +1,4 @@
-#include "models/KvCacheSram.h"
+#include "models/kv_sram/KvCacheSram.h"
 
 #include <algorithm>
 #include <string>

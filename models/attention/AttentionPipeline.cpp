@@ -1,4 +1,4 @@
-#include "models/AttentionPipeline.h"
+#include "models/attention/AttentionPipeline.h"
 
 #include <fmt/format.h>
 

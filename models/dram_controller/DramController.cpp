@@ -1,4 +1,4 @@
-#include "models/DramController.h"
+#include "models/dram_controller/DramController.h"
 
 #include <fmt/format.h>
 

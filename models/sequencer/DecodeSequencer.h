@@ -16,13 +16,13 @@
 #include <string>
 #include <vector>
 
-#include "config/HwConfig.h"
-#include "config/ModelConfig.h"
+#include "models/top/HwConfig.h"
+#include "models/sequencer/ModelConfig.h"
 #include "models/tlm/ClockDomain.h"
 #include "models/tlm/Ops.h"
-#include "sim/AddressMap.h"
-#include "sim/KvSlots.h"
-#include "trace/DecodeTrace.h"
+#include "models/sequencer/AddressMap.h"
+#include "models/sequencer/KvSlots.h"
+#include "models/sequencer/DecodeStep.h"
 
 namespace skv::sim {
 
@@ -56,7 +56,7 @@ class DecodeSequencer : public sc_core::sc_module {
 
   DecodeSequencer(sc_core::sc_module_name name, const config::ModelConfig& model,
                   const config::HwConfig& hw, const AddressMap& amap,
-                  trace::DecodeTraceReader& reader, const tlmx::ClockDomain& clock,
+                  trace::BatchSource& reader, const tlmx::ClockDomain& clock,
                   tlmx::AttentionAlgo algo, BatchSink sink);
 
   // Bad trace content found while simulating (the simulation stops at that row).
@@ -90,7 +90,7 @@ class DecodeSequencer : public sc_core::sc_module {
   const config::ModelConfig& model_;
   const config::HwConfig& hw_;
   const AddressMap& amap_;
-  trace::DecodeTraceReader& reader_;
+  trace::BatchSource& reader_;
   const tlmx::ClockDomain& clock_;
   tlmx::AttentionAlgo algo_;
   BatchSink sink_;

@@ -1,4 +1,4 @@
-#include "sim/Accelerator.h"
+#include "models/top/Accelerator.h"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@ namespace skv::sim {
 
 Accelerator::Accelerator(sc_core::sc_module_name name, const config::HwConfig& hw,
                          const config::ModelConfig& model, const AddressMap& amap,
-                         trace::DecodeTraceReader& reader, const tlmx::ClockDomain& clock,
+                         trace::BatchSource& reader, const tlmx::ClockDomain& clock,
                          tlmx::AttentionAlgo algo, DecodeSequencer::BatchSink sink,
                          std::uint64_t watchdog_multiple)
     : sc_module(name),

@@ -1,4 +1,4 @@
-#include "config/HwConfig.h"
+#include "config/HwConfigLoader.h"
 
 #include <fmt/format.h>
 
@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "config/ConfigNode.h"
+#include "config/DramConfigLoader.h"
 
 namespace skv::config {
 

@@ -9,7 +9,7 @@
 #include <optional>
 #include <vector>
 
-#include "trace/DecodeTrace.h"
+#include "models/sequencer/DecodeStep.h"
 
 namespace skv::sim {
 

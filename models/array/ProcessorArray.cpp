@@ -1,4 +1,4 @@
-#include "models/ProcessorArray.h"
+#include "models/array/ProcessorArray.h"
 
 #include <fmt/format.h>
 

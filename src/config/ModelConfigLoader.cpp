@@ -1,4 +1,4 @@
-#include "config/ModelConfig.h"
+#include "config/ModelConfigLoader.h"
 
 #include <fmt/format.h>
 

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "config/HwConfig.h"
+#include "models/attention/AttentionConfig.h"
 #include "models/tlm/Ops.h"
 
 namespace skv {

@@ -1,5 +1,6 @@
 #pragma once
-// Validated description of one decoder-only LLM.
+// Validated description of one decoder-only LLM: what the sequencer decodes (loaded by
+// src/config/ModelConfigLoader.*; docs/formats.md documents every key).
 
 #include <cstdint>
 #include <string>
@@ -29,7 +30,5 @@ struct ModelConfig {
     return 2ull * kv_heads * head_dim * kv_bits / 8;
   }
 };
-
-ModelConfig load_model_config(const std::string& path);
 
 }  // namespace skv::config

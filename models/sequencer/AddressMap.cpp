@@ -1,4 +1,4 @@
-#include "sim/AddressMap.h"
+#include "models/sequencer/AddressMap.h"
 
 #include <fmt/format.h>
 
