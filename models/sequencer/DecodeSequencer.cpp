@@ -6,17 +6,6 @@
 
 namespace skv::sim {
 
-namespace {
-// Element-wise work per element on the vector path; modelling assumptions stated in
-// docs/architecture.md: RMSNorm squares, sums and scales; RoPE rotates a pair with two
-// multiplies and an add; SiLU-and-gate or GELU is an exp2, a divide and a multiply
-// approximated as four operations; a residual is one add.
-constexpr std::uint32_t kNormOps = 3;
-constexpr std::uint32_t kRopeOps = 3;
-constexpr std::uint32_t kActivationOps = 4;
-constexpr std::uint32_t kResidualOps = 1;
-}  // namespace
-
 DecodeSequencer::DecodeSequencer(sc_core::sc_module_name name, const config::ModelConfig& model,
                                  const config::HwConfig& hw, const AddressMap& amap,
                                  trace::BatchSource& reader,
@@ -32,7 +21,8 @@ DecodeSequencer::DecodeSequencer(sc_core::sc_module_name name, const config::Mod
       clock_(clock),
       algo_(algo),
       sink_(std::move(sink)),
-      kv_slots_(hw.memory.max_batch) {
+      kv_slots_(hw.memory.max_batch),
+      planner_(hw.attention, hw.kv_sram.capacity_bytes()) {
   SC_HAS_PROCESS(DecodeSequencer);
   SC_THREAD(run);
 }
@@ -79,45 +69,17 @@ void DecodeSequencer::issue(tlm_utils::simple_initiator_socket<DecodeSequencer>&
 }
 
 void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, BatchResult& result) {
-  using tlmx::OpClass;
-  const auto b = static_cast<std::uint32_t>(rows.size());
-  const std::uint64_t hidden = model_.hidden_size;
-  auto vec = [&](const char* name, std::uint64_t elements, std::uint32_t ops) {
-    issue(array, name, tlmx::VectorOp{elements * b, ops}, OpClass::Other, result);
-  };
-  auto gemv = [&](const char* name, tlmx::GemvOp g) {
-    g.batch = b;
-    issue(array, name, g, OpClass::Gemv, result);
-  };
   batch_id_ = rows.front().batch;
   const std::vector<std::uint32_t> slots = kv_slots_.assign(rows);  // each request's KV region
-  for (layer_ = 0; layer_ < model_.layers; ++layer_) {
-    const LayerWeights w = amap_.layer(layer_);
-    vec("rmsnorm", hidden, kNormOps);
-    gemv("qkv_gemv", w.qkv);
-    vec("rope", std::uint64_t{model_.heads + model_.kv_heads} * model_.head_dim, kRopeOps);
-    for (std::uint32_t i = 0; i < b; ++i) {
-      issue(attention, "kv_append",
-            tlmx::KvAppendOp{amap_.kv_layout(slots[i], layer_), rows[i].kv_len}, OpClass::Other,
-            result);
-    }
-    for (std::uint32_t i = 0; i < b; ++i) {
-      tlmx::AttentionOp a = amap_.kv_layout(slots[i], layer_);
-      a.tokens = rows[i].kv_len + 1;
-      a.algo = algo_;
-      issue(attention, "attention", a, OpClass::Attention, result);
-    }
-    gemv("o_gemv", w.o);
-    vec("residual", hidden, kResidualOps);
-    vec("rmsnorm", hidden, kNormOps);
-    gemv(model_.ffn_kind == config::FfnKind::GatedSilu ? "gate_up_gemv" : "up_gemv", w.ffn_in);
-    vec(model_.ffn_kind == config::FfnKind::GatedSilu ? "silu_mul" : "gelu", model_.ffn_size,
-        kActivationOps);
-    gemv("down_gemv", w.ffn_down);
-    vec("residual", hidden, kResidualOps);
+  const OpGraph graph = build_batch_graph(model_, amap_, planner_, hw_.memory.request_bytes,
+                                          rows, slots, algo_);
+  for (const std::uint32_t id : graph.issue_order()) {
+    const OpNode& n = graph.nodes()[id];
+    // A DMA stream is started by the unit that consumes it, when that node starts.
+    if (n.kind != NodeKind::Compute) continue;
+    layer_ = n.layer;
+    issue(n.unit == UnitId::AttentionPipeline ? attention : array, n.name, n.op, n.cls, result);
   }
-  vec("final_rmsnorm", hidden, kNormOps);
-  gemv("lm_head_gemv", amap_.lm_head());
 }
 
 std::string DecodeSequencer::activity() const {

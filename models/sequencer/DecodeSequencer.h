@@ -1,9 +1,10 @@
 #pragma once
-// Drives the accelerator from a decode trace: for each batch of trace rows, every
-// layer's operations in order (RMSNorm, QKV GEMV, RoPE, KV append, attention, O GEMV,
-// residual, RMSNorm, FFN GEMVs with their activation, residual), then the final norm
-// and the LM head. Each operation is a blocking transport call on the unit that runs
-// it; the time it takes is booked to its class (GEMV, attention, other).
+// Drives the accelerator from a decode trace: for each batch of trace rows, builds the
+// batch's operation graph (models/sequencer/OpGraph.h: every layer's RMSNorm, QKV GEMV,
+// RoPE, KV append, attention, O GEMV, residual, RMSNorm, FFN GEMVs with their
+// activation, residual; then the final norm and the LM head) and issues its compute
+// nodes in an order its edges allow. Each operation is a blocking transport call on the
+// unit that runs it; the time it takes is booked to its class (GEMV, attention, other).
 
 #include <systemc>
 #include <tlm>
@@ -22,6 +23,7 @@
 #include "models/tlm/Ops.h"
 #include "models/sequencer/AddressMap.h"
 #include "models/sequencer/KvSlots.h"
+#include "models/sequencer/OpGraph.h"
 #include "models/sequencer/DecodeStep.h"
 
 namespace skv::sim {
@@ -95,6 +97,7 @@ class DecodeSequencer : public sc_core::sc_module {
   tlmx::AttentionAlgo algo_;
   BatchSink sink_;
   KvSlots kv_slots_;
+  AttentionPlanner planner_;
   OpSink op_sink_;
   std::function<std::uint64_t()> dram_bytes_;
   std::uint64_t batch_id_ = 0;

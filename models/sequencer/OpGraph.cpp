@@ -1,0 +1,228 @@
+#include "models/sequencer/OpGraph.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <optional>
+#include <stdexcept>
+
+namespace skv::sim {
+
+namespace {
+// Element-wise work per element on the vector path; modelling assumptions stated in
+// docs/architecture.md: RMSNorm squares, sums and scales; RoPE rotates a pair with two
+// multiplies and an add; SiLU-and-gate or GELU is an exp2, a divide and a multiply
+// approximated as four operations; a residual is one add.
+constexpr std::uint32_t kNormOps = 3;
+constexpr std::uint32_t kRopeOps = 3;
+constexpr std::uint32_t kActivationOps = 4;
+constexpr std::uint32_t kResidualOps = 1;
+}  // namespace
+
+const char* unit_name(UnitId u) {
+  switch (u) {
+    case UnitId::ProcessorArray: return "processor_array";
+    case UnitId::AttentionPipeline: return "attention_pipeline";
+    case UnitId::WeightDma: return "weight_dma";
+    case UnitId::KvDma: return "kv_dma";
+  }
+  return "?";
+}
+
+const char* edge_kind_name(EdgeKind k) {
+  switch (k) {
+    case EdgeKind::Data: return "data";
+    case EdgeKind::Unit: return "unit";
+    case EdgeKind::Buffer: return "buffer";
+    case EdgeKind::Chain: return "chain";
+  }
+  return "?";
+}
+
+std::uint32_t OpGraph::add(OpNode node) {
+  nodes_.push_back(std::move(node));
+  return static_cast<std::uint32_t>(nodes_.size() - 1);
+}
+
+void OpGraph::edge(std::uint32_t from, std::uint32_t to, EdgeKind kind) {
+  if (from >= nodes_.size() || to >= nodes_.size() || from == to) {
+    throw std::logic_error("OpGraph: edge between unknown or equal nodes");
+  }
+  edges_.push_back(OpEdge{from, to, kind});
+}
+
+std::vector<std::uint32_t> OpGraph::issue_order() const {
+  const std::size_t n = nodes_.size();
+  std::vector<std::uint32_t> waiting(n, 0);
+  std::vector<std::vector<std::uint32_t>> after(n);
+  for (const OpEdge& e : edges_) {
+    ++waiting[e.to];
+    after[e.from].push_back(e.to);
+  }
+  // Ready nodes by id: a min-heap would do; graphs are built in issue order, so the
+  // lowest ready id is almost always the next one and a scan from `lowest` is short.
+  std::vector<bool> ready(n, false);
+  std::vector<bool> done(n, false);
+  for (std::size_t i = 0; i < n; ++i) ready[i] = waiting[i] == 0;
+  std::vector<std::uint32_t> order;
+  order.reserve(n);
+  std::size_t lowest = 0;
+  while (order.size() < n) {
+    while (lowest < n && (done[lowest] || !ready[lowest])) ++lowest;
+    if (lowest == n) throw std::logic_error("OpGraph: the edges form a cycle");
+    const auto id = static_cast<std::uint32_t>(lowest);
+    done[id] = true;
+    order.push_back(id);
+    for (std::uint32_t next : after[id]) {
+      if (--waiting[next] == 0) {
+        ready[next] = true;
+        if (next < lowest) lowest = next;
+      }
+    }
+  }
+  return order;
+}
+
+std::string OpGraph::describe() const {
+  std::vector<std::string> preds(nodes_.size());
+  for (const OpEdge& e : edges_) {
+    preds[e.to] += fmt::format(" {}({})", e.from, edge_kind_name(e.kind));
+  }
+  std::string out;
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    const OpNode& n = nodes_[i];
+    out += fmt::format("{} {} [{}]", i, n.name, unit_name(n.unit));
+    if (n.kind == NodeKind::DmaStream) out += fmt::format(" {} B for {}", n.stream_bytes, n.consumer);
+    if (!preds[i].empty()) out += " <-" + preds[i];
+    out += '\n';
+  }
+  return out;
+}
+
+OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& amap,
+                          const AttentionPlanner& planner, std::uint32_t request_bytes,
+                          const std::vector<trace::DecodeStep>& rows,
+                          const std::vector<std::uint32_t>& slots, tlmx::AttentionAlgo algo) {
+  OpGraph g;
+  const auto b = static_cast<std::uint32_t>(rows.size());
+  const std::uint64_t hidden = model.hidden_size;
+  std::optional<std::uint32_t> chain_last;
+  std::array<std::optional<std::uint32_t>, 4> unit_last;
+  std::optional<std::uint32_t> weight_consumer;  // the last GEMV: it holds the weight buffer
+  std::optional<std::uint32_t> kv_consumer;      // the last attention: it holds the staging
+  std::uint32_t layer = 0;
+
+  auto compute = [&](const char* name, UnitId unit, tlmx::OpClass cls, tlmx::Op op) {
+    OpNode n;
+    n.name = name;
+    n.unit = unit;
+    n.cls = cls;
+    n.layer = layer;
+    n.op = std::move(op);
+    const std::uint32_t id = g.add(std::move(n));
+    auto& last = unit_last[static_cast<int>(unit)];
+    if (last) g.edge(*last, id, EdgeKind::Unit);
+    last = id;
+    if (chain_last) g.edge(*chain_last, id, EdgeKind::Chain);
+    chain_last = id;
+    return id;
+  };
+  // A DMA stream feeding `consumer`, which is added next: the stream may fill its buffer
+  // once the buffer's previous consumer has released it.
+  auto stream = [&](const char* name, UnitId unit, std::uint64_t bytes,
+                    std::optional<std::uint32_t>& holder) {
+    OpNode n;
+    n.kind = NodeKind::DmaStream;
+    n.name = name;
+    n.unit = unit;
+    n.layer = layer;
+    n.stream_bytes = bytes;
+    const auto consumer = static_cast<std::uint32_t>(g.nodes().size() + 1);
+    n.consumer = consumer;
+    const std::uint32_t id = g.add(std::move(n));
+    if (holder) g.edge(*holder, id, EdgeKind::Buffer);
+    holder = consumer;
+    return id;
+  };
+  auto vec = [&](const char* name, std::uint64_t elements, std::uint32_t ops) {
+    return compute(name, UnitId::ProcessorArray, tlmx::OpClass::Other,
+                   tlmx::VectorOp{elements * b, ops});
+  };
+  auto gemv = [&](const char* name, tlmx::GemvOp w) {
+    w.batch = b;
+    const std::uint32_t s = stream("weight_stream", UnitId::WeightDma, w.weight_bytes(),
+                                   weight_consumer);
+    const std::uint32_t c = compute(name, UnitId::ProcessorArray, tlmx::OpClass::Gemv, w);
+    g.edge(s, c, EdgeKind::Data);
+    return c;
+  };
+  auto data = [&g](std::uint32_t from, std::uint32_t to) { g.edge(from, to, EdgeKind::Data); };
+
+  // Each row's K/V stream: the same for every layer (one attention shape per row).
+  std::vector<std::uint64_t> kv_bytes(b);
+  for (std::uint32_t i = 0; i < b; ++i) {
+    tlmx::AttentionOp op = amap.kv_layout(slots[i], 0);
+    op.tokens = rows[i].kv_len + 1;
+    op.algo = algo;
+    const AttentionPlanner::Traffic t = planner.traffic(planner.plan(op), request_bytes);
+    kv_bytes[i] = t.kv_read_bytes + t.score_read_bytes;
+  }
+
+  const bool gated = model.ffn_kind == config::FfnKind::GatedSilu;
+  std::optional<std::uint32_t> x;  // the node that produced the layer's input
+  for (layer = 0; layer < model.layers; ++layer) {
+    const LayerWeights w = amap.layer(layer);
+    const std::uint32_t norm = vec("rmsnorm", hidden, kNormOps);
+    if (x) data(*x, norm);
+    const std::uint32_t qkv = gemv("qkv_gemv", w.qkv);
+    data(norm, qkv);
+    const std::uint32_t rope =
+        vec("rope", std::uint64_t{model.heads + model.kv_heads} * model.head_dim, kRopeOps);
+    data(qkv, rope);
+    std::vector<std::uint32_t> appends;
+    for (std::uint32_t i = 0; i < b; ++i) {
+      const std::uint32_t a =
+          compute("kv_append", UnitId::AttentionPipeline, tlmx::OpClass::Other,
+                  tlmx::KvAppendOp{amap.kv_layout(slots[i], layer), rows[i].kv_len});
+      data(rope, a);
+      appends.push_back(a);
+    }
+    std::vector<std::uint32_t> attentions;
+    for (std::uint32_t i = 0; i < b; ++i) {
+      tlmx::AttentionOp op = amap.kv_layout(slots[i], layer);
+      op.tokens = rows[i].kv_len + 1;
+      op.algo = algo;
+      const std::uint32_t s = stream("kv_stream", UnitId::KvDma, kv_bytes[i], kv_consumer);
+      const std::uint32_t a =
+          compute("attention", UnitId::AttentionPipeline, tlmx::OpClass::Attention, op);
+      data(s, a);
+      data(rope, a);          // q
+      data(appends[i], a);    // the new token's k and v
+      attentions.push_back(a);
+    }
+    const std::uint32_t o = gemv("o_gemv", w.o);
+    for (std::uint32_t a : attentions) data(a, o);
+    const std::uint32_t res1 = vec("residual", hidden, kResidualOps);
+    data(o, res1);
+    if (x) data(*x, res1);
+    const std::uint32_t norm2 = vec("rmsnorm", hidden, kNormOps);
+    data(res1, norm2);
+    const std::uint32_t up = gemv(gated ? "gate_up_gemv" : "up_gemv", w.ffn_in);
+    data(norm2, up);
+    const std::uint32_t act = vec(gated ? "silu_mul" : "gelu", model.ffn_size, kActivationOps);
+    data(up, act);
+    const std::uint32_t down = gemv("down_gemv", w.ffn_down);
+    data(act, down);
+    const std::uint32_t res2 = vec("residual", hidden, kResidualOps);
+    data(down, res2);
+    data(res1, res2);
+    x = res2;
+  }
+  const std::uint32_t norm = vec("final_rmsnorm", hidden, kNormOps);
+  if (x) data(*x, norm);
+  const std::uint32_t head = gemv("lm_head_gemv", amap.lm_head());
+  data(norm, head);
+  return g;
+}
+
+}  // namespace skv::sim

@@ -1,0 +1,85 @@
+#pragma once
+// One decode batch as an operation graph, built as data before it runs.
+//
+// Nodes are compute operations (on the processor array or the attention pipeline) and
+// the DMA streams that feed them (a GEMV's weights, an attention's K/V). Edges say what
+// must finish before a node may start:
+//
+//   data    the node reads what the other produces (RoPE after the QKV GEMV, attention
+//           after its row's KV append, a GEMV after its weight stream)
+//   unit    both run on one unit, which runs one operation at a time
+//   buffer  a stream may fill a buffer only once the previous stream's consumer has
+//           released it (the array's weight buffer, the KV SRAM's staging space)
+//   chain   the issue policy: today's sequencer runs the operations one after another,
+//           so each compute node also waits for the one before it
+//
+// The sequencer issues nodes in an order that respects every edge. Today each DMA
+// stream is started by the unit that consumes it when that node starts (the weight
+// buffer and the SRAM's staging space fill while it runs), so with the chain edges the
+// graph reproduces a plain sequence; edges that let a stream start earlier, and the
+// buffers they need, are how operations come to overlap.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/attention/AttentionPlan.h"
+#include "models/sequencer/AddressMap.h"
+#include "models/sequencer/DecodeStep.h"
+#include "models/sequencer/ModelConfig.h"
+#include "models/tlm/Ops.h"
+
+namespace skv::sim {
+
+enum class NodeKind { Compute, DmaStream };
+enum class UnitId { ProcessorArray, AttentionPipeline, WeightDma, KvDma };
+enum class EdgeKind { Data, Unit, Buffer, Chain };
+
+const char* unit_name(UnitId u);
+const char* edge_kind_name(EdgeKind k);
+
+struct OpNode {
+  NodeKind kind = NodeKind::Compute;
+  const char* name = "";
+  UnitId unit = UnitId::ProcessorArray;
+  tlmx::OpClass cls = tlmx::OpClass::Other;
+  std::uint32_t layer = 0;        // == model layers for the final norm and the LM head
+  tlmx::Op op;                    // compute nodes: what the unit runs
+  std::uint64_t stream_bytes = 0; // DMA stream nodes: the bytes they bring on chip
+  std::uint32_t consumer = 0;     // DMA stream nodes: the compute node that reads them
+};
+
+struct OpEdge {
+  std::uint32_t from = 0;
+  std::uint32_t to = 0;
+  EdgeKind kind = EdgeKind::Data;
+};
+
+class OpGraph {
+ public:
+  std::uint32_t add(OpNode node);
+  void edge(std::uint32_t from, std::uint32_t to, EdgeKind kind);
+
+  const std::vector<OpNode>& nodes() const { return nodes_; }
+  const std::vector<OpEdge>& edges() const { return edges_; }
+  // A topological order: every node after all its predecessors, the lowest id first
+  // among those ready. Throws std::logic_error if the edges form a cycle.
+  std::vector<std::uint32_t> issue_order() const;
+  // One line per node: "id name [unit] <- from(kind) ...", for tests and debugging.
+  std::string describe() const;
+
+ private:
+  std::vector<OpNode> nodes_;
+  std::vector<OpEdge> edges_;
+};
+
+// The graph of one batch: for every layer RMSNorm, the QKV GEMV, RoPE, a KV append and
+// an attention per row, the O GEMV, the residual, RMSNorm, the FFN GEMVs with their
+// activation and the residual; then the final RMSNorm and the LM head. `slots` gives
+// each row's KV cache slot; `planner` the bytes each attention's K/V stream brings.
+OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& amap,
+                          const AttentionPlanner& planner, std::uint32_t request_bytes,
+                          const std::vector<trace::DecodeStep>& rows,
+                          const std::vector<std::uint32_t>& slots, tlmx::AttentionAlgo algo);
+
+}  // namespace skv::sim

@@ -1,0 +1,105 @@
+// One decode batch as an operation graph (models/sequencer/OpGraph.h): the nodes and
+// edges of a layer, and the issue order that reproduces the plain sequence.
+
+#include <catch2/catch.hpp>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "config/HwConfigLoader.h"
+#include "config/ModelConfigLoader.h"
+#include "models/sequencer/OpGraph.h"
+#include "support/RunCli.h"
+
+using skv::sim::EdgeKind;
+using skv::sim::NodeKind;
+using skv::sim::OpGraph;
+
+namespace {
+
+struct TinyGraph {
+  skv::config::HwConfig hw =
+      skv::config::load_hw_config(skv::test::source_path("configs/hw/swiftkv-mha-u55c.yaml"));
+  skv::config::ModelConfig model =
+      skv::config::load_model_config(skv::test::source_path("configs/models/tiny.yaml"));
+  OpGraph build(const std::vector<skv::trace::DecodeStep>& rows) const {
+    const skv::sim::AddressMap amap(model, hw);
+    const skv::AttentionPlanner planner(hw.attention, hw.kv_sram.capacity_bytes());
+    std::vector<std::uint32_t> slots(rows.size(), 0);
+    return skv::sim::build_batch_graph(model, amap, planner, hw.memory.request_bytes, rows,
+                                       slots, skv::tlmx::AttentionAlgo::SwiftKV);
+  }
+};
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("op graph: one layer of the tiny model, one row", "[unit]") {
+  const OpGraph g = TinyGraph{}.build({{0, 0, 0, 100, 3}});
+  // 2 layers of 17 nodes (12 compute, 4 weight streams, 1 K/V stream), then the final
+  // RMSNorm, the LM head's weight stream and the LM head.
+  REQUIRE(g.nodes().size() == 2 * 17 + 3);
+  const std::vector<std::string> all = lines(g.describe());
+  const std::vector<std::string> layer0(all.begin(), all.begin() + 17);
+  // Weight streams: QKV (4 + 2 x 2) x 64 rows x 256 / 2 = 65536 bytes, O 256 x 256 / 2,
+  // gate and up 1024 x 256 / 2, down 256 x 512 / 2. The K/V stream of 101 tokens: both
+  // K/V heads, K and V, 101 x 64 x 4 bytes each = 103424.
+  const std::vector<std::string> expected = {
+      "0 rmsnorm [processor_array]",
+      "1 weight_stream [weight_dma] 65536 B for 2",
+      "2 qkv_gemv [processor_array] <- 0(unit) 0(chain) 1(data) 0(data)",
+      "3 rope [processor_array] <- 2(unit) 2(chain) 2(data)",
+      "4 kv_append [attention_pipeline] <- 3(chain) 3(data)",
+      "5 kv_stream [kv_dma] 103424 B for 6",
+      "6 attention [attention_pipeline] <- 4(unit) 4(chain) 5(data) 3(data) 4(data)",
+      "7 weight_stream [weight_dma] 32768 B for 8 <- 2(buffer)",
+      "8 o_gemv [processor_array] <- 3(unit) 6(chain) 7(data) 6(data)",
+      "9 residual [processor_array] <- 8(unit) 8(chain) 8(data)",
+      "10 rmsnorm [processor_array] <- 9(unit) 9(chain) 9(data)",
+      "11 weight_stream [weight_dma] 131072 B for 12 <- 8(buffer)",
+      "12 gate_up_gemv [processor_array] <- 10(unit) 10(chain) 11(data) 10(data)",
+      "13 silu_mul [processor_array] <- 12(unit) 12(chain) 12(data)",
+      "14 weight_stream [weight_dma] 65536 B for 15 <- 12(buffer)",
+      "15 down_gemv [processor_array] <- 13(unit) 13(chain) 14(data) 13(data)",
+      "16 residual [processor_array] <- 15(unit) 15(chain) 15(data) 9(data)",
+  };
+  CHECK(layer0 == expected);
+  // Layer 1 takes its input from layer 0's last residual; its weight streams wait for
+  // the weight buffer like any other.
+  CHECK(all[17] == "17 rmsnorm [processor_array] <- 16(unit) 16(chain) 16(data)");
+}
+
+TEST_CASE("op graph: the issue order is today's sequence, appends before attentions",
+          "[unit]") {
+  // Two rows: both KV appends run before either attention, each attention after its own
+  // append; compute nodes come out in the order the plain sequencer issued them.
+  const OpGraph g = TinyGraph{}.build({{0, 0, 0, 100, 3}, {0, 1, 0, 50, 4}});
+  std::vector<std::string> compute;
+  for (std::uint32_t id : g.issue_order()) {
+    const auto& n = g.nodes()[id];
+    if (n.kind == NodeKind::Compute && n.layer == 0) compute.emplace_back(n.name);
+  }
+  CHECK(compute == std::vector<std::string>{"rmsnorm", "qkv_gemv", "rope", "kv_append",
+                                            "kv_append", "attention", "attention", "o_gemv",
+                                            "residual", "rmsnorm", "gate_up_gemv", "silu_mul",
+                                            "down_gemv", "residual"});
+  std::size_t chain = 0;
+  for (const auto& e : g.edges()) chain += e.kind == EdgeKind::Chain ? 1 : 0;
+  std::size_t computes = 0;
+  for (const auto& n : g.nodes()) computes += n.kind == NodeKind::Compute ? 1 : 0;
+  CHECK(chain == computes - 1);  // a plain chain through every compute node
+
+  OpGraph cyclic;
+  const auto a = cyclic.add({});
+  const auto b = cyclic.add({});
+  cyclic.edge(a, b, EdgeKind::Data);
+  cyclic.edge(b, a, EdgeKind::Data);
+  CHECK_THROWS_WITH(cyclic.issue_order(), "OpGraph: the edges form a cycle");
+}
