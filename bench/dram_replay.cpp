@@ -20,6 +20,7 @@
 #include "config/DramConfigLoader.h"
 #include "models/dram/DramConfig.h"
 #include "models/dram/DramEngine.h"
+#include "models/dram/Replay.h"
 #include "models/dram/RequestTrace.h"
 
 namespace {
@@ -49,19 +50,9 @@ Result replay(const DramConfig& cfg, TracePattern pattern, std::uint64_t count) 
   spec.footprint = cfg.org.capacity_bytes();
   RequestGenerator gen(spec);
   DramEngine engine(cfg);
-  std::vector<Completion> done;
-  TraceRequest r;
-  std::uint64_t id = 0;
   const auto start = std::chrono::steady_clock::now();
-  while (gen.next(r)) {
-    engine.enqueue(Request{id++, r.addr, r.bytes, r.is_write},
-                   std::max({r.cycle, engine.now(), engine.accept_cycle()}));
-    if ((id & 1023) == 0) {
-      done.clear();
-      engine.take_completions(done);
-    }
-  }
-  engine.drain();
+  replay_requests(
+      engine, [&gen](TraceRequest& r) { return gen.next(r); }, [](std::uint64_t) {});
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const DramStats& s = engine.stats();

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/Figures.h"
 #include "models/dram/DramConfig.h"
 
 namespace skv::dram {
@@ -11,7 +12,6 @@ constexpr std::size_t kExact = 128;    // values below are their own bucket
 constexpr std::uint32_t kSubBits = 6;  // 64 buckets per power of two above
 constexpr std::size_t kBuckets = kExact + (63 - kSubBits) * (std::size_t{1} << kSubBits);
 
-double pct(double part, double whole) { return whole > 0 ? 100.0 * part / whole : 0.0; }
 }  // namespace
 
 LatencyHistogram::LatencyHistogram() : buckets_(kBuckets, 0) {}

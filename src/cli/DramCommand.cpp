@@ -20,6 +20,7 @@
 #include "models/dram/DramConfig.h"
 #include "models/dram/DramEngine.h"
 #include "models/dram/DramStats.h"
+#include "models/dram/Replay.h"
 #include "models/dram/RequestTrace.h"
 
 namespace skv::cli {
@@ -105,20 +106,9 @@ int replay(const ReplayOptions& o) {
 
   Progress progress("dram: requests", lines, o.quiet);
   const auto wall_start = std::chrono::steady_clock::now();
-  dram::TraceRequest r;
-  std::uint64_t id = 0;
-  std::vector<dram::Completion> done;
-  while (reader.next(r)) {
-    // A request issues at its trace cycle, or later when the front end is still busy.
-    const std::uint64_t at = std::max({r.cycle, engine.now(), engine.accept_cycle()});
-    engine.enqueue(dram::Request{id++, r.addr, r.bytes, r.is_write}, at);
-    if ((id & 1023) == 0) {
-      done.clear();
-      engine.take_completions(done);  // keeps memory flat; the stats hold the figures
-      if ((id & 0xFFFF) == 0) progress.update(reader.line());
-    }
-  }
-  engine.drain();
+  const std::uint64_t id = dram::replay_requests(
+      engine, [&reader](dram::TraceRequest& r) { return reader.next(r); },
+      [&](std::uint64_t) { progress.update(reader.line()); });
   progress.finish();
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();

@@ -111,30 +111,36 @@ DramConfig load_dram_config(config::Node& node) {
   return c;
 }
 
+std::string dram_preset_file(const std::string& name, const std::string& dir) {
+  namespace fs = std::filesystem;
+  const fs::path file = fs::path(dir) / (name + ".yaml");
+  std::error_code ec;
+  if (fs::is_regular_file(file, ec)) return file.lexically_normal().string();
+  std::set<std::string> known;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.path().extension() == ".yaml") known.insert(e.path().stem().string());
+  }
+  std::string list;
+  for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+  throw InputError(fmt::format("no DRAM preset '{}' in {} (known: {})", name,
+                               fs::path(dir).lexically_normal().string(),
+                               list.empty() ? "none" : list));
+}
+
 DramConfig load_dram_preset(const std::string& name_or_path, const std::string& config_dir) {
   namespace fs = std::filesystem;
   const fs::path given(name_or_path);
   const bool looks_like_file =
       given.has_parent_path() || given.extension() == ".yaml" || given.extension() == ".yml";
-  fs::path file;
-  if (looks_like_file || fs::is_regular_file(given)) {
-    file = given;
-  } else {
-    file = fs::path(config_dir) / (name_or_path + ".yaml");
-    if (!fs::exists(file)) {
-      std::set<std::string> known;
-      std::error_code ec;
-      for (const auto& e : fs::directory_iterator(config_dir, ec)) {
-        if (e.path().extension() == ".yaml") known.insert(e.path().stem().string());
-      }
-      std::string list;
-      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      throw InputError(fmt::format(
-          "DRAM preset '{}': no file {} (presets in {}: {}; or give a path to a .yaml file)",
-          name_or_path, file.string(), config_dir, list.empty() ? "none" : list));
+  std::string file = name_or_path;
+  if (!looks_like_file && !fs::is_regular_file(given)) {
+    try {
+      file = dram_preset_file(name_or_path, config_dir);
+    } catch (const InputError& e) {
+      throw InputError(fmt::format("--dram: {}; or give a path to a .yaml file", e.what()));
     }
   }
-  config::Node root = config::Node::load_file(file.string());
+  config::Node root = config::Node::load_file(file);
   return load_dram_config(root);
 }
 

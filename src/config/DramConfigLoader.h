@@ -18,4 +18,9 @@ DramConfig load_dram_config(config::Node& node);
 // InputError listing the presets found in config_dir.
 DramConfig load_dram_preset(const std::string& name_or_path, const std::string& config_dir);
 
+// The file of preset `name` in `dir` (<dir>/<name>.yaml). An unknown name is an
+// InputError whose message is the reason alone ("no DRAM preset 'x' in DIR (known: a,
+// b)"), for the caller to place at its file and key.
+std::string dram_preset_file(const std::string& name, const std::string& dir);
+
 }  // namespace skv::dram

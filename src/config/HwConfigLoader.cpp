@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "common/Error.h"
 #include "config/ConfigNode.h"
 #include "config/DramConfigLoader.h"
 
@@ -87,22 +88,14 @@ dram::DramConfig load_dram_section(Node n, const std::string& hw_path) {
   if (!n.has("preset")) return dram::load_dram_config(n);
   const std::string preset = n.get_string("preset");
   n.finish();
-  namespace fs = std::filesystem;
-  const fs::path dir = fs::path(hw_path).parent_path() / ".." / "dram";
-  const fs::path file = dir / (preset + ".yaml");
-  if (!fs::exists(file)) {
-    std::string known;
-    if (fs::is_directory(dir)) {
-      for (const auto& e : fs::directory_iterator(dir)) {
-        if (e.path().extension() == ".yaml") {
-          known += (known.empty() ? "" : ", ") + e.path().stem().string();
-        }
-      }
-    }
-    n.fail("preset", fmt::format("no DRAM preset '{}' in {} (known: {})", preset,
-                                 dir.lexically_normal().string(), known.empty() ? "none" : known));
+  const std::string dir = (std::filesystem::path(hw_path).parent_path() / ".." / "dram").string();
+  std::string file;
+  try {
+    file = dram::dram_preset_file(preset, dir);
+  } catch (const InputError& e) {
+    n.fail("preset", e.what());
   }
-  Node root = Node::load_file(file.lexically_normal().string());
+  Node root = Node::load_file(file);
   return dram::load_dram_config(root);
 }
 

@@ -6,13 +6,13 @@
 #include <cmath>
 
 #include "common/Error.h"
+#include "common/Figures.h"
 #include "sim/Invariants.h"
 
 namespace skv::report {
 
 namespace {
 
-double pct(double part, double whole) { return whole > 0 ? 100.0 * part / whole : 0.0; }
 
 // Peak DRAM bandwidth at the clock period the simulation ran on (the configured
 // frequency's period rounded to the picosecond), so utilisation cannot pass 100%.
@@ -37,8 +37,6 @@ void check_percentages(const nlohmann::json& j, const std::string& at) {
   }
 }
 
-// Rounds a derived figure so the report reads cleanly and stays byte-stable.
-double round6(double v) { return std::round(v * 1e6) / 1e6; }
 
 }  // namespace
 

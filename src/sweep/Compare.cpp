@@ -8,6 +8,7 @@
 #include <map>
 
 #include "common/Error.h"
+#include "common/Figures.h"
 #include "sweep/SweepFiles.h"
 
 namespace skv::sweep {
@@ -18,7 +19,6 @@ namespace {
 
 constexpr const char* kBaseline = "native";
 
-double round6(double v) { return std::round(v * 1e6) / 1e6; }
 
 std::string speedup_text(const std::optional<double>& s) {
   return s ? fmt::format("{}", round6(*s)) : std::string();

@@ -7,6 +7,7 @@
 
 #include "common/Error.h"
 #include "config/ConfigNode.h"
+#include "config/DramConfigLoader.h"
 
 namespace skv::sweep {
 
@@ -77,23 +78,14 @@ void HwOverlay::inline_dram_preset(YAML::Node& root, const SourceRef* chosen_by)
   const YAML::Node& view = root;
   if (!view["dram"].IsMap() || !view["dram"]["preset"].IsDefined()) return;
   const std::string name = view["dram"]["preset"].Scalar();
-  const fs::path file = fs::path(preset_dir_) / (name + ".yaml");
-  if (!fs::exists(file)) {
-    std::vector<std::string> names;
-    if (fs::is_directory(preset_dir_)) {
-      for (const auto& e : fs::directory_iterator(preset_dir_)) {
-        if (e.path().extension() == ".yaml") names.push_back(e.path().stem().string());
-      }
-    }
-    std::sort(names.begin(), names.end());
-    std::string known;
-    for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-    const std::string reason = fmt::format("no DRAM preset '{}' in {} (known: {})", name,
-                                           preset_dir_, known.empty() ? "none" : known);
-    if (chosen_by) chosen_by->fail(reason);
-    throw InputError(fmt::format("{}: dram.preset: {}", base_path_, reason));
+  std::string file;
+  try {
+    file = dram::dram_preset_file(name, preset_dir_);
+  } catch (const InputError& e) {
+    if (chosen_by) chosen_by->fail(e.what());
+    throw InputError(fmt::format("{}: dram.preset: {}", base_path_, e.what()));
   }
-  root["dram"] = load_yaml(file.string());
+  root["dram"] = load_yaml(file);
 }
 
 YAML::Node HwOverlay::apply(const std::vector<const Axis*>& axes,

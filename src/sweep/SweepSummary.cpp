@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "common/Error.h"
+#include "common/Figures.h"
 #include "sweep/SweepSpec.h"
 
 namespace skv::sweep {
@@ -15,8 +16,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-double round6(double v) { return std::round(v * 1e6) / 1e6; }
 
 const json& at(const json& r, const char* pointer) { return r.at(json::json_pointer(pointer)); }
 
