@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -22,6 +23,7 @@ namespace skv::test {
 struct CliResult {
   int exit_code = -1;  // the child's exit status; -1 if it did not exit normally
   int signal = 0;      // the signal that ended the child, 0 if it exited
+  bool hung = false;   // still running at its time limit: killed with SIGKILL
   std::string out;     // everything written to stdout
   std::string err;     // everything written to stderr
 
@@ -43,8 +45,15 @@ struct CliResult {
   }
 };
 
-// Runs `program` with `args` (argv[1..]); stdin is /dev/null.
-inline CliResult run_program(const std::string& program, const std::vector<std::string>& args) {
+namespace detail {
+
+// Runs `program` with `args`; with `limit` > 0, a child still running `limit` after its
+// start is killed with SIGKILL and reported as hung (its output so far is kept).
+inline CliResult run_program_until(const std::string& program, const std::vector<std::string>& args,
+                                   std::chrono::milliseconds limit) {
+  using Clock = std::chrono::steady_clock;
+  const bool timed = limit.count() > 0;
+  const Clock::time_point deadline = Clock::now() + limit;
   int out_pipe[2];
   int err_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
@@ -77,17 +86,34 @@ inline CliResult run_program(const std::string& program, const std::vector<std::
                              std::to_string(rc));
   }
 
-  // Drain both pipes together, so a child that fills one of them never blocks.
   CliResult r;
+  // Milliseconds left before the deadline (at least 0); -1 (no limit) once killed or untimed.
+  auto wait_ms = [&]() -> int {
+    if (!timed || r.hung) return -1;
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    return left.count() > 0 ? static_cast<int>(left.count()) : 0;
+  };
+  auto kill_if_late = [&] {
+    if (timed && !r.hung && Clock::now() >= deadline) {
+      kill(pid, SIGKILL);
+      r.hung = true;
+    }
+  };
+
+  // Drain both pipes together, so a child that fills one of them never blocks.
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
   std::string* sinks[2] = {&r.out, &r.err};
   int open_fds = 2;
   char buf[65536];
   while (open_fds > 0) {
-    if (poll(fds, 2, -1) < 0) {
+    kill_if_late();
+    const int ready = poll(fds, 2, wait_ms());
+    if (ready < 0) {
       if (errno == EINTR) continue;
       break;
     }
+    if (ready == 0) continue;  // the deadline passed: killed on the next turn
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
       const ssize_t n = read(fds[i].fd, buf, sizeof buf);
@@ -104,19 +130,46 @@ inline CliResult run_program(const std::string& program, const std::vector<std::
     if (f.fd >= 0) close(f.fd);
   }
 
+  // A child may close its output and go on running: wait for it up to the deadline too.
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw std::runtime_error("waitpid failed");
+  while (true) {
+    kill_if_late();
+    const pid_t w = waitpid(pid, &status, timed && !r.hung ? WNOHANG : 0);
+    if (w == pid) break;
+    if (w < 0 && errno != EINTR) throw std::runtime_error("waitpid failed");
+    if (w == 0) usleep(5000);
   }
   if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
   return r;
 }
 
+}  // namespace detail
+
+// Runs `program` with `args` (argv[1..]); stdin is /dev/null.
+inline CliResult run_program(const std::string& program, const std::vector<std::string>& args) {
+  return detail::run_program_until(program, args, std::chrono::milliseconds{0});
+}
+
+// The same with a wall-time limit: a child still running after `limit` is killed with
+// SIGKILL and reported as hung (`hung`, and `signal` SIGKILL).
+inline CliResult run_program_with_timeout(const std::string& program,
+                                          const std::vector<std::string>& args,
+                                          std::chrono::milliseconds limit) {
+  return detail::run_program_until(program, args,
+                                   limit.count() > 0 ? limit : std::chrono::milliseconds{1});
+}
+
 #ifdef SKV_BINARY
 // Runs the built swiftkv-sim with `args`.
 inline CliResult run_cli(const std::vector<std::string>& args) {
   return run_program(SKV_BINARY, args);
+}
+
+// Runs the built swiftkv-sim with `args` and a wall-time limit (see run_program_with_timeout).
+inline CliResult run_cli_with_timeout(const std::vector<std::string>& args,
+                                      std::chrono::milliseconds limit) {
+  return run_program_with_timeout(SKV_BINARY, args, limit);
 }
 #endif
 
