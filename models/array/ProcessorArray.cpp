@@ -74,7 +74,7 @@ void ProcessorArray::run_gemv(const tlmx::GemvOp& op) {
   const std::uint64_t bytes = op.weight_bytes();
   stats_.weight_bytes += bytes;
   const std::uint64_t chunks = ceil_div(bytes, mem_.request_bytes);
-  const std::uint64_t last = prefetcher_.enqueue(op.weight_addr, bytes);
+  const std::uint64_t last = prefetcher_.enqueue(op.weight_addr, bytes, tlmx::OpClass::Gemv);
   const std::uint64_t first = last + 1 - chunks;
   const std::uint64_t total = gemv_compute_cycles(op);
   // Chunk k of the weight stream carries its share of the compute: the cycles are

@@ -66,6 +66,7 @@ sc_core::sc_time AttentionPipeline::kv_access(tlm::tlm_command command, const tl
   }
   const tlmx::ScopedExtension<tlmx::TileHint> with_hint(gp, this_tile != nullptr ? &hint : nullptr);
   const tlmx::ScopedExtension<tlmx::OnChipScratch> with_scratch(gp, scratch ? &on_chip : nullptr);
+  const tlmx::ScopedExtension<tlmx::RequestOwner> with_owner(gp, &owner_);
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   kv->b_transport(gp, delay);
   if (gp.is_response_error()) throw std::runtime_error("AttentionPipeline: KV access failed");
@@ -73,6 +74,7 @@ sc_core::sc_time AttentionPipeline::kv_access(tlm::tlm_command command, const tl
 }
 
 void AttentionPipeline::run_attention(const tlmx::AttentionOp& op) {
+  owner_.cls = tlmx::OpClass::Attention;
   ++stats_.attention_ops;
   stats_.fxp32_macs += op.tokens * op.q_heads * 2ull * op.head_dim;
   using Tile = AttentionPlanner::Tile;
@@ -133,6 +135,7 @@ void AttentionPipeline::run_attention(const tlmx::AttentionOp& op) {
 
 void AttentionPipeline::run_kv_append(const tlmx::KvAppendOp& op) {
   ++stats_.kv_appends;
+  owner_.cls = tlmx::OpClass::Other;
   const auto& l = op.layout;
   const std::uint64_t bytes = std::uint64_t{l.head_dim} * l.elem_bytes();
   sc_core::sc_time t = sc_core::SC_ZERO_TIME;

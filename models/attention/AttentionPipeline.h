@@ -85,6 +85,7 @@ class AttentionPipeline : public sc_core::sc_module {
   config::KvSramConfig sram_;
   const tlmx::ClockDomain& clock_;
   AttentionPlanner planner_;
+  tlmx::RequestOwner owner_;  // rides on every SRAM access: whose DRAM traffic it causes
   Position at_;
   Stats stats_;
 };

@@ -29,6 +29,11 @@ void DramController::accept(int socket, tlm::tlm_generic_payload& gp, std::uint6
   req.is_write = gp.is_write();
   engine_.enqueue(req, cycle);
   stats_.bytes_accepted += req.bytes;
+  tlmx::RequestOwner* who = nullptr;
+  gp.get_extension(who);
+  if (who == nullptr) throw std::logic_error("DramController: a request without its owner");
+  auto& by_owner = req.is_write ? stats_.write_bytes_by_owner : stats_.read_bytes_by_owner;
+  by_owner[static_cast<int>(who->cls)] += req.bytes;
   in_flight_.emplace(id, InFlight{socket, &gp});
 }
 

@@ -14,6 +14,7 @@
 #include <tlm>
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -23,6 +24,7 @@
 #include "models/dram/DramConfig.h"
 #include "models/dram/DramEngine.h"
 #include "models/tlm/ClockDomain.h"
+#include "models/tlm/Ops.h"
 
 namespace skv {
 
@@ -34,6 +36,9 @@ class DramController : public sc_core::sc_module {
     std::uint64_t requests_held_back = 0;  // BEGIN_REQs that waited for a queue slot
     std::uint64_t held_back_ps = 0;        // summed waiting time of those requests
     std::uint64_t bytes_accepted = 0;      // request bytes taken into the queue
+    // ... by the class of the operation that asked for them (RequestOwner)
+    std::array<std::uint64_t, tlmx::kOpClassCount> read_bytes_by_owner{};
+    std::array<std::uint64_t, tlmx::kOpClassCount> write_bytes_by_owner{};
   };
 
   DramController(sc_core::sc_module_name name, const dram::DramConfig& cfg);

@@ -1,6 +1,7 @@
 #include "models/kv_sram/KvCacheSram.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <string>
 
 #include "models/tlm/Ops.h"
@@ -39,10 +40,11 @@ std::deque<KvCacheSram::Staged>::iterator KvCacheSram::find_staged(std::uint64_t
 }
 
 std::uint64_t KvCacheSram::stage(std::uint64_t addr, std::uint64_t bytes) {
-  const std::uint64_t mark = prefetcher_.enqueue(addr, bytes);
+  // Staged K/V and spilled scores serve the attention that hinted them.
+  const std::uint64_t mark = prefetcher_.enqueue(addr, bytes, tlmx::OpClass::Attention);
   staged_.push_back(Staged{addr, bytes, mark});
   stats_.fill_bytes += bytes;
-  stats_.port_busy_cycles += port_cycles(bytes);  // the fill writes into the banks
+  stats_.fill_port_cycles += port_cycles(bytes);  // the fill writes into the banks
   return mark;
 }
 
@@ -67,9 +69,12 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
   } else if (gp.is_write()) {
     ++stats_.writes;
     stats_.write_bytes += bytes;
+    tlmx::RequestOwner* who = nullptr;
+    gp.get_extension(who);
+    if (who == nullptr) throw std::logic_error("KvCacheSram: a write without its owner");
     for (std::uint64_t off = 0; off < bytes; off += mem_.request_bytes) {
       const auto n = static_cast<std::uint32_t>(std::min<std::uint64_t>(mem_.request_bytes, bytes - off));
-      writeback.issue_posted(tlm::TLM_WRITE_COMMAND, addr + off, n);
+      writeback.issue_posted(tlm::TLM_WRITE_COMMAND, addr + off, n, who->cls);
     }
   } else {
     ++stats_.reads;
@@ -78,9 +83,9 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
     auto it = find_staged(addr, bytes);
     if (it == staged_.end()) {
       ++stats_.demand_fills;
-      mark = prefetcher_.enqueue(addr, bytes);
+      mark = prefetcher_.enqueue(addr, bytes, tlmx::OpClass::Attention);
       stats_.fill_bytes += bytes;
-      stats_.port_busy_cycles += port_cycles(bytes);
+      stats_.fill_port_cycles += port_cycles(bytes);
     } else {
       mark = it->mark;
       // Ranges staged before this one and not read are skipped: the reader moved on.

@@ -40,7 +40,9 @@ class KvCacheSram : public sc_core::sc_module {
     std::uint64_t scratch_bytes = 0;       // on-chip score traffic (native attention)
     std::uint64_t demand_fills = 0;        // reads whose range had not been hinted
     std::uint64_t stall_cycles = 0;        // readers waiting for DRAM data
-    std::uint64_t port_busy_cycles = 0;    // summed over ports
+    std::uint64_t port_busy_cycles = 0;    // the pipeline's reads and writes, summed over ports
+    std::uint64_t fill_port_cycles = 0;    // DRAM fills writing into the banks (they do not
+                                           // contend with the pipeline's accesses yet)
   };
 
   KvCacheSram(sc_core::sc_module_name name, const config::KvSramConfig& cfg,

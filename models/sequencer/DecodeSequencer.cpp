@@ -52,7 +52,6 @@ void DecodeSequencer::issue(tlm_utils::simple_initiator_socket<DecodeSequencer>&
   const tlmx::ScopedExtension<tlmx::OpExtension> attached(gp, &ext);
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   const std::uint64_t start = clock_.now_cycle();
-  const std::uint64_t bytes_before = dram_bytes_ ? dram_bytes_() : 0;
   const char* unit = &socket == &array ? "processor_array" : "attention_pipeline";
   op_name_ = name;
   op_unit_ = unit;
@@ -62,7 +61,6 @@ void DecodeSequencer::issue(tlm_utils::simple_initiator_socket<DecodeSequencer>&
   op_name_ = nullptr;
   const std::uint64_t end = clock_.now_cycle();
   result.class_cycles[static_cast<int>(cls)] += end - start;
-  if (dram_bytes_) result.class_dram_bytes[static_cast<int>(cls)] += dram_bytes_() - bytes_before;
   if (op_sink_) {
     op_sink_(OpRecord{batch_id_, layer_, name, unit, cls, start, end});
   }

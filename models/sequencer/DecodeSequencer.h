@@ -33,8 +33,6 @@ struct BatchResult {
   std::uint64_t start_cycle = 0;
   std::uint64_t cycles = 0;
   std::array<std::uint64_t, tlmx::kOpClassCount> class_cycles{};
-  // DRAM request bytes accepted while operations of each class ran.
-  std::array<std::uint64_t, tlmx::kOpClassCount> class_dram_bytes{};
 };
 
 // One operation as the sequencer saw it, for timelines.
@@ -65,8 +63,6 @@ class DecodeSequencer : public sc_core::sc_module {
   const std::optional<std::string>& error() const { return error_; }
   // Called for every operation once it has finished (optional).
   void set_op_sink(OpSink sink) { op_sink_ = std::move(sink); }
-  // Reads the DRAM controller's accepted-bytes counter, to book traffic per class.
-  void set_dram_bytes_probe(std::function<std::uint64_t()> probe) { dram_bytes_ = std::move(probe); }
   std::uint64_t batches() const { return batches_; }
   std::uint64_t steps() const { return steps_; }
 
@@ -99,7 +95,6 @@ class DecodeSequencer : public sc_core::sc_module {
   KvSlots kv_slots_;
   AttentionPlanner planner_;
   OpSink op_sink_;
-  std::function<std::uint64_t()> dram_bytes_;
   std::uint64_t batch_id_ = 0;
   std::uint32_t layer_ = 0;
   std::optional<std::string> error_;

@@ -8,17 +8,6 @@
 
 namespace skv::sim {
 
-namespace {
-// Element-wise work per element on the vector path; modelling assumptions stated in
-// docs/architecture.md: RMSNorm squares, sums and scales; RoPE rotates a pair with two
-// multiplies and an add; SiLU-and-gate or GELU is an exp2, a divide and a multiply
-// approximated as four operations; a residual is one add.
-constexpr std::uint32_t kNormOps = 3;
-constexpr std::uint32_t kRopeOps = 3;
-constexpr std::uint32_t kActivationOps = 4;
-constexpr std::uint32_t kResidualOps = 1;
-}  // namespace
-
 const char* unit_name(UnitId u) {
   switch (u) {
     case UnitId::ProcessorArray: return "processor_array";

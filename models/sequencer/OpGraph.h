@@ -31,6 +31,15 @@
 
 namespace skv::sim {
 
+// Element-wise work per element on the vector path; modelling assumptions stated in
+// docs/architecture.md: RMSNorm squares, sums and scales; RoPE rotates a pair with two
+// multiplies and an add; SiLU-and-gate or GELU is an exp2, a divide and a multiply
+// approximated as four operations; a residual is one add.
+inline constexpr std::uint32_t kNormOps = 3;
+inline constexpr std::uint32_t kRopeOps = 3;
+inline constexpr std::uint32_t kActivationOps = 4;
+inline constexpr std::uint32_t kResidualOps = 1;
+
 enum class NodeKind { Compute, DmaStream };
 enum class UnitId { ProcessorArray, AttentionPipeline, WeightDma, KvDma };
 enum class EdgeKind { Data, Unit, Buffer, Chain };

@@ -20,16 +20,17 @@ tlm::tlm_generic_payload* MemoryPort::acquire() {
 }
 
 MemoryPort::Ticket MemoryPort::issue(tlm::tlm_command cmd, std::uint64_t addr,
-                                     std::uint32_t bytes) {
-  return send(cmd, addr, bytes, false);
+                                     std::uint32_t bytes, OpClass owner) {
+  return send(cmd, addr, bytes, owner, false);
 }
 
-void MemoryPort::issue_posted(tlm::tlm_command cmd, std::uint64_t addr, std::uint32_t bytes) {
-  send(cmd, addr, bytes, true);
+void MemoryPort::issue_posted(tlm::tlm_command cmd, std::uint64_t addr, std::uint32_t bytes,
+                              OpClass owner) {
+  send(cmd, addr, bytes, owner, true);
 }
 
 MemoryPort::Ticket MemoryPort::send(tlm::tlm_command cmd, std::uint64_t addr,
-                                    std::uint32_t bytes, bool posted) {
+                                    std::uint32_t bytes, OpClass owner, bool posted) {
   if (bytes > scratch_.size()) throw std::logic_error("MemoryPort: request larger than its maximum");
   tlm::tlm_generic_payload* gp = acquire();
   gp->set_command(cmd);
@@ -41,6 +42,13 @@ MemoryPort::Ticket MemoryPort::send(tlm::tlm_command cmd, std::uint64_t addr,
   gp->set_byte_enable_length(0);
   gp->set_dmi_allowed(false);
   gp->set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  RequestOwner* who = nullptr;
+  gp->get_extension(who);
+  if (who == nullptr) {
+    who = new RequestOwner;  // owned by the pooled payload from now on
+    gp->set_extension(who);
+  }
+  who->cls = owner;
   const Ticket t = posted ? 0 : next_ticket_++;
   in_flight_.emplace(gp, Flight{t, posted});
 

@@ -111,6 +111,18 @@ class OpExtension : public tlm::tlm_extension<OpExtension> {
   }
 };
 
+// Rides on every DRAM request (and on the KV SRAM writes that become DRAM requests):
+// the class of the operation that asked for it, so the controller books the bytes to
+// that operation rather than to whatever runs when they move.
+class RequestOwner : public tlm::tlm_extension<RequestOwner> {
+ public:
+  OpClass cls = OpClass::Other;
+  tlm_extension_base* clone() const override { return new RequestOwner(*this); }
+  void copy_from(const tlm_extension_base& other) override {
+    cls = static_cast<const RequestOwner&>(other).cls;
+  }
+};
+
 struct AddrRange {
   std::uint64_t addr = 0;
   std::uint64_t bytes = 0;

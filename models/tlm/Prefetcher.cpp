@@ -16,11 +16,11 @@ Prefetcher::Prefetcher(MemoryPort& port, std::uint32_t request_bytes, std::uint6
   sc_core::sc_spawn([this] { issue_loop(); }, sc_core::sc_gen_unique_name("prefetch"), &opts);
 }
 
-std::uint64_t Prefetcher::enqueue(std::uint64_t addr, std::uint64_t bytes) {
+std::uint64_t Prefetcher::enqueue(std::uint64_t addr, std::uint64_t bytes, OpClass owner) {
   if (bytes == 0) throw std::logic_error("Prefetcher: empty range");
   for (std::uint64_t off = 0; off < bytes; off += request_bytes_) {
     const auto n = static_cast<std::uint32_t>(std::min<std::uint64_t>(request_bytes_, bytes - off));
-    queue_.push_back(Pending{addr + off, n});
+    queue_.push_back(Pending{addr + off, n, owner});
     ++queued_;
   }
   wake_issuer_.notify(sc_core::SC_ZERO_TIME);
@@ -34,7 +34,7 @@ void Prefetcher::issue_loop() {
     queue_.pop_front();
     // The port numbers its tickets from 0 in issue order and this thread is its only
     // user, so ticket == sequence number.
-    const MemoryPort::Ticket t = port_.issue(tlm::TLM_READ_COMMAND, p.addr, p.bytes);
+    const MemoryPort::Ticket t = port_.issue(tlm::TLM_READ_COMMAND, p.addr, p.bytes, p.owner);
     if (t != ticket_base_ + issued_) throw std::logic_error("Prefetcher: port shared");
     ++issued_;
   }

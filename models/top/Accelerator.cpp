@@ -21,7 +21,6 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const config::HwConfig& h
       work_(model, hw, amap, algo),
       watchdog_multiple_(watchdog_multiple) {
   SC_HAS_PROCESS(Accelerator);
-  sequencer.set_dram_bytes_probe([this] { return dram.stats().bytes_accepted; });
   sequencer.array.bind(array.cmd);
   sequencer.attention.bind(attention.cmd);
   attention.kv.bind(kv_sram.target);

@@ -31,7 +31,7 @@ namespace skv::sim {
 // A batch may take `watchdog_multiple` times its roofline bound plus this slack (DRAM
 // latency, pipeline fills and refreshes dominate small batches) before the watchdog
 // stops it; `run --watchdog` sets the multiple.
-inline constexpr std::uint64_t kDefaultWatchdogMultiple = 64;
+inline constexpr std::uint64_t kDefaultWatchdogMultiple = 256;
 inline constexpr std::uint64_t kWatchdogSlackCycles = 1000;
 
 class Accelerator : public sc_core::sc_module {

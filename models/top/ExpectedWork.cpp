@@ -5,6 +5,7 @@
 
 #include "common/IntMath.h"
 #include "models/array/ProcessorArray.h"
+#include "models/sequencer/OpGraph.h"
 
 namespace skv::sim {
 
@@ -21,6 +22,7 @@ ExpectedWork& ExpectedWork::operator+=(const ExpectedWork& o) {
   gemv_macs += o.gemv_macs;
   gemv_mac_slots += o.gemv_mac_slots;
   attention_fxp32_macs += o.attention_fxp32_macs;
+  vector_lane_ops += o.vector_lane_ops;
   return *this;
 }
 
@@ -47,11 +49,18 @@ ExpectedWork WorkModel::batch(const std::vector<trace::DecodeStep>& rows) const 
     gemv(lw.o);
     gemv(lw.ffn_in);
     gemv(lw.ffn_down);
-    // Per layer: two RMSNorms, RoPE, the FFN activation and two residual adds.
+    // Per layer: two RMSNorms, RoPE, the FFN activation and two residual adds (the
+    // element counts and operations per element of OpGraph.cpp).
     w.vector_ops += 6;
+    const std::uint64_t hidden = model_.hidden_size;
+    w.vector_lane_ops +=
+        b * (2 * kNormOps * hidden +
+             kRopeOps * std::uint64_t{model_.heads + model_.kv_heads} * model_.head_dim +
+             kActivationOps * std::uint64_t{model_.ffn_size} + 2 * kResidualOps * hidden);
   }
   gemv(amap_.lm_head());
   w.vector_ops += 1;  // the final RMSNorm
+  w.vector_lane_ops += b * kNormOps * std::uint64_t{model_.hidden_size};
 
   for (const trace::DecodeStep& row : rows) {
     tlmx::AttentionOp op = amap_.kv_layout(0, 0);
@@ -78,7 +87,13 @@ std::uint64_t WorkModel::roofline_cycles(const ExpectedWork& w) const {
   const std::uint64_t slots = w.gemv_mac_slots + w.attention_fxp32_macs * hw_.array.fxp32_mac_slots;
   const std::uint64_t peak =
       std::uint64_t{hw_.array.rows} * hw_.array.cols * hw_.array.macs_per_pe_per_cycle;
-  return std::max(static_cast<std::uint64_t>(std::ceil(memory)), ceil_div(slots, peak));
+  const std::uint64_t array = slots / peak + w.vector_lane_ops / hw_.array.vector_lanes;
+  const auto& at = hw_.attention;
+  const std::uint64_t attention =
+      w.attention_fxp32_macs / (std::uint64_t{at.heads_in_parallel} * (at.dot_lanes + at.accum_lanes));
+  const std::uint64_t sram = (w.kv_read_bytes + w.score_read_bytes) /
+                             (hw_.kv_sram.bytes_per_cycle() * hw_.kv_sram.ports);
+  return std::max({static_cast<std::uint64_t>(memory), array, attention, sram});
 }
 
 }  // namespace skv::sim

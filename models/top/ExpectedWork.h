@@ -33,6 +33,7 @@ struct ExpectedWork {
   std::uint64_t gemv_macs = 0;
   std::uint64_t gemv_mac_slots = 0;     // MACs x the MAC slots their operands take
   std::uint64_t attention_fxp32_macs = 0;
+  std::uint64_t vector_lane_ops = 0;    // elements x operations on the vector lanes
 
   std::uint64_t dram_read_bytes() const { return weight_bytes + kv_read_bytes + score_read_bytes; }
   std::uint64_t dram_write_bytes() const { return kv_append_bytes + score_write_bytes; }
@@ -45,8 +46,10 @@ class WorkModel {
             tlmx::AttentionAlgo algo);
 
   ExpectedWork batch(const std::vector<trace::DecodeStep>& rows) const;
-  // Accelerator cycles no schedule can beat: the larger of the DRAM bytes over the peak
-  // bandwidth and the MAC slots over the array's peak.
+  // Accelerator cycles no schedule can beat: the largest of the DRAM bytes over the peak
+  // bandwidth; the array's MAC slots (GEMV, and attention in FXP32 mode) over its peak
+  // plus its vector work over its lanes (one operation at a time); the attention
+  // MACs over the pipelines' multipliers; the pipelines' SRAM reads over the ports.
   std::uint64_t roofline_cycles(const ExpectedWork& w) const;
 
  private:

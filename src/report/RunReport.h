@@ -14,7 +14,8 @@
 
 namespace skv::report {
 
-inline constexpr int kRunReportVersion = 1;
+// 2: dram_by_operation books bytes to the operation that asked for them (docs/formats.md).
+inline constexpr int kRunReportVersion = 2;
 
 nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig& model,
                           const sim::RunResult& r);

@@ -59,7 +59,6 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
     r.max_batch_cycles = std::max(r.max_batch_cycles, b.cycles);
     for (int i = 0; i < tlmx::kOpClassCount; ++i) {
       r.class_cycles[i] += b.class_cycles[i];
-      r.class_dram_bytes[i] += b.class_dram_bytes[i];
     }
     r.cycles = b.start_cycle + b.cycles;
     sink(b);

@@ -34,7 +34,6 @@ struct RunResult {
   std::uint64_t min_batch_cycles = 0;
   std::uint64_t max_batch_cycles = 0;
   std::array<std::uint64_t, tlmx::kOpClassCount> class_cycles{};
-  std::array<std::uint64_t, tlmx::kOpClassCount> class_dram_bytes{};
   ProcessorArray::Stats array;
   std::uint64_t array_peak_macs_per_cycle = 0;
   AttentionPipeline::Stats attention;

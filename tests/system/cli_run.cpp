@@ -149,7 +149,7 @@ TEST_CASE("cli: trace gen then run writes report.json and steps.csv", "[system]"
 
   const json j = load_json(out + "/report.json");
   CHECK(j.at("report") == "swiftkv-sim run");
-  CHECK(j.at("format_version") == 1);
+  CHECK(j.at("format_version") == 2);
   CHECK(j.at("inputs").at("hw_config") == kHw);
   CHECK(j.at("inputs").at("model_name") == "tiny");
   CHECK(j.at("inputs").at("trace") == trace);
@@ -198,12 +198,23 @@ TEST_CASE("cli: trace gen then run writes report.json and steps.csv", "[system]"
       CHECK(j.at(group).contains(k));
     }
   }
+  std::uint64_t booked_reads = 0;
+  std::uint64_t booked_writes = 0;
   for (const char* cls : {"gemv", "attention", "other"}) {
-    for (const char* k : {"dram_bytes", "dram_bandwidth_bytes_per_s", "dram_bandwidth_pct"}) {
+    for (const char* k : {"dram_bytes", "dram_read_bytes", "dram_write_bytes",
+                          "dram_read_bandwidth_bytes_per_s", "dram_read_bandwidth_pct"}) {
       INFO(cls << "." << k);
       CHECK(j.at("dram_by_operation").at(cls).contains(k));
     }
+    booked_reads += j.at("dram_by_operation").at(cls).at("dram_read_bytes").get<std::uint64_t>();
+    booked_writes += j.at("dram_by_operation").at(cls).at("dram_write_bytes").get<std::uint64_t>();
   }
+  // Every byte the DRAM moved is booked to the operation that asked for it.
+  CHECK(booked_reads == j.at("dram").at("bytes_read").get<std::uint64_t>());
+  CHECK(booked_writes == j.at("dram").at("bytes_written").get<std::uint64_t>());
+  // Weights are read for GEMVs only; appended k and v are written by "other" work.
+  CHECK(j.at("dram_by_operation").at("gemv").at("dram_write_bytes") == 0);
+  CHECK(j.at("dram_by_operation").at("other").at("dram_read_bytes") == 0);
 
   const auto& t = j.at("totals");
   const auto cycles = t.at("simulated_cycles").get<std::uint64_t>();
