@@ -12,12 +12,7 @@ namespace skv::sim {
 KvSramNeed kv_sram_need(const config::HwConfig& hw, const config::ModelConfig& model,
                         tlmx::AttentionAlgo algo) {
   const AttentionPlanner planner(hw.attention, hw.kv_sram.capacity_bytes());
-  tlmx::AttentionOp op;
-  op.q_heads = model.heads;
-  op.kv_heads = model.kv_heads;
-  op.head_dim = model.head_dim;
-  op.kv_bits = model.kv_bits;
-  op.max_tokens = model.max_context;
+  tlmx::AttentionOp op = AddressMap(model, hw).kv_layout(0, 0);
   op.tokens = model.max_context;  // the widest tiles and the most scores
   op.algo = algo;
   KvSramNeed need;

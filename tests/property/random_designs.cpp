@@ -32,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/IntMath.h"
 #include "support/RunCli.h"
 #include "support/TempDir.h"
 
@@ -71,7 +72,7 @@ class Rng {
   // Log-uniform in [lo, hi] (lo >= 1): a power of two first, then a value within it, so
   // small values are as likely as large ones.
   std::uint64_t log_range(std::uint64_t lo, std::uint64_t hi) {
-    const unsigned e = static_cast<unsigned>(range(floor_log2(lo), floor_log2(hi)));
+    const unsigned e = static_cast<unsigned>(range(skv::floor_log2(lo), skv::floor_log2(hi)));
     const std::uint64_t from = std::max(lo, std::uint64_t{1} << e);
     const std::uint64_t to = std::min(hi, (std::uint64_t{1} << (e + 1)) - 1);
     return range(from, to);
@@ -89,14 +90,6 @@ class Rng {
   }
 
  private:
-  static std::uint64_t floor_log2(std::uint64_t x) {
-    std::uint64_t e = 0;
-    while (x > 1) {
-      x >>= 1;
-      ++e;
-    }
-    return e;
-  }
   std::mt19937_64 gen_;
 };
 

@@ -6,13 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "config/HwConfigLoader.h"
-#include "config/ModelConfigLoader.h"
 #include "models/sequencer/AddressMap.h"
 #include "models/top/ExpectedWork.h"
 #include "sim/Invariants.h"
 #include "sim/Simulation.h"
-#include "support/RunCli.h"
+#include "support/TinyDesign.h"
 
 using skv::sim::ExpectedWork;
 using skv::sim::WorkModel;
@@ -20,12 +18,7 @@ using skv::trace::DecodeStep;
 
 namespace {
 
-struct Tiny {
-  skv::config::HwConfig hw =
-      skv::config::load_hw_config(skv::test::source_path("configs/hw/swiftkv-mha-u55c.yaml"));
-  skv::config::ModelConfig model =
-      skv::config::load_model_config(skv::test::source_path("configs/models/tiny.yaml"));
-};
+using Tiny = skv::test::TinyDesign;
 
 ExpectedWork one_row(const Tiny& t, skv::tlmx::AttentionAlgo algo, std::uint64_t kv_len) {
   const skv::sim::AddressMap amap(t.model, t.hw);

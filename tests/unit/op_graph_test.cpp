@@ -7,10 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "config/HwConfigLoader.h"
-#include "config/ModelConfigLoader.h"
 #include "models/sequencer/OpGraph.h"
-#include "support/RunCli.h"
+#include "support/TinyDesign.h"
 
 using skv::sim::EdgeKind;
 using skv::sim::NodeKind;
@@ -18,11 +16,7 @@ using skv::sim::OpGraph;
 
 namespace {
 
-struct TinyGraph {
-  skv::config::HwConfig hw =
-      skv::config::load_hw_config(skv::test::source_path("configs/hw/swiftkv-mha-u55c.yaml"));
-  skv::config::ModelConfig model =
-      skv::config::load_model_config(skv::test::source_path("configs/models/tiny.yaml"));
+struct TinyGraph : skv::test::TinyDesign {
   OpGraph build(const std::vector<skv::trace::DecodeStep>& rows) const {
     const skv::sim::AddressMap amap(model, hw);
     const skv::AttentionPlanner planner(hw.attention, hw.kv_sram.capacity_bytes());
