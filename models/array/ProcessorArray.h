@@ -24,6 +24,7 @@
 #include "models/tlm/MemoryPort.h"
 #include "models/tlm/Ops.h"
 #include "models/tlm/Prefetcher.h"
+#include "models/tlm/Stats.h"
 
 namespace skv {
 
@@ -32,16 +33,18 @@ class ProcessorArray : public sc_core::sc_module {
   tlm_utils::simple_target_socket<ProcessorArray> cmd;  // operations from the sequencer
   tlmx::MemoryPort weights;                              // weight stream from DRAM
 
+#define SKV_PROCESSOR_ARRAY_STATS(X)                                                     \
+  X(gemv_ops, Sum, Count, "GEMV operations run")                                         \
+  X(vector_ops, Sum, Count, "element-wise operations run on the vector lanes")          \
+  X(macs, Sum, Macs, "useful GEMV multiply-accumulates")                                 \
+  X(mac_slot_cycles, Sum, Macs, "MAC slots those took (wider operands take more)")      \
+  X(gemv_compute_cycles, Sum, AccelCycles, "cycles with a weight tile in the array")     \
+  X(fill_drain_cycles, Sum, AccelCycles, "cycles filling and draining the array")        \
+  X(vector_cycles, Sum, AccelCycles, "cycles of element-wise work")                      \
+  X(weight_stall_cycles, Sum, AccelCycles, "cycles waiting for weights from DRAM")       \
+  X(weight_bytes, Sum, Bytes, "GEMV weights streamed from DRAM")
   struct Stats {
-    std::uint64_t gemv_ops = 0;
-    std::uint64_t vector_ops = 0;
-    std::uint64_t macs = 0;                 // useful multiply-accumulates
-    std::uint64_t mac_slot_cycles = 0;      // MAC slots those took (wide operands take more)
-    std::uint64_t gemv_compute_cycles = 0;  // cycles with a weight tile in the array
-    std::uint64_t fill_drain_cycles = 0;
-    std::uint64_t vector_cycles = 0;
-    std::uint64_t weight_stall_cycles = 0;  // waiting for weights from DRAM
-    std::uint64_t weight_bytes = 0;
+    SKV_DECLARE_STATS(SKV_PROCESSOR_ARRAY_STATS)
     std::uint64_t busy_cycles() const {
       return gemv_compute_cycles + fill_drain_cycles + vector_cycles;
     }

@@ -120,7 +120,7 @@ void AttentionPipeline::run_attention(const tlmx::AttentionOp& op) {
     if (current.sweep == 0) {
       const std::uint64_t heads = std::min<std::uint64_t>(
           plan.heads_per_pass, op.q_heads - current.pass * plan.heads_per_pass);
-      stats_.tokens += current.tokens * heads;
+      stats_.token_heads += current.tokens * heads;
     }
     if (current.last_of_sweep) {
       sc_core::wait(clock_.cycles(sw.tail_cycles));

@@ -30,6 +30,7 @@
 #include "models/tlm/ClockDomain.h"
 #include "models/attention/AttentionPlan.h"
 #include "models/tlm/Ops.h"
+#include "models/tlm/Stats.h"
 
 namespace skv {
 
@@ -38,19 +39,21 @@ class AttentionPipeline : public sc_core::sc_module {
   tlm_utils::simple_target_socket<AttentionPipeline> cmd;    // operations from the sequencer
   tlm_utils::simple_initiator_socket<AttentionPipeline> kv;  // K/V reads and appends
 
+#define SKV_ATTENTION_PIPELINE_STATS(X)                                                    \
+  X(attention_ops, Sum, Count, "attention operations run (one per row and layer)")       \
+  X(head_passes, Sum, Count, "passes over the tokens, heads_in_parallel heads at a time") \
+  X(token_heads, Sum, Count, "tokens times query heads processed")                       \
+  X(fxp32_macs, Sum, Macs, "q.k and p.v multiply-accumulates")                           \
+  X(busy_cycles, Sum, AccelCycles, "cycles running tiles and their tails")               \
+  X(compute_cycles, Sum, AccelCycles, "tile cycles paced by the pipeline itself")         \
+  X(sram_bound_cycles, Sum, AccelCycles, "extra tile cycles waiting on SRAM port time")   \
+  X(tail_cycles, Sum, AccelCycles, "drains, merges and divides after sweeps")            \
+  X(kv_appends, Sum, Count, "KV append operations (one per row and layer)")              \
+  X(kv_append_cycles, Sum, AccelCycles, "cycles writing the new k and v")                \
+  X(score_bytes_on_chip, Sum, Bytes, "materialised score traffic kept in the SRAM")      \
+  X(score_bytes_spilled, Sum, Bytes, "materialised score traffic sent to DRAM")
   struct Stats {
-    std::uint64_t attention_ops = 0;
-    std::uint64_t head_passes = 0;
-    std::uint64_t tokens = 0;               // token-heads processed
-    std::uint64_t fxp32_macs = 0;           // q.k and p.v multiply-accumulates
-    std::uint64_t busy_cycles = 0;
-    std::uint64_t compute_cycles = 0;       // tiles paced by the pipeline itself
-    std::uint64_t sram_bound_cycles = 0;    // extra cycles waiting on SRAM port time
-    std::uint64_t tail_cycles = 0;          // drains, merges and divides after sweeps
-    std::uint64_t kv_appends = 0;           // KV append operations (one per row and layer)
-    std::uint64_t kv_append_cycles = 0;
-    std::uint64_t score_bytes_on_chip = 0;  // materialised score traffic kept in SRAM
-    std::uint64_t score_bytes_spilled = 0;  // ... and sent to DRAM
+    SKV_DECLARE_STATS(SKV_ATTENTION_PIPELINE_STATS)
   };
 
   AttentionPipeline(sc_core::sc_module_name name, const config::AttentionConfig& cfg,

@@ -22,6 +22,7 @@
 #include "models/tlm/ClockDomain.h"
 #include "models/tlm/MemoryPort.h"
 #include "models/tlm/Prefetcher.h"
+#include "models/tlm/Stats.h"
 
 namespace skv {
 
@@ -31,18 +32,19 @@ class KvCacheSram : public sc_core::sc_module {
   tlmx::MemoryPort fill;                                 // K/V tiles from DRAM
   tlmx::MemoryPort writeback;                            // new k, v to DRAM
 
+#define SKV_KV_SRAM_STATS(X)                                                              \
+  X(reads, Sum, Count, "reads by the attention pipeline")                               \
+  X(read_bytes, Sum, Bytes, "bytes read by the attention pipeline")                     \
+  X(writes, Sum, Count, "writes by the attention pipeline (new k, v; spilled scores)") \
+  X(write_bytes, Sum, Bytes, "bytes written by the attention pipeline")                 \
+  X(fill_bytes, Sum, Bytes, "bytes staged from DRAM")                                   \
+  X(scratch_bytes, Sum, Bytes, "on-chip score traffic (native attention)")              \
+  X(demand_fills, Sum, Count, "reads whose range had not been announced")               \
+  X(stall_cycles, Sum, AccelCycles, "cycles readers waited for DRAM data")              \
+  X(port_busy_cycles, Sum, AccelCycles, "the pipeline's reads and writes, over ports")  \
+  X(fill_port_cycles, Sum, AccelCycles, "DRAM fills writing the banks, over ports (not contending yet)")
   struct Stats {
-    std::uint64_t reads = 0;
-    std::uint64_t read_bytes = 0;
-    std::uint64_t writes = 0;
-    std::uint64_t write_bytes = 0;
-    std::uint64_t fill_bytes = 0;          // staged from DRAM
-    std::uint64_t scratch_bytes = 0;       // on-chip score traffic (native attention)
-    std::uint64_t demand_fills = 0;        // reads whose range had not been hinted
-    std::uint64_t stall_cycles = 0;        // readers waiting for DRAM data
-    std::uint64_t port_busy_cycles = 0;    // the pipeline's reads and writes, summed over ports
-    std::uint64_t fill_port_cycles = 0;    // DRAM fills writing into the banks (they do not
-                                           // contend with the pipeline's accesses yet)
+    SKV_DECLARE_STATS(SKV_KV_SRAM_STATS)
   };
 
   KvCacheSram(sc_core::sc_module_name name, const config::KvSramConfig& cfg,

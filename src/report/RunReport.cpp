@@ -22,6 +22,12 @@ double dram_peak_bytes_per_s(const config::HwConfig& hw, const sim::RunResult& r
          static_cast<double>(r.dram_period_ps);
 }
 
+// Every counter a unit declares (models/tlm/Stats.h), under its declared name.
+template <class Stats>
+void add_counters(nlohmann::json& group, const Stats& s) {
+  s.for_each([&group](const stats::Info& info, std::uint64_t v) { group[info.name] = v; });
+}
+
 // End-of-run invariant: every percentage of the report lies in [0, 100].
 void check_percentages(const nlohmann::json& j, const std::string& at) {
   for (auto it = j.begin(); it != j.end(); ++it) {
@@ -111,23 +117,16 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
       {"rows", hw.array.rows},
       {"cols", hw.array.cols},
       {"peak_macs_per_cycle", r.array_peak_macs_per_cycle},
-      {"macs", a.macs},
       {"attention_fxp32_macs", at.fxp32_macs},
-      {"gemv_ops", a.gemv_ops},
-      {"vector_ops", a.vector_ops},
       {"busy_cycles", busy},
-      {"gemv_compute_cycles", a.gemv_compute_cycles},
-      {"fill_drain_cycles", a.fill_drain_cycles},
-      {"vector_cycles", a.vector_cycles},
       {"attention_cycles", at.busy_cycles},
-      {"weight_stall_cycles", a.weight_stall_cycles},
-      {"weight_bytes", a.weight_bytes},
       {"busy_pct", round6(pct(static_cast<double>(busy), cycles))},
       {"useful_mac_pct",
        round6(pct(gemv_slots + attention_slots, static_cast<double>(busy) * peak))},
       {"gemv_useful_mac_pct", round6(pct(gemv_slots, static_cast<double>(gemv_busy) * peak))},
       {"attention_useful_mac_pct",
        round6(pct(attention_slots, static_cast<double>(at.busy_cycles) * peak))}};
+  add_counters(j["processor_array"], a);
 
   // Stall cycles by cause, each from the unit that waited.
   j["stalls"] = {{"array_waiting_for_weights_cycles", a.weight_stall_cycles},
@@ -148,31 +147,15 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
                    {"bound", memory_bound >= compute_bound ? "memory" : "compute"},
                    {"simulated_over_bound", round6(bound > 0 ? cycles / bound : 0.0)}};
 
-  j["attention_pipeline"] = {{"attention_ops", at.attention_ops},
-                             {"head_passes", at.head_passes},
-                             {"token_heads", at.tokens},
-                             {"busy_cycles", at.busy_cycles},
-                             {"compute_cycles", at.compute_cycles},
-                             {"sram_bound_cycles", at.sram_bound_cycles},
-                             {"tail_cycles", at.tail_cycles},
-                             {"score_bytes_on_chip", at.score_bytes_on_chip},
-                             {"score_bytes_spilled", at.score_bytes_spilled},
-                             {"kv_append_cycles", at.kv_append_cycles},
-                             {"busy_pct", round6(pct(static_cast<double>(at.busy_cycles), cycles))}};
+  j["attention_pipeline"] = {{"busy_pct", round6(pct(static_cast<double>(at.busy_cycles), cycles))}};
+  add_counters(j["attention_pipeline"], at);
   const auto& s = r.sram;
   j["kv_sram"] = {
       {"capacity_bytes", hw.kv_sram.capacity_bytes()},
       {"ports", hw.kv_sram.ports},
-      {"read_bytes", s.read_bytes},
-      {"write_bytes", s.write_bytes},
-      {"fill_bytes", s.fill_bytes},
-      {"scratch_bytes", s.scratch_bytes},
-      {"demand_fills", s.demand_fills},
-      {"stall_cycles", s.stall_cycles},
-      {"port_busy_cycles", s.port_busy_cycles},
-      {"fill_port_cycles", s.fill_port_cycles},
       {"port_utilisation_pct",
        round6(pct(static_cast<double>(s.port_busy_cycles), cycles * hw.kv_sram.ports))}};
+  add_counters(j["kv_sram"], s);
   const auto& d = r.dram;
   const double bytes = static_cast<double>(d.bytes_read + d.bytes_written);
   const double achieved = time_s > 0 ? bytes / time_s : 0.0;
