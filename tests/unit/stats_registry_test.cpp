@@ -54,7 +54,7 @@ TEST_CASE("stats registry: every declared counter is in the report under its uni
   check_group(j.at("kv_sram"), r.sram, "kv_sram");
 }
 
-TEST_CASE("stats registry: declarations carry kind and unit; merge adds sums", "[unit]") {
+TEST_CASE("stats registry: declarations carry kind and unit, and merge adds sums", "[unit]") {
   using Stats = skv::KvCacheSram::Stats;
   CHECK(std::string(Stats::kInfo[0].name) == "reads");
   CHECK(Stats::kInfo[0].kind == skv::stats::Kind::Sum);
