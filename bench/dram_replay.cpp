@@ -59,7 +59,7 @@ Result replay(const DramConfig& cfg, TracePattern pattern, std::uint64_t count) 
   std::uint64_t cmds = 0;
   for (std::uint64_t c : s.commands) cmds += c;
   return Result{wall,
-                100.0 * s.achieved_bandwidth_bytes_per_s(cfg) / cfg.peak_bandwidth_bytes_per_s(),
+                100.0 * s.busy_span_bandwidth_bytes_per_s(cfg) / cfg.peak_bandwidth_bytes_per_s(),
                 s.row_hit_rate_pct(),
                 s.read_latency_cycles.percentile(50),
                 s.read_latency_cycles.percentile(99),

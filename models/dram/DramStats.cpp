@@ -67,7 +67,7 @@ void LatencyHistogram::merge(const LatencyHistogram& o) {
   if (o.max_ > max_) max_ = o.max_;
 }
 
-double DramStats::achieved_bandwidth_bytes_per_s(const DramConfig& cfg) const {
+double DramStats::busy_span_bandwidth_bytes_per_s(const DramConfig& cfg) const {
   const std::uint64_t span = busy_span_cycles();
   if (span == 0) return 0.0;
   return static_cast<double>(bytes_read + bytes_written) /
@@ -87,7 +87,7 @@ double DramStats::queue_occupancy_mean_bursts(std::uint32_t channels) const {
 
 nlohmann::json to_json(const DramStats& s, const DramConfig& cfg) {
   const double ns = cfg.cycle_ns();
-  const double bw = s.achieved_bandwidth_bytes_per_s(cfg);
+  const double bw = s.busy_span_bandwidth_bytes_per_s(cfg);
   const double peak = cfg.peak_bandwidth_bytes_per_s();
   const double bus_capacity = static_cast<double>(s.busy_span_cycles()) * cfg.org.channels;
   auto latency = [ns](const LatencyHistogram& h) {
@@ -120,7 +120,7 @@ nlohmann::json to_json(const DramStats& s, const DramConfig& cfg) {
       {"elapsed_cycles", s.elapsed_cycles},
       {"busy_span_cycles", s.busy_span_cycles()},
       {"busy_span_ns", static_cast<double>(s.busy_span_cycles()) * ns},
-      {"achieved_bandwidth_bytes_per_s", bw},
+      {"busy_span_bandwidth_bytes_per_s", bw},
       {"peak_bandwidth_bytes_per_s", peak},
       {"bandwidth_utilisation_pct", pct(bw, peak)},
       {"data_bus_busy_cycles", s.data_bus_busy_cycles},
@@ -141,7 +141,7 @@ nlohmann::json to_json(const DramStats& s, const DramConfig& cfg) {
 
 std::string format_table(const DramStats& s, const DramConfig& cfg) {
   const double ns = cfg.cycle_ns();
-  const double bw = s.achieved_bandwidth_bytes_per_s(cfg);
+  const double bw = s.busy_span_bandwidth_bytes_per_s(cfg);
   const double peak = cfg.peak_bandwidth_bytes_per_s();
   std::string out;
   auto row = [&out](const std::string& k, const std::string& v) {

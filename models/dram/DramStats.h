@@ -76,7 +76,9 @@ struct DramStats {
     return last_completion_cycle > first_arrival_cycle ? last_completion_cycle - first_arrival_cycle
                                                        : 0;
   }
-  double achieved_bandwidth_bytes_per_s(const DramConfig& cfg) const;
+  // Bytes over the busy span (first arrival to last completion): what a replay sustains.
+  // The run report's dram.achieved_bandwidth_bytes_per_s is bytes over the whole run.
+  double busy_span_bandwidth_bytes_per_s(const DramConfig& cfg) const;
   double row_hit_rate_pct() const;
   double queue_occupancy_mean_bursts(std::uint32_t channels) const;
 };
