@@ -28,8 +28,8 @@ std::string ProcessorArray::activity() const {
                      chunk_ + 1, chunks_, prefetcher_.describe());
 }
 
-std::uint64_t ProcessorArray::peak_macs_per_cycle() const {
-  return std::uint64_t{cfg_.rows} * cfg_.cols * cfg_.macs_per_pe_per_cycle;
+std::uint64_t ProcessorArray::peak_macs_per_cycle(const config::ProcessorArrayConfig& cfg) {
+  return std::uint64_t{cfg.rows} * cfg.cols * cfg.macs_per_pe_per_cycle;
 }
 
 std::uint64_t ProcessorArray::mac_slots(const config::ProcessorArrayConfig& cfg,

@@ -60,7 +60,8 @@ class ProcessorArray : public sc_core::sc_module {
   // Compute cycles of a GEMV, from the mapping above (without fill and stalls).
   std::uint64_t gemv_compute_cycles(const tlmx::GemvOp& op) const;
   std::uint64_t vector_cycles(const tlmx::VectorOp& op) const;
-  std::uint64_t peak_macs_per_cycle() const;
+  static std::uint64_t peak_macs_per_cycle(const config::ProcessorArrayConfig& cfg);
+  std::uint64_t peak_macs_per_cycle() const { return peak_macs_per_cycle(cfg_); }
 
   const Stats& stats() const { return stats_; }
   const config::ProcessorArrayConfig& config() const { return cfg_; }

@@ -27,17 +27,18 @@ DecodeSequencer::DecodeSequencer(sc_core::sc_module_name name, const config::Mod
   SC_THREAD(run);
 }
 
-void DecodeSequencer::validate(const std::vector<trace::DecodeStep>& rows) const {
-  if (rows.size() > hw_.memory.max_batch) {
+void check_batch_rows(const std::vector<trace::DecodeStep>& rows, const std::string& path,
+                      const config::ModelConfig& model, const config::HwConfig& hw) {
+  if (rows.size() > hw.memory.max_batch) {
     throw InputError(fmt::format("{}:{}: batch {} has {} rows, more than memory.max_batch = {} "
-                                 "of {}", reader_.path(), rows.front().line, rows.front().batch,
-                                 rows.size(), hw_.memory.max_batch, hw_.source_file));
+                                 "of {}", path, rows.front().line, rows.front().batch,
+                                 rows.size(), hw.memory.max_batch, hw.source_file));
   }
   for (const auto& r : rows) {
-    if (r.kv_len + 1 > model_.max_context) {
+    if (r.kv_len + 1 > model.max_context) {
       throw InputError(fmt::format("{}:{}: kv_len {} plus the new token exceeds max_context = {} "
-                                   "of model {}", reader_.path(), r.line, r.kv_len,
-                                   model_.max_context, model_.name));
+                                   "of model {}", path, r.line, r.kv_len, model.max_context,
+                                   model.name));
     }
   }
 }
@@ -71,10 +72,18 @@ void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, Batc
   const std::vector<std::uint32_t> slots = kv_slots_.assign(rows);  // each request's KV region
   const OpGraph graph = build_batch_graph(model_, amap_, planner_, hw_.memory.request_bytes,
                                           rows, slots, algo_);
+  std::size_t window_attentions = 0;  // of the window's last layer
   for (const std::uint32_t id : graph.issue_order()) {
     const OpNode& n = graph.nodes()[id];
     // A DMA stream is started by the unit that consumes it, when that node starts.
     if (n.kind != NodeKind::Compute) continue;
+    const bool head = n.layer >= model_.layers;
+    if (head ? !window_head_ : n.layer >= window_layers_) continue;
+    if (window_until_attention_ && n.layer + 1 == window_layers_ &&
+        window_attentions == rows.size()) {
+      continue;
+    }
+    if (n.layer + 1 == window_layers_ && n.cls == tlmx::OpClass::Attention) ++window_attentions;
     layer_ = n.layer;
     issue(n.unit == UnitId::AttentionPipeline ? attention : array, n.name, n.op, n.cls, result);
   }
@@ -92,7 +101,7 @@ std::string DecodeSequencer::activity() const {
 void DecodeSequencer::run() {
   try {
     while (reader_.next_batch(rows_)) {
-      validate(rows_);
+      check_batch_rows(rows_, reader_.path(), model_, hw_);
       BatchResult result;
       result.rows = &rows_;
       result.start_cycle = clock_.now_cycle();

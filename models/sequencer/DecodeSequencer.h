@@ -30,6 +30,9 @@ namespace skv::sim {
 
 struct BatchResult {
   const std::vector<trace::DecodeStep>* rows = nullptr;
+  // How its figures were obtained: "simulated" (exact mode), or, in the fast mode,
+  // "reused" (samples at its rows' KV lengths) or "interpolated" (between samples).
+  const char* source = "simulated";
   std::uint64_t start_cycle = 0;
   std::uint64_t cycles = 0;
   std::array<std::uint64_t, tlmx::kOpClassCount> class_cycles{};
@@ -45,6 +48,11 @@ struct OpRecord {
   std::uint64_t start_cycle = 0;
   std::uint64_t end_cycle = 0;
 };
+
+// Throws InputError if a batch cannot run: more rows than memory.max_batch, or a row
+// whose new token does not fit in the model's context. `path` names the trace.
+void check_batch_rows(const std::vector<trace::DecodeStep>& rows, const std::string& path,
+                      const config::ModelConfig& model, const config::HwConfig& hw);
 
 class DecodeSequencer : public sc_core::sc_module {
  public:
@@ -63,6 +71,14 @@ class DecodeSequencer : public sc_core::sc_module {
   const std::optional<std::string>& error() const { return error_; }
   // Called for every operation once it has finished (optional).
   void set_op_sink(OpSink sink) { op_sink_ = std::move(sink); }
+  // Issue only the operations of the first `layers` layers, and the final norm and LM
+  // head only if `head`; with `until_attention`, the last of those layers stops after
+  // its attentions. How a sample of the fast mode simulates a window of a batch.
+  void set_window(std::uint32_t layers, bool head, bool until_attention) {
+    window_layers_ = layers;
+    window_head_ = head;
+    window_until_attention_ = until_attention;
+  }
   std::uint64_t batches() const { return batches_; }
   std::uint64_t steps() const { return steps_; }
 
@@ -83,7 +99,6 @@ class DecodeSequencer : public sc_core::sc_module {
   void run_batch(const std::vector<trace::DecodeStep>& rows, BatchResult& result);
   void issue(tlm_utils::simple_initiator_socket<DecodeSequencer>& socket, const char* name,
              tlmx::Op op, tlmx::OpClass cls, BatchResult& result);
-  void validate(const std::vector<trace::DecodeStep>& rows) const;
 
   const config::ModelConfig& model_;
   const config::HwConfig& hw_;
@@ -97,6 +112,9 @@ class DecodeSequencer : public sc_core::sc_module {
   OpSink op_sink_;
   std::uint64_t batch_id_ = 0;
   std::uint32_t layer_ = 0;
+  std::uint32_t window_layers_ = ~std::uint32_t{0};
+  bool window_head_ = true;
+  bool window_until_attention_ = false;
   std::optional<std::string> error_;
   std::vector<trace::DecodeStep> rows_;
   std::uint64_t batches_ = 0;

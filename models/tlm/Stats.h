@@ -11,7 +11,8 @@
 // declares one std::uint64_t member per counter, `kInfo` (the declarations as data),
 // `for_each(f)` (f(info, value) for every counter in declaration order;
 // `for_each_mutable` hands out references) and `merge_from(o)` (sums and integrals
-// add, maxima and minima keep the larger and the smaller).
+// add, maxima and minima keep the larger and the smaller). `for_each_mutable` with
+// `kInfo` is how a caller snapshots, subtracts or scales a group (sim/Counters.h).
 
 #include <algorithm>
 #include <cstddef>
@@ -56,6 +57,10 @@ struct Info {
   Unit unit;
   const char* description;
 };
+
+// Whether a value of this kind over a span is the difference of two snapshots taken at
+// its ends (sums and integrals), or must be collected in a scope of its own (extremes).
+inline bool subtractable(Kind k) { return k == Kind::Sum || k == Kind::TimeIntegral; }
 
 inline std::uint64_t merged(Kind k, std::uint64_t a, std::uint64_t b) {
   switch (k) {

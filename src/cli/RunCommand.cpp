@@ -17,6 +17,7 @@
 #include "config/ModelConfigLoader.h"
 #include "report/RunReport.h"
 #include "report/Timeline.h"
+#include "sim/FastMode.h"
 #include "sim/Simulation.h"
 #include "trace/DecodeTrace.h"
 
@@ -34,6 +35,8 @@ struct RunOptions {
   std::string timeline;
   std::optional<std::uint64_t> timeline_batch;
   std::uint64_t watchdog = sim::kDefaultWatchdogMultiple;
+  std::string mode = "exact";
+  std::uint32_t points_per_tile = sim::kDefaultPointsPerTile;
 };
 
 int run(const RunOptions& o) {
@@ -57,14 +60,21 @@ int run(const RunOptions& o) {
   report::Timeline timeline(o.timeline_batch, clock.period_ps());
   sim::DecodeSequencer::OpSink op_sink;
   if (!o.timeline.empty()) op_sink = [&timeline](const sim::OpRecord& op) { timeline.add(op); };
-  const sim::RunResult r = sim::run_simulation(
-      hw, model, o.trace, algo,
-      [&](const sim::BatchResult& b) {
-        csv.write(b);
-        done += b.rows->size();
-        progress.update(done);
-      },
-      op_sink, o.watchdog);
+  auto on_batch = [&](const sim::BatchResult& b) {
+    csv.write(b);
+    done += b.rows->size();
+    progress.update(done);
+  };
+  const bool fast = o.mode == "fast";
+  if (fast && !o.timeline.empty()) {
+    throw InputError("--timeline: the fast mode simulates no step whole; run the step to put on "
+                     "the timeline with --mode exact");
+  }
+  sim::FastOptions fast_options;
+  fast_options.points_per_tile = o.points_per_tile;
+  const sim::RunResult r =
+      fast ? sim::run_fast(hw, model, o.trace, algo, on_batch, fast_options)
+           : sim::run_simulation(hw, model, o.trace, algo, on_batch, op_sink, o.watchdog);
   progress.finish();
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
@@ -89,6 +99,10 @@ int run(const RunOptions& o) {
   fmt::print("{}", report::run_summary(j));
   fmt::print("  wall time           {:.2f} s ({:.3g} decode steps/s simulated)\n", wall_s,
              wall_s > 0 ? static_cast<double>(r.steps) / wall_s : 0.0);
+  if (r.fast) {
+    fmt::print("  fast mode samples   {:.2f} s simulating samples; sample cache: {} hits, {} misses\n",
+               r.fast->sample_wall_s, r.fast->cache_hits, r.fast->cache_misses);
+  }
   fmt::print("  wrote               {} and {}/steps.csv\n", json_path, o.out_dir);
   return 0;
 }
@@ -121,6 +135,15 @@ void add_run_command(CLI::App& app, int& exit_code) {
                   "Stop with an error if a batch takes more than this many times (its roofline "
                   "bound + 1000 cycles)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000}))
+      ->capture_default_str();
+  sub->add_option("--mode", o->mode,
+                  "exact: every burst simulated; fast: steps assembled from measured samples "
+                  "(docs/fast-mode.md)")
+      ->check(CLI::IsMember({"exact", "fast"}))
+      ->capture_default_str();
+  sub->add_option("--fast-points-per-tile", o->points_per_tile,
+                  "Fast mode: attention samples per K/V tile of KV length")
+      ->check(CLI::Range(std::uint32_t{1}, std::uint32_t{1024}))
       ->capture_default_str();
   sub->callback([o, &exit_code] { exit_code = run(*o); });
 }

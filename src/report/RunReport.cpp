@@ -60,6 +60,22 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
   j["inputs"] = {{"hw_config", hw.source_file},       {"hw_name", hw.name},
                  {"model_config", model.source_file}, {"model_name", model.name},
                  {"trace", r.trace_path},             {"algorithm", r.algorithm}};
+  j["mode"] = r.fast ? "fast" : "exact";
+  if (r.fast) {
+    const sim::FastSummary& f = *r.fast;
+    j["fast"] = {{"points_per_tile", f.points_per_tile},
+                 {"grid_points", f.grid_points},
+                 {"layer_samples", f.layer_samples},
+                 {"attention_samples", f.attention_samples},
+                 {"sample_cycles", f.sample_cycles},
+                 {"sample_share_pct", round6(pct(static_cast<double>(f.sample_cycles),
+                                                 static_cast<double>(f.sample_cycles) + cycles))},
+                 {"steps_reused", f.steps_reused},
+                 {"steps_interpolated", f.steps_interpolated},
+                 {"max_step_error_estimate_cycles", f.max_error_estimate_cycles},
+                 {"max_step_error_estimate_pct", f.max_error_estimate_pct},
+                 {"mean_error_estimate_pct", f.mean_error_estimate_pct}};
+  }
   j["clocks"] = {{"accelerator_mhz", hw.clock_mhz},
                  {"accelerator_period_ps", r.accel_period_ps},
                  {"dram_mhz", hw.dram.clock_mhz},
@@ -191,6 +207,17 @@ std::string run_summary(const nlohmann::json& j) {
   out += fmt::format("swiftkv-sim run: {} on {} ({}), trace {}\n",
                      in["model_name"].get<std::string>(), in["hw_name"].get<std::string>(),
                      in["algorithm"].get<std::string>(), in["trace"].get<std::string>());
+  if (j.contains("fast")) {
+    const auto& f = j["fast"];
+    out += fmt::format(
+        "  fast mode           {} steps reused and {} interpolated from {} layer and {} attention "
+        "samples ({} cycles simulated exactly, {:.1f}% of all simulated); error estimate: worst "
+        "step {:.3f}%, mean {:.3f}%\n",
+        f["steps_reused"].get<std::uint64_t>(), f["steps_interpolated"].get<std::uint64_t>(),
+        f["layer_samples"].get<std::uint64_t>(), f["attention_samples"].get<std::uint64_t>(),
+        f["sample_cycles"].get<std::uint64_t>(), f["sample_share_pct"].get<double>(),
+        f["max_step_error_estimate_pct"].get<double>(), f["mean_error_estimate_pct"].get<double>());
+  }
   out += fmt::format("  decode steps        {} in {} batches\n", t["decode_steps"].get<std::uint64_t>(),
                      t["batches"].get<std::uint64_t>());
   out += fmt::format("  simulated time      {} cycles = {:.3f} ms\n",
@@ -281,7 +308,7 @@ StepCsvWriter::StepCsvWriter(const std::string& path, std::uint64_t accel_period
     : path_(path), out_(path), period_ps_(accel_period_ps) {
   if (!out_) throw InputError(fmt::format("{}: cannot write", path));
   for (const auto& f : kStepFields) out_ << f.name << ',';
-  out_ << "latency_ns\n";
+  out_ << "latency_ns,source\n";
   out_.flush();
 }
 
@@ -290,7 +317,7 @@ void StepCsvWriter::write(const sim::BatchResult& b) {
     for (const auto& f : kStepFields) out_ << f.value(b, row) << ',';
     // Exact: whole cycles times a whole number of picoseconds, printed in ns.
     const std::uint64_t ps = b.cycles * period_ps_;
-    out_ << ps / 1000 << '.' << fmt::format("{:03}", ps % 1000) << '\n';
+    out_ << ps / 1000 << '.' << fmt::format("{:03}", ps % 1000) << ',' << b.source << '\n';
   }
   out_.flush();
 }

@@ -9,6 +9,7 @@
 // process (a sweep runs each point in a process of its own).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "config/HwConfigLoader.h"
@@ -22,6 +23,25 @@
 #include "models/sequencer/DecodeSequencer.h"
 
 namespace skv::sim {
+
+// What a fast-mode run simulated and what it reused (sim/FastMode.h). Everything here
+// is deterministic; wall times and cache hits are printed, never written to a report.
+struct FastSummary {
+  std::uint32_t points_per_tile = 0;   // attention grid points per K/V tile
+  std::uint64_t grid_points = 0;       // KV lengths on the attention grid
+  std::uint64_t layer_samples = 0;     // samples of a whole layer and the head, per batch size
+  std::uint64_t attention_samples = 0; // samples of one row's attention, per grid point
+  std::uint64_t sample_cycles = 0;     // accelerator cycles the samples simulated exactly
+  std::uint64_t steps_reused = 0;      // every row's KV length on the grid
+  std::uint64_t steps_interpolated = 0;
+  std::uint64_t max_error_estimate_cycles = 0;  // of the step with the largest estimate
+  double max_error_estimate_pct = 0;   // the largest step estimate over that step's cycles
+  double mean_error_estimate_pct = 0;  // all estimates over all cycles
+  // Not deterministic (not reported): where the samples came from, and the time taken.
+  std::uint64_t cache_hits = 0;
+  std::uint64_t cache_misses = 0;
+  double sample_wall_s = 0;
+};
 
 struct RunResult {
   std::string trace_path;
@@ -42,6 +62,7 @@ struct RunResult {
   DramController::Stats dram_ctrl;
   std::uint64_t weight_bytes = 0;    // resident in DRAM
   std::uint64_t kv_bytes = 0;        // reserved in DRAM
+  std::optional<FastSummary> fast;   // set by the fast mode
 };
 
 RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& model,

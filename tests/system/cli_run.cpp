@@ -249,7 +249,7 @@ TEST_CASE("cli: trace gen then run writes report.json and steps.csv", "[system]"
   const std::vector<std::string> header = {"batch",          "request",     "step",
                                            "kv_len",         "batch_size",  "start_cycle",
                                            "latency_cycles", "gemv_cycles", "attention_cycles",
-                                           "other_cycles",   "latency_ns"};
+                                           "other_cycles",   "latency_ns",  "source"};
   CHECK(csv[0] == header);
   std::uint64_t expected_start = 0;
   for (std::size_t i = 1; i < csv.size(); ++i) {
@@ -271,6 +271,7 @@ TEST_CASE("cli: trace gen then run writes report.json and steps.csv", "[system]"
     expected_start = start + latency;
     CHECK(std::stoull(row[7]) + std::stoull(row[8]) + std::stoull(row[9]) == latency);
     CHECK(row[10] == std::to_string(latency * 4) + ".000");  // 4 ns a cycle, printed exactly
+    CHECK(row[11] == "simulated");  // exact mode
   }
   CHECK(expected_start == cycles);
 }

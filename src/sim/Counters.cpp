@@ -1,0 +1,133 @@
+#include "sim/Counters.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+#include <vector>
+
+namespace skv::sim {
+
+DramRunStats dram_run_stats(const dram::DramStats& s) {
+  DramRunStats d;
+  d.requests = s.requests;
+  d.reads = s.reads;
+  d.writes = s.writes;
+  d.bytes_read = s.bytes_read;
+  d.bytes_written = s.bytes_written;
+  d.bursts = s.bursts;
+  d.row_hits = s.row_hits;
+  d.row_misses = s.row_misses;
+  d.row_conflicts = s.row_conflicts;
+  d.refreshes = s.refreshes;
+  d.data_bus_busy_cycles = s.data_bus_busy_cycles;
+  d.read_latency_sum_cycles = s.read_latency_sum_cycles;
+  return d;
+}
+
+void store(const DramRunStats& d, dram::DramStats& s) {
+  s.requests = s.requests_completed = d.requests;
+  s.reads = d.reads;
+  s.writes = d.writes;
+  s.bytes_read = d.bytes_read;
+  s.bytes_written = d.bytes_written;
+  s.bursts = d.bursts;
+  s.row_hits = d.row_hits;
+  s.row_misses = d.row_misses;
+  s.row_conflicts = d.row_conflicts;
+  s.refreshes = d.refreshes;
+  s.data_bus_busy_cycles = d.data_bus_busy_cycles;
+  s.read_latency_sum_cycles = d.read_latency_sum_cycles;
+}
+
+namespace {
+
+__extension__ using i128 = __int128;  // exact products of two 64-bit values
+
+std::vector<std::uint64_t> values(const Counters& c) {
+  std::vector<std::uint64_t> v;
+  c.visit([&v](const char*, const char*, stats::Kind, const std::uint64_t& x) { v.push_back(x); });
+  return v;
+}
+
+}  // namespace
+
+Counters& Counters::operator+=(const Counters& o) {
+  const std::vector<std::uint64_t> ov = values(o);
+  std::size_t i = 0;
+  visit([&](const char*, const char*, stats::Kind k, std::uint64_t& v) {
+    v = stats::merged(k, v, ov[i++]);
+  });
+  return *this;
+}
+
+Counters Counters::operator-(const Counters& earlier) const {
+  Counters d = *this;
+  const std::vector<std::uint64_t> ev = values(earlier);
+  std::size_t i = 0;
+  d.visit([&](const char* g, const char* n, stats::Kind k, std::uint64_t& v) {
+    const std::uint64_t e = ev[i++];
+    if (!stats::subtractable(k)) {
+      throw std::logic_error(fmt::format("{}.{} is a {}: it cannot be taken as a difference",
+                                         g, n, stats::kind_name(k)));
+    }
+    if (v < e) {
+      throw std::logic_error(fmt::format("{}.{} went down from {} to {} between two snapshots",
+                                         g, n, e, v));
+    }
+    v -= e;
+  });
+  return d;
+}
+
+Counters Counters::times(std::uint64_t n) const {
+  Counters d = *this;
+  d.visit([n](const char* g, const char* name, stats::Kind k, std::uint64_t& v) {
+    if (!stats::subtractable(k)) {
+      throw std::logic_error(fmt::format("{}.{} is a {}: it cannot be scaled", g, name,
+                                         stats::kind_name(k)));
+    }
+    v *= n;
+  });
+  return d;
+}
+
+Counters interpolate(const Counters& a, std::uint64_t x0, const Counters& b, std::uint64_t x1,
+                     std::uint64_t x) {
+  if (!(x0 < x1) || x < x0 || x > x1) {
+    throw std::logic_error(fmt::format("interpolate: {} is not within [{}, {}]", x, x0, x1));
+  }
+  Counters r = a;
+  const std::vector<std::uint64_t> bv = values(b);
+  const auto span = static_cast<i128>(x1 - x0);
+  const auto at = static_cast<i128>(x - x0);
+  std::size_t i = 0;
+  r.visit([&](const char*, const char*, stats::Kind, std::uint64_t& v) {
+    const auto v0 = static_cast<i128>(v);
+    const auto v1 = static_cast<i128>(bv[i++]);
+    const i128 num = (v1 - v0) * at;  // |v1 - v0| < 2^64, at <= a context length
+    // round(num / span), halves away from zero
+    const i128 q = num >= 0 ? (2 * num + span) / (2 * span) : -((-2 * num + span) / (2 * span));
+    v = static_cast<std::uint64_t>(v0 + q);
+  });
+  return r;
+}
+
+nlohmann::json to_json(const Counters& c) {
+  nlohmann::json j = nlohmann::json::object();
+  c.visit([&j](const char* g, const char* n, stats::Kind, const std::uint64_t& v) { j[g][n] = v; });
+  return j;
+}
+
+Counters counters_from_json(const nlohmann::json& j) {
+  Counters c;
+  c.visit([&j](const char* g, const char* n, stats::Kind, std::uint64_t& v) {
+    if (!j.is_object() || !j.contains(g) || !j[g].is_object() || !j[g].contains(n) ||
+        !j[g][n].is_number_unsigned()) {
+      throw std::runtime_error(fmt::format("counter {}.{} is missing or not a count", g, n));
+    }
+    v = j[g][n].get<std::uint64_t>();
+  });
+  return c;
+}
+
+}  // namespace skv::sim

@@ -1,0 +1,285 @@
+#include "sim/FastMode.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+
+#include "common/Error.h"
+#include "common/Figures.h"
+#include "sim/DesignChecks.h"
+#include "models/top/ExpectedWork.h"
+#include "sim/Invariants.h"
+#include "trace/DecodeTrace.h"
+
+namespace skv::sim {
+
+FastModel::FastModel(const config::HwConfig& hw, const config::ModelConfig& model,
+                     tlmx::AttentionAlgo algo, const FastOptions& options)
+    : hw_(hw),
+      model_(model),
+      algo_(algo),
+      options_(options),
+      amap_(model, hw),
+      planner_(hw.attention, hw.kv_sram.capacity_bytes()) {
+  build_grid();
+  summary_.points_per_tile = options_.points_per_tile;
+  summary_.grid_points = grid_.size();
+}
+
+FastModel::PlanKey FastModel::plan_key(std::uint64_t kv_len) const {
+  tlmx::AttentionOp op = amap_.kv_layout(0, 0);
+  op.tokens = kv_len + 1;
+  op.algo = algo_;
+  const AttentionPlanner::Plan p = planner_.plan(op);
+  return PlanKey{p.passes, p.heads_per_pass, p.scores_on_chip, p.tiles_per_sweep};
+}
+
+// Adds to `out` both sides of every plan change in (lo, hi]: the last KV length with
+// lo's plan and the first with the next.
+void FastModel::split(std::uint64_t lo, std::uint64_t hi, std::vector<std::uint64_t>& out) const {
+  const PlanKey first = plan_key(lo);
+  if (plan_key(hi) == first) return;
+  std::uint64_t a = lo;  // plan(a) == first
+  std::uint64_t b = hi;  // plan(b) != first
+  while (b - a > 1) {
+    const std::uint64_t m = a + (b - a) / 2;
+    (plan_key(m) == first ? a : b) = m;
+  }
+  out.push_back(a);
+  out.push_back(b);
+  if (b < hi) split(b, hi, out);
+}
+
+void FastModel::build_grid() {
+  if (options_.points_per_tile == 0) {
+    throw InputError("--fast-points-per-tile: must be at least 1");
+  }
+  std::uint64_t tile = ~std::uint64_t{0};
+  for (const auto& sw : planner_.schedule(algo_, model_.head_dim)) {
+    tile = std::min(tile, sw.tile_tokens);
+  }
+  const std::uint64_t step = std::max<std::uint64_t>(1, tile / options_.points_per_tile);
+  const std::uint64_t last = model_.max_context - 1;  // the largest KV length that fits
+  std::vector<std::uint64_t> g;
+  for (std::uint64_t l = 0; l < last; l += step) g.push_back(l);
+  g.push_back(last);
+  const std::size_t regular = g.size();
+  for (std::size_t i = 0; i + 1 < regular; ++i) split(g[i], g[i + 1], g);
+  std::sort(g.begin(), g.end());
+  g.erase(std::unique(g.begin(), g.end()), g.end());
+  grid_ = std::move(g);
+}
+
+const Sample& FastModel::sample(const SampleKey& key, const char* kind) {
+  const std::string name = key.name();
+  auto it = samples_.find(name);
+  if (it != samples_.end()) return it->second;
+
+  namespace fs = std::filesystem;
+  const fs::path file = options_.cache_dir.empty()
+                            ? fs::path()
+                            : fs::path(options_.cache_dir) / (name + ".json");
+  std::optional<Sample> s;
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (in) {
+      try {
+        Sample c = sample_from_json(nlohmann::json::parse(in));
+        if (c.key.name() != name) throw std::runtime_error("it holds sample " + c.key.name());
+        s = std::move(c);
+        ++summary_.cache_hits;
+      } catch (const std::exception& e) {
+        fmt::print(stderr, "warning: {}: ignored a corrupt cached sample ({})\n", file.string(),
+                   e.what());
+      }
+    }
+  }
+  if (!s) {
+    const auto t0 = std::chrono::steady_clock::now();
+    s = measure_sample_in_child(hw_, model_, algo_, key);
+    summary_.sample_wall_s +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!file.empty()) {
+      ++summary_.cache_misses;
+      // Write, then rename: a concurrent reader sees a whole file or none.
+      std::error_code ec;
+      fs::create_directories(file.parent_path(), ec);
+      const fs::path tmp = file.string() + fmt::format(".tmp{}", getpid());
+      std::ofstream out(tmp);
+      out << to_json(*s).dump() << '\n';
+      out.close();
+      if (out && !ec) fs::rename(tmp, file, ec);
+      if (!out || ec) {
+        fs::remove(tmp, ec);
+        fmt::print(stderr, "warning: {}: cannot write the sample cache\n", file.string());
+      }
+    }
+  }
+  // Counted whether it came from the cache or not, so that reports do not depend on it.
+  summary_.sample_cycles += s->simulated_cycles;
+  if (std::string(kind) == "layer") {
+    ++summary_.layer_samples;
+  } else {
+    ++summary_.attention_samples;
+  }
+  return samples_.emplace(name, std::move(*s)).first->second;
+}
+
+const Counters& FastModel::attention_sample(std::uint64_t kv_len) {
+  auto it = attention_.find(kv_len);
+  if (it != attention_.end()) return it->second;
+  SampleKey key;
+  key.rows = 1;
+  key.kv_len = kv_len;
+  key.layers = 1;
+  key.until_attention = true;
+  const Sample& s = sample(key, "attention");
+  return attention_.emplace(kv_len, s.layer_sum(tlmx::OpClass::Attention, true)).first->second;
+}
+
+std::int64_t FastModel::slope(std::size_t i) {
+  const Counters& a = attention_sample(grid_[i]);
+  const Counters& b = attention_sample(grid_[i + 1]);
+  const auto dy = static_cast<std::int64_t>(b.cycles) - static_cast<std::int64_t>(a.cycles);
+  return dy * 1024 / static_cast<std::int64_t>(grid_[i + 1] - grid_[i]);
+}
+
+Counters FastModel::attention(std::uint64_t kv_len, bool& interpolated,
+                              std::uint64_t& error_cycles) {
+  const auto above = std::upper_bound(grid_.begin(), grid_.end(), kv_len);
+  if (above == grid_.begin()) throw std::logic_error("fast mode: the grid does not start at 0");
+  const std::size_t i0 = static_cast<std::size_t>(above - grid_.begin()) - 1;
+  const std::uint64_t g0 = grid_[i0];
+  if (g0 == kv_len) return attention_sample(kv_len);
+  if (above == grid_.end()) {
+    throw std::logic_error(fmt::format("fast mode: KV length {} is past the grid", kv_len));
+  }
+  const std::uint64_t g1 = grid_[i0 + 1];
+  interpolated = true;
+  const Counters result = interpolate(attention_sample(g0), g0, attention_sample(g1), g1, kv_len);
+  // The neighbouring interval with the same plan: the next one, or the previous one.
+  const PlanKey plan = plan_key(g0);
+  std::optional<std::size_t> n;
+  if (i0 + 2 < grid_.size() && plan_key(grid_[i0 + 1]) == plan &&
+      plan_key(grid_[i0 + 2]) == plan) {
+    n = i0 + 1;
+  } else if (i0 >= 1 && plan_key(grid_[i0 - 1]) == plan) {
+    n = i0 - 1;
+  }
+  if (n) {
+    const std::int64_t d = slope(i0) - slope(*n);
+    const std::uint64_t near = std::min(kv_len - g0, g1 - kv_len);
+    error_cycles += static_cast<std::uint64_t>((d < 0 ? -d : d)) * near / 1024;
+  }
+  return result;
+}
+
+BatchEstimate FastModel::batch(const std::vector<trace::DecodeStep>& rows) {
+  SampleKey base_key;
+  base_key.rows = static_cast<std::uint32_t>(rows.size());
+  base_key.kv_len = 0;
+  base_key.layers = std::min<std::uint32_t>(2, model_.layers);
+  base_key.head = true;
+  const Sample& base = sample(base_key, "layer");
+
+  BatchEstimate e;
+  Counters layer = base.layer_sum(tlmx::OpClass::Attention, false);
+  for (const auto& r : rows) {
+    layer += attention(r.kv_len, e.interpolated, e.error_estimate_cycles);
+  }
+  e.counters = layer.times(model_.layers);
+  e.counters += base.head_sum();
+  e.error_estimate_cycles *= model_.layers;
+  return e;
+}
+
+RunResult run_fast(const config::HwConfig& hw, const config::ModelConfig& model,
+                   const std::string& trace_path, tlmx::AttentionAlgo algo,
+                   const DecodeSequencer::BatchSink& sink, const FastOptions& options) {
+  check_design(hw, model, algo);
+  const AddressMap amap(model, hw);
+  const WorkModel work(model, hw, amap, algo);
+  trace::DecodeTraceReader reader(trace_path);
+  FastModel fast(hw, model, algo, options);
+  const tlmx::ClockDomain clock(hw.clock_mhz);
+
+  RunResult r;
+  r.trace_path = trace_path;
+  r.algorithm = tlmx::attention_algo_name(algo);
+  r.accel_period_ps = clock.period_ps();
+  r.dram_period_ps = tlmx::ClockDomain(hw.dram.clock_mhz).period_ps();
+  r.min_batch_cycles = UINT64_MAX;
+
+  Counters total;
+  ExpectedWork expected;
+  std::vector<trace::DecodeStep> rows;
+  std::uint64_t max_error_cycles = 0;
+  double max_error_pct = 0;
+  std::uint64_t error_cycles = 0;
+  std::uint64_t steps_reused = 0;
+  std::uint64_t steps_interpolated = 0;
+  while (reader.next_batch(rows)) {
+    check_batch_rows(rows, reader.path(), model, hw);
+    const BatchEstimate e = fast.batch(rows);
+    const ExpectedWork w = work.batch(rows);
+    expected += w;
+    check_batch_bound(rows.front().batch, e.counters.cycles, work.roofline_cycles(w));
+    total += e.counters;
+
+    BatchResult b;
+    b.rows = &rows;
+    b.source = e.interpolated ? "interpolated" : "reused";
+    b.start_cycle = r.cycles;
+    b.cycles = e.counters.cycles;
+    b.class_cycles = e.counters.class_cycles;
+    r.cycles += b.cycles;
+    r.min_batch_cycles = std::min(r.min_batch_cycles, b.cycles);
+    r.max_batch_cycles = std::max(r.max_batch_cycles, b.cycles);
+    ++r.batches;
+    r.steps += rows.size();
+    (e.interpolated ? steps_interpolated : steps_reused) += rows.size();
+    const double pct_here = pct(static_cast<double>(e.error_estimate_cycles),
+                                static_cast<double>(b.cycles));
+    if (pct_here > max_error_pct || r.batches == 1) {
+      max_error_pct = pct_here;
+      max_error_cycles = e.error_estimate_cycles;
+    }
+    error_cycles += e.error_estimate_cycles;
+    sink(b);
+  }
+  if (r.batches == 0) r.min_batch_cycles = 0;
+  r.class_cycles = total.class_cycles;
+  r.array = total.array;
+  r.array_peak_macs_per_cycle = ProcessorArray::peak_macs_per_cycle(hw.array);
+  r.attention = total.attention;
+  r.sram = total.sram;
+  store(total.dram, r.dram);
+  r.dram_ctrl.read_bytes_by_owner = total.dram_read_bytes_by_owner;
+  r.dram_ctrl.write_bytes_by_owner = total.dram_write_bytes_by_owner;
+  r.dram_ctrl.requests_held_back = total.dram_requests_held_back;
+  r.dram_ctrl.held_back_ps = total.dram_held_back_ps;
+  r.dram_ctrl.bytes_accepted = total.dram.bytes_read + total.dram.bytes_written;
+  r.weight_bytes = amap.weight_bytes();
+  r.kv_bytes = amap.kv_bytes();
+
+  FastSummary f = fast.summary();
+  f.steps_reused = steps_reused;
+  f.steps_interpolated = steps_interpolated;
+  f.max_error_estimate_cycles = max_error_cycles;
+  f.max_error_estimate_pct = round6(max_error_pct);
+  f.mean_error_estimate_pct =
+      round6(pct(static_cast<double>(error_cycles), static_cast<double>(r.cycles)));
+  r.fast = f;
+  check_work(r, expected);
+  return r;
+}
+
+}  // namespace skv::sim

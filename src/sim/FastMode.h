@@ -1,0 +1,114 @@
+#pragma once
+// The fast mode: a decode trace assembled from measured samples instead of simulating
+// every burst of every step.
+//
+// What it reuses. In a step the sequencer runs every layer's operations one after
+// another, each ending with its reads complete, and every layer of a step has the same
+// shapes; only the attentions depend on the rows' KV lengths. So a batch of B rows with
+// KV lengths L_1..L_B costs
+//
+//   layers x (base(B) + attention(L_1) + ... + attention(L_B)) + head(B)
+//
+// where base(B) is one layer's operations other than its attentions and head(B) the
+// final norm and LM head, both measured in one sample of B rows (sim/Sampler.h: two
+// layers simulated, the second measured), and attention(L) one row's attention measured
+// in a sample of one row at KV length L (its layer's norm, QKV GEMV, RoPE and KV append
+// simulated before it). Every figure is a sum of measured counters.
+//
+// Where it interpolates. An attention's time is a staircase in the KV length: each K/V
+// tile costs its DMA latency and pipeline fill, and within a tile the cost per token
+// grows as the last tile's fetch stops hiding behind the others' compute. So the
+// attention samples sit on a grid derived from the config alone: every T / P tokens of
+// KV length (T the smallest tile of the algorithm's sweeps, P `points_per_tile`), the
+// model's last position, and both sides of every change of attention plan, where the
+// plan is its passes, heads per pass, scores on or off chip and the number of tiles of
+// each sweep (so both sides of every tile edge: KV lengths kT - 1 and kT). A row
+// between two grid points gets the straight line between their samples, which share
+// one plan: bytes, MACs and operation counts are affine in the KV length within a plan,
+// so they come out exact. The samples do not depend on the trace, on the order they were needed in or on
+// a cache, so every output byte depends only on the configs, the trace, the algorithm
+// and the binary.
+//
+// The error estimate: how much the cycles per token of the row's grid interval differ
+// from the neighbouring interval's with the same plan (the next one, else the previous
+// one), times the row's distance to its nearer sample; a step's estimate is the sum
+// over its rows and layers.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "models/attention/AttentionPlan.h"
+#include "models/sequencer/DecodeSequencer.h"
+#include "models/sequencer/DecodeStep.h"
+#include "sim/Counters.h"
+#include "sim/Sampler.h"
+#include "sim/Simulation.h"
+
+namespace skv::sim {
+
+inline constexpr std::uint32_t kDefaultPointsPerTile = 4;
+
+struct FastOptions {
+  std::uint32_t points_per_tile = kDefaultPointsPerTile;  // grid points per K/V tile
+  std::string cache_dir;  // samples kept here; empty: no cache
+};
+
+struct BatchEstimate {
+  Counters counters;
+  bool interpolated = false;
+  std::uint64_t error_estimate_cycles = 0;
+};
+
+class FastModel {
+ public:
+  FastModel(const config::HwConfig& hw, const config::ModelConfig& model,
+            tlmx::AttentionAlgo algo, const FastOptions& options);
+
+  BatchEstimate batch(const std::vector<trace::DecodeStep>& rows);
+
+  // The attention grid: KV lengths with a sample (measured when first needed).
+  const std::vector<std::uint64_t>& grid() const { return grid_; }
+  const FastSummary& summary() const { return summary_; }
+
+ private:
+  struct PlanKey {
+    std::uint64_t passes;
+    std::uint32_t heads_per_pass;
+    bool scores_on_chip;
+    std::vector<std::uint64_t> tiles_per_sweep;
+    bool operator==(const PlanKey& o) const {
+      return passes == o.passes && heads_per_pass == o.heads_per_pass &&
+             scores_on_chip == o.scores_on_chip && tiles_per_sweep == o.tiles_per_sweep;
+    }
+    bool operator!=(const PlanKey& o) const { return !(*this == o); }
+  };
+  PlanKey plan_key(std::uint64_t kv_len) const;
+  void build_grid();
+  void split(std::uint64_t lo, std::uint64_t hi, std::vector<std::uint64_t>& out) const;
+  const Sample& sample(const SampleKey& key, const char* kind);
+  const Counters& attention_sample(std::uint64_t kv_len);
+  Counters attention(std::uint64_t kv_len, bool& interpolated, std::uint64_t& error_cycles);
+  // The cycles per token of grid interval [grid[i], grid[i + 1]], in 1/1024 cycles.
+  std::int64_t slope(std::size_t i);
+
+  const config::HwConfig& hw_;
+  const config::ModelConfig& model_;
+  tlmx::AttentionAlgo algo_;
+  FastOptions options_;
+  AddressMap amap_;
+  AttentionPlanner planner_;
+  std::vector<std::uint64_t> grid_;
+  std::map<std::string, Sample> samples_;
+  std::map<std::uint64_t, Counters> attention_;
+  FastSummary summary_;
+};
+
+// Runs a decode trace in the fast mode: the same reports as run_simulation, with
+// r.fast saying what was simulated and what reused.
+RunResult run_fast(const config::HwConfig& hw, const config::ModelConfig& model,
+                   const std::string& trace_path, tlmx::AttentionAlgo algo,
+                   const DecodeSequencer::BatchSink& sink, const FastOptions& options);
+
+}  // namespace skv::sim

@@ -1,0 +1,70 @@
+#pragma once
+// The fast mode's samples: one synthetic batch simulated exactly, by the same modules
+// and the same DRAM engine as exact mode, in a fresh accelerator, through a window of
+// its layers; the counters of every operation of the window's last layer (and of the
+// final norm and LM head, if the window has them) are what the fast mode reuses.
+//
+// The context is canonical, so that a sample depends only on the resolved configs, the
+// algorithm and its key, never on a trace or on which samples ran before it: `rows`
+// requests (ids 0, 1, ...; KV slots 0, 1, ...), each with `kv_len` tokens cached,
+// decoded as batch 0 from cycle 0. The window's first layers warm the DRAM (open rows,
+// refresh phase, posted writes in flight) so that its last layer starts as a layer of a
+// real step does, after a whole layer of the same batch.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/top/HwConfig.h"
+#include "models/sequencer/ModelConfig.h"
+#include "models/tlm/AttentionAlgo.h"
+#include "models/tlm/Ops.h"
+#include "sim/Counters.h"
+
+namespace skv::sim {
+
+struct SampleKey {
+  std::uint32_t rows = 1;
+  std::uint64_t kv_len = 0;
+  std::uint32_t layers = 2;  // layers simulated; the last one is measured
+  bool head = false;         // also simulate and measure the final norm and LM head
+  bool until_attention = false;  // the measured layer stops after its attentions
+
+  // A file-name-safe name, e.g. "r1-kv512-l1-attn" or "r2-kv0-l2-head".
+  std::string name() const;
+};
+
+struct OpSpan {
+  std::string name;  // e.g. "qkv_gemv"
+  tlmx::OpClass cls = tlmx::OpClass::Other;
+  Counters delta;    // from the previous operation's end to this one's
+};
+
+struct Sample {
+  SampleKey key;
+  std::vector<OpSpan> layer_ops;  // the measured layer's operations, in issue order
+  std::vector<OpSpan> head_ops;   // the final norm and the LM head (if key.head)
+  std::uint64_t simulated_cycles = 0;  // the whole window, warm-up layers included
+
+  // The measured layer's operations of one class, or all but that class, summed.
+  Counters layer_sum(tlmx::OpClass cls, bool that_class) const;
+  Counters head_sum() const;
+};
+
+// Simulates the sample in this process. SystemC elaborates once per process: call it in
+// a process of its own (measure_sample_in_child).
+Sample measure_sample(const config::HwConfig& hw, const config::ModelConfig& model,
+                      tlmx::AttentionAlgo algo, const SampleKey& key);
+
+// The same in a forked child process; throws SimulationError / std::runtime_error with
+// the child's error line if it fails.
+Sample measure_sample_in_child(const config::HwConfig& hw, const config::ModelConfig& model,
+                               tlmx::AttentionAlgo algo, const SampleKey& key);
+
+nlohmann::json to_json(const Sample& s);
+// Throws std::runtime_error if the text is not a sample.
+Sample sample_from_json(const nlohmann::json& j);
+
+}  // namespace skv::sim
