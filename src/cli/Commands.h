@@ -19,6 +19,9 @@ void add_numerics_command(CLI::App& app, int& exit_code);
 
 // `sweep SWEEP.yaml` and `sweep merge DIR...`: one run per point, in parallel (SweepCommand.cpp).
 void add_sweep_command(CLI::App& app, int& exit_code);
+// `check-fast MATRIX.yaml`: the fast mode against the exact mode over a matrix
+// (CheckFastCommand.cpp).
+void add_check_fast_command(CLI::App& app, int& exit_code);
 // `compare`: attention algorithms on the same hardware, per KV length (CompareCommand.cpp).
 void add_compare_command(CLI::App& app, int& exit_code);
 

@@ -1,0 +1,335 @@
+// `swiftkv-sim check-fast MATRIX.yaml -o DIR`: the fast mode against the exact mode,
+// step by step, over a matrix of models, hardware, algorithms and starting KV lengths
+// (docs/fast-mode.md). Each run is a process of its own (run --mode exact|fast), up to
+// -j at a time; a run whose report.json exists is not run again, so a stopped check
+// resumes where it stopped.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/Commands.h"
+#include "common/Error.h"
+#include "config/ConfigNode.h"
+#include "models/tlm/AttentionAlgo.h"
+#include "sweep/ProcessPool.h"
+#include "trace/DecodeTrace.h"
+
+namespace skv::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// Bounds (docs/fast-mode.md).
+constexpr double kWorstStepPct = 0.5;
+constexpr double kMeanPct = 0.1;
+constexpr double kUtilisationPoints = 0.5;
+constexpr double kMaxSampleSharePct = 10.0;
+
+struct Case {
+  std::string name;  // also its directory
+  std::string hw;
+  std::string model;
+  std::string algo;
+  std::uint64_t kv = 0;
+  std::uint64_t batch = 1;
+  std::uint64_t steps = 0;
+  // Bounds: the larger of 0.5% (0.5 points for a utilisation) and twice exact mode's own
+  // step-to-step spread at a fixed KV length, in percent (points).
+  bool small = false;
+};
+
+std::vector<std::string> words(const std::string& s) {
+  std::istringstream in(s);
+  std::vector<std::string> out;
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+std::vector<Case> load_matrix(const std::string& path) {
+  config::Node root = config::Node::load_file(path);
+  const fs::path dir = fs::path(path).parent_path();
+  const std::uint64_t steps = root.get_uint_or("steps", 2, 100000, 64);
+  std::vector<Case> cases;
+  for (config::Node p : root.sequence("points")) {
+    const std::string name = p.get_string("name");
+    const std::string hw = (dir / p.get_string("hw")).lexically_normal().string();
+    const std::string model = (dir / p.get_string("model")).lexically_normal().string();
+    std::vector<std::string> algos = words(p.get_string("algorithms"));
+    for (const std::string& a : algos) {
+      bool known = false;
+      for (auto k : tlmx::kAttentionAlgos) known = known || a == tlmx::attention_algo_name(k);
+      if (!known) p.fail("algorithms", fmt::format("unknown algorithm '{}'", a));
+    }
+    std::vector<std::uint64_t> kvs;
+    for (const std::string& w : words(p.get_string("kv"))) {
+      char* end = nullptr;
+      const unsigned long long v = std::strtoull(w.c_str(), &end, 10);
+      if (w.empty() || *end != '\0' || w[0] == '-') {
+        p.fail("kv", fmt::format("'{}' is not a KV length (space-separated whole numbers)", w));
+      }
+      kvs.push_back(v);
+    }
+    if (algos.empty() || kvs.empty()) p.fail_here("needs at least one algorithm and one kv");
+    const std::uint64_t batch = p.get_uint_or("batch", 1, 1024, 1);
+    const bool small = p.get_bool_or("small", false);
+    p.finish();
+    for (const std::string& a : algos) {
+      for (std::uint64_t kv : kvs) {
+        cases.push_back(Case{fmt::format("{}-{}-kv{}", name, a, kv), hw, model, a, kv, batch,
+                             steps, small});
+      }
+    }
+  }
+  root.finish();
+  return cases;
+}
+
+json read_json(const fs::path& p) {
+  std::ifstream in(p);
+  if (!in) throw InputError(fmt::format("{}: cannot read", p.string()));
+  return json::parse(in);
+}
+
+// latency_cycles of every row of steps.csv.
+std::vector<double> step_latencies(const fs::path& p) {
+  std::ifstream in(p);
+  std::string line;
+  std::getline(in, line);
+  std::vector<double> out;
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::stringstream ss(line);
+    for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
+    if (cells.size() < 7) throw InputError(fmt::format("{}: ragged row", p.string()));
+    out.push_back(std::stod(cells[6]));
+  }
+  return out;
+}
+
+// Every figure whose key ends in _pct, as "group/key".
+void percentages(const json& j, const std::string& at, std::vector<std::pair<std::string, double>>& out) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string key = at + "/" + it.key();
+    if (it->is_object()) {
+      percentages(*it, key, out);
+    } else if (it->is_number() && key.size() > 4 && key.compare(key.size() - 4, 4, "_pct") == 0 &&
+               key.rfind("/fast/", 0) != 0) {
+      out.emplace_back(key, it->get<double>());
+    }
+  }
+}
+
+// Bytes, MACs and operation counts: fast mode must match exact mode exactly.
+constexpr const char* kWorkFigures[] = {
+    "/dram/bytes_read",
+    "/dram/bytes_written",
+    "/processor_array/gemv_ops",
+    "/processor_array/vector_ops",
+    "/processor_array/macs",
+    "/processor_array/weight_bytes",
+    "/attention_pipeline/attention_ops",
+    "/attention_pipeline/kv_appends",
+    "/attention_pipeline/fxp32_macs",
+    "/attention_pipeline/token_heads",
+    "/totals/decode_steps",
+};
+
+struct Verdict {
+  double worst_pct = 0;
+  double mean_pct = 0;
+  double tokens_per_s_pct = 0;
+  double util_points = 0;
+  std::string util_key;
+  double spread_pct = -1;
+  double step_bound_pct = kWorstStepPct;
+  double mean_bound_pct = kMeanPct;
+  double util_bound_points = kUtilisationPoints;
+  double sample_share_pct = 0;
+  std::string work_mismatch;
+  std::vector<std::string> failures;
+};
+
+Verdict compare(const Case& c, const fs::path& dir) {
+  Verdict v;
+  const json e = read_json(dir / "exact" / "report.json");
+  const json f = read_json(dir / "fast" / "report.json");
+  const std::vector<double> es = step_latencies(dir / "exact" / "steps.csv");
+  const std::vector<double> fs_ = step_latencies(dir / "fast" / "steps.csv");
+  if (es.size() != fs_.size() || es.empty()) {
+    v.failures.push_back("steps.csv rows differ");
+    return v;
+  }
+  double se = 0;
+  double sf = 0;
+  for (std::size_t i = 0; i < es.size(); ++i) {
+    v.worst_pct = std::max(v.worst_pct, std::fabs(fs_[i] / es[i] - 1) * 100);
+    se += es[i];
+    sf += fs_[i];
+  }
+  v.mean_pct = std::fabs(sf / se - 1) * 100;
+  const double te = e.at("totals").at("tokens_per_s").get<double>();
+  const double tf = f.at("totals").at("tokens_per_s").get<double>();
+  v.tokens_per_s_pct = std::fabs(tf / te - 1) * 100;
+  std::vector<std::pair<std::string, double>> pe;
+  std::vector<std::pair<std::string, double>> pf;
+  percentages(e, "", pe);
+  percentages(f, "", pf);
+  for (std::size_t i = 0; i < pe.size() && i < pf.size(); ++i) {
+    const double d = std::fabs(pf[i].second - pe[i].second);
+    if (d > v.util_points) {
+      v.util_points = d;
+      v.util_key = pe[i].first;
+    }
+  }
+  for (const char* key : kWorkFigures) {
+    const json::json_pointer ptr(key);
+    if (!e.contains(ptr) || !f.contains(ptr) || e.at(ptr) != f.at(ptr)) {
+      v.work_mismatch += fmt::format("{}{} exact {} fast {}", v.work_mismatch.empty() ? "" : "; ",
+                                     key, e.value(ptr, json()).dump(), f.value(ptr, json()).dump());
+    }
+  }
+  v.sample_share_pct = f.at("fast").at("sample_share_pct").get<double>();
+  if (c.small) {
+    const std::vector<double> fixed = step_latencies(dir / "fixed" / "steps.csv");
+    const auto [lo, hi] = std::minmax_element(fixed.begin(), fixed.end());
+    double mean = 0;
+    for (double x : fixed) mean += x;
+    mean /= static_cast<double>(fixed.size());
+    v.spread_pct = (*hi - *lo) / mean * 100;
+    v.step_bound_pct = std::max(kWorstStepPct, 2 * v.spread_pct);
+    v.mean_bound_pct = v.step_bound_pct;
+    v.util_bound_points = std::max(kUtilisationPoints, 2 * v.spread_pct);
+  }
+  if (v.worst_pct > v.step_bound_pct) v.failures.push_back("worst step");
+  if (v.mean_pct > v.mean_bound_pct) v.failures.push_back("mean");
+  if (v.util_points > v.util_bound_points) v.failures.push_back("utilisation " + v.util_key);
+  if (!v.work_mismatch.empty()) v.failures.push_back("work: " + v.work_mismatch);
+  if (v.sample_share_pct > kMaxSampleSharePct) v.failures.push_back("simulated share");
+  return v;
+}
+
+struct CheckOptions {
+  std::string matrix;
+  std::string out = "check-fast";
+  unsigned jobs = 1;
+};
+
+int check_fast(const CheckOptions& o) {
+  const std::vector<Case> cases = load_matrix(o.matrix);
+  const fs::path out(o.out);
+  std::vector<sweep::ProcessJob> jobs;
+  std::size_t runs_total = 0;
+  for (const Case& c : cases) {
+    const fs::path dir = out / c.name;
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) throw InputError(fmt::format("{}: cannot create: {}", dir.string(), ec.message()));
+    trace::GenerateOptions g;
+    g.requests = c.batch;
+    g.batch_size = c.batch;
+    g.prompt_tokens = c.kv;
+    g.generate_tokens = c.steps;
+    trace::generate_trace(g, (dir / "trace.csv").string());
+    std::vector<std::pair<std::string, std::string>> runs = {{"exact", "exact"}, {"fast", "fast"}};
+    if (c.small) {
+      // Exact mode's own spread: every step at the starting KV length.
+      trace::GenerateOptions fixed;
+      fixed.requests = c.steps;
+      fixed.prompt_tokens = c.kv;
+      fixed.generate_tokens = 1;
+      trace::generate_trace(fixed, (dir / "fixed.csv").string());
+      runs.emplace_back("fixed", "exact");
+    }
+    for (const auto& [sub, mode] : runs) {
+      ++runs_total;
+      if (fs::exists(dir / sub / "report.json")) continue;  // resumed
+      const std::string trace = sub == "fixed" ? "fixed.csv" : "trace.csv";
+      jobs.push_back(sweep::ProcessJob{
+          {"swiftkv-sim", "run", "--hw", fs::absolute(c.hw).string(), "--model",
+           fs::absolute(c.model).string(), "--trace", trace, "--algo", c.algo, "--mode", mode,
+           "-o", sub, "-q"},
+          dir.string(),
+          sub + ".log"});
+    }
+  }
+  fmt::print("check-fast: {} cases, {} runs to do ({} done before)\n", cases.size(), jobs.size(),
+             runs_total - jobs.size());
+  std::fflush(stdout);
+  std::vector<std::string> failed_runs;
+  sweep::run_processes("/proc/self/exe", jobs, std::max(1u, o.jobs),
+                       [&](std::size_t i, const sweep::ProcessOutcome& r) {
+                         if (!r.ok()) {
+                           failed_runs.push_back(fmt::format("{}/{}: {}", jobs[i].cwd,
+                                                             jobs[i].log_path, r.describe()));
+                         }
+                       });
+  if (!failed_runs.empty()) {
+    throw SimulationError(fmt::format("check-fast: {} runs failed, first: {}",
+                                      failed_runs.size(), failed_runs.front()));
+  }
+
+  std::ofstream csv(out / "check-fast.csv");
+  csv << "case,steps,worst_step_err_pct,mean_err_pct,tokens_per_s_err_pct,max_util_diff_points,"
+         "max_util_figure,exact_spread_pct,step_bound_pct,mean_bound_pct,sample_share_pct,"
+         "work_equal,verdict\n";
+  fmt::print("{:<40} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>7}  {}\n", "case", "worst %",
+             "mean %", "tok/s %", "util pt", "spread%", "bound %", "sim %", "verdict");
+  std::size_t failures = 0;
+  double max_worst = 0;
+  double max_mean = 0;
+  double max_util = 0;
+  for (const Case& c : cases) {
+    const Verdict v = compare(c, out / c.name);
+    const bool ok = v.failures.empty();
+    failures += ok ? 0 : 1;
+    max_worst = std::max(max_worst, v.worst_pct);
+    max_mean = std::max(max_mean, v.mean_pct);
+    max_util = std::max(max_util, v.util_points);
+    std::string verdict = ok ? "ok" : "FAIL:";
+    for (const auto& f : v.failures) verdict += " " + f;
+    const std::string spread = v.spread_pct < 0 ? "-" : fmt::format("{:.3f}", v.spread_pct);
+    fmt::print("{:<40} {:>9.4f} {:>9.4f} {:>9.4f} {:>8.3f} {:>8} {:>8.3f} {:>7.2f}  {}\n", c.name,
+               v.worst_pct, v.mean_pct, v.tokens_per_s_pct, v.util_points, spread,
+               v.step_bound_pct, v.sample_share_pct, verdict);
+    csv << fmt::format("{},{},{:.6f},{:.6f},{:.6f},{:.6f},{},{},{:.6f},{:.6f},{:.6f},{},{}\n",
+                       c.name, c.steps, v.worst_pct, v.mean_pct, v.tokens_per_s_pct,
+                       v.util_points, v.util_key, spread, v.step_bound_pct, v.mean_bound_pct,
+                       v.sample_share_pct, v.work_mismatch.empty() ? "yes" : "no",
+                       ok ? "ok" : "fail");
+  }
+  fmt::print("maxima: worst step {:.4f}%, mean {:.4f}%, utilisation {:.3f} points; {} of {} "
+             "cases within bounds; wrote {}\n",
+             max_worst, max_mean, max_util, cases.size() - failures, cases.size(),
+             (out / "check-fast.csv").string());
+  return failures == 0 ? 0 : 5;
+}
+
+}  // namespace
+
+void add_check_fast_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<CheckOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "check-fast", "Run a matrix in both modes and bound the fast mode's error step by step");
+  sub->add_option("matrix", o->matrix, "Matrix file (configs/checks/*.yaml)")->required();
+  sub->add_option("-o,--out", o->out, "Output directory (runs kept; a rerun resumes)")
+      ->capture_default_str();
+  sub->add_option("-j,--jobs", o->jobs, "Runs at a time")
+      ->check(CLI::Range(1u, 1024u))
+      ->capture_default_str();
+  sub->callback([o, &exit_code] { exit_code = check_fast(*o); });
+}
+
+}  // namespace skv::cli

@@ -1,0 +1,123 @@
+// The fast mode end to end: its reports say what was simulated and what reused, its
+// output depends only on its inputs (byte for byte), and `check-fast` bounds it against
+// the exact mode on the small matrix (configs/checks/fast-small.yaml).
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support/RunCli.h"
+#include "support/TempDir.h"
+
+using nlohmann::json;
+using skv::test::read_file;
+using skv::test::run_cli;
+using skv::test::source_path;
+using skv::test::TempDir;
+
+namespace {
+
+const std::string kHw = source_path("configs/hw/swiftkv-mha-u55c.yaml");
+const std::string kTiny = source_path("configs/models/tiny.yaml");
+const std::string kGolden = source_path("tests/golden/tiny-5steps.trace");
+
+std::vector<std::vector<std::string>> read_csv(const std::string& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(read_file(path));
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells;
+    std::stringstream ss(line);
+    for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("fast mode: the report says what was simulated, and the work equals exact mode's",
+          "[system]") {
+  const TempDir dir;
+  for (const char* mode : {"exact", "fast"}) {
+    const auto r = run_cli({"run", "--hw", kHw, "--model", kTiny, "--trace", kGolden, "--mode",
+                            mode, "-q", "-o", dir.file(mode)});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+  }
+  const json e = json::parse(read_file(dir.file("exact/report.json")));
+  const json f = json::parse(read_file(dir.file("fast/report.json")));
+  CHECK(e.at("mode") == "exact");
+  CHECK_FALSE(e.contains("fast"));
+  CHECK(f.at("mode") == "fast");
+  const json& s = f.at("fast");
+  // The golden trace's KV lengths 63, 64, 500, 501 and 1022: 63 and 64 are the two sides
+  // of the first tile edge (grid points: reused), the others lie between grid points.
+  CHECK(s.at("steps_reused") == 2);
+  CHECK(s.at("steps_interpolated") == 3);
+  CHECK(s.at("layer_samples") == 1);  // one batch size
+  CHECK(s.at("attention_samples").get<int>() >= 2 + 2 * 3);
+  CHECK(s.at("sample_cycles").get<std::uint64_t>() > 0);
+
+  // Bytes, MACs and operation counts: exactly exact mode's.
+  for (const char* key :
+       {"/dram/bytes_read", "/dram/bytes_written", "/processor_array/macs",
+        "/processor_array/gemv_ops", "/processor_array/vector_ops",
+        "/attention_pipeline/attention_ops", "/attention_pipeline/kv_appends",
+        "/attention_pipeline/fxp32_macs", "/attention_pipeline/token_heads",
+        "/kv_sram/fill_bytes"}) {
+    INFO(key);
+    CHECK(f.at(json::json_pointer(key)) == e.at(json::json_pointer(key)));
+  }
+
+  const auto csv = read_csv(dir.file("fast/steps.csv"));
+  REQUIRE(csv.size() == 1 + 5);
+  CHECK(csv[0].back() == "source");
+  const std::vector<std::string> sources = {"reused", "reused", "interpolated", "interpolated",
+                                            "interpolated"};
+  for (std::size_t i = 1; i < csv.size(); ++i) CHECK(csv[i].back() == sources[i - 1]);
+}
+
+TEST_CASE("fast mode: the same inputs give the same bytes", "[system]") {
+  const TempDir dir;
+  for (const char* run : {"a", "b"}) {
+    const auto r = run_cli({"run", "--hw", kHw, "--model", kTiny, "--trace", kGolden, "--mode",
+                            "fast", "-q", "-o", dir.file(run)});
+    REQUIRE(r.exit_code == 0);
+  }
+  CHECK(read_file(dir.file("a/report.json")) == read_file(dir.file("b/report.json")));
+  CHECK(read_file(dir.file("a/steps.csv")) == read_file(dir.file("b/steps.csv")));
+}
+
+TEST_CASE("fast mode: options it cannot honour are refused in one line", "[system]") {
+  const TempDir dir;
+  const auto r = run_cli({"run", "--hw", kHw, "--model", kTiny, "--trace", kGolden, "--mode",
+                          "fast", "-q", "-o", dir.file("out"), "--timeline", dir.file("t.json")});
+  CHECK(r.exit_code == 1);
+  REQUIRE(r.err_lines().size() == 1);
+  CHECK(r.err_lines()[0].find("--timeline") != std::string::npos);
+}
+
+TEST_CASE("check-fast: the small matrix stays within its bounds", "[system]") {
+  const TempDir dir;
+  const auto r = run_cli({"check-fast", source_path("configs/checks/fast-small.yaml"), "-o",
+                          dir.file("check"), "-j", "2"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  const auto csv = read_csv(dir.file("check/check-fast.csv"));
+  // tiny x 4 algorithms, small8 x 2 algorithms x 2 KV lengths, small8 batch 2.
+  REQUIRE(csv.size() == 1 + 4 + 4 + 1);
+  const std::vector<std::string>& header = csv[0];
+  for (std::size_t i = 1; i < csv.size(); ++i) {
+    INFO(csv[i][0]);
+    CHECK(csv[i][header.size() - 2] == "yes");  // work_equal
+    CHECK(csv[i].back() == "ok");
+  }
+  // Resumed: a second run finds every run done.
+  const auto again = run_cli({"check-fast", source_path("configs/checks/fast-small.yaml"), "-o",
+                              dir.file("check"), "-j", "2"});
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("0 runs to do (27 done before)") != std::string::npos);
+}
