@@ -30,6 +30,7 @@ struct CompareOptions {
   unsigned jobs = 0;
   std::string out_dir;
   bool quiet = false;
+  std::string mode;  // overrides the sweep file's mode
 };
 
 sweep::SweepSpec spec_of(const CompareOptions& o) {
@@ -58,7 +59,8 @@ sweep::SweepSpec spec_of(const CompareOptions& o) {
 }
 
 int compare(const CompareOptions& o) {
-  const sweep::SweepSpec spec = spec_of(o);
+  sweep::SweepSpec spec = spec_of(o);
+  if (!o.mode.empty()) spec.mode = o.mode;
   sweep::SweepRunOptions ro;
   ro.out_dir = o.out_dir.empty() ? "out/" + spec.name : o.out_dir;
   ro.jobs = o.jobs ? o.jobs : sweep::available_cores();
@@ -128,6 +130,8 @@ void add_compare_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(1u, 4096u));
   sub->add_option("-o,--out", o->out_dir, "Output directory (default: out/compare)");
   sub->add_flag("-q,--quiet", o->quiet, "No progress output");
+  sub->add_option("--mode", o->mode, "exact or fast, for every point (overrides the file's mode)")
+      ->check(CLI::IsMember({"exact", "fast"}));
   sub->callback([o, algos, sub, &exit_code] {
     o->algos_given = algos->count() > 0;
     if (sub->count("--gen") > 0 && o->in.kv_lens.empty()) {

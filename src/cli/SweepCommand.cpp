@@ -26,6 +26,7 @@ struct SweepOptions {
   std::string out_dir;
   std::string shard;
   bool quiet = false;
+  std::string mode;  // overrides the sweep file's mode
 };
 
 struct MergeOptions {
@@ -48,7 +49,8 @@ Counts count(const sweep::SweepResults& r) {
 }
 
 int run_sweep_file(const SweepOptions& o) {
-  const sweep::SweepSpec spec = sweep::load_sweep_spec(o.file);
+  sweep::SweepSpec spec = sweep::load_sweep_spec(o.file);
+  if (!o.mode.empty()) spec.mode = o.mode;
   sweep::SweepRunOptions ro;
   ro.out_dir = o.out_dir.empty() ? "out/" + spec.name : o.out_dir;
   ro.jobs = o.jobs ? o.jobs : sweep::available_cores();
@@ -123,6 +125,8 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
   sub->add_option("--shard", o->shard,
                   "K/N: run only the points with index % N == K-1 (e.g. one Slurm array task)");
   sub->add_flag("-q,--quiet", o->quiet, "No progress output");
+  sub->add_option("--mode", o->mode, "exact or fast, for every point (overrides the file's mode)")
+      ->check(CLI::IsMember({"exact", "fast"}));
   sub->footer(
       "A re-run with the same -o skips the points already done with the same inputs.\n"
       "  swiftkv-sim sweep merge DIR... -o OUT   builds OUT/sweep.csv from the output\n"

@@ -70,6 +70,7 @@ nlohmann::json SweepPlan::manifest() const {
           {"sweep_file", sweep_file},
           {"hw_config", hw_file},
           {"model_config", model_file},
+          {"mode", mode},
           {"axes", axis_keys},
           {"points", pts}};
 }
@@ -90,6 +91,7 @@ SweepPlan plan_sweep(const SweepSpec& spec) {
   plan.name = spec.name;
   plan.sweep_file = spec.source_file;
   plan.hw_file = spec.hw_file;
+  plan.mode = spec.mode;
   plan.model_file = absolute(spec.model_file);
   const std::vector<const Axis*> axes = spec.axes();
   for (const Axis* a : axes) plan.axis_keys.push_back(a->key);
@@ -127,6 +129,8 @@ SweepPlan plan_sweep(const SweepSpec& spec) {
     h.add("trace", p.generate ? describe_generate(*p.generate) : trace_hash);
     h.add("model", model_hash);
     h.add("algorithm", p.algorithm);
+    // Exact points keep the hashes they had before the fast mode existed.
+    if (spec.mode != "exact") h.add("mode", spec.mode);
     p.inputs_hash = h.hex();
     plan.points.push_back(std::move(p));
   }
@@ -201,6 +205,7 @@ SweepTally run_sweep(const SweepPlan& plan, const SweepRunOptions& o) {
                 "--model",     plan.model_file,
                 "--trace",     p->generate ? std::string(kTraceFile) : p->trace_file,
                 "--algo",      p->algorithm,
+                "--mode",      plan.mode,
                 "-o",          kRunTmpDir,
                 "-q"};
     job.cwd = dir.string();

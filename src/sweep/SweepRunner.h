@@ -32,6 +32,7 @@ struct SweepPlan {
   std::string name;
   std::string sweep_file;
   std::string hw_file;
+  std::string mode = "exact";  // every point's run --mode
   std::string model_file;  // absolute
   std::vector<std::string> axis_keys;
   std::vector<PlannedPoint> points;

@@ -310,6 +310,7 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& source_na
     root.fail("algorithm", fmt::format("set by the algorithm axis (line {}); remove it here",
                                        spec.find_axis(kAlgorithmAxis)->where.line));
   }
+  spec.mode = root.get_enum_or("mode", {"exact", "fast"}, "exact");
   spec.algorithm = root.get_string_or("algorithm", kDefaultAlgorithm);
   if (!tlmx::parse_attention_algo(spec.algorithm)) {
     root.fail("algorithm", fmt::format("'{}' is not an algorithm (allowed: {})", spec.algorithm,

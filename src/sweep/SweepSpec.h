@@ -61,6 +61,7 @@ struct SweepSpec {
   std::string model_file;
   TraceSpec trace;
   std::string algorithm = kDefaultAlgorithm;  // unless an algorithm axis sets it
+  std::string mode = "exact";                 // run --mode: exact or fast
   std::vector<AxisGroup> groups;              // first group outermost in the cross product
 
   // Every axis in column order (groups in order, a zip group's axes in order).
