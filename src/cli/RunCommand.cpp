@@ -19,6 +19,7 @@
 #include "report/Timeline.h"
 #include "sim/FastMode.h"
 #include "sim/Simulation.h"
+#include "trace/ContextPolicy.h"
 #include "trace/DecodeTrace.h"
 
 namespace skv::cli {
@@ -36,13 +37,23 @@ struct RunOptions {
   std::optional<std::uint64_t> timeline_batch;
   std::uint64_t watchdog = sim::kDefaultWatchdogMultiple;
   std::string mode = "exact";
+  std::string over_context = "stop";
   std::uint32_t points_per_tile = sim::kDefaultPointsPerTile;
 };
 
 int run(const RunOptions& o) {
   const config::HwConfig hw = config::load_hw_config(o.hw);
   const config::ModelConfig model = config::load_model_config(o.model);
-  const std::uint64_t total = trace::count_trace_rows(o.trace);
+  trace::TraceInput input(o.trace);
+  input.over_context = o.over_context == "skip"   ? trace::OverContext::Skip
+                       : o.over_context == "clip" ? trace::OverContext::Clip
+                                                  : trace::OverContext::Stop;
+  // Read once before simulating: a row past the context stops the run here (stop), or
+  // names the requests to drop (skip).
+  trace::TraceScan scan = trace::scan_trace(o.trace, model.max_context, input.over_context,
+                                            model.name);
+  const std::uint64_t total = scan.rows;
+  input.over_context_requests = std::move(scan.over_context_requests);
 
   std::error_code ec;
   std::filesystem::create_directories(o.out_dir, ec);
@@ -73,8 +84,8 @@ int run(const RunOptions& o) {
   sim::FastOptions fast_options;
   fast_options.points_per_tile = o.points_per_tile;
   const sim::RunResult r =
-      fast ? sim::run_fast(hw, model, o.trace, algo, on_batch, fast_options)
-           : sim::run_simulation(hw, model, o.trace, algo, on_batch, op_sink, o.watchdog);
+      fast ? sim::run_fast(hw, model, input, algo, on_batch, fast_options)
+           : sim::run_simulation(hw, model, input, algo, on_batch, op_sink, o.watchdog);
   progress.finish();
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
@@ -140,6 +151,11 @@ void add_run_command(CLI::App& app, int& exit_code) {
                   "exact: every burst simulated; fast: steps assembled from measured samples "
                   "(docs/fast-mode.md)")
       ->check(CLI::IsMember({"exact", "fast"}))
+      ->capture_default_str();
+  sub->add_option("--over-context", o->over_context,
+                  "Rows past the model's context: stop (before simulating), skip their requests, "
+                  "or clip them to the last position")
+      ->check(CLI::IsMember({"stop", "skip", "clip"}))
       ->capture_default_str();
   sub->add_option("--fast-points-per-tile", o->points_per_tile,
                   "Fast mode: attention samples per K/V tile of KV length")

@@ -61,6 +61,12 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
                  {"model_config", model.source_file}, {"model_name", model.name},
                  {"trace", r.trace_path},             {"algorithm", r.algorithm}};
   j["mode"] = r.fast ? "fast" : "exact";
+  if (r.over_context != trace::OverContext::Stop) {
+    j["over_context"] = {{"policy", trace::over_context_name(r.over_context)},
+                         {"requests_skipped", r.context_counts.requests_skipped},
+                         {"steps_skipped", r.context_counts.steps_skipped},
+                         {"steps_clipped", r.context_counts.steps_clipped}};
+  }
   if (r.fast) {
     const sim::FastSummary& f = *r.fast;
     j["fast"] = {{"points_per_tile", f.points_per_tile},
@@ -207,6 +213,13 @@ std::string run_summary(const nlohmann::json& j) {
   out += fmt::format("swiftkv-sim run: {} on {} ({}), trace {}\n",
                      in["model_name"].get<std::string>(), in["hw_name"].get<std::string>(),
                      in["algorithm"].get<std::string>(), in["trace"].get<std::string>());
+  if (j.contains("over_context")) {
+    const auto& c = j["over_context"];
+    out += fmt::format("  past the context    {}: {} requests ({} steps) skipped, {} steps clipped\n",
+                       c["policy"].get<std::string>(), c["requests_skipped"].get<std::uint64_t>(),
+                       c["steps_skipped"].get<std::uint64_t>(),
+                       c["steps_clipped"].get<std::uint64_t>());
+  }
   if (j.contains("fast")) {
     const auto& f = j["fast"];
     out += fmt::format(

@@ -202,17 +202,20 @@ BatchEstimate FastModel::batch(const std::vector<trace::DecodeStep>& rows) {
 }
 
 RunResult run_fast(const config::HwConfig& hw, const config::ModelConfig& model,
-                   const std::string& trace_path, tlmx::AttentionAlgo algo,
+                   const trace::TraceInput& trace, tlmx::AttentionAlgo algo,
                    const DecodeSequencer::BatchSink& sink, const FastOptions& options) {
   check_design(hw, model, algo);
   const AddressMap amap(model, hw);
   const WorkModel work(model, hw, amap, algo);
-  trace::DecodeTraceReader reader(trace_path);
+  trace::DecodeTraceReader file(trace.path);
+  trace::ContextFilter reader(file, model.max_context, trace.over_context,
+                              trace.over_context_requests);
   FastModel fast(hw, model, algo, options);
   const tlmx::ClockDomain clock(hw.clock_mhz);
 
   RunResult r;
-  r.trace_path = trace_path;
+  r.trace_path = trace.path;
+  r.over_context = trace.over_context;
   r.algorithm = tlmx::attention_algo_name(algo);
   r.accel_period_ps = clock.period_ps();
   r.dram_period_ps = tlmx::ClockDomain(hw.dram.clock_mhz).period_ps();
@@ -269,6 +272,7 @@ RunResult run_fast(const config::HwConfig& hw, const config::ModelConfig& model,
   r.dram_ctrl.bytes_accepted = total.dram.bytes_read + total.dram.bytes_written;
   r.weight_bytes = amap.weight_bytes();
   r.kv_bytes = amap.kv_bytes();
+  r.context_counts = reader.counts();
 
   FastSummary f = fast.summary();
   f.steps_reused = steps_reused;

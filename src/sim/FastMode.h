@@ -108,7 +108,7 @@ class FastModel {
 // Runs a decode trace in the fast mode: the same reports as run_simulation, with
 // r.fast saying what was simulated and what reused.
 RunResult run_fast(const config::HwConfig& hw, const config::ModelConfig& model,
-                   const std::string& trace_path, tlmx::AttentionAlgo algo,
+                   const trace::TraceInput& trace, tlmx::AttentionAlgo algo,
                    const DecodeSequencer::BatchSink& sink, const FastOptions& options);
 
 }  // namespace skv::sim

@@ -16,7 +16,7 @@
 namespace skv::sim {
 
 RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& model,
-                         const std::string& trace_path, tlmx::AttentionAlgo algo,
+                         const trace::TraceInput& trace, tlmx::AttentionAlgo algo,
                          const DecodeSequencer::BatchSink& sink,
                          const DecodeSequencer::OpSink& op_sink,
                          std::uint64_t watchdog_multiple) {
@@ -25,11 +25,14 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
 
   check_design(hw, model, algo);
   const AddressMap amap(model, hw);
-  trace::DecodeTraceReader reader(trace_path);
+  trace::DecodeTraceReader file(trace.path);
+  trace::ContextFilter reader(file, model.max_context, trace.over_context,
+                              trace.over_context_requests);
   const tlmx::ClockDomain clock(hw.clock_mhz);
 
   RunResult r;
-  r.trace_path = trace_path;
+  r.trace_path = trace.path;
+  r.over_context = trace.over_context;
   r.algorithm = tlmx::attention_algo_name(algo);
   r.min_batch_cycles = UINT64_MAX;
   // The end-of-run invariants (sim/Invariants.h) take what each batch must do from the
@@ -86,6 +89,7 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
   r.dram_ctrl = top.dram.stats();
   r.weight_bytes = amap.weight_bytes();
   r.kv_bytes = amap.kv_bytes();
+  r.context_counts = reader.counts();
   check_work(r, expected);
   return r;
 }

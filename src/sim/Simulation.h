@@ -13,6 +13,7 @@
 #include <string>
 
 #include "config/HwConfigLoader.h"
+#include "trace/ContextPolicy.h"
 #include "config/ModelConfigLoader.h"
 #include "models/attention/AttentionPipeline.h"
 #include "models/dram_controller/DramController.h"
@@ -63,10 +64,12 @@ struct RunResult {
   std::uint64_t weight_bytes = 0;    // resident in DRAM
   std::uint64_t kv_bytes = 0;        // reserved in DRAM
   std::optional<FastSummary> fast;   // set by the fast mode
+  trace::OverContext over_context = trace::OverContext::Stop;
+  trace::ContextCounts context_counts;
 };
 
 RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& model,
-                         const std::string& trace_path, tlmx::AttentionAlgo algo,
+                         const trace::TraceInput& trace, tlmx::AttentionAlgo algo,
                          const DecodeSequencer::BatchSink& sink,
                          const DecodeSequencer::OpSink& op_sink = nullptr,
                          std::uint64_t watchdog_multiple = kDefaultWatchdogMultiple);
