@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -120,4 +121,50 @@ TEST_CASE("check-fast: the small matrix stays within its bounds", "[system]") {
                               dir.file("check"), "-j", "2"});
   CHECK(again.exit_code == 0);
   CHECK(again.out.find("0 runs to do (27 done before)") != std::string::npos);
+}
+
+TEST_CASE("run: rows past the model's context stop the run before simulating, or are "
+          "skipped or clipped as asked, and counted",
+          "[system]") {
+  const TempDir dir;
+  // The tiny model's max_context is 1024: kv_len 1023 is its last position (1023 + 1 =
+  // 1024 tokens); request 0's third step (kv_len 1024) does not fit.
+  const std::string trace = dir.file("over.trace");
+  {
+    std::ofstream out(trace);
+    out << "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n"
+           "0,0,0,1022\n1,0,1,1023\n2,0,2,1024\n3,1,0,10\n";
+  }
+  const auto stop = run_cli({"run", "--hw", kHw, "--model", kTiny, "--trace", trace, "-q", "-o",
+                             dir.file("stop")});
+  CHECK(stop.exit_code == 1);
+  REQUIRE(stop.err_lines().size() == 1);
+  CHECK(stop.err_lines()[0].find("over.trace:5: kv_len 1024 plus the new token exceeds "
+                                 "max_context = 1024 of model tiny (request 0)") !=
+        std::string::npos);
+  CHECK_FALSE(std::ifstream(dir.file("stop/steps.csv")).good());  // stopped before simulating
+
+  for (const char* mode : {"exact", "fast"}) {
+    INFO(mode);
+    const std::string skip = dir.file(std::string("skip-") + mode);
+    const auto s = run_cli({"run", "--hw", kHw, "--model", kTiny, "--trace", trace, "-q",
+                            "--mode", mode, "--over-context", "skip", "-o", skip});
+    REQUIRE(s.exit_code == 0);
+    const json js = json::parse(read_file(skip + "/report.json"));
+    CHECK(js.at("totals").at("decode_steps") == 1);  // request 1 only
+    CHECK(js.at("over_context").at("requests_skipped") == 1);
+    CHECK(js.at("over_context").at("steps_skipped") == 3);
+    CHECK(s.out.find("skip: 1 requests (3 steps) skipped") != std::string::npos);
+
+    const std::string clip = dir.file(std::string("clip-") + mode);
+    const auto c = run_cli({"run", "--hw", kHw, "--model", kTiny, "--trace", trace, "-q",
+                            "--mode", mode, "--over-context", "clip", "-o", clip});
+    REQUIRE(c.exit_code == 0);
+    const json jc = json::parse(read_file(clip + "/report.json"));
+    CHECK(jc.at("totals").at("decode_steps") == 4);
+    CHECK(jc.at("over_context").at("steps_clipped") == 1);
+    const auto rows = read_csv(clip + "/steps.csv");
+    REQUIRE(rows.size() == 5);
+    CHECK(rows[3][3] == "1023");  // the clipped row attends over the whole context
+  }
 }

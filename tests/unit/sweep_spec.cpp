@@ -64,7 +64,7 @@ TEST_CASE("sweep file: errors name file, line and key", "[sweep]") {
   CHECK(error_of(kHead + "axez:\n  - clock_mhz: [1]\n") ==
         "s.yaml:4: axez: unknown key; did you mean 'axes'?");
   CHECK(error_of(kHead + "axes:\n  - clock_mhz: [1]\nalgo: native\n") ==
-        "s.yaml:6: algo: unknown key (allowed here: algorithm, axes, hw, model, name, trace)");
+        "s.yaml:6: algo: unknown key (allowed here: algorithm, axes, hw, mode, model, name, trace)");
   CHECK(error_of(kHead + "axes:\n  - algorithm: [swiftkv, natve]\n") ==
         "s.yaml:5: axes[0].algorithm: 'natve' is not an algorithm (allowed: swiftkv, native, "
         "flash, flashdecoding)");
