@@ -257,12 +257,14 @@ int check_fast(const CheckOptions& o) {
       ++runs_total;
       if (fs::exists(dir / sub / "report.json")) continue;  // resumed
       const std::string trace = sub == "fixed" ? "fixed.csv" : "trace.csv";
-      jobs.push_back(sweep::ProcessJob{
-          {"swiftkv-sim", "run", "--hw", fs::absolute(c.hw).string(), "--model",
-           fs::absolute(c.model).string(), "--trace", trace, "--algo", c.algo, "--mode", mode,
-           "-o", sub, "-q"},
-          dir.string(),
-          sub + ".log"});
+      std::vector<std::string> argv = {"swiftkv-sim", "run", "--hw", fs::absolute(c.hw).string(),
+                                       "--model", fs::absolute(c.model).string(), "--trace",
+                                       trace, "--algo", c.algo, "--mode", mode, "-o", sub, "-q"};
+      if (mode == "fast") {
+        argv.push_back("--cache-dir");
+        argv.push_back(fs::absolute(out / "sample-cache").string());
+      }
+      jobs.push_back(sweep::ProcessJob{argv, dir.string(), sub + ".log"});
     }
   }
   fmt::print("check-fast: {} cases, {} runs to do ({} done before)\n", cases.size(), jobs.size(),

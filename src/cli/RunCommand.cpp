@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -18,6 +19,8 @@
 #include "report/RunReport.h"
 #include "report/Timeline.h"
 #include "sim/FastMode.h"
+#include "sweep/HwOverlay.h"
+#include "sweep/SweepFiles.h"
 #include "sim/Simulation.h"
 #include "trace/ContextPolicy.h"
 #include "trace/DecodeTrace.h"
@@ -38,8 +41,35 @@ struct RunOptions {
   std::uint64_t watchdog = sim::kDefaultWatchdogMultiple;
   std::string mode = "exact";
   std::string over_context = "stop";
+  std::string cache_dir;  // default: $XDG_CACHE_HOME/swiftkv-sim, else ~/.cache/swiftkv-sim
+  bool no_cache = false;
+  std::uint64_t cache_limit_mib = sim::kDefaultCacheLimitBytes >> 20;
   std::uint32_t points_per_tile = sim::kDefaultPointsPerTile;
 };
+
+std::string default_cache_root() {
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x != nullptr && *x != '\0') {
+    return std::string(x) + "/swiftkv-sim";
+  }
+  if (const char* h = std::getenv("HOME"); h != nullptr && *h != '\0') {
+    return std::string(h) + "/.cache/swiftkv-sim";
+  }
+  return ".swiftkv-sim-cache";
+}
+
+// What a fast-mode sample depends on: the hardware config with its DRAM preset inlined,
+// the model file, the algorithm, the grid, and the simulator binary itself (any change
+// of its code gives another key). A file that differs only in a comment or an omitted
+// default gets a key of its own: a miss, never a wrong hit.
+std::string sample_key(const RunOptions& o, const char* algo) {
+  sweep::InputHash h;
+  h.add("hw", sweep::HwOverlay(o.hw).render({}, {}));
+  h.add("model", sweep::hash_file(o.model));
+  h.add("algorithm", algo);
+  h.add("points_per_tile", std::to_string(o.points_per_tile));
+  h.add("binary", sweep::hash_file("/proc/self/exe"));
+  return h.hex();
+}
 
 int run(const RunOptions& o) {
   const config::HwConfig hw = config::load_hw_config(o.hw);
@@ -77,12 +107,21 @@ int run(const RunOptions& o) {
     progress.update(done);
   };
   const bool fast = o.mode == "fast";
+  if (!fast && (!o.cache_dir.empty() || o.no_cache)) {
+    throw InputError("--cache-dir, --no-cache: the sample cache is the fast mode's; add --mode fast");
+  }
   if (fast && !o.timeline.empty()) {
     throw InputError("--timeline: the fast mode simulates no step whole; run the step to put on "
                      "the timeline with --mode exact");
   }
   sim::FastOptions fast_options;
   fast_options.points_per_tile = o.points_per_tile;
+  if (fast && !o.no_cache) {
+    fast_options.cache_root = o.cache_dir.empty() ? default_cache_root() : o.cache_dir;
+    fast_options.cache_dir =
+        fast_options.cache_root + "/" + sample_key(o, tlmx::attention_algo_name(algo));
+    fast_options.cache_limit_bytes = o.cache_limit_mib << 20;
+  }
   const sim::RunResult r =
       fast ? sim::run_fast(hw, model, input, algo, on_batch, fast_options)
            : sim::run_simulation(hw, model, input, algo, on_batch, op_sink, o.watchdog);
@@ -156,6 +195,14 @@ void add_run_command(CLI::App& app, int& exit_code) {
                   "Rows past the model's context: stop (before simulating), skip their requests, "
                   "or clip them to the last position")
       ->check(CLI::IsMember({"stop", "skip", "clip"}))
+      ->capture_default_str();
+  sub->add_option("--cache-dir", o->cache_dir,
+                  "Fast mode: where samples are kept between runs (default: "
+                  "$XDG_CACHE_HOME/swiftkv-sim or ~/.cache/swiftkv-sim)");
+  sub->add_flag("--no-cache", o->no_cache, "Fast mode: neither read nor write the sample cache");
+  sub->add_option("--cache-limit-mib", o->cache_limit_mib,
+                  "Fast mode: the oldest samples go once the cache holds more than this")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 30))
       ->capture_default_str();
   sub->add_option("--fast-points-per-tile", o->points_per_tile,
                   "Fast mode: attention samples per K/V tile of KV length")

@@ -21,6 +21,38 @@
 
 namespace skv::sim {
 
+std::size_t prune_cache(const std::string& root, std::uint64_t limit) {
+  namespace fs = std::filesystem;
+  struct Entry {
+    fs::file_time_type time;
+    std::string path;
+    std::uint64_t bytes;
+  };
+  std::vector<Entry> entries;
+  std::uint64_t total = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    const std::uint64_t bytes = it->file_size(ec);
+    entries.push_back(Entry{it->last_write_time(ec), it->path().string(), bytes});
+    total += bytes;
+  }
+  // Oldest first; by path among equal times, so that the choice is repeatable.
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return a.time != b.time ? a.time < b.time : a.path < b.path;
+  });
+  std::size_t deleted = 0;
+  for (const Entry& e : entries) {
+    if (total <= limit) break;
+    if (fs::remove(e.path, ec)) {
+      total -= e.bytes;
+      ++deleted;
+    }
+  }
+  return deleted;
+}
+
 FastModel::FastModel(const config::HwConfig& hw, const config::ModelConfig& model,
                      tlmx::AttentionAlgo algo, const FastOptions& options)
     : hw_(hw),
@@ -120,6 +152,8 @@ const Sample& FastModel::sample(const SampleKey& key, const char* kind) {
       if (!out || ec) {
         fs::remove(tmp, ec);
         fmt::print(stderr, "warning: {}: cannot write the sample cache\n", file.string());
+      } else if (!options_.cache_root.empty()) {
+        prune_cache(options_.cache_root, options_.cache_limit_bytes);
       }
     }
   }

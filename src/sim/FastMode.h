@@ -50,10 +50,21 @@ namespace skv::sim {
 
 inline constexpr std::uint32_t kDefaultPointsPerTile = 4;
 
+inline constexpr std::uint64_t kDefaultCacheLimitBytes = 1ull << 30;
+
 struct FastOptions {
   std::uint32_t points_per_tile = kDefaultPointsPerTile;  // grid points per K/V tile
-  std::string cache_dir;  // samples kept here; empty: no cache
+  // The sample cache: `cache_dir` holds this run's samples (a directory named by the
+  // hash of everything a sample depends on, below `cache_root`); empty: no cache. When
+  // the files below `cache_root` pass `cache_limit_bytes`, the oldest go first.
+  std::string cache_root;
+  std::string cache_dir;
+  std::uint64_t cache_limit_bytes = kDefaultCacheLimitBytes;
 };
+
+// Deletes the least recently written files below `root` until the rest take at most
+// `limit` bytes; returns how many it deleted.
+std::size_t prune_cache(const std::string& root, std::uint64_t limit);
 
 struct BatchEstimate {
   Counters counters;

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -44,7 +45,8 @@ TEST_CASE("fast mode: the report says what was simulated, and the work equals ex
   const TempDir dir;
   for (const char* mode : {"exact", "fast"}) {
     const auto r = run_cli({"run", "--hw", kHw, "--model", kTiny, "--trace", kGolden, "--mode",
-                            mode, "-q", "-o", dir.file(mode)});
+                            mode, "-q", std::string(mode) == "fast" ? "--no-cache" : "-q", "-o",
+                            dir.file(mode)});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
   }
@@ -81,15 +83,40 @@ TEST_CASE("fast mode: the report says what was simulated, and the work equals ex
   for (std::size_t i = 1; i < csv.size(); ++i) CHECK(csv[i].back() == sources[i - 1]);
 }
 
-TEST_CASE("fast mode: the same inputs give the same bytes", "[system]") {
+TEST_CASE("fast mode: the same bytes with no cache, a cold cache, a warm one and a corrupt "
+          "entry",
+          "[system]") {
   const TempDir dir;
-  for (const char* run : {"a", "b"}) {
-    const auto r = run_cli({"run", "--hw", kHw, "--model", kTiny, "--trace", kGolden, "--mode",
-                            "fast", "-q", "-o", dir.file(run)});
+  const std::string cache = dir.file("cache");
+  auto run = [&](const std::string& out, std::vector<std::string> extra) {
+    std::vector<std::string> args = {"run", "--hw", kHw, "--model", kTiny, "--trace", kGolden,
+                                     "--mode", "fast", "-o", dir.file(out)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = run_cli(args);
+    INFO(r.err);
     REQUIRE(r.exit_code == 0);
+    return r;
+  };
+  run("none", {"--no-cache"});
+  const auto cold = run("cold", {"--cache-dir", cache});
+  CHECK(cold.out.find("0 hits") != std::string::npos);
+  const auto warm = run("warm", {"--cache-dir", cache});
+  CHECK(warm.out.find("0 misses") != std::string::npos);
+  // Corrupt one entry: it is ignored with a warning and measured again.
+  std::string victim;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(cache)) {
+    if (e.is_regular_file()) victim = e.path().string();
   }
-  CHECK(read_file(dir.file("a/report.json")) == read_file(dir.file("b/report.json")));
-  CHECK(read_file(dir.file("a/steps.csv")) == read_file(dir.file("b/steps.csv")));
+  REQUIRE(!victim.empty());
+  { std::ofstream(victim) << "{\"rows\": 1, truncated"; }
+  const auto healed = run("healed", {"--cache-dir", cache});
+  CHECK(healed.err.find("ignored a corrupt cached sample") != std::string::npos);
+  CHECK(healed.out.find("1 misses") != std::string::npos);
+  for (const char* other : {"cold", "warm", "healed"}) {
+    INFO(other);
+    CHECK(read_file(dir.file("none/report.json")) == read_file(dir.file(std::string(other) + "/report.json")));
+    CHECK(read_file(dir.file("none/steps.csv")) == read_file(dir.file(std::string(other) + "/steps.csv")));
+  }
 }
 
 TEST_CASE("fast mode: options it cannot honour are refused in one line", "[system]") {
@@ -147,8 +174,9 @@ TEST_CASE("run: rows past the model's context stop the run before simulating, or
   for (const char* mode : {"exact", "fast"}) {
     INFO(mode);
     const std::string skip = dir.file(std::string("skip-") + mode);
+    const std::string cache = std::string(mode) == "fast" ? "--no-cache" : "-q";
     const auto s = run_cli({"run", "--hw", kHw, "--model", kTiny, "--trace", trace, "-q",
-                            "--mode", mode, "--over-context", "skip", "-o", skip});
+                            "--mode", mode, "--over-context", "skip", cache, "-o", skip});
     REQUIRE(s.exit_code == 0);
     const json js = json::parse(read_file(skip + "/report.json"));
     CHECK(js.at("totals").at("decode_steps") == 1);  // request 1 only
@@ -158,7 +186,7 @@ TEST_CASE("run: rows past the model's context stop the run before simulating, or
 
     const std::string clip = dir.file(std::string("clip-") + mode);
     const auto c = run_cli({"run", "--hw", kHw, "--model", kTiny, "--trace", trace, "-q",
-                            "--mode", mode, "--over-context", "clip", "-o", clip});
+                            "--mode", mode, "--over-context", "clip", cache, "-o", clip});
     REQUIRE(c.exit_code == 0);
     const json jc = json::parse(read_file(clip + "/report.json"));
     CHECK(jc.at("totals").at("decode_steps") == 4);
