@@ -1,8 +1,6 @@
 #include "sim/Sampler.h"
 
 #include <fmt/format.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <systemc>
 
@@ -11,6 +9,7 @@
 
 #include "common/Error.h"
 #include "models/top/Accelerator.h"
+#include "sim/ChildProcess.h"
 #include "sim/DesignChecks.h"
 
 namespace skv::sim {
@@ -125,49 +124,20 @@ Sample measure_sample(const config::HwConfig& hw, const config::ModelConfig& mod
 
 Sample measure_sample_in_child(const config::HwConfig& hw, const config::ModelConfig& model,
                                tlmx::AttentionAlgo algo, const SampleKey& key) {
-  int fds[2];
-  if (pipe(fds) != 0) throw std::runtime_error("fast mode: cannot create a pipe for a sample");
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fast mode: cannot fork a sample process");
-  if (pid == 0) {
-    close(fds[0]);
-    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
-    std::string out;
-    int code = 0;
+  const ChildOutcome r = run_in_child([&]() -> std::pair<int, std::string> {
     try {
-      out = to_json(measure_sample(hw, model, algo, key)).dump();
+      return {0, to_json(measure_sample(hw, model, algo, key)).dump()};
     } catch (const SimulationError& e) {
-      out = e.what();
-      code = 4;
-    } catch (const std::exception& e) {
-      out = e.what();
-      code = 3;
+      return {4, e.what()};
     }
-    std::size_t off = 0;
-    while (off < out.size()) {
-      const ssize_t n = write(fds[1], out.data() + off, out.size() - off);
-      if (n <= 0) break;
-      off += static_cast<std::size_t>(n);
-    }
-    close(fds[1]);
-    _exit(code);  // no atexit handlers, no SystemC teardown
-  }
-  close(fds[1]);
-  std::string text;
-  char buf[65536];
-  ssize_t n;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
+  });
   const std::string where = fmt::format("fast mode: sample {}", key.name());
-  if (!WIFEXITED(status)) {
-    throw std::runtime_error(fmt::format("{}: its process ended by signal {}", where,
-                                         WIFSIGNALED(status) ? WTERMSIG(status) : 0));
+  if (r.signal != 0) {
+    throw std::runtime_error(fmt::format("{}: its process ended by signal {}", where, r.signal));
   }
-  if (WEXITSTATUS(status) == 4) throw SimulationError(where + ": " + text);
-  if (WEXITSTATUS(status) != 0) throw std::runtime_error(where + ": " + text);
-  return sample_from_json(nlohmann::json::parse(text));
+  if (r.exit_code == 4) throw SimulationError(where + ": " + r.text);
+  if (r.exit_code != 0) throw std::runtime_error(where + ": " + r.text);
+  return sample_from_json(nlohmann::json::parse(r.text));
 }
 
 namespace {

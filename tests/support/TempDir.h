@@ -9,7 +9,9 @@
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
+#include <sstream>
 #include <string>
+#include <vector>
 #include <system_error>
 
 namespace skv::test {
@@ -55,6 +57,25 @@ inline std::string read_file(const std::string& path, bool* ok = nullptr) {
   if (ok) *ok = static_cast<bool>(in);
   if (!in) return {};
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Lines of a text file (without their '\n'), each split at commas.
+inline std::vector<std::vector<std::string>> read_csv(const std::string& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(read_file(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> fields;
+    std::size_t start = 0;
+    while (true) {
+      const auto comma = line.find(',', start);
+      fields.push_back(line.substr(start, comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    rows.push_back(fields);
+  }
+  return rows;
 }
 
 }  // namespace skv::test

@@ -17,6 +17,7 @@
 
 using nlohmann::json;
 using skv::test::CliResult;
+using skv::test::read_csv;
 using skv::test::read_file;
 using skv::test::run_cli;
 using skv::test::source_path;
@@ -45,25 +46,6 @@ std::vector<std::string> subcommands_in(const std::string& help) {
     }
   }
   return out;
-}
-
-// Lines of a text file (without their '\n'), each split at commas.
-std::vector<std::vector<std::string>> read_csv(const std::string& path) {
-  std::vector<std::vector<std::string>> rows;
-  std::istringstream in(read_file(path));
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> fields;
-    std::size_t start = 0;
-    while (true) {
-      const auto comma = line.find(',', start);
-      fields.push_back(line.substr(start, comma - start));
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-    rows.push_back(fields);
-  }
-  return rows;
 }
 
 // `trace gen` into `path`; REQUIREs success.

@@ -15,6 +15,7 @@
 #include "support/TempDir.h"
 
 using nlohmann::json;
+using skv::test::read_csv;
 using skv::test::read_file;
 using skv::test::run_cli;
 using skv::test::source_path;
@@ -25,18 +26,6 @@ namespace {
 const std::string kHw = source_path("configs/hw/swiftkv-mha-u55c.yaml");
 const std::string kTiny = source_path("configs/models/tiny.yaml");
 const std::string kGolden = source_path("tests/golden/tiny-5steps.trace");
-
-std::vector<std::vector<std::string>> read_csv(const std::string& path) {
-  std::vector<std::vector<std::string>> rows;
-  std::istringstream in(read_file(path));
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> cells;
-    std::stringstream ss(line);
-    for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
-    rows.push_back(cells);
-  }
-  return rows;
-}
 
 }  // namespace
 
