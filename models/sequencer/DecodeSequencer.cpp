@@ -79,8 +79,8 @@ void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, Batc
     if (n.kind != NodeKind::Compute) continue;
     const bool head = n.layer >= model_.layers;
     if (head ? !window_head_ : n.layer >= window_layers_) continue;
-    if (window_attention_only_ && n.layer + 1 == window_layers_ &&
-        (window_attentions == rows.size() || n.cls == tlmx::OpClass::Gemv)) {
+    if (window_until_attention_ && n.layer + 1 == window_layers_ &&
+        window_attentions == rows.size()) {
       continue;
     }
     if (n.layer + 1 == window_layers_ && n.cls == tlmx::OpClass::Attention) ++window_attentions;

@@ -72,13 +72,12 @@ class DecodeSequencer : public sc_core::sc_module {
   // Called for every operation once it has finished (optional).
   void set_op_sink(OpSink sink) { op_sink_ = std::move(sink); }
   // Issue only the operations of the first `layers` layers, and the final norm and LM
-  // head only if `head`; with `attention_only`, the last of those layers runs no GEMV
-  // and stops after its attentions. How a sample of the fast mode simulates a window
-  // of a batch.
-  void set_window(std::uint32_t layers, bool head, bool attention_only) {
+  // head only if `head`; with `until_attention`, the last of those layers stops after
+  // its attentions. How a sample of the fast mode simulates a window of a batch.
+  void set_window(std::uint32_t layers, bool head, bool until_attention) {
     window_layers_ = layers;
     window_head_ = head;
-    window_attention_only_ = attention_only;
+    window_until_attention_ = until_attention;
   }
   std::uint64_t batches() const { return batches_; }
   std::uint64_t steps() const { return steps_; }
@@ -115,7 +114,7 @@ class DecodeSequencer : public sc_core::sc_module {
   std::uint32_t layer_ = 0;
   std::uint32_t window_layers_ = ~std::uint32_t{0};
   bool window_head_ = true;
-  bool window_attention_only_ = false;
+  bool window_until_attention_ = false;
   std::optional<std::string> error_;
   std::vector<trace::DecodeStep> rows_;
   std::uint64_t batches_ = 0;

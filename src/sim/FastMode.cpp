@@ -174,7 +174,7 @@ const Counters& FastModel::attention_sample(std::uint64_t kv_len) {
   key.rows = 1;
   key.kv_len = kv_len;
   key.layers = 1;
-  key.attention_only = true;
+  key.until_attention = true;
   const Sample& s = sample(key, "attention");
   return attention_.emplace(kv_len, s.layer_sum(tlmx::OpClass::Attention, true)).first->second;
 }

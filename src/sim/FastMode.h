@@ -12,8 +12,8 @@
 // where base(B) is one layer's operations other than its attentions and head(B) the
 // final norm and LM head, both measured in one sample of B rows (sim/Sampler.h: two
 // layers simulated, the second measured), and attention(L) one row's attention measured
-// in a sample of one row at KV length L (its layer's norm, RoPE and KV append simulated
-// before it). Every figure is a sum of measured counters.
+// in a sample of one row at KV length L (its layer's norm, QKV GEMV, RoPE and KV append
+// simulated before it). Every figure is a sum of measured counters.
 //
 // Where it interpolates. An attention's time is a staircase in the KV length: each K/V
 // tile costs its DMA latency and pipeline fill, and within a tile the cost per token

@@ -15,7 +15,7 @@
 namespace skv::sim {
 
 std::string SampleKey::name() const {
-  return fmt::format("r{}-kv{}-l{}{}{}", rows, kv_len, layers, attention_only ? "-attn" : "",
+  return fmt::format("r{}-kv{}-l{}{}{}", rows, kv_len, layers, until_attention ? "-attn" : "",
                      head ? "-head" : "");
 }
 
@@ -104,7 +104,7 @@ Sample measure_sample(const config::HwConfig& hw, const config::ModelConfig& mod
   Accelerator top("accelerator", hw, model, amap, source, clock, algo,
                   [](const BatchResult&) {});
   accel = &top;
-  top.sequencer.set_window(key.layers, key.head, key.attention_only);
+  top.sequencer.set_window(key.layers, key.head, key.until_attention);
   top.sequencer.set_op_sink([&](const OpRecord& op) {
     class_cycles[static_cast<int>(op.cls)] += op.end_cycle - op.start_cycle;
     const Counters now = snapshot(*accel, class_cycles, op.end_cycle);
@@ -180,7 +180,7 @@ nlohmann::json to_json(const Sample& s) {
           {"kv_len", s.key.kv_len},
           {"layers", s.key.layers},
           {"head", s.key.head},
-          {"attention_only", s.key.attention_only},
+          {"until_attention", s.key.until_attention},
           {"simulated_cycles", s.simulated_cycles},
           {"layer_ops", spans_json(s.layer_ops)},
           {"head_ops", spans_json(s.head_ops)}};
@@ -193,7 +193,7 @@ Sample sample_from_json(const nlohmann::json& j) {
     s.key.kv_len = j.at("kv_len").get<std::uint64_t>();
     s.key.layers = j.at("layers").get<std::uint32_t>();
     s.key.head = j.at("head").get<bool>();
-    s.key.attention_only = j.at("attention_only").get<bool>();
+    s.key.until_attention = j.at("until_attention").get<bool>();
     s.simulated_cycles = j.at("simulated_cycles").get<std::uint64_t>();
     s.layer_ops = spans_from_json(j.at("layer_ops"));
     s.head_ops = spans_from_json(j.at("head_ops"));

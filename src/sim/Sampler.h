@@ -9,10 +9,7 @@
 // requests (ids 0, 1, ...; KV slots 0, 1, ...), each with `kv_len` tokens cached,
 // decoded as batch 0 from cycle 0. The window's first layers warm the DRAM (open rows,
 // refresh phase, posted writes in flight) so that its last layer starts as a layer of a
-// real step does, after a whole layer of the same batch. An attention-only window (one
-// layer: RMSNorm, RoPE, KV appends, attentions) leaves the QKV GEMV out: measured on
-// llama2-7b at KV 1000 to 1100, the GEMV before it moves a step by less than 0.03%, and
-// leaving it out saves its weight reads (25 MB), most of a short attention's sample.
+// real step does, after a whole layer of the same batch.
 
 #include <nlohmann/json.hpp>
 
@@ -33,7 +30,7 @@ struct SampleKey {
   std::uint64_t kv_len = 0;
   std::uint32_t layers = 2;  // layers simulated; the last one is measured
   bool head = false;         // also simulate and measure the final norm and LM head
-  bool attention_only = false;  // the measured layer runs no GEMV, stops after its attentions
+  bool until_attention = false;  // the measured layer stops after its attentions
 
   // A file-name-safe name, e.g. "r1-kv512-l1-attn" or "r2-kv0-l2-head".
   std::string name() const;
