@@ -30,13 +30,17 @@ bool ChannelController::wanted_write_mode() const {
 }
 
 bool ChannelController::update_write_mode() {
-  if (!split_) return false;
+  // No write queued and no drain: nothing can change (the usual case on read streams).
+  if (mode_quiet()) return false;
   if (event_cycle() != mode_cycle_) {  // a later cycle: the mode of the last one is settled
     if (write_mode_ && !mode_before_) ++stats_.write_drains;
     mode_before_ = write_mode_;
     mode_cycle_ = event_cycle();
   }
-  if (wanted_write_mode() == write_mode_) return false;
+  if (wanted_write_mode() == write_mode_) {
+    drain_live_ = write_mode_ || mode_before_ || !buffers_[1].empty();
+    return false;
+  }
   write_mode_ = !write_mode_;
   active_ = write_mode_ ? 1 : 0;
   for (BankCandidate& c : candidates_) c.valid = false;  // they were the other buffer's
@@ -45,7 +49,8 @@ bool ChannelController::update_write_mode() {
 
 void ChannelController::set_open_row(std::uint32_t b, std::uint32_t row) {
   buffers_[0].set_open_row(b, row);
-  if (split_) buffers_[1].set_open_row(b, row);
+  // A bank with no queued write has no hit to count there.
+  if (split_ && buffers_[1].bank(b).count != 0) buffers_[1].set_open_row(b, row);
 }
 
 void ChannelController::invalidate_rank(std::uint32_t rank) {
@@ -83,21 +88,21 @@ void ChannelController::decide() {
 std::uint64_t ChannelController::occupancy_until(std::uint64_t cycle) const {
   const std::uint64_t t =
       cycle > stats_.queue_last_event_cycle ? cycle : stats_.queue_last_event_cycle;
-  return stats_.queue_left_cycles - stats_.queue_entered_cycles + t * queued();
+  return stats_.queue_left_cycles[0] + stats_.queue_left_cycles[1] -
+         stats_.queue_entered_cycles[0] - stats_.queue_entered_cycles[1] + t * queued();
 }
 
 std::uint64_t ChannelController::write_occupancy_until(std::uint64_t cycle) const {
   const std::uint64_t t =
       cycle > stats_.queue_last_event_cycle ? cycle : stats_.queue_last_event_cycle;
-  return stats_.write_queue_left_cycles - stats_.write_queue_entered_cycles + t * writes_queued();
+  return stats_.queue_left_cycles[1] - stats_.queue_entered_cycles[1] + t * writes_queued();
 }
 
 void ChannelController::admit(std::uint64_t seq, std::uint32_t request, const DramAddress& a,
                               bool is_write, std::uint64_t cycle) {
   if (cycle < floor_) throw std::logic_error("ChannelController: admission in the past");
-  stats_.queue_entered_cycles += cycle;
+  stats_.queue_entered_cycles[is_write] += cycle;
   stats_.queue_last_event_cycle = cycle;
-  if (is_write) stats_.write_queue_entered_cycles += cycle;
   QueuedBurst q;
   q.seq = seq;
   q.request = request;
@@ -110,16 +115,19 @@ void ChannelController::admit(std::uint64_t seq, std::uint32_t request, const Dr
   // or one joining the other buffer, leaves it as it was.
   const std::uint8_t target = split_ && is_write ? 1 : 0;
   RequestBuffer& buffer = buffers_[target];
+  drain_live_ |= target != 0;
   const bool first = buffer.bank(q.bank).count == 0;
   const std::uint16_t at = buffer.push(q, checker_.open_row(q.bank));
   const bool changed = target == active_ && (first || buffer.bank(q.bank).first_hit == at);
   if (changed) invalidate_bank(q.bank);
-  if (queued() > stats_.queue_occupancy_max_bursts) stats_.queue_occupancy_max_bursts = queued();
+  const std::uint32_t total = queued();
+  if (total > stats_.queue_occupancy_max_bursts) stats_.queue_occupancy_max_bursts = total;
   if (is_write && writes_queued() > stats_.write_queue_occupancy_max_bursts) {
     stats_.write_queue_occupancy_max_bursts = writes_queued();
   }
   floor_ = cycle;
-  if (split_ && wanted_write_mode() != write_mode_) {
+  // With no write queued and no drain under way the mode stays as it is.
+  if (!mode_quiet() && wanted_write_mode() != write_mode_) {
     // The mode changes: decide() switches it and picks afresh from the other buffer.
     admitted_bank_ = -1;
     decided_ = false;
@@ -153,7 +161,6 @@ StepResult ChannelController::step() {
   if (d.cycle == kNever) throw std::logic_error("ChannelController: step with nothing to do");
   decided_ = false;
   admitted_bank_ = -1;
-  last_command_cycle_ = d.cycle;
   StepResult r;
   const std::uint32_t b = d.bank;
   r.cycle = d.cycle;
@@ -201,13 +208,16 @@ StepResult ChannelController::step() {
       if (e.outcome == kUnserved) e.outcome = kRowHit;
       // The page policy counts the bank's bursts in both buffers (the other one is empty
       // when shared).
-      const RequestBuffer::BankQueue& q = buffer.bank(b);
-      const RequestBuffer::BankQueue& o = buffers_[active_ ^ 1].bank(b);
-      const std::uint32_t hits_left = q.hits + o.hits - 1u;
-      const std::uint32_t others_left = q.count - q.hits + o.count - o.hits;
-      const bool ap = page_.auto_precharge(hits_left, others_left);
-      const Command cmd =
-          e.is_write ? (ap ? Command::WRA : Command::WR) : (ap ? Command::RDA : Command::RD);
+      bool ap = false;
+      Command cmd = e.is_write ? Command::WR : Command::RD;
+      if (page_.policy() != PagePolicy::Open) {  // open page never auto-precharges
+        const RequestBuffer::BankQueue& q = buffer.bank(b);
+        const RequestBuffer::BankQueue& o = buffers_[active_ ^ 1].bank(b);
+        const std::uint32_t hits_left = q.hits + o.hits - 1u;
+        const std::uint32_t others_left = q.count - q.hits + o.count - o.hits;
+        ap = page_.auto_precharge(hits_left, others_left);
+        if (ap) cmd = e.is_write ? Command::WRA : Command::RDA;
+      }
       r.command = cmd;
       r.column = e.column;
       checker_.issue_column(cmd, b, d.cycle);
@@ -225,7 +235,7 @@ StepResult ChannelController::step() {
           ++stats_.row_conflicts;
           break;
       }
-      stats_.queue_left_cycles += d.cycle;
+      stats_.queue_left_cycles[e.is_write] += d.cycle;
       stats_.queue_last_event_cycle = d.cycle;
       const std::uint8_t direction = e.is_write ? 2 : 1;
       if (direction != last_column_) {
@@ -233,7 +243,6 @@ StepResult ChannelController::step() {
         if (last_column_ == 2) ++stats_.write_to_read_turnarounds;
         last_column_ = direction;
       }
-      if (e.is_write) stats_.write_queue_left_cycles += d.cycle;
       const std::uint32_t row = e.row;
       buffer.remove(d.entry, row);
       if (ap) {

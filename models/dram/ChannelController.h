@@ -39,17 +39,15 @@ struct ChannelStats {
   std::uint64_t row_hits = 0;
   std::uint64_t row_misses = 0;
   std::uint64_t row_conflicts = 0;
-  // Queue occupancy integral (bursts x cycles) as sums: each burst adds its admission cycle
-  // to `queue_entered_cycles` and the cycle of its column command to `queue_left_cycles`,
-  // so the integral up to T is left - entered + T x queued (exact in modular arithmetic).
-  std::uint64_t queue_entered_cycles = 0;
-  std::uint64_t queue_left_cycles = 0;
-  std::uint64_t queue_last_event_cycle = 0;  // the latest admission or column command
-  std::uint32_t queue_occupancy_max_bursts = 0;
-  // The same integral for the writes queued (in their own buffer or the shared one).
-  std::uint64_t write_queue_entered_cycles = 0;
-  std::uint64_t write_queue_left_cycles = 0;
-  std::uint32_t write_queue_occupancy_max_bursts = 0;
+  // Queue occupancy integral (bursts x cycles) as sums, by direction ([0] reads, [1]
+  // writes): each burst adds its admission cycle to `queue_entered_cycles` and the cycle of
+  // its column command to `queue_left_cycles`, so the integral up to T is left - entered +
+  // T x queued (exact in modular arithmetic).
+  std::array<std::uint64_t, 2> queue_entered_cycles{};
+  std::array<std::uint64_t, 2> queue_left_cycles{};
+  std::uint64_t queue_last_event_cycle = 0;            // the latest admission or column command
+  std::uint32_t queue_occupancy_max_bursts = 0;        // reads and writes
+  std::uint32_t write_queue_occupancy_max_bursts = 0;  // writes (own buffer or shared)
   // Column commands whose direction differs from the channel's previous column command.
   std::uint64_t read_to_write_turnarounds = 0;
   std::uint64_t write_to_read_turnarounds = 0;
@@ -73,7 +71,9 @@ class ChannelController {
   ChannelController(const DramConfig& cfg, const Scheduler& scheduler, std::uint32_t index);
 
   // The buffer a burst of that direction joins has no room.
-  bool full(bool is_write) const { return buffers_[split_ && is_write].full(); }
+  bool full(bool is_write) const { return full_queue(is_write && split_); }
+  // The same by buffer: true names the write buffer (WritePolicy::Drain only).
+  bool full_queue(bool write_buffer) const { return buffers_[write_buffer].full(); }
   std::uint32_t queued() const { return buffers_[0].size() + buffers_[1].size(); }
   std::uint32_t writes_queued() const { return split_ ? buffers_[1].size() : buffers_[0].writes(); }
   bool write_mode() const { return write_mode_; }
@@ -115,13 +115,16 @@ class ChannelController {
   SchedulerInput scheduler_input() {
     return SchedulerInput{active(), checker_, refresh_, floor_, candidates_.data()};
   }
-  // The latest cycle with an admission or a command.
-  std::uint64_t event_cycle() const {
-    return floor_ > last_command_cycle_ ? floor_ : last_command_cycle_;
-  }
+  // The latest cycle that changed the buffers' contents: an admission or a column command
+  // (row commands leave them as they are).
+  std::uint64_t event_cycle() const { return stats_.queue_last_event_cycle; }
   // Drain mode's state from the mode before the latest event cycle and the buffers' contents
   // now (equal to write_mode_: no change).
   bool wanted_write_mode() const;
+  // No write queued and no drain now or before: the mode cannot change (always so when
+  // reads and writes share a buffer). drain_live_ is set by any write admitted to the write
+  // buffer and cleared only when settling the mode finds none of the three.
+  bool mode_quiet() const { return !drain_live_; }
   // Settles the mode before a decision; true when it changed (every candidate invalid).
   bool update_write_mode();
   void set_open_row(std::uint32_t b, std::uint32_t row);
@@ -141,8 +144,8 @@ class ChannelController {
   std::uint8_t active_ = 0;       // index of the buffer served
   std::uint8_t last_column_ = 0;  // direction of the last column command: 0 none, 1 RD, 2 WR
   bool mode_before_ = false;      // the mode in force before mode_cycle_
+  bool drain_live_ = false;       // false: no write queued and no drain now or before
   std::uint64_t mode_cycle_ = 0;  // the event cycle write_mode_ was settled for
-  std::uint64_t last_command_cycle_ = 0;
   std::uint32_t high_watermark_;
   std::uint32_t low_watermark_;
   ChannelStats stats_;

@@ -76,19 +76,23 @@ void DramEngine::enqueue(const Request& req, std::uint64_t now) {
   // The front end takes the next request that latency before its last burst's admission
   // (every admission is shifted alike, so nothing a later request brings can act earlier).
   const std::uint64_t latency = cfg_.controller.frontend_latency_cycles;
+  const bool write_queue = req.is_write && cfg_.controller.write_policy == WritePolicy::Drain;
   std::uint64_t admit = now + latency;
   for (std::uint64_t burst = first; burst <= last; ++burst) {
     const DramAddress a = mapper_.decode(burst * bb);
     ChannelController& ch = channels_[a.channel];
     auto handle = [this, &ch](const StepResult& r) { on_step(ch, r); };
     ch.advance_to(admit, handle);
-    while (ch.full(req.is_write)) {
-      // The burst waits until a column command frees a slot; room exists from the next cycle.
-      const StepResult r = ch.step();
-      if (r.burst && r.cycle + 1 > admit) admit = r.cycle + 1;
-      on_step(ch, r);
+    if (ch.full_queue(write_queue)) {
+      do {
+        // The burst waits until a column command frees a slot; room exists from the next
+        // cycle.
+        const StepResult r = ch.step();
+        if (r.burst && r.cycle + 1 > admit) admit = r.cycle + 1;
+        on_step(ch, r);
+      } while (ch.full_queue(write_queue));
+      ch.advance_to(admit, handle);
     }
-    ch.advance_to(admit, handle);
     ch.admit(burst_seq_++, slot, a, req.is_write, admit);
   }
   accept_cycle_ = admit - latency;

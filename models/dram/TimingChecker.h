@@ -112,11 +112,12 @@ class TimingChecker {
     }
     return kNever;
   }
-  // rank_shared() of every class at once (the scheduler's per-pick precomputation).
-  void rank_shared_all(std::uint32_t r, std::uint64_t* out) const {
+  // rank_shared() of every class at once, raised to `floor` (the scheduler's per-pick
+  // precomputation).
+  void rank_shared_all(std::uint32_t r, std::uint64_t floor, std::uint64_t* out) const {
     const Rank& rank = ranks_[r];
-    const std::uint64_t row = bus_[kRowBus];
-    const std::uint64_t col = bus_[col_bus_];
+    const std::uint64_t row = max2(bus_[kRowBus], floor);
+    const std::uint64_t col = max2(bus_[col_bus_], floor);
     out[kAct] = max2(rank.next[kAct], row);
     out[kPre] = row;
     out[kRd] = max2(max2(rank.next[kRd], col), data_bus_ready(r, false, t_.RL));
@@ -193,7 +194,8 @@ class TimingChecker {
   // after it, that the data bus allows.
   std::uint64_t data_bus_ready(std::uint32_t rank, bool write, std::uint32_t latency) const {
     if (!data_used_) return 0;
-    const std::uint64_t need = data_end_ + (rank != data_rank_ ? rank_gap(data_write_, write) : 0);
+    std::uint64_t need = data_end_;
+    if (__builtin_expect(rank != data_rank_, 0)) need += rank_gap(data_write_, write);
     return need > latency ? need - latency : 0;
   }
   std::uint64_t earliest_rank_wide(Command cmd, std::uint32_t rank) const;
