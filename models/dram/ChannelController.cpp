@@ -11,8 +11,47 @@ ChannelController::ChannelController(const DramConfig& cfg, const Scheduler& sch
       page_(cfg.controller.page_policy),
       checker_(cfg),
       refresh_(cfg, checker_),
-      buffer_(cfg.controller.queue_depth, cfg.org.banks()),
+      buffers_{{RequestBuffer(cfg.controller.queue_depth, cfg.org.banks()),
+                RequestBuffer(cfg.controller.write_policy == WritePolicy::Drain
+                                  ? cfg.controller.write_queue_depth
+                                  : 1,
+                              cfg.org.banks())}},
+      split_(cfg.controller.write_policy == WritePolicy::Drain),
+      high_watermark_(cfg.controller.write_high_watermark),
+      low_watermark_(cfg.controller.write_low_watermark),
       candidates_(cfg.org.banks()) {}
+
+bool ChannelController::wanted_write_mode() const {
+  const bool before = event_cycle() == mode_cycle_ ? mode_before_ : write_mode_;
+  const std::uint32_t reads = buffers_[0].size();
+  const std::uint32_t writes = buffers_[1].size();
+  if (!before) return writes >= high_watermark_ || (reads == 0 && writes > 0);
+  return !(writes == 0 || (reads > 0 && writes <= low_watermark_));
+}
+
+bool ChannelController::update_write_mode() {
+  // No write queued and no drain: nothing can change (the usual case on read streams).
+  if (mode_quiet()) return false;
+  if (event_cycle() != mode_cycle_) {  // a later cycle: the mode of the last one is settled
+    if (write_mode_ && !mode_before_) ++stats_.write_drains;
+    mode_before_ = write_mode_;
+    mode_cycle_ = event_cycle();
+  }
+  if (wanted_write_mode() == write_mode_) {
+    drain_live_ = write_mode_ || mode_before_ || !buffers_[1].empty();
+    return false;
+  }
+  write_mode_ = !write_mode_;
+  active_ = write_mode_ ? 1 : 0;
+  for (BankCandidate& c : candidates_) c.valid = false;  // they were the other buffer's
+  return true;
+}
+
+void ChannelController::set_open_row(std::uint32_t b, std::uint32_t row) {
+  buffers_[0].set_open_row(b, row);
+  // A bank with no queued write has no hit to count there.
+  if (split_ && buffers_[1].bank(b).count != 0) buffers_[1].set_open_row(b, row);
+}
 
 void ChannelController::invalidate_rank(std::uint32_t rank) {
   const std::uint32_t first = rank * checker_.banks_per_rank();
@@ -20,6 +59,7 @@ void ChannelController::invalidate_rank(std::uint32_t rank) {
 }
 
 void ChannelController::decide() {
+  if (update_write_mode()) admitted_bank_ = -1;
   if (admitted_bank_ >= 0) {
     request_decision_ = scheduler_->repick_after_admit(
         request_decision_, static_cast<std::uint32_t>(admitted_bank_), scheduler_input());
@@ -30,7 +70,7 @@ void ChannelController::decide() {
   if (refresh_.needs_target(request_decision_.cycle)) {
     // A per-bank refresh falls due before that command: its bank is chosen from the state
     // on the due cycle (this one: nothing happens in between), then blocks that bank.
-    refresh_.choose_targets(request_decision_.cycle, buffer_, checker_);
+    refresh_.choose_targets(request_decision_.cycle, buffers_[0], buffers_[1], checker_);
     request_decision_ = scheduler_->pick(scheduler_input());
   }
   decision_ = request_decision_;
@@ -48,13 +88,20 @@ void ChannelController::decide() {
 std::uint64_t ChannelController::occupancy_until(std::uint64_t cycle) const {
   const std::uint64_t t =
       cycle > stats_.queue_last_event_cycle ? cycle : stats_.queue_last_event_cycle;
-  return stats_.queue_left_cycles - stats_.queue_entered_cycles + t * buffer_.size();
+  return stats_.queue_left_cycles[0] + stats_.queue_left_cycles[1] -
+         stats_.queue_entered_cycles[0] - stats_.queue_entered_cycles[1] + t * queued();
+}
+
+std::uint64_t ChannelController::write_occupancy_until(std::uint64_t cycle) const {
+  const std::uint64_t t =
+      cycle > stats_.queue_last_event_cycle ? cycle : stats_.queue_last_event_cycle;
+  return stats_.queue_left_cycles[1] - stats_.queue_entered_cycles[1] + t * writes_queued();
 }
 
 void ChannelController::admit(std::uint64_t seq, std::uint32_t request, const DramAddress& a,
                               bool is_write, std::uint64_t cycle) {
   if (cycle < floor_) throw std::logic_error("ChannelController: admission in the past");
-  stats_.queue_entered_cycles += cycle;
+  stats_.queue_entered_cycles[is_write] += cycle;
   stats_.queue_last_event_cycle = cycle;
   QueuedBurst q;
   q.seq = seq;
@@ -64,21 +111,34 @@ void ChannelController::admit(std::uint64_t seq, std::uint32_t request, const Dr
   q.bank = static_cast<std::uint16_t>(checker_.bank_index(a.rank, a.bank_group, a.bank));
   q.is_write = is_write;
   // The bank's scheduler candidate (its oldest hit, else its oldest burst) changes only if
-  // the new burst is its first burst or its first hit; a younger one leaves it as it was.
-  const bool first = buffer_.bank(q.bank).count == 0;
-  const std::uint16_t at = buffer_.push(q, checker_.open_row(q.bank));
-  const bool changed = first || buffer_.bank(q.bank).first_hit == at;
+  // the new burst is its first burst or its first hit in the buffer served; a younger one,
+  // or one joining the other buffer, leaves it as it was.
+  const std::uint8_t target = split_ && is_write ? 1 : 0;
+  RequestBuffer& buffer = buffers_[target];
+  drain_live_ |= target != 0;
+  const bool first = buffer.bank(q.bank).count == 0;
+  const std::uint16_t at = buffer.push(q, checker_.open_row(q.bank));
+  const bool changed = target == active_ && (first || buffer.bank(q.bank).first_hit == at);
   if (changed) invalidate_bank(q.bank);
-  if (buffer_.size() > stats_.queue_occupancy_max_bursts) {
-    stats_.queue_occupancy_max_bursts = buffer_.size();
+  const std::uint32_t total = queued();
+  if (total > stats_.queue_occupancy_max_bursts) stats_.queue_occupancy_max_bursts = total;
+  if (is_write && writes_queued() > stats_.write_queue_occupancy_max_bursts) {
+    stats_.write_queue_occupancy_max_bursts = writes_queued();
   }
   floor_ = cycle;
+  // With no write queued and no drain under way the mode stays as it is.
+  if (!mode_quiet() && wanted_write_mode() != write_mode_) {
+    // The mode changes: decide() switches it and picks afresh from the other buffer.
+    admitted_bank_ = -1;
+    decided_ = false;
+    return;
+  }
   // A standing decision (no earlier than `cycle`: every command before it was issued) holds
   // when no candidate changed: the scheduler would pick it again, and the refresh manager,
   // which gave way to it or won at a cycle no earlier than `cycle`, would decide as before.
   if (decided_ && !changed && decision_.cycle >= cycle) return;
   // One admission after a fresh pick can be folded into it; anything more is redone.
-  admitted_bank_ = decided_ ? static_cast<std::int32_t>(q.bank) : -1;
+  admitted_bank_ = decided_ && changed ? static_cast<std::int32_t>(q.bank) : -1;
   decided_ = false;
 }
 
@@ -117,10 +177,10 @@ StepResult ChannelController::step() {
     if (d.command == Command::PREA) {
       const std::uint32_t first = checker_.rank_of(b) * checker_.banks_per_rank();
       for (std::uint32_t i = first; i < first + checker_.banks_per_rank(); ++i) {
-        buffer_.set_open_row(i, TimingChecker::kClosed);
+        set_open_row(i, TimingChecker::kClosed);
       }
     } else if (d.command == Command::PRE) {
-      buffer_.set_open_row(b, TimingChecker::kClosed);
+      set_open_row(b, TimingChecker::kClosed);
     } else {
       refresh_.on_refresh(b);
     }
@@ -128,29 +188,36 @@ StepResult ChannelController::step() {
     return r;
   }
 
-  QueuedBurst& e = buffer_.entry(d.entry);
+  RequestBuffer& buffer = active();
+  QueuedBurst& e = buffer.entry(d.entry);
   r.row = e.row;
   switch (d.command) {
     case Command::ACT:
       invalidate_bank(b);
       if (e.outcome == kUnserved) e.outcome = kRowMiss;
       checker_.issue(Command::ACT, b, e.row, d.cycle);
-      buffer_.set_open_row(b, e.row);
+      set_open_row(b, e.row);
       break;
     case Command::PRE:
       invalidate_bank(b);
       if (e.outcome == kUnserved) e.outcome = kRowConflict;
       checker_.issue(Command::PRE, b, 0, d.cycle);
-      buffer_.set_open_row(b, TimingChecker::kClosed);
+      set_open_row(b, TimingChecker::kClosed);
       break;
     default: {  // RD or WR, possibly with auto-precharge
       if (e.outcome == kUnserved) e.outcome = kRowHit;
-      const RequestBuffer::BankQueue& q = buffer_.bank(b);
-      const std::uint32_t hits_left = q.hits - 1u;
-      const std::uint32_t others_left = q.count - q.hits;
-      const bool ap = page_.auto_precharge(hits_left, others_left);
-      const Command cmd =
-          e.is_write ? (ap ? Command::WRA : Command::WR) : (ap ? Command::RDA : Command::RD);
+      // The page policy counts the bank's bursts in both buffers (the other one is empty
+      // when shared).
+      bool ap = false;
+      Command cmd = e.is_write ? Command::WR : Command::RD;
+      if (page_.policy() != PagePolicy::Open) {  // open page never auto-precharges
+        const RequestBuffer::BankQueue& q = buffer.bank(b);
+        const RequestBuffer::BankQueue& o = buffers_[active_ ^ 1].bank(b);
+        const std::uint32_t hits_left = q.hits + o.hits - 1u;
+        const std::uint32_t others_left = q.count - q.hits + o.count - o.hits;
+        ap = page_.auto_precharge(hits_left, others_left);
+        if (ap) cmd = e.is_write ? Command::WRA : Command::RDA;
+      }
       r.command = cmd;
       r.column = e.column;
       checker_.issue_column(cmd, b, d.cycle);
@@ -168,12 +235,18 @@ StepResult ChannelController::step() {
           ++stats_.row_conflicts;
           break;
       }
-      stats_.queue_left_cycles += d.cycle;
+      stats_.queue_left_cycles[e.is_write] += d.cycle;
       stats_.queue_last_event_cycle = d.cycle;
+      const std::uint8_t direction = e.is_write ? 2 : 1;
+      if (direction != last_column_) {
+        if (last_column_ == 1) ++stats_.read_to_write_turnarounds;
+        if (last_column_ == 2) ++stats_.write_to_read_turnarounds;
+        last_column_ = direction;
+      }
       const std::uint32_t row = e.row;
-      buffer_.remove(d.entry, row);
+      buffer.remove(d.entry, row);
       if (ap) {
-        buffer_.set_open_row(b, TimingChecker::kClosed);
+        set_open_row(b, TimingChecker::kClosed);
         invalidate_bank(b);
       } else if (!scheduler_->follow_column(b, d.entry, scheduler_input())) {
         invalidate_bank(b);

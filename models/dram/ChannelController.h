@@ -1,6 +1,16 @@
 #pragma once
-// One channel's controller: its request buffer, scheduler, page policy, refresh manager
+// One channel's controller: its request buffers, scheduler, page policy, refresh manager
 // and timing checker, advanced one command at a time.
+//
+// Reads and writes: under WritePolicy::Shared one buffer holds both and the scheduler sees
+// every burst. Under WritePolicy::Drain writes wait in a buffer of their own and the
+// scheduler sees one buffer at a time: the reads, or in write drain mode the writes. Drain
+// mode starts when the write buffer holds write_high_watermark bursts, or when writes wait
+// and no read does; it ends when no write is left, or when reads wait and the writes are
+// down to write_low_watermark. The mode depends on the buffers' contents alone, which
+// change only at admissions and commands: the mode of a cycle with such events follows from
+// the mode before that cycle and the contents after all of them (several bursts can be
+// admitted on one cycle), and is settled before each decision.
 //
 // Event-driven, exact: next_command_cycle() is the cycle on which a per-cycle controller
 // would issue its next command (nothing changes between two commands, so the arbiter's
@@ -29,13 +39,19 @@ struct ChannelStats {
   std::uint64_t row_hits = 0;
   std::uint64_t row_misses = 0;
   std::uint64_t row_conflicts = 0;
-  // Queue occupancy integral (bursts x cycles) as sums: each burst adds its admission cycle
-  // to `queue_entered_cycles` and the cycle of its column command to `queue_left_cycles`,
-  // so the integral up to T is left - entered + T x queued (exact in modular arithmetic).
-  std::uint64_t queue_entered_cycles = 0;
-  std::uint64_t queue_left_cycles = 0;
-  std::uint64_t queue_last_event_cycle = 0;  // the latest admission or column command
-  std::uint32_t queue_occupancy_max_bursts = 0;
+  // Queue occupancy integral (bursts x cycles) as sums, by direction ([0] reads, [1]
+  // writes): each burst adds its admission cycle to `queue_entered_cycles` and the cycle of
+  // its column command to `queue_left_cycles`, so the integral up to T is left - entered +
+  // T x queued (exact in modular arithmetic).
+  std::array<std::uint64_t, 2> queue_entered_cycles{};
+  std::array<std::uint64_t, 2> queue_left_cycles{};
+  std::uint64_t queue_last_event_cycle = 0;            // the latest admission or column command
+  std::uint32_t queue_occupancy_max_bursts = 0;        // reads and writes
+  std::uint32_t write_queue_occupancy_max_bursts = 0;  // writes (own buffer or shared)
+  // Column commands whose direction differs from the channel's previous column command.
+  std::uint64_t read_to_write_turnarounds = 0;
+  std::uint64_t write_to_read_turnarounds = 0;
+  std::uint64_t write_drains = 0;  // times write drain mode began
 };
 
 // What one step() did (ChannelController::record() turns it into a CommandRecord).
@@ -54,14 +70,24 @@ class ChannelController {
  public:
   ChannelController(const DramConfig& cfg, const Scheduler& scheduler, std::uint32_t index);
 
-  bool full() const { return buffer_.full(); }
-  std::uint32_t queued() const { return buffer_.size(); }
-  const RequestBuffer& buffer() const { return buffer_; }
+  // The buffer a burst of that direction joins has no room.
+  bool full(bool is_write) const { return full_queue(is_write && split_); }
+  // The same by buffer: true names the write buffer (WritePolicy::Drain only).
+  bool full_queue(bool write_buffer) const { return buffers_[write_buffer].full(); }
+  std::uint32_t queued() const { return buffers_[0].size() + buffers_[1].size(); }
+  std::uint32_t writes_queued() const { return split_ ? buffers_[1].size() : buffers_[0].writes(); }
+  bool write_mode() const { return write_mode_; }
+  // Write drain episodes so far (one still open counts).
+  std::uint64_t write_drains() const {
+    return stats_.write_drains + (write_mode_ && !mode_before_ ? 1 : 0);
+  }
   const TimingChecker& checker() const { return checker_; }
   const ChannelStats& stats() const { return stats_; }
   // Queue occupancy integral (bursts x cycles) up to `cycle`, or up to the channel's latest
   // event when that is later (a channel may have been simulated past the engine's now).
   std::uint64_t occupancy_until(std::uint64_t cycle) const;
+  // The same for the writes queued.
+  std::uint64_t write_occupancy_until(std::uint64_t cycle) const;
 
   // The cycle of the next command (kNever: nothing to do, not even a refresh).
   std::uint64_t next_command_cycle() {
@@ -83,9 +109,25 @@ class ChannelController {
 
  private:
   void decide();
+  // The buffer the scheduler serves now (reads, or writes in drain mode; the only one when
+  // shared).
+  RequestBuffer& active() { return buffers_[active_]; }
   SchedulerInput scheduler_input() {
-    return SchedulerInput{buffer_, checker_, refresh_, floor_, candidates_.data()};
+    return SchedulerInput{active(), checker_, refresh_, floor_, candidates_.data()};
   }
+  // The latest cycle that changed the buffers' contents: an admission or a column command
+  // (row commands leave them as they are).
+  std::uint64_t event_cycle() const { return stats_.queue_last_event_cycle; }
+  // Drain mode's state from the mode before the latest event cycle and the buffers' contents
+  // now (equal to write_mode_: no change).
+  bool wanted_write_mode() const;
+  // No write queued and no drain now or before: the mode cannot change (always so when
+  // reads and writes share a buffer). drain_live_ is set by any write admitted to the write
+  // buffer and cleared only when settling the mode finds none of the three.
+  bool mode_quiet() const { return !drain_live_; }
+  // Settles the mode before a decision; true when it changed (every candidate invalid).
+  bool update_write_mode();
+  void set_open_row(std::uint32_t b, std::uint32_t row);
   // Commands to a bank (or rank) and admissions change what its scheduler slot holds.
   void invalidate_bank(std::uint32_t b) { candidates_[b].valid = false; }
   void invalidate_rank(std::uint32_t rank);
@@ -95,7 +137,17 @@ class ChannelController {
   PagePolicyUnit page_;
   TimingChecker checker_;
   RefreshManager refresh_;
-  RequestBuffer buffer_;
+  // [0]: reads (every burst when shared); [1]: writes under WritePolicy::Drain (else unused).
+  std::array<RequestBuffer, 2> buffers_;
+  bool split_;                    // WritePolicy::Drain
+  bool write_mode_ = false;       // drain mode: the scheduler serves the writes
+  std::uint8_t active_ = 0;       // index of the buffer served
+  std::uint8_t last_column_ = 0;  // direction of the last column command: 0 none, 1 RD, 2 WR
+  bool mode_before_ = false;      // the mode in force before mode_cycle_
+  bool drain_live_ = false;       // false: no write queued and no drain now or before
+  std::uint64_t mode_cycle_ = 0;  // the event cycle write_mode_ was settled for
+  std::uint32_t high_watermark_;
+  std::uint32_t low_watermark_;
   ChannelStats stats_;
   std::vector<BankCandidate> candidates_;  // the scheduler's per-bank memory
   std::uint64_t floor_ = 0;                // no command before the latest admission

@@ -10,7 +10,6 @@ namespace {
 
 bool is_pow2(std::uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
-
 }  // namespace
 
 std::string to_string(PagePolicy p) {
@@ -38,6 +37,8 @@ std::string to_string(RefreshMode r) {
   }
   return "?";
 }
+
+std::string to_string(WritePolicy w) { return w == WritePolicy::Drain ? "drain" : "shared"; }
 
 std::vector<ConfigProblem> check_dram_config(const DramConfig& c) {
   std::vector<ConfigProblem> out;
@@ -105,6 +106,23 @@ std::vector<ConfigProblem> check_dram_config(const DramConfig& c) {
   }
   if (c.controller.queue_depth == 0 || c.controller.queue_depth > 4096) {
     bad("controller", "queue_depth", "must be in [1, 4096]");
+  }
+  const ControllerConfig& ctl = c.controller;
+  if (ctl.write_policy == WritePolicy::Drain) {
+    if (ctl.write_queue_depth == 0 || ctl.write_queue_depth > 4096) {
+      bad("controller", "write_queue_depth", "must be in [1, 4096]");
+    } else if (ctl.write_high_watermark == 0 || ctl.write_high_watermark > ctl.write_queue_depth) {
+      bad("controller", "write_high_watermark",
+          fmt::format("{} is not in [1, write_queue_depth {}]", ctl.write_high_watermark,
+                      ctl.write_queue_depth));
+    } else if (ctl.write_low_watermark >= ctl.write_high_watermark) {
+      bad("controller", "write_low_watermark",
+          fmt::format("{} is not below write_high_watermark {}", ctl.write_low_watermark,
+                      ctl.write_high_watermark));
+    }
+  }
+  if (ctl.frontend_latency_cycles > 1000) {
+    bad("controller", "frontend_latency_cycles", "must be in [0, 1000]");
   }
   const std::string map_err = address_mapping_error(c.controller.address_mapping, o);
   if (!map_err.empty()) bad("controller", "address_mapping", map_err);

@@ -72,12 +72,27 @@ struct CommandBus {
 enum class PagePolicy { Open, Closed, OpenAdaptive, ClosedAdaptive };
 enum class SchedulerKind { FrFcfs, Fcfs };
 enum class RefreshMode { None, AllBank, PerBank };
+// How reads and writes share the scheduler: `Drain` keeps writes in a queue of their own and
+// serves them in batches (write drain mode, between the watermarks); `Shared` keeps one
+// queue and serves each bank's oldest hit whatever its direction.
+enum class WritePolicy { Drain, Shared };
 
 struct ControllerConfig {
   SchedulerKind scheduler = SchedulerKind::FrFcfs;
   PagePolicy page_policy = PagePolicy::Open;
   RefreshMode refresh = RefreshMode::AllBank;
-  std::uint32_t queue_depth = 32;  // bursts the scheduler holds per channel
+  // Bursts the scheduler holds per channel: reads only under WritePolicy::Drain, reads and
+  // writes under WritePolicy::Shared.
+  std::uint32_t queue_depth = 32;
+  WritePolicy write_policy = WritePolicy::Drain;
+  // WritePolicy::Drain only: the write queue's bursts per channel; drain mode starts when it
+  // holds write_high_watermark writes (or no read waits) and ends at write_low_watermark
+  // (or when no write is left). Defaults: 80% and 20% of the queue (the loader's).
+  std::uint32_t write_queue_depth = 32;
+  std::uint32_t write_high_watermark = 26;
+  std::uint32_t write_low_watermark = 6;
+  // Cycles from a burst's arrival to the first cycle the scheduler can act on it.
+  std::uint32_t frontend_latency_cycles = 1;
   // Address fields from the most to the least significant bit (AddressMapper.h).
   std::string address_mapping = "RoRaBaCoBgCh";
 };
@@ -113,5 +128,6 @@ std::vector<ConfigProblem> check_dram_config(const DramConfig& cfg);
 std::string to_string(PagePolicy p);
 std::string to_string(SchedulerKind s);
 std::string to_string(RefreshMode r);
+std::string to_string(WritePolicy w);
 
 }  // namespace skv::dram

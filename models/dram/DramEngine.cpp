@@ -34,7 +34,7 @@ DramEngine::DramEngine(const DramConfig& cfg)
 
 // Inlined into the loops that step channels (one call per command).
 [[gnu::always_inline]] inline void DramEngine::on_step(const ChannelController& ch,
-                                                      const StepResult& r) {
+                                                       const StepResult& r) {
   if (observer_) observer_(ch.record(r));
   if (!r.burst) return;
   Slot& s = slots_[r.request];
@@ -71,23 +71,32 @@ void DramEngine::enqueue(const Request& req, std::uint64_t now) {
   if (request_stats_.requests++ == 0) request_stats_.first_arrival_cycle = now;
   ++outstanding_;
 
-  std::uint64_t admit = now;  // bursts are admitted in order, never earlier than the last
+  // A burst reaches its channel's queue, where the scheduler can act on it, the front end's
+  // latency after its arrival; bursts are admitted in order, never earlier than the last.
+  // The front end takes the next request that latency before its last burst's admission
+  // (every admission is shifted alike, so nothing a later request brings can act earlier).
+  const std::uint64_t latency = cfg_.controller.frontend_latency_cycles;
+  const bool write_queue = req.is_write && cfg_.controller.write_policy == WritePolicy::Drain;
+  std::uint64_t admit = now + latency;
   for (std::uint64_t burst = first; burst <= last; ++burst) {
     const DramAddress a = mapper_.decode(burst * bb);
     ChannelController& ch = channels_[a.channel];
     auto handle = [this, &ch](const StepResult& r) { on_step(ch, r); };
     ch.advance_to(admit, handle);
-    while (ch.full()) {
-      // The burst waits until a column command frees a slot; room exists from the next cycle.
-      const StepResult r = ch.step();
-      if (r.burst && r.cycle + 1 > admit) admit = r.cycle + 1;
-      on_step(ch, r);
+    if (ch.full_queue(write_queue)) {
+      do {
+        // The burst waits until a column command frees a slot; room exists from the next
+        // cycle.
+        const StepResult r = ch.step();
+        if (r.burst && r.cycle + 1 > admit) admit = r.cycle + 1;
+        on_step(ch, r);
+      } while (ch.full_queue(write_queue));
+      ch.advance_to(admit, handle);
     }
-    ch.advance_to(admit, handle);
     ch.admit(burst_seq_++, slot, a, req.is_write, admit);
   }
-  accept_cycle_ = admit;
-  request_stats_.frontend_blocked_cycles += admit - now;
+  accept_cycle_ = admit - latency;
+  request_stats_.frontend_blocked_cycles += accept_cycle_ - now;
 }
 
 void DramEngine::sync_channels() {
@@ -182,6 +191,12 @@ const DramStats& DramEngine::stats() const {
     v.queue_occupancy_burst_cycles += ch.occupancy_until(now_);
     v.queue_occupancy_max_bursts =
         std::max(v.queue_occupancy_max_bursts, c.queue_occupancy_max_bursts);
+    v.write_queue_occupancy_burst_cycles += ch.write_occupancy_until(now_);
+    v.write_queue_occupancy_max_bursts =
+        std::max(v.write_queue_occupancy_max_bursts, c.write_queue_occupancy_max_bursts);
+    v.read_to_write_turnarounds += c.read_to_write_turnarounds;
+    v.write_to_read_turnarounds += c.write_to_read_turnarounds;
+    v.write_drains += ch.write_drains();
   }
   for (const Command c : {Command::RD, Command::RDA, Command::WR, Command::WRA}) {
     v.bursts += v.commands[static_cast<std::size_t>(c)];

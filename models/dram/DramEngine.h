@@ -11,10 +11,11 @@
 // Contract with a driver:
 //   - enqueue(req, now) a request when can_accept() holds at `now` (now >= the last call's
 //     cycle). The front end admits the request's bursts in order, each into its channel's
-//     queue when that queue has room (queue_depth bursts per channel); a burst waiting for
-//     room blocks the bursts behind it, and can_accept() is false until the request's last
-//     burst is admitted (accept_cycle()). Because admission works burst by burst, cycle
-//     counts do not depend on how a stream is cut into requests.
+//     queue for its direction when that queue has room, no earlier than
+//     frontend_latency_cycles after `now`; a burst waiting for room blocks the bursts behind
+//     it, and can_accept() is false until that latency before the request's last burst is
+//     admitted (accept_cycle()). Because admission works burst by burst, cycle counts do not
+//     depend on how a stream is cut into requests.
 //   - run_until(c) simulates every cycle before c and collects the completions up to c.
 //   - next_event_cycle() is a cycle no later than the next change the driver can see (a
 //     completion, or can_accept() turning true), found without simulating ahead: the

@@ -85,6 +85,17 @@ double DramStats::queue_occupancy_mean_bursts(std::uint32_t channels) const {
          (static_cast<double>(elapsed_cycles) * channels);
 }
 
+double DramStats::write_queue_occupancy_mean_bursts(std::uint32_t channels) const {
+  if (elapsed_cycles == 0 || channels == 0) return 0.0;
+  return static_cast<double>(write_queue_occupancy_burst_cycles) /
+         (static_cast<double>(elapsed_cycles) * channels);
+}
+
+double DramStats::turnaround_pct() const {
+  return pct(static_cast<double>(read_to_write_turnarounds + write_to_read_turnarounds),
+             static_cast<double>(bursts));
+}
+
 nlohmann::json to_json(const DramStats& s, const DramConfig& cfg) {
   const double ns = cfg.cycle_ns();
   const double bw = s.busy_span_bandwidth_bytes_per_s(cfg);
@@ -134,6 +145,16 @@ nlohmann::json to_json(const DramStats& s, const DramConfig& cfg) {
       {"queue_occupancy_mean_bursts", s.queue_occupancy_mean_bursts(cfg.org.channels)},
       {"queue_occupancy_max_bursts", s.queue_occupancy_max_bursts},
       {"queue_depth_bursts", cfg.controller.queue_depth},
+      {"write_policy", to_string(cfg.controller.write_policy)},
+      {"write_queue_occupancy_mean_bursts", s.write_queue_occupancy_mean_bursts(cfg.org.channels)},
+      {"write_queue_occupancy_max_bursts", s.write_queue_occupancy_max_bursts},
+      {"write_queue_depth_bursts",
+       cfg.controller.write_policy == WritePolicy::Drain ? cfg.controller.write_queue_depth : 0},
+      {"write_drains", s.write_drains},
+      {"read_to_write_turnarounds", s.read_to_write_turnarounds},
+      {"write_to_read_turnarounds", s.write_to_read_turnarounds},
+      {"turnaround_pct", s.turnaround_pct()},
+      {"frontend_latency_cycles", cfg.controller.frontend_latency_cycles},
       {"frontend_blocked_cycles", s.frontend_blocked_cycles},
       {"refreshes", s.refreshes},
       {"commands", commands}};
@@ -147,9 +168,10 @@ std::string format_table(const DramStats& s, const DramConfig& cfg) {
   auto row = [&out](const std::string& k, const std::string& v) {
     out += fmt::format("  {:<28} {}\n", k, v);
   };
-  out += fmt::format("DRAM {} ({} channels, {:.0f} MHz, {} page, {}, {} refresh)\n", cfg.name,
-                     cfg.org.channels, cfg.clock_mhz, to_string(cfg.controller.page_policy),
-                     to_string(cfg.controller.scheduler), to_string(cfg.controller.refresh));
+  out += fmt::format("DRAM {} ({} channels, {:.0f} MHz, {} page, {}, {} writes, {} refresh)\n",
+                     cfg.name, cfg.org.channels, cfg.clock_mhz,
+                     to_string(cfg.controller.page_policy), to_string(cfg.controller.scheduler),
+                     to_string(cfg.controller.write_policy), to_string(cfg.controller.refresh));
   row("requests", fmt::format("{} ({} reads, {} writes completed)", s.requests, s.reads, s.writes));
   row("bytes", fmt::format("{} read, {} written", s.bytes_read, s.bytes_written));
   row("busy span", fmt::format("{} cycles ({:.1f} us)", s.busy_span_cycles(),
@@ -168,9 +190,21 @@ std::string format_table(const DramStats& s, const DramConfig& cfg) {
   };
   lat("read latency", s.read_latency_cycles);
   lat("write latency", s.write_latency_cycles);
+  const std::uint32_t capacity =
+      cfg.controller.queue_depth +
+      (cfg.controller.write_policy == WritePolicy::Drain ? cfg.controller.write_queue_depth : 0);
   row("queue occupancy", fmt::format("mean {:.1f}, max {} of {} bursts per channel",
                                      s.queue_occupancy_mean_bursts(cfg.org.channels),
-                                     s.queue_occupancy_max_bursts, cfg.controller.queue_depth));
+                                     s.queue_occupancy_max_bursts, capacity));
+  if (cfg.controller.write_policy == WritePolicy::Drain) {
+    row("write queue", fmt::format("mean {:.1f}, max {} of {} bursts per channel; {} drains",
+                                   s.write_queue_occupancy_mean_bursts(cfg.org.channels),
+                                   s.write_queue_occupancy_max_bursts,
+                                   cfg.controller.write_queue_depth, s.write_drains));
+  }
+  row("bus turnarounds",
+      fmt::format("{} read to write, {} write to read ({:.2f}% of column commands)",
+                  s.read_to_write_turnarounds, s.write_to_read_turnarounds, s.turnaround_pct()));
   row("front end blocked", fmt::format("{} cycles", s.frontend_blocked_cycles));
   row("refreshes", fmt::format("{}", s.refreshes));
   std::string cmds;

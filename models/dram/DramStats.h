@@ -66,10 +66,16 @@ struct DramStats {
   std::uint64_t row_conflicts = 0;         // another row was open
   std::uint64_t data_bus_busy_cycles = 0;  // summed over channels
   std::array<std::uint64_t, kCommandCount> commands{};
-  std::uint64_t refreshes = 0;                     // REF + REFPB
-  std::uint64_t queue_occupancy_burst_cycles = 0;  // summed over channels
-  std::uint32_t queue_occupancy_max_bursts = 0;    // largest of any channel
-  std::uint64_t elapsed_cycles = 0;                // now() when the stats were taken
+  std::uint64_t refreshes = 0;                           // REF + REFPB
+  std::uint64_t queue_occupancy_burst_cycles = 0;        // summed over channels
+  std::uint32_t queue_occupancy_max_bursts = 0;          // largest of any channel
+  std::uint64_t write_queue_occupancy_burst_cycles = 0;  // writes queued, summed over channels
+  std::uint32_t write_queue_occupancy_max_bursts = 0;    // largest of any channel
+  // Column commands whose direction differs from their channel's previous column command.
+  std::uint64_t read_to_write_turnarounds = 0;
+  std::uint64_t write_to_read_turnarounds = 0;
+  std::uint64_t write_drains = 0;    // write drain mode episodes (WritePolicy::Drain)
+  std::uint64_t elapsed_cycles = 0;  // now() when the stats were taken
 
   // Derived figures. Bandwidth spans first arrival to last completion.
   std::uint64_t busy_span_cycles() const {
@@ -81,6 +87,9 @@ struct DramStats {
   double busy_span_bandwidth_bytes_per_s(const DramConfig& cfg) const;
   double row_hit_rate_pct() const;
   double queue_occupancy_mean_bursts(std::uint32_t channels) const;
+  double write_queue_occupancy_mean_bursts(std::uint32_t channels) const;
+  // Turnarounds (both directions) per column command, in percent.
+  double turnaround_pct() const;
 };
 
 // Stable, unit-suffixed keys (docs/dram.md lists them).

@@ -17,8 +17,8 @@ RefreshManager::RefreshManager(const DramConfig& cfg, const TimingChecker& check
       ranks_(cfg.org.ranks) {
   if (mode_ == RefreshMode::None) return;
   for (std::uint32_t r = 0; r < ranks_.size(); ++r) {
-    // First refresh one interval in; ranks staggered so they do not refresh together.
-    ranks_[r].due = interval_ + std::uint64_t{r} * interval_ / ranks_.size();
+    // Ranks staggered evenly so they do not refresh together: (r + 1) x interval / ranks.
+    ranks_[r].due = (std::uint64_t{r} + 1) * interval_ / ranks_.size();
   }
   update_min_due();
 }
@@ -73,8 +73,8 @@ bool RefreshManager::unchosen_due_by(std::uint64_t cycle) const {
   return false;
 }
 
-void RefreshManager::choose_targets(std::uint64_t cycle, const RequestBuffer& buffer,
-                                    const TimingChecker& checker) {
+void RefreshManager::choose_targets(std::uint64_t cycle, const RequestBuffer& reads,
+                                    const RequestBuffer& writes, const TimingChecker& checker) {
   for (std::uint32_t ri = 0; ri < ranks_.size(); ++ri) {
     Rank& r = ranks_[ri];
     if (r.next_bank != kUnchosen || r.due > cycle) continue;
@@ -83,12 +83,17 @@ void RefreshManager::choose_targets(std::uint64_t cycle, const RequestBuffer& bu
     for (std::uint32_t i = 0; i < banks_per_rank_; ++i) {
       if (r.done_in_round & (std::uint64_t{1} << i)) continue;
       const std::uint32_t b = ri * banks_per_rank_ + i;
-      const RequestBuffer::BankQueue& q = buffer.bank(b);
+      const RequestBuffer::BankQueue& qr = reads.bank(b);
+      const RequestBuffer::BankQueue& qw = writes.bank(b);
       std::uint64_t score;
-      if (q.count == 0) {
+      if (qr.count + qw.count == 0) {
         score = checker.is_open(b) ? 1 : 0;
       } else {
-        score = kNever - 1 - buffer.entry(q.head).seq;  // younger head: smaller score
+        // The bank's oldest burst in either buffer; a younger one gives a smaller score.
+        std::uint64_t oldest = kNever - 2;
+        if (qr.count > 0) oldest = reads.entry(qr.head).seq;
+        if (qw.count > 0 && writes.entry(qw.head).seq < oldest) oldest = writes.entry(qw.head).seq;
+        score = kNever - 1 - oldest;
       }
       if (score < best_score) {
         best_score = score;

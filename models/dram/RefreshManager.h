@@ -6,8 +6,9 @@
 // banks_per_rank refreshes). From the due cycle on, the banks it covers take no new request
 // commands; the manager closes them (PREA, or PRE of the one bank) at the earliest legal
 // cycle and then issues REF / REFPB at the earliest legal cycle. Refreshes are neither
-// postponed nor pulled in (a simplification of JEDEC's allowance of up to 8); ranks' due
-// cycles are staggered by tREFI / ranks.
+// postponed nor pulled in (a simplification of JEDEC's allowance of up to 8). Rank r's first
+// refresh falls due at (r + 1) x interval / ranks, so ranks refresh evenly spaced and the
+// last one a whole interval in.
 //
 // Per-bank target: the standards let the controller name the bank, so on the due cycle the
 // manager picks, among the banks not yet refreshed this round, an idle closed bank, else an
@@ -57,8 +58,9 @@ class RefreshManager {
     return mode_ == RefreshMode::PerBank && min_due_ <= cycle && unchosen_due_by(cycle);
   }
   // Chooses the bank of every due refresh (by `cycle`) that has none, from the state that
-  // holds on its due cycle (the caller guarantees no event lies between).
-  void choose_targets(std::uint64_t cycle, const RequestBuffer& buffer,
+  // holds on its due cycle (the caller guarantees no event lies between). The channel's
+  // bursts are in `reads` and `writes` (one of them empty when reads and writes share one).
+  void choose_targets(std::uint64_t cycle, const RequestBuffer& reads, const RequestBuffer& writes,
                       const TimingChecker& checker);
 
  private:

@@ -12,7 +12,7 @@ namespace {
 // Bank b's candidate: its oldest hit's column command, else PRE (a conflict) or ACT for its
 // oldest burst; with the bank's own constraint, which only commands to b change.
 [[gnu::noinline]] void refresh_candidate(std::uint32_t b, const SchedulerInput& in,
-                                          BankCandidate& c) {
+                                         BankCandidate& c) {
   const RequestBuffer::BankQueue& q = in.buffer.bank(b);
   const std::uint32_t open = in.checker.open_row(b);
   TimingChecker::Class k;
@@ -45,11 +45,7 @@ Decision SchedulerFrFcfs::pick(const SchedulerInput& in) const {
   // Per rank and class: the rank-wide constraint, raised to the floor (no command before it).
   std::uint64_t shared[16 * 4];  // ranks <= 16 (the loader's limit)
   const std::uint32_t ranks = in.checker.ranks();
-  for (std::uint32_t r = 0; r < ranks; ++r) {
-    std::uint64_t* const s = shared + r * 4;
-    in.checker.rank_shared_all(r, s);
-    for (std::uint32_t k = 0; k < 4; ++k) s[k] = s[k] > in.floor ? s[k] : in.floor;
-  }
+  for (std::uint32_t r = 0; r < ranks; ++r) in.checker.rank_shared_all(r, in.floor, shared + r * 4);
   BankCandidate* const cache = in.cache;
   const std::uint64_t* const groups = in.checker.group_table();
   const std::uint64_t min_block = in.refresh.min_block();

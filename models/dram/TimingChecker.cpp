@@ -17,7 +17,22 @@ TimingChecker::TimingChecker(const DramConfig& cfg)
       rank_count_(cfg.org.ranks),
       banks_(cfg.org.banks()),
       groups_(std::size_t{cfg.org.ranks} * cfg.org.bank_groups),
-      ranks_(cfg.org.ranks) {}
+      ranks_(cfg.org.ranks) {
+  // Rank-to-rank gaps on the data bus. JESD79-4 (DDR4) states column command spacing within
+  // one rank only: tCCD_S/L, tWTR_S/L, and read to write as RL + BL/2 - WL + 2 tCK (a write
+  // preamble cycle and a turnaround cycle on the bus). Commands to different ranks it leaves
+  // to the system (vendor-specified); what they need follows from who drives the data bus:
+  // - RD -> RD: two devices drive in turn; the handover takes tRTRS;
+  // - WR -> RD: the controller hands over to a device: tRTRS (tWTR is the written device's
+  //   internal recovery and binds only its own rank);
+  // - RD -> WR: the bus turns from a device to the controller, as within a rank: at least
+  //   that rank's read-to-write gap, tRTW - (RL + burst - WL), and at least tRTRS;
+  // - WR -> WR: the controller drives both bursts; tCCD binds only within a rank, so the
+  //   bursts may follow each other on the bus without a gap.
+  const std::int64_t rtw_gap = std::int64_t{t_.tRTW} + t_.WL - t_.RL - burst_cycles_;
+  const std::uint32_t rtw = rtw_gap > 0 ? static_cast<std::uint32_t>(rtw_gap) : 0;
+  rank_gap_ = {t_.tRTRS, rtw > t_.tRTRS ? rtw : t_.tRTRS, t_.tRTRS, 0};
+}
 
 std::uint64_t TimingChecker::earliest_rank_wide(Command cmd, std::uint32_t rank) const {
   const std::uint32_t first = rank * banks_per_rank();

@@ -14,7 +14,10 @@
 //   RD   -> PRE    same bank tRTP; WR -> PRE  same bank WL + burst + tWR
 //   RDA/WRA        as RD/WR, then the bank precharges itself at the first cycle PRE could
 //                  go (tRAS, tRTP / tWR) and may be activated tRP later
-//   data bus       bursts never overlap; a change of rank adds tRTRS
+//   data bus       bursts never overlap; between ranks (JEDEC's rules are per rank, a
+//                  rank switch is the controller's): RD -> RD and WR -> RD a gap of tRTRS,
+//                  RD -> WR the larger of tRTRS and the same rank's read-to-write gap,
+//                  WR -> WR none (rank_gap(), docs/dram.md)
 //   REF            all banks of the rank precharged (tRP, tRC via the ACT rule); then
 //                  ACT/REF/REFPB of that rank after tRFC
 //   REFPB          the bank precharged; then its ACT after tRFCpb, other banks' ACT after
@@ -103,21 +106,22 @@ class TimingChecker {
       case kPre:
         return bus_[kRowBus];
       case kRd:
-        return max2(max2(rank.next[kRd], bus_[col_bus_]), data_bus_ready(r, t_.RL));
+        return max2(max2(rank.next[kRd], bus_[col_bus_]), data_bus_ready(r, false, t_.RL));
       case kWr:
-        return max2(max2(rank.next[kWr], bus_[col_bus_]), data_bus_ready(r, t_.WL));
+        return max2(max2(rank.next[kWr], bus_[col_bus_]), data_bus_ready(r, true, t_.WL));
     }
     return kNever;
   }
-  // rank_shared() of every class at once (the scheduler's per-pick precomputation).
-  void rank_shared_all(std::uint32_t r, std::uint64_t* out) const {
+  // rank_shared() of every class at once, raised to `floor` (the scheduler's per-pick
+  // precomputation).
+  void rank_shared_all(std::uint32_t r, std::uint64_t floor, std::uint64_t* out) const {
     const Rank& rank = ranks_[r];
-    const std::uint64_t row = bus_[kRowBus];
-    const std::uint64_t col = bus_[col_bus_];
+    const std::uint64_t row = max2(bus_[kRowBus], floor);
+    const std::uint64_t col = max2(bus_[col_bus_], floor);
     out[kAct] = max2(rank.next[kAct], row);
     out[kPre] = row;
-    out[kRd] = max2(max2(rank.next[kRd], col), data_bus_ready(r, t_.RL));
-    out[kWr] = max2(max2(rank.next[kWr], col), data_bus_ready(r, t_.WL));
+    out[kRd] = max2(max2(rank.next[kRd], col), data_bus_ready(r, false, t_.RL));
+    out[kWr] = max2(max2(rank.next[kWr], col), data_bus_ready(r, true, t_.WL));
   }
   std::uint32_t ranks() const { return rank_count_; }
 
@@ -135,6 +139,7 @@ class TimingChecker {
       rank.next[kRd] = max2(rank.next[kRd], t + t_.tCCD_S);
       rank.next[kWr] = max2(rank.next[kWr], t + t_.tRTW);
       data_end_ = max2(data_end_, t + t_.RL + burst_cycles_);
+      data_write_ = false;
     } else {
       const std::uint64_t write_end = t + t_.WL + burst_cycles_;
       bank.next[kPre] = max2(bank.next[kPre], write_end + t_.tWR);
@@ -143,11 +148,18 @@ class TimingChecker {
       rank.next[kWr] = max2(rank.next[kWr], t + t_.tCCD_S);
       rank.next[kRd] = max2(rank.next[kRd], write_end + t_.tWTR_S);
       data_end_ = max2(data_end_, write_end);
+      data_write_ = true;
     }
     data_rank_ = r;
     data_used_ = true;
     bus_[col_bus_] = t + cmd_bus_.column_cycles;
     if (cmd == Command::RDA || cmd == Command::WRA) close(b, bank.next[kPre] + t_.tRP);
+  }
+
+  // Idle data-bus cycles between a burst of one rank and the next burst of another rank,
+  // by the two bursts' directions.
+  std::uint32_t rank_gap(bool from_write, bool to_write) const {
+    return rank_gap_[(from_write ? 2 : 0) + (to_write ? 1 : 0)];
   }
 
   // Cycle after the last data beat of a column command issued at `cycle`.
@@ -178,9 +190,12 @@ class TimingChecker {
   static std::uint64_t max4(std::uint64_t a, std::uint64_t b, std::uint64_t c, std::uint64_t d) {
     return max2(max2(a, b), max2(c, d));
   }
-  std::uint64_t data_bus_ready(std::uint32_t rank, std::uint32_t latency) const {
+  // Earliest column command of `rank` and direction `write`, with data `latency` cycles
+  // after it, that the data bus allows.
+  std::uint64_t data_bus_ready(std::uint32_t rank, bool write, std::uint32_t latency) const {
     if (!data_used_) return 0;
-    const std::uint64_t need = data_end_ + (rank != data_rank_ ? t_.tRTRS : 0);
+    std::uint64_t need = data_end_;
+    if (__builtin_expect(rank != data_rank_, 0)) need += rank_gap(data_write_, write);
     return need > latency ? need - latency : 0;
   }
   std::uint64_t earliest_rank_wide(Command cmd, std::uint32_t rank) const;
@@ -201,6 +216,8 @@ class TimingChecker {
   std::uint64_t data_end_ = 0;          // cycle after the last data beat so far
   std::uint32_t data_rank_ = 0;
   bool data_used_ = false;
+  bool data_write_ = false;                  // the last burst on the data bus was a write
+  std::array<std::uint32_t, 4> rank_gap_{};  // [from write * 2 + to write]
 };
 
 }  // namespace skv::dram

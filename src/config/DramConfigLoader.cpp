@@ -92,6 +92,16 @@ DramConfig load_dram_config(config::Node& node) {
                          : refresh == "per_bank" ? RefreshMode::PerBank
                                                  : RefreshMode::None;
   c.controller.queue_depth = u32(ctl, "queue_depth", 1, 4096);
+  const std::string writes = ctl.get_enum_or("write_policy", {"drain", "shared"}, "drain");
+  c.controller.write_policy = writes == "shared" ? WritePolicy::Shared : WritePolicy::Drain;
+  // Without the keys: a write queue as deep as the read queue, drained from 80% of it down
+  // to 20% (rounded to whole bursts: 26 and 6 of 32).
+  const std::uint32_t wq = u32_or(ctl, "write_queue_depth", 1, 4096, c.controller.queue_depth);
+  c.controller.write_queue_depth = wq;
+  c.controller.write_high_watermark =
+      u32_or(ctl, "write_high_watermark", 1, 4096, (wq * 4 + 4) / 5);
+  c.controller.write_low_watermark = u32_or(ctl, "write_low_watermark", 0, 4095, wq / 5);
+  c.controller.frontend_latency_cycles = u32_or(ctl, "frontend_latency_cycles", 0, 1000, 1);
   c.controller.address_mapping = ctl.get_string_or("address_mapping", c.controller.address_mapping);
 
   // One rule set for files and for configs built in code (check_dram_config).

@@ -5,8 +5,8 @@
 
 #include "common/Error.h"
 #include "config/ConfigNode.h"
-#include "models/dram/AddressMapper.h"
 #include "config/DramConfigLoader.h"
+#include "models/dram/AddressMapper.h"
 #include "models/dram/DramConfig.h"
 
 using namespace skv::dram;
@@ -136,6 +136,43 @@ TEST_CASE("DRAM config errors name file, line, key and reason", "[dram]") {
             .find("'lazy' is not allowed") != std::string::npos);
   CHECK(error_of(config_text("  refresh: none\n", "  refresh: all_bank\n")).find("timing.tREFI") !=
         std::string::npos);
+}
+
+TEST_CASE("write queue and front end keys: defaults and errors", "[dram]") {
+  // Without the keys: writes drained from a queue as deep as the read queue (16), from
+  // ceil(0.8 x 16) = 13 down to floor(0.2 x 16) = 3; one cycle of front-end latency.
+  const DramConfig d = load_text(config_text());
+  CHECK(d.controller.write_policy == WritePolicy::Drain);
+  CHECK(d.controller.write_queue_depth == 16);
+  CHECK(d.controller.write_high_watermark == 13);
+  CHECK(d.controller.write_low_watermark == 3);
+  CHECK(d.controller.frontend_latency_cycles == 1);
+  const DramConfig s = load_text(
+      config_text("  queue_depth: 16\n",
+                  "  queue_depth: 16\n  write_policy: shared\n  frontend_latency_cycles: 0\n"));
+  CHECK(s.controller.write_policy == WritePolicy::Shared);
+  CHECK(s.controller.frontend_latency_cycles == 0);
+  CHECK(error_of(config_text("  queue_depth: 16\n",
+                             "  queue_depth: 16\n  write_queue_depth: 8\n"
+                             "  write_high_watermark: 9\n"))
+            .find("controller.write_high_watermark: 9 is not in [1, write_queue_depth 8]") !=
+        std::string::npos);
+  CHECK(error_of(config_text("  queue_depth: 16\n",
+                             "  queue_depth: 16\n  write_high_watermark: 4\n"
+                             "  write_low_watermark: 4\n"))
+            .find("controller.write_low_watermark: 4 is not below write_high_watermark 4") !=
+        std::string::npos);
+  CHECK(error_of(config_text("  queue_depth: 16\n", "  queue_depth: 16\n  write_policy: late\n"))
+            .find("'late' is not allowed") != std::string::npos);
+  for (const char* name : {"hbm2-u55c", "lpddr4-3200", "lpddr5-6400", "ddr4-3200"}) {
+    INFO(name);
+    const DramConfig p = preset(name);
+    CHECK(p.controller.write_policy == WritePolicy::Drain);
+    CHECK(p.controller.write_queue_depth == 32);
+    CHECK(p.controller.write_high_watermark == 26);
+    CHECK(p.controller.write_low_watermark == 6);
+    CHECK(p.controller.frontend_latency_cycles == 1);
+  }
 }
 
 TEST_CASE("address mapping: default spreads a sequential stream over channels and groups",

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "models/dram/AddressMapper.h"
 #include "config/DramConfigLoader.h"
+#include "models/dram/AddressMapper.h"
 #include "models/dram/DramConfig.h"
 #include "models/dram/DramEngine.h"
 #include "models/dram/RequestTrace.h"
@@ -20,13 +20,16 @@ const char* const kPresets[] = {"hbm2-u55c", "lpddr4-3200", "lpddr5-6400", "ddr4
 
 DramConfig preset(const std::string& name) { return load_dram_preset(name, kPresetDir); }
 
-// DDR4-3200 without refresh: one channel, so command sequences are easy to read.
+// DDR4-3200 without refresh: one channel, so command sequences are easy to read. Requests
+// enqueued at cycle 0 reach the scheduler at cycle 1 (frontend_latency_cycles 1).
 DramConfig ddr4_no_refresh(PagePolicy page = PagePolicy::Open,
-                           SchedulerKind sched = SchedulerKind::FrFcfs) {
+                           SchedulerKind sched = SchedulerKind::FrFcfs,
+                           WritePolicy writes = WritePolicy::Drain) {
   DramConfig c = preset("ddr4-3200");
   c.controller.refresh = RefreshMode::None;
   c.controller.page_policy = page;
   c.controller.scheduler = sched;
+  c.controller.write_policy = writes;
   return c;
 }
 
@@ -97,17 +100,18 @@ StreamResult stream(const DramConfig& cfg, TracePattern pattern, std::uint64_t c
 
 }  // namespace
 
-TEST_CASE("an idle read takes tRCD + RL + burst, on every preset", "[dram]") {
+TEST_CASE("an idle read takes the front end + tRCD + RL + burst, on every preset", "[dram]") {
   for (const char* name : kPresets) {
     INFO(name);
     const DramConfig cfg = preset(name);
     DramEngine e(cfg);
     e.enqueue(Request{42, 0, cfg.org.burst_bytes(), false}, 100);
     const auto& t = cfg.timing;
-    // ACT at 100, RD at 100 + tRCD, last beat ends RL + burst later.
-    const std::uint64_t expect = 100 + t.tRCD + t.RL + cfg.burst_cycles();
-    // The wake-up bound: the next command (ACT at 100) plus the shortest column latency.
-    CHECK(e.next_event_cycle() == 100 + std::min(t.RL, t.WL) + cfg.burst_cycles());
+    // Arrival 100, front end 1: ACT at 101, RD at 101 + tRCD, last beat ends RL + burst later.
+    REQUIRE(cfg.controller.frontend_latency_cycles == 1);
+    const std::uint64_t expect = 101 + t.tRCD + t.RL + cfg.burst_cycles();
+    // The wake-up bound: the next command (ACT at 101) plus the shortest column latency.
+    CHECK(e.next_event_cycle() == 101 + std::min(t.RL, t.WL) + cfg.burst_cycles());
     e.run_until(expect - 1);
     CHECK(e.take_completions().empty());
     e.run_until(expect);
@@ -117,11 +121,40 @@ TEST_CASE("an idle read takes tRCD + RL + burst, on every preset", "[dram]") {
     CHECK(done[0].cycle == expect);
     CHECK(e.next_event_cycle() == kNever);
   }
-  // HBM2 in numbers: 11 + 16 + 2 = 29; DDR4: 22 + 22 + 4 = 48.
+  // HBM2 in numbers: front end 1 + tRCD 11 + RL 16 + burst 2 = 30; DDR4: 1 + 22 + 22 + 4 = 49.
   DramEngine h(preset("hbm2-u55c"));
   h.enqueue(Request{1, 0, 32, false}, 0);
-  CHECK(h.drain() == 29);
-  CHECK(h.stats().last_completion_cycle == 29);
+  CHECK(h.drain() == 30);
+  CHECK(h.stats().last_completion_cycle == 30);
+  DramEngine d(preset("ddr4-3200"));
+  d.enqueue(Request{1, 0, 64, false}, 0);
+  CHECK(d.drain() == 49);
+  CHECK(d.stats().read_latency_cycles.max() == 49);
+}
+
+TEST_CASE("front-end latency: cycles from arrival to the first command", "[dram]") {
+  // DDR4 single read at cycle 10: ACT at 10 + L, RD tRCD 22 later, data ends RL 22 + burst 4
+  // after the RD: completion 10 + L + 48.
+  for (std::uint32_t latency : {0u, 1u, 3u}) {
+    INFO(latency);
+    DramConfig cfg = ddr4_no_refresh();
+    cfg.controller.frontend_latency_cycles = latency;
+    DramEngine e(cfg);
+    std::vector<std::uint64_t> acts;
+    e.set_command_observer([&acts](const CommandRecord& r) {
+      if (r.command == Command::ACT) acts.push_back(r.cycle);
+    });
+    e.enqueue(Request{1, 0, 64, false}, 10);
+    CHECK(e.can_accept());  // the front end takes the next request on the same cycle
+    e.run_until(10 + latency + 48 - 1);
+    CHECK(e.take_completions().empty());
+    e.run_until(10 + latency + 48);
+    const auto done = e.take_completions();
+    REQUIRE(done.size() == 1);
+    CHECK(done[0].cycle == 10 + latency + 48);
+    REQUIRE(acts.size() == 1);
+    CHECK(acts[0] == 10 + latency);
+  }
 }
 
 TEST_CASE("exact commands: ACT, RD, RD, PRE, ACT, RD (open page, FR-FCFS)", "[dram]") {
@@ -130,16 +163,17 @@ TEST_CASE("exact commands: ACT, RD, RD, PRE, ACT, RD (open page, FR-FCFS)", "[dr
                                      {1, addr(e, 0, 0, 1), 64, false},
                                      {2, addr(e, 0, 1, 0), 64, false}};
   const auto log = run_requests(e, reqs);
-  // ACT 0; RD tRCD 22; RD 22 + tCCD_L 8 = 30; PRE max(tRAS 52, 30 + tRTP 12) = 52;
-  // ACT 52 + tRP 22 = 74 (= tRC 74); RD 74 + tRCD 22 = 96.
+  // ACT 1 (arrival 0 + front end 1); RD 1 + tRCD 22 = 23; RD 23 + tCCD_L 8 = 31;
+  // PRE max(1 + tRAS 52, 31 + tRTP 12) = 53; ACT 53 + tRP 22 = 75 (= 1 + tRC 74);
+  // RD 75 + tRCD 22 = 97.
   REQUIRE(log.size() == 6);
-  CHECK(describe(log) == "ACT@0 RD@22 RD@30 PRE@52 ACT@74 RD@96 ");
+  CHECK(describe(log) == "ACT@1 RD@23 RD@31 PRE@53 ACT@75 RD@97 ");
   CHECK(log[4].row == 1);
   const DramStats& s = e.stats();
   CHECK(s.row_misses == 1);  // the first burst found the bank closed
   CHECK(s.row_hits == 1);
   CHECK(s.row_conflicts == 1);            // the third found row 0 open
-  CHECK(s.last_completion_cycle == 122);  // 96 + RL 22 + burst 4
+  CHECK(s.last_completion_cycle == 123);  // 97 + RL 22 + burst 4
 }
 
 TEST_CASE("FR-FCFS serves a younger row hit before an older conflict, FCFS does not", "[dram]") {
@@ -149,58 +183,70 @@ TEST_CASE("FR-FCFS serves a younger row hit before an older conflict, FCFS does 
                                 {2, addr(e, 0, 0, 1), 64, false}};
   };
   DramEngine fr(ddr4_no_refresh());
-  // ACT 0, RD 22, the hit RD 30 (22 + tCCD_L), PRE 52 (tRAS), ACT 74, RD 96.
-  CHECK(describe(run_requests(fr, reqs(fr))) == "ACT@0 RD@22 RD@30 PRE@52 ACT@74 RD@96 ");
+  // ACT 1 (front end), RD 23, the hit RD 31 (23 + tCCD_L), PRE 53 (1 + tRAS), ACT 75, RD 97.
+  CHECK(describe(run_requests(fr, reqs(fr))) == "ACT@1 RD@23 RD@31 PRE@53 ACT@75 RD@97 ");
   DramEngine fc(ddr4_no_refresh(PagePolicy::Open, SchedulerKind::Fcfs));
-  // In order: ACT 0, RD 22, PRE 52, ACT 74, RD 96, PRE max(74 + 52, 96 + 12) = 126,
-  // ACT 126 + 22 = 148, RD 170.
+  // In order: ACT 1, RD 23, PRE 53, ACT 75, RD 97, PRE max(75 + 52, 97 + 12) = 127,
+  // ACT 127 + 22 = 149, RD 171.
   CHECK(describe(run_requests(fc, reqs(fc))) ==
-        "ACT@0 RD@22 PRE@52 ACT@74 RD@96 PRE@126 ACT@148 RD@170 ");
+        "ACT@1 RD@23 PRE@53 ACT@75 RD@97 PRE@127 ACT@149 RD@171 ");
 }
 
 TEST_CASE("closed page: every access is ACT + RDA", "[dram]") {
   DramEngine e(ddr4_no_refresh(PagePolicy::Closed));
   const std::vector<Request> reqs = {{0, addr(e, 0, 0, 0), 64, false},
                                      {1, addr(e, 0, 0, 1), 64, false}};
-  // RDA at 22 precharges at max(tRAS 52, 22 + tRTP 12) = 52; ACT 52 + tRP 22 = 74; RDA 96.
-  CHECK(describe(run_requests(e, reqs)) == "ACT@0 RDA@22 ACT@74 RDA@96 ");
+  // ACT 1; RDA at 23 precharges at max(1 + tRAS 52, 23 + tRTP 12) = 53; ACT 53 + tRP 22 = 75;
+  // RDA 97.
+  CHECK(describe(run_requests(e, reqs)) == "ACT@1 RDA@23 ACT@75 RDA@97 ");
   CHECK(e.stats().row_misses == 2);
 
   // Closed-adaptive keeps the row open while another queued burst hits it.
   DramEngine a(ddr4_no_refresh(PagePolicy::ClosedAdaptive));
   CHECK(describe(run_requests(a, {{0, addr(a, 0, 0, 0), 64, false},
-                                  {1, addr(a, 0, 0, 1), 64, false}})) == "ACT@0 RD@22 RDA@30 ");
+                                  {1, addr(a, 0, 0, 1), 64, false}})) == "ACT@1 RD@23 RDA@31 ");
 }
 
 TEST_CASE("writes: WR then RD waits for the write data and tWTR_L", "[dram]") {
-  DramEngine e(ddr4_no_refresh());
+  // One shared queue: the older write goes first.
+  DramEngine e(ddr4_no_refresh(PagePolicy::Open, SchedulerKind::FrFcfs, WritePolicy::Shared));
   const std::vector<Request> reqs = {{0, addr(e, 0, 0, 0), 64, true},
                                      {1, addr(e, 0, 0, 1), 64, false}};
-  // ACT 0; WR tRCDW 22; RD 22 + WL 16 + burst 4 + tWTR_L 12 = 54.
-  CHECK(describe(run_requests(e, reqs)) == "ACT@0 WR@22 RD@54 ");
+  // ACT 1; WR 1 + tRCDW 22 = 23; RD 23 + WL 16 + burst 4 + tWTR_L 12 = 55.
+  CHECK(describe(run_requests(e, reqs)) == "ACT@1 WR@23 RD@55 ");
   CHECK(e.stats().bytes_written == 64);
   CHECK(e.stats().bytes_read == 64);
+  CHECK(e.stats().write_to_read_turnarounds == 1);
+  // Write draining: both arrive on cycle 1; with a read waiting and one write queued (below
+  // the high watermark) the read goes first: ACT 1, RD 23, then no read is left and the
+  // write is drained: WR 23 + tRTW 12 = 35.
+  DramEngine d(ddr4_no_refresh());
+  CHECK(describe(run_requests(d, {{0, addr(d, 0, 0, 0), 64, true},
+                                  {1, addr(d, 0, 0, 1), 64, false}})) == "ACT@1 RD@23 WR@35 ");
+  CHECK(d.stats().read_to_write_turnarounds == 1);
+  CHECK(d.stats().write_drains == 1);
 }
 
 TEST_CASE("a request of many bursts completes after its last burst", "[dram]") {
   DramEngine e(ddr4_no_refresh());
-  // 256 B = 4 bursts of 64 B in four bank groups (mapping ...CoBg): ACT 0, 4, 8, 12
-  // (tRRD_S 4); RD 22, 26, 30, 34; the last data ends 34 + 22 + 4 = 60.
+  // 256 B = 4 bursts of 64 B in four bank groups (mapping ...CoBg), reaching the scheduler
+  // at 1: ACT 1, 5, 9, 13 (tRRD_S 4); RD 23, 27, 31, 35; the last data ends 35 + 22 + 4 = 61.
   e.enqueue(Request{9, 0, 256, false}, 0);
-  e.run_until(59);
-  CHECK(e.take_completions().empty());
   e.run_until(60);
+  CHECK(e.take_completions().empty());
+  e.run_until(61);
   const auto done = e.take_completions();
   REQUIRE(done.size() == 1);
-  CHECK(done[0].cycle == 60);
+  CHECK(done[0].cycle == 61);
 }
 
 TEST_CASE("refresh: a read at the due cycle waits tRFC, long runs refresh every tREFI", "[dram]") {
   const DramConfig cfg = preset("ddr4-3200");
   DramEngine e(cfg);
   e.enqueue(Request{1, 0, 64, false}, 12480);
-  // REF at its due cycle 12480 (tREFI; banks already closed), ACT 12480 + tRFC 560 = 13040,
-  // RD 13062, data ends 13062 + 22 + 4 = 13088.
+  // REF at its due cycle 12480 (tREFI; banks already closed), so the read reaching the
+  // scheduler at 12481 waits: ACT 12480 + tRFC 560 = 13040, RD 13062, data ends
+  // 13062 + 22 + 4 = 13088.
   e.run_until(13087);
   CHECK(e.take_completions().empty());
   e.drain();
@@ -342,10 +388,18 @@ std::vector<Seen> drive_by_events(const DramConfig& cfg, const std::vector<Arriv
 }  // namespace
 
 TEST_CASE("next_event_cycle is exact: waking only then matches a call every cycle", "[dram]") {
-  for (const char* name : {"hbm2-u55c", "ddr4-3200", "lpddr4-3200"}) {
-    INFO(name);
-    DramConfig cfg = preset(name);
+  for (const char* variant :
+       {"hbm2-u55c", "ddr4-3200", "lpddr4-3200", "ddr4-3200 shared", "ddr4-3200 2 ranks"}) {
+    INFO(variant);
+    const std::string v = variant;
+    DramConfig cfg = preset(v.substr(0, v.find(' ')));
     cfg.controller.queue_depth = 4;  // the front end blocks often
+    // Small write queue: drain mode starts and ends often.
+    cfg.controller.write_queue_depth = 4;
+    cfg.controller.write_high_watermark = 3;
+    cfg.controller.write_low_watermark = 1;
+    if (v.find("shared") != std::string::npos) cfg.controller.write_policy = WritePolicy::Shared;
+    if (v.find("2 ranks") != std::string::npos) cfg.org.ranks = 2;
     const auto arrivals = mixed_arrivals(cfg, 400, 7);
     std::vector<std::uint64_t> acc_ref;
     std::vector<std::uint64_t> acc_fast;

@@ -250,3 +250,44 @@ TEST_CASE("timing rules with the numbers: DDR4-3200", "[dram]") {
   CHECK(c.earliest(Command::WR, g1) == 34);   // 22 + tRTW 12
   CHECK(c.earliest(Command::PRE, b0) == 52);  // max(tRAS 52, 22 + tRTP 12)
 }
+
+TEST_CASE("rank to rank: data-bus gaps by direction (DDR4-3200, two ranks)", "[dram]") {
+  // JESD79-4 spaces column commands within a rank only; between ranks the gap follows from
+  // who drives the data bus (TimingChecker.cpp, docs/dram.md). DDR4: RL 22, WL 16, burst 4,
+  // tRTW 12, tRTRS 1 (the loader's default).
+  DramConfig cfg = load_dram_preset("ddr4-3200", kPresetDir);
+  cfg.org.ranks = 2;
+  const std::uint64_t T = T0;
+  auto probe = [&cfg](Command first, Command second) {
+    TimingChecker c(cfg);
+    const std::uint32_t r0 = c.bank_index(0, 0, 0);
+    const std::uint32_t r1 = c.bank_index(1, 0, 0);
+    c.issue(Command::ACT, r0, 7, 0);
+    c.issue(Command::ACT, r1, 7, 100);
+    c.issue(first, r0, 7, T0);
+    return c.earliest(second, r1);
+  };
+  // RD -> RD: data ends T + 22 + 4; the other rank's data from there + tRTRS 1, so its RD
+  // at T + 27 - 22 = T + 5 (one cycle more than tCCD_S 4 within a rank).
+  CHECK(probe(Command::RD, Command::RD) == T + 5);
+  // WR -> WR: one driver, no gap: data ends T + 16 + 4 = T + 20, the next write's data may
+  // start there: WR at T + 20 - 16 = T + 4 (the rank's own tCCD does not reach across).
+  CHECK(probe(Command::WR, Command::WR) == T + 4);
+  // RD -> WR: the bus turns from a device to the controller: the same rank's read-to-write
+  // gap, tRTW 12 - (RL 22 + 4 - WL 16) = 2 cycles (more than tRTRS 1): data from T + 28,
+  // WR at T + 28 - 16 = T + 12 (= tRTW, as within a rank).
+  CHECK(probe(Command::RD, Command::WR) == T + 12);
+  // WR -> RD: data ends T + 20, + tRTRS 1 = T + 21 for the read's data: RD at T + 21 - 22,
+  // so only the command bus holds it: T + 1 (tWTR binds only the written rank: T + 24 there).
+  CHECK(probe(Command::WR, Command::RD) == T + 1);
+  TimingChecker same(cfg);
+  const std::uint32_t b = same.bank_index(0, 1, 0);
+  same.issue(Command::ACT, b, 7, 0);
+  same.issue(Command::ACT, same.bank_index(0, 0, 0), 7, 100);
+  same.issue(Command::WR, same.bank_index(0, 0, 0), 7, T0);
+  CHECK(same.earliest(Command::RD, b) == T + 16 + 4 + 4);  // WL + burst + tWTR_S
+  CHECK(same.rank_gap(false, false) == 1);
+  CHECK(same.rank_gap(false, true) == 2);
+  CHECK(same.rank_gap(true, false) == 1);
+  CHECK(same.rank_gap(true, true) == 0);
+}
