@@ -1,8 +1,12 @@
 #pragma once
-// The attention pipelines' validated configuration (loaded by src/config; docs/formats.md
-// documents every key).
+// The attention pipelines' validated configuration and its schema: the `attention` keys
+// of a hardware config (loaded by src/config; docs/formats.md's table of them is
+// generated from the schema below).
 
+#include <algorithm>
 #include <cstdint>
+
+#include "common/ConfigSchema.h"
 
 namespace skv::config {
 
@@ -20,5 +24,42 @@ struct AttentionConfig {
   std::uint32_t splitk_partitions = 0;  // partitions of split-K (FlashDecoding) attention
   std::uint32_t score_bits = 32;        // one materialised score or probability
 };
+
+inline const schema::Schema<AttentionConfig>& attention_schema() {
+  using namespace schema;
+  using C = AttentionConfig;
+  static const Schema<C> instance = [] {
+    Schema<C> s;
+    s.key("heads_in_parallel", SKV_MEMBER(heads_in_parallel), integer(1, 1024), "pipelines",
+          required, Timing::Yes, "query heads processed side by side");
+    s.key("dot_lanes", SKV_MEMBER(dot_lanes), integer(1, 4096), "multipliers", required,
+          Timing::Yes, "q.k multipliers per pipeline");
+    s.key("accum_lanes", SKV_MEMBER(accum_lanes), integer(1, 4096), "lanes", required, Timing::Yes,
+          "`Y += b v` lanes per pipeline");
+    s.key("max_latency_cycles", SKV_MEMBER(max_latency_cycles), integer(1, 64), "cycles", required,
+          Timing::Yes, "latency of the running-max stage");
+    s.key("exp2_latency_cycles", SKV_MEMBER(exp2_latency_cycles), integer(1, 64), "cycles",
+          required, Timing::Yes, "latency of the exp2 unit");
+    s.key("accum_latency_cycles", SKV_MEMBER(accum_latency_cycles), integer(1, 64), "cycles",
+          required, Timing::Yes, "latency of the accumulator update");
+    s.key("divide_latency_cycles", SKV_MEMBER(divide_latency_cycles), integer(1, 256), "cycles",
+          required, Timing::Yes, "latency of the final `Y / Z` divider");
+    s.key("divide_lanes", SKV_MEMBER(divide_lanes), integer(1, 4096), "dividers", required,
+          Timing::Yes, "dividers per pipeline");
+    s.key("tile_tokens", SKV_MEMBER(tile_tokens), integer(1, 65536), "tokens", required,
+          Timing::Yes, "tokens per K/V tile staged in the KV SRAM");
+    s.key("block_tokens", SKV_MEMBER(block_tokens), integer(1, 65536), "tokens",
+          derived("`tile_tokens`", [](const C& c) { return c.tile_tokens; }), Timing::Yes,
+          "block size B of blockwise (`--algo flash`) attention");
+    s.key("splitk_partitions", SKV_MEMBER(splitk_partitions), integer(1, 1024), "partitions",
+          derived("`min(4, heads_in_parallel)`",
+                  [](const C& c) { return std::min<std::uint32_t>(4, c.heads_in_parallel); }),
+          Timing::Yes, "partitions P of split-K (`--algo flashdecoding`) attention");
+    s.key("score_bits", SKV_MEMBER(score_bits), integer(8, 64), "bits", fixed(32), Timing::Yes,
+          "width of one materialised score (`--algo native`)");
+    return s;
+  }();
+  return instance;
+}
 
 }  // namespace skv::config

@@ -2,11 +2,15 @@
 // Validated runtime configuration of one DRAM subsystem (all channels of one kind).
 //
 // Every timing value is in DRAM command-clock cycles (tCK). Presets in configs/dram/*.yaml
-// state the nanosecond figure and the source of each number next to it.
+// state the nanosecond figure and the source of each number next to it. dram_schema()
+// lists every key of a preset file (or of a hardware config's inline `dram:` section);
+// docs/formats.md's tables of them are generated from it.
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "common/ConfigSchema.h"
 
 namespace skv::dram {
 
@@ -112,6 +116,10 @@ struct DramConfig {
   double cycle_ns() const { return 1e3 / clock_mhz; }
 };
 
+// The keys of a DRAM preset: sections "" (top level), "organisation", "timing",
+// "command_bus" (optional) and "controller".
+const schema::Schema<DramConfig>& dram_schema();
+
 // A configuration error: `section` is "" (top level), "organisation", "timing",
 // "command_bus" or "controller"; `key` the offending key there.
 struct ConfigProblem {
@@ -120,9 +128,10 @@ struct ConfigProblem {
   std::string reason;
 };
 
-// Every rule a DramConfig must satisfy, in one place: the YAML loader
-// (src/config/DramConfigLoader.h) reports the first
-// problem at its key's file:line, DramEngine's constructor throws std::invalid_argument.
+// Every rule a DramConfig must satisfy, in one place: each value within its key's range
+// (dram_schema()), then the rules across keys. The YAML loader
+// (src/config/DramConfigLoader.h) reports the first problem at its key's file:line,
+// DramEngine's constructor throws std::invalid_argument.
 std::vector<ConfigProblem> check_dram_config(const DramConfig& cfg);
 
 std::string to_string(PagePolicy p);

@@ -1,9 +1,11 @@
 #pragma once
 // Validated runtime configuration of the whole accelerator (everything but the LLM
-// itself): one plain struct per unit, loaded by src/config/HwConfigLoader.*.
+// itself): one plain struct per unit, loaded by src/config/HwConfigLoader.*, and the
+// schema of a hardware config file: its own keys and each unit's schema as a section.
 
 #include <string>
 
+#include "common/ConfigSchema.h"
 #include "models/array/ProcessorArrayConfig.h"
 #include "models/attention/AttentionConfig.h"
 #include "models/dram/DramConfig.h"
@@ -22,5 +24,26 @@ struct HwConfig {
   MemorySystemConfig memory;
   dram::DramConfig dram;
 };
+
+// The keys of a hardware config, the DRAM preset's inlined under `dram` (a file may name
+// a preset instead, `dram: {preset: NAME}`: the loader reads the preset's keys from it).
+inline const schema::Schema<HwConfig>& hw_schema() {
+  using namespace schema;
+  static const Schema<HwConfig> instance = [] {
+    Schema<HwConfig> s;
+    s.key("name", SKV_MEMBER(name), text(), "", required, Timing::No,
+          "shown in reports (`inputs.hw_name`)");
+    s.key("clock_mhz", SKV_MEMBER(clock_mhz), real(1, 10000), "MHz", required, Timing::Yes,
+          "accelerator clock. The simulated period is `1e6 / clock_mhz` rounded to a whole "
+          "picosecond (250 MHz: 4000 ps)");
+    s.part("processor_array", SKV_MEMBER(array), processor_array_schema());
+    s.part("attention", SKV_MEMBER(attention), attention_schema());
+    s.part("kv_sram", SKV_MEMBER(kv_sram), kv_sram_schema());
+    s.part("memory", SKV_MEMBER(memory), memory_system_schema());
+    s.part("dram", SKV_MEMBER(dram), dram::dram_schema());
+    return s;
+  }();
+  return instance;
+}
 
 }  // namespace skv::config

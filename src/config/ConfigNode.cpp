@@ -14,29 +14,22 @@ namespace skv::config {
 
 namespace {
 
-std::string join_allowed(std::initializer_list<const char*> allowed) {
-  std::string out;
-  for (const char* a : allowed) {
-    if (!out.empty()) out += ", ";
-    out += a;
-  }
-  return out;
-}
-
-// Levenshtein distance, to point at a likely misspelling.
+// Edit distance (insertions, deletions, substitutions, and swaps of two neighbouring
+// characters, each one edit), to point at a likely misspelling.
 std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
+      d[i][j] = std::min(
+          {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
     }
   }
-  return row[b.size()];
+  return d[a.size()][b.size()];
 }
 
 // Keys that differ only after their last underscore (tCCD_S and tCCD_L) or that are
@@ -49,12 +42,26 @@ bool same_family(const std::string& a, const std::string& b) {
          a.compare(0, ua, b, 0, ub) == 0;
 }
 
+}  // namespace
+
 bool looks_misspelt(const std::string& a, const std::string& b) {
   return a != b && !same_family(a, b) &&
          edit_distance(a, b) <= std::max<std::size_t>(1, std::min(a.size(), b.size()) / 4);
 }
 
-}  // namespace
+std::string likely_meant(const std::string& key, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_distance = 0;
+  for (const auto& c : candidates) {
+    if (!looks_misspelt(key, c)) continue;
+    const std::size_t d = edit_distance(key, c);
+    if (best.empty() || d < best_distance) {
+      best = c;
+      best_distance = d;
+    }
+  }
+  return best;
+}
 
 Node::Node(YAML::Node node, std::shared_ptr<const std::string> file, std::string path)
     : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)) {}
@@ -159,11 +166,11 @@ std::string Node::get_string_or(const std::string& key, const std::string& fallb
 }
 
 std::string Node::get_enum(const std::string& key, std::initializer_list<const char*> allowed) {
-  std::string v = scalar(key, "a name");
-  for (const char* a : allowed) {
-    if (v == a) return v;
-  }
-  fail(key, fmt::format("'{}' is not allowed (allowed: {})", v, join_allowed(allowed)));
+  schema::KeyInfo k;
+  k.key = key;
+  k.type = schema::Type::Name;
+  k.names.assign(allowed.begin(), allowed.end());
+  return std::get<std::string>(get(k));
 }
 
 std::string Node::get_enum_or(const std::string& key, std::initializer_list<const char*> allowed,
@@ -172,10 +179,10 @@ std::string Node::get_enum_or(const std::string& key, std::initializer_list<cons
 }
 
 bool Node::get_bool(const std::string& key) {
-  std::string v = scalar(key, "true or false");
-  if (v == "true") return true;
-  if (v == "false") return false;
-  fail(key, fmt::format("'{}' is not a boolean (allowed: true, false)", v));
+  schema::KeyInfo k;
+  k.key = key;
+  k.type = schema::Type::Boolean;
+  return std::get<bool>(get(k));
 }
 
 bool Node::get_bool_or(const std::string& key, bool fallback) {
@@ -183,26 +190,11 @@ bool Node::get_bool_or(const std::string& key, bool fallback) {
 }
 
 std::uint64_t Node::get_uint(const std::string& key, std::uint64_t min, std::uint64_t max) {
-  std::string v = scalar(key, "an integer");
-  std::uint64_t out = 0;
-  const char* first = v.data();
-  const char* last = v.data() + v.size();
-  int base = 10;
-  if (v.size() > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
-    first += 2;
-    base = 16;
-  }
-  auto [ptr, ec] = std::from_chars(first, last, out, base);
-  if (ec == std::errc::result_out_of_range) {
-    fail(key, fmt::format("'{}' is too large (allowed: {} to {})", v, min, max));
-  }
-  if (ec != std::errc() || ptr != last || first == last) {
-    fail(key, fmt::format("'{}' is not a whole number (allowed: {} to {})", v, min, max));
-  }
-  if (out < min || out > max) {
-    fail(key, fmt::format("{} is out of range (allowed: {} to {})", out, min, max));
-  }
-  return out;
+  schema::KeyInfo k;
+  k.key = key;
+  k.min = min;
+  k.max = max;
+  return std::get<std::uint64_t>(get(k));
 }
 
 std::uint64_t Node::get_uint_or(const std::string& key, std::uint64_t min, std::uint64_t max,
@@ -211,23 +203,85 @@ std::uint64_t Node::get_uint_or(const std::string& key, std::uint64_t min, std::
 }
 
 double Node::get_double(const std::string& key, double min, double max) {
-  std::string v = scalar(key, "a number");
-  double out = 0;
-  try {
-    std::size_t used = 0;
-    out = std::stod(v, &used);
-    if (used != v.size()) throw std::invalid_argument(v);
-  } catch (const std::exception&) {
-    fail(key, fmt::format("'{}' is not a number (allowed: {} to {})", v, min, max));
-  }
-  if (!std::isfinite(out) || out < min || out > max) {
-    fail(key, fmt::format("{} is out of range (allowed: {} to {})", v, min, max));
-  }
-  return out;
+  schema::KeyInfo k;
+  k.key = key;
+  k.type = schema::Type::Real;
+  k.min_real = min;
+  k.max_real = max;
+  return std::get<double>(get(k));
 }
 
 double Node::get_double_or(const std::string& key, double min, double max, double fallback) {
   return has(key) ? get_double(key, min, max) : (read_.insert(key), fallback);
+}
+
+std::optional<schema::Value> parse_value(const schema::KeyInfo& k, const std::string& v,
+                                         std::string& reason) {
+  using schema::Type;
+  std::optional<schema::Value> out;
+  switch (k.type) {
+    case Type::Integer: {
+      std::uint64_t u = 0;
+      const char* first = v.data();
+      const char* last = v.data() + v.size();
+      int base = 10;
+      if (v.size() > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
+        first += 2;
+        base = 16;
+      }
+      auto [ptr, ec] = std::from_chars(first, last, u, base);
+      if (ec == std::errc::result_out_of_range) {
+        reason = fmt::format("'{}' is too large (allowed: {})", v, k.allowed_text());
+      } else if (ec != std::errc() || ptr != last || first == last) {
+        reason = fmt::format("'{}' is not a whole number (allowed: {})", v, k.allowed_text());
+      } else {
+        out = u;
+      }
+      break;
+    }
+    case Type::Real: {
+      try {
+        std::size_t used = 0;
+        const double d = std::stod(v, &used);
+        if (used != v.size()) throw std::invalid_argument(v);
+        // Not finite, or outside the range: reported with the value as written.
+        if (!std::isfinite(d) || !k.check(d).empty()) {
+          reason = fmt::format("{} is out of range (allowed: {})", v, k.allowed_text());
+        } else {
+          out = d;
+        }
+      } catch (const std::exception&) {
+        reason = fmt::format("'{}' is not a number (allowed: {})", v, k.allowed_text());
+      }
+      break;
+    }
+    case Type::Boolean:
+      if (v == "true" || v == "false") {
+        out = v == "true";
+      } else {
+        reason = fmt::format("'{}' is not a boolean (allowed: true, false)", v);
+      }
+      break;
+    case Type::String:
+    case Type::Name:
+      out = v;
+      break;
+  }
+  if (out) {
+    reason = k.check(*out);
+    if (!reason.empty()) out.reset();
+  }
+  return out;
+}
+
+schema::Value Node::get(const schema::KeyInfo& k) {
+  static constexpr const char* kExpected[] = {"an integer", "a number", "true or false", "a string",
+                                              "a name"};
+  const std::string text = scalar(k.key, kExpected[static_cast<int>(k.type)]);
+  std::string reason;
+  std::optional<schema::Value> v = parse_value(k, text, reason);
+  if (!v) fail(k.key, reason);
+  return *v;
 }
 
 void Node::finish() {

@@ -16,9 +16,24 @@
 #include <string>
 #include <vector>
 
+#include "common/ConfigSchema.h"
 #include "common/Error.h"
 
 namespace skv::config {
+
+// The value of schema key `k` written as `text` (a YAML scalar), checked against the
+// key's type and allowed values; nullopt with `reason` set ("'x' is not a whole number
+// (allowed: 1 to 4096)", "0 is out of range (allowed: 1 to 4096)") when it is not one.
+std::optional<schema::Value> parse_value(const schema::KeyInfo& k, const std::string& text,
+                                         std::string& reason);
+
+// Whether key `a` is likely a misspelling of key `b`: within max(1, floor(shorter length /
+// 4)) single-character edits (a swap of two neighbours counts as one), and not of one
+// family (tCCD_S and tCCD_L, RL and WL).
+bool looks_misspelt(const std::string& a, const std::string& b);
+// The candidate that `key` most likely misspells (the fewest edits; the first of equals),
+// or "" when none looks misspelt.
+std::string likely_meant(const std::string& key, const std::vector<std::string>& candidates);
 
 class Node {
  public:
@@ -50,6 +65,12 @@ class Node {
   // Finite reals in [min, max].
   double get_double(const std::string& key, double min, double max);
   double get_double_or(const std::string& key, double min, double max, double fallback);
+
+  // The value at `key` = k.key, read and checked as schema entry `k` says.
+  schema::Value get(const schema::KeyInfo& k);
+  // Counts `key` as a key of this mapping though it is absent (an optional key left at
+  // its default): it is then listed among the allowed keys when another is unknown.
+  void allow(const std::string& key) { read_.insert(key); }
 
   // Rejects any key of this mapping that was not read. Call once all reads are done.
   void finish();

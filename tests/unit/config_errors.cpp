@@ -554,7 +554,7 @@ TEST_CASE("model config: bad keys, types, ranges and precisions", "[config]") {
   check_error(model_error(dir, replace_line(kModel, "heads: 4", "heads: 0")), path, 5, "heads",
               "0 is out of range");
   check_error(model_error(dir, replace_line(kModel, "weight_bits: 4", "weight_bits: 33")), path, 12,
-              "weight_bits", "33 is out of range (allowed: 1 to 32)");
+              "weight_bits", "33 is not supported (allowed: 4, 8, 16, 32)");
   check_error(model_error(dir, replace_line(kModel, "kv_bits: 32", "kv_bits: 12")), path, 14,
               "kv_bits", "12 is not supported (allowed: 8, 16, 32)");
 }
