@@ -8,6 +8,7 @@
 #include "common/Error.h"
 #include "config/ConfigNode.h"
 #include "config/DramConfigLoader.h"
+#include "models/top/HwConfig.h"
 
 namespace skv::sweep {
 
@@ -15,26 +16,60 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kPresetKey = "dram.preset";
-
-std::string keys_of(const YAML::Node& map) {
-  std::string out;
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    out += (out.empty() ? "" : ", ") + it->first.Scalar();
-  }
-  return out;
-}
-
 // Parses with config::Node first for its file:line syntax errors, then as plain YAML.
 YAML::Node load_yaml(const std::string& path) {
   config::Node::load_file(path);
   return YAML::LoadFile(path);
 }
 
+std::string parent_of(const std::string& key) {
+  const auto dot = key.rfind('.');
+  return dot == std::string::npos ? std::string() : key.substr(0, dot);
+}
+
+std::string leaf_of(const std::string& key) { return key.substr(key.rfind('.') + 1); }
+
 }  // namespace
 
-void set_existing_key(YAML::Node& root, const std::string& key, const std::string& value,
-                      const SourceRef& where, const std::string& config_name) {
+const schema::KeyInfo* hw_axis_key(const std::string& key, const SourceRef& where) {
+  if (key == kDramPresetAxis) return nullptr;
+  const auto& hw = config::hw_schema();
+  if (const auto* f = hw.find(key)) return &f->info;
+  if (hw.find_section(key)) {
+    where.fail(
+        fmt::format("{} is a group of keys of the hardware config; an axis sets one value", key));
+  }
+  // The nearest section on the key's path that exists, and what it holds.
+  std::string section = parent_of(key);
+  while (!section.empty() && !hw.find_section(section)) section = parent_of(section);
+  const std::string rest = section.empty() ? key : key.substr(section.size() + 1);
+  const std::string first = rest.substr(0, rest.find('.'));
+  std::vector<std::string> names;
+  for (const auto& f : hw.fields()) {
+    if (f.info.section == section) names.push_back(f.info.key);
+  }
+  for (const auto& sec : hw.sections()) {
+    if (!sec.path.empty() && parent_of(sec.path) == section) names.push_back(leaf_of(sec.path));
+  }
+  if (section == "dram") names.push_back("preset");
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  const std::string guess = config::likely_meant(first, names);
+  where.fail(fmt::format("not a key of the hardware config (keys of {}: {}){}",
+                         section.empty() ? std::string("the top level") : section, list,
+                         guess.empty() ? "" : fmt::format("; did you mean '{}'?", guess)));
+}
+
+void check_axis_value(const std::string& key, const std::string& value, const SourceRef& where) {
+  const schema::KeyInfo* k = hw_axis_key(key, where);
+  if (!k) return;  // a preset name: looked up when the point's config is built
+  std::string reason;
+  if (!config::parse_value(*k, value, reason)) where.fail(reason);
+}
+
+void set_key(YAML::Node& root, const std::string& key, const std::string& value,
+             const SourceRef& where, const std::string& config_name) {
+  hw_axis_key(key, where);
   YAML::Node node;
   node.reset(root);  // rebinding; `node = x` would overwrite the tree (yaml-cpp semantics)
   std::string path;
@@ -42,24 +77,17 @@ void set_existing_key(YAML::Node& root, const std::string& key, const std::strin
   while (true) {
     const std::size_t dot = key.find('.', start);
     const std::string part = key.substr(start, dot == std::string::npos ? dot : dot - start);
-    const std::string parent = path.empty() ? std::string("the top level") : path;
+    const bool leaf = dot == std::string::npos;
     if (!node.IsMap()) {
-      where.fail(
-          fmt::format("not a key of the hardware config {}: {} is a single value, not a "
-                      "group of keys",
-                      config_name, parent));
+      where.fail(fmt::format("{} is a single value in the hardware config {}, not a group of keys",
+                             path, config_name));
     }
     const YAML::Node& view = node;  // const access: looks up without inserting
-    if (!view[part].IsDefined()) {
-      where.fail(
-          fmt::format("not a key of the hardware config {} (keys of {}: {}); an axis sets "
-                      "only keys the base config has, so add this one there first",
-                      config_name, parent, keys_of(node)));
-    }
+    if (!view[part].IsDefined() && !leaf) node[part] = YAML::Node(YAML::NodeType::Map);
     path += (path.empty() ? "" : ".") + part;
     YAML::Node next = node[part];
     node.reset(next);
-    if (dot == std::string::npos) break;
+    if (leaf) break;
     start = dot + 1;
   }
   if (node.IsMap() || node.IsSequence()) {
@@ -94,15 +122,15 @@ YAML::Node HwOverlay::apply(const std::vector<const Axis*>& axes,
   // The preset first: it decides which dram.* keys exist for the other axes.
   const SourceRef* preset_axis = nullptr;
   for (std::size_t i = 0; i < axes.size(); ++i) {
-    if (axes[i]->key == kPresetKey) {
-      set_existing_key(root, axes[i]->key, values[i], axes[i]->where, base_path_);
+    if (axes[i]->key == kDramPresetAxis) {
+      set_key(root, axes[i]->key, values[i], axes[i]->where, base_path_);
       preset_axis = &axes[i]->where;
     }
   }
   inline_dram_preset(root, preset_axis);
   for (std::size_t i = 0; i < axes.size(); ++i) {
-    if (axes[i]->is_hw_key() && axes[i]->key != kPresetKey) {
-      set_existing_key(root, axes[i]->key, values[i], axes[i]->where, base_path_);
+    if (axes[i]->is_hw_key() && axes[i]->key != kDramPresetAxis) {
+      set_key(root, axes[i]->key, values[i], axes[i]->where, base_path_);
     }
   }
   return root;

@@ -77,6 +77,12 @@ nlohmann::json SweepPlan::manifest() const {
 
 SweepPlan plan_sweep(const SweepSpec& spec) {
   check_sweep_spec(spec);
+  // Each value against its key's type and range, once per axis: a typo is one error at
+  // the sweep file's line, not a failed point per value.
+  for (const Axis* a : spec.axes()) {
+    if (!a->is_hw_key()) continue;
+    for (const auto& v : a->values) check_axis_value(a->key, v, a->where);
+  }
   // The fixed inputs first: a broken base config is one error, not a failure per point.
   config::load_hw_config(spec.hw_file);
   config::load_model_config(spec.model_file);

@@ -13,6 +13,7 @@
 
 #include "common/Error.h"
 #include "config/ConfigNode.h"
+#include "sweep/HwOverlay.h"
 
 namespace skv::sweep {
 
@@ -233,6 +234,7 @@ void check_sweep_spec(const SweepSpec& spec) {
               "not an axis: expected a dotted key of the hardware config (e.g. "
               "processor_array.rows), 'algorithm' or 'kv_len'");
         }
+        hw_axis_key(a.key, a.where);
         for (const auto& v : a.values) {
           if (v.empty()) a.where.fail("an empty value");
         }

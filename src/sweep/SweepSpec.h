@@ -1,8 +1,9 @@
 #pragma once
 // A sweep description (docs/sweeps.md): a base hardware config, a model, a decode trace
 // (a file, or generated), an attention algorithm, and axes whose cross product gives the
-// points. Parsing checks the file's own schema; whether an axis key names a key of the
-// hardware config is checked when the points are built (HwOverlay).
+// points. Parsing checks the file's own schema and that each axis key is a key of the
+// hardware config's schema (HwOverlay.h: hw_axis_key); the axis values are checked against
+// their keys when the sweep is planned (SweepRunner.h: plan_sweep).
 
 #include <cstddef>
 #include <cstdint>

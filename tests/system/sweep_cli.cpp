@@ -177,15 +177,16 @@ TEST_CASE("sweep: the tiny sweep with -j 2, resumed, and byte-identical with -j 
 
 TEST_CASE("sweep: a failing point is recorded and the others finish", "[sweep]") {
   TempDir dir;
-  // 8 x 32 PEs cannot hold the attention pipelines; 5000 rows is out of range.
-  const std::string file = sweep_file(dir, "f.yaml", "  - processor_array.rows: [8, 32, 5000]\n");
+  // 8 x 32 and 16 x 32 PEs cannot hold the attention pipelines (a rule across keys, checked
+  // by each point's run).
+  const std::string file = sweep_file(dir, "f.yaml", "  - processor_array.rows: [8, 32, 16]\n");
   const std::string out = dir.file("out");
   const auto r = run_cli({"sweep", file, "-j", "2", "-o", out, "-q"});
   INFO(r.out << r.err);
   CHECK(r.exit_code == 1);
   CHECK(r.out.find("ran 1, skipped 0 (already done), failed 2") != std::string::npos);
-  CHECK(r.out.find("failed: 0002-rows5000: hw.yaml:8: processor_array.rows: 5000 is out of range "
-                   "(allowed: 1 to 4096)") != std::string::npos);
+  CHECK(r.out.find("failed: 0002-rows16: hw.yaml:15: attention.dot_lanes: the attention "
+                   "pipelines need 2048 MAC slots") != std::string::npos);
   REQUIRE(r.err_lines().size() == 1);
   CHECK(r.err_lines()[0].rfind("swiftkv-sim: error: sweep f: 2 of 3 points failed", 0) == 0);
 
@@ -200,6 +201,16 @@ TEST_CASE("sweep: a failing point is recorded and the others finish", "[sweep]")
   // Failed points run again on a re-run; done ones do not.
   const auto again = run_cli({"sweep", file, "-o", out, "-q"});
   CHECK(again.out.find("ran 0, skipped 1 (already done), failed 2") != std::string::npos);
+
+  // A value outside its key's range stops the sweep before any run, at the axis's line.
+  const std::string bad = sweep_file(dir, "b.yaml", "  - processor_array.rows: [32, 5000]\n");
+  const auto refused = run_cli({"sweep", bad, "-o", dir.file("out-b"), "-q"});
+  CHECK(refused.exit_code == 1);
+  REQUIRE(refused.err_lines().size() == 1);
+  CHECK(refused.err_lines()[0] == "swiftkv-sim: error: " + bad +
+                                      ":5: axes[0].processor_array.rows: 5000 is out of range "
+                                      "(allowed: 1 to 4096)");
+  CHECK(!fs::exists(dir.file("out-b")));
 }
 
 TEST_CASE("sweep: a point that cannot run is failed with its one error line", "[sweep]") {

@@ -9,6 +9,8 @@
 #include "config/HwConfigLoader.h"
 #include "config/ModelConfigLoader.h"
 #include "support/TempDir.h"
+#include "sweep/SweepRunner.h"
+#include "sweep/SweepSpec.h"
 
 namespace fs = std::filesystem;
 
@@ -107,5 +109,22 @@ TEST_CASE("shipped configs: every DRAM preset loads through a hardware config", 
     REQUIRE_NOTHROW(hw = skv::config::load_hw_config(path));
     CHECK(hw.dram.name == stem);
     CHECK(hw.dram.clock_mhz > 0);
+  }
+}
+
+TEST_CASE("shipped configs: every sweep plans, its points' configs load", "[config]") {
+  const auto files = yaml_files("configs/sweeps");
+  REQUIRE_FALSE(files.empty());
+  skv::test::TempDir dir;
+  for (const auto& f : files) {
+    INFO(f.string());
+    skv::sweep::SweepPlan plan;
+    REQUIRE_NOTHROW(plan = skv::sweep::plan_sweep(skv::sweep::load_sweep_spec(f.string())));
+    REQUIRE_FALSE(plan.points.empty());
+    // Each point's config stands alone (DRAM preset inlined) and loads.
+    for (const auto& p : plan.points) {
+      const std::string path = dir.write("hw/" + p.dir_name + ".yaml", p.hw_header + p.hw_yaml);
+      REQUIRE_NOTHROW(skv::config::load_hw_config(path));
+    }
   }
 }

@@ -1,5 +1,6 @@
-// Setting a point's axis keys in the base hardware YAML: existing keys only, DRAM presets
-// inlined (and chosen by a dram.preset axis), errors at the sweep file's line.
+// Setting a point's axis keys in the base hardware YAML: any key of the hardware config's
+// schema, DRAM presets inlined (and chosen by a dram.preset axis), errors at the sweep
+// file's line.
 
 #include <yaml-cpp/yaml.h>
 
@@ -41,33 +42,66 @@ std::string error_of(const std::function<void()>& f) {
 
 }  // namespace
 
-TEST_CASE("set_existing_key sets a nested scalar and rejects unknown keys", "[sweep]") {
-  YAML::Node root = YAML::Load("a:\n  b: 1\n  c: {d: x}\ne: 2\n");
-  const Axis ab = axis("a.b", 3);
-  set_existing_key(root, "a.b", "64", ab.where, "base.yaml");
-  set_existing_key(root, "a.c.d", "y", ab.where, "base.yaml");
-  set_existing_key(root, "e", "3", ab.where, "base.yaml");
-  CHECK(root["a"]["b"].Scalar() == "64");
-  CHECK(root["a"]["c"]["d"].Scalar() == "y");
-  CHECK(root["e"].Scalar() == "3");
-  // Nothing else changed, and no key was added.
-  CHECK(root["a"].size() == 2);
-  CHECK(root.size() == 2);
+TEST_CASE("set_key sets any key of the schema, present or not, and rejects others", "[sweep]") {
+  YAML::Node root = YAML::Load(
+      "name: base\nclock_mhz: 250\nprocessor_array:\n  rows: 32\n  cols: 32\n"
+      "dram:\n  timing: {tRCD: 10}\n");
+  const SourceRef w{"s.yaml", 7, "axes[2].x"};
+  set_key(root, "processor_array.rows", "64", w, "base.yaml");
+  set_key(root, "clock_mhz", "300", w, "base.yaml");
+  set_key(root, "dram.timing.tRCD", "11", w, "base.yaml");
+  CHECK(root["processor_array"]["rows"].Scalar() == "64");
+  CHECK(root["clock_mhz"].Scalar() == "300");
+  CHECK(root["dram"]["timing"]["tRCD"].Scalar() == "11");
+  CHECK(root["processor_array"].size() == 2);
+  // Keys the base leaves at their defaults, and the sections that hold them, are added.
+  set_key(root, "processor_array.vector_lanes", "16", w, "base.yaml");
+  set_key(root, "attention.splitk_partitions", "2", w, "base.yaml");
+  set_key(root, "dram.command_bus.dual", "true", w, "base.yaml");
+  CHECK(root["processor_array"]["vector_lanes"].Scalar() == "16");
+  CHECK(root["processor_array"].size() == 3);
+  CHECK(root["attention"]["splitk_partitions"].Scalar() == "2");
+  CHECK(root["dram"]["command_bus"]["dual"].Scalar() == "true");
+  CHECK(root.size() == 5);
 
-  const SourceRef w{"s.yaml", 7, "axes[2].a.bb"};
-  CHECK(error_of([&] { set_existing_key(root, "a.bb", "1", w, "base.yaml"); }) ==
-        "s.yaml:7: axes[2].a.bb: not a key of the hardware config base.yaml (keys of a: b, c); an "
-        "axis sets only keys the base config has, so add this one there first");
+  // Not keys of the schema: the keys of the nearest section, and the likely one meant.
+  CHECK(error_of([&] { set_key(root, "processor_array.rowz", "1", w, "base.yaml"); }) ==
+        "s.yaml:7: axes[2].x: not a key of the hardware config (keys of processor_array: rows, "
+        "cols, macs_per_pe_per_cycle, weight_bits, activation_bits, fxp32_mac_slots, "
+        "vector_lanes, pipeline_fill_cycles); did you mean 'rows'?");
+  CHECK(error_of([&] { set_key(root, "x.y", "1", w, "base.yaml"); })
+            .find("(keys of the top level: name, clock_mhz, processor_array, attention, kv_sram, "
+                  "memory, dram)") != std::string::npos);
   CHECK(error_of([&] {
-          set_existing_key(root, "x.y", "1", w, "base.yaml");
-        }).find("(keys of the top level: a, e)") != std::string::npos);
-  CHECK(error_of([&] { set_existing_key(root, "a", "1", w, "base.yaml"); }) ==
-        "s.yaml:7: axes[2].a.bb: a is a group of keys in the hardware config base.yaml; an axis "
+          set_key(root, "dram.timing.tRDC", "1", w, "base.yaml");
+        }).find("(keys of dram.timing: tRCD, tRCDW,") != std::string::npos);
+  CHECK(error_of([&] { set_key(root, "dram.timing", "1", w, "base.yaml"); }) ==
+        "s.yaml:7: axes[2].x: dram.timing is a group of keys of the hardware config; an axis "
         "sets one value");
-  CHECK(error_of([&] { set_existing_key(root, "e.f", "1", w, "base.yaml"); }) ==
-        "s.yaml:7: axes[2].a.bb: not a key of the hardware config base.yaml: e is a single "
-        "value, not a group of keys");
-  CHECK(root.size() == 2);
+  // A part of the path that the base holds as a single value.
+  YAML::Node flat = YAML::Load("processor_array: 5\n");
+  CHECK(error_of([&] { set_key(flat, "processor_array.rows", "1", w, "base.yaml"); }) ==
+        "s.yaml:7: axes[2].x: processor_array is a single value in the hardware config "
+        "base.yaml, not a group of keys");
+  CHECK(root.size() == 5);
+}
+
+TEST_CASE("axis values are checked against their key's type and range", "[sweep]") {
+  const SourceRef w{"s.yaml", 5, "axes[0].processor_array.rows"};
+  CHECK_NOTHROW(check_axis_value("processor_array.rows", "64", w));
+  CHECK_NOTHROW(check_axis_value("dram.preset", "anything", w));  // found when inlined
+  CHECK(error_of([&] { check_axis_value("processor_array.rows", "0", w); }) ==
+        "s.yaml:5: axes[0].processor_array.rows: 0 is out of range (allowed: 1 to 4096)");
+  CHECK(error_of([&] { check_axis_value("processor_array.rows", "4k", w); }) ==
+        "s.yaml:5: axes[0].processor_array.rows: '4k' is not a whole number (allowed: 1 to 4096)");
+  CHECK(error_of([&] { check_axis_value("clock_mhz", "0.5", w); }) ==
+        "s.yaml:5: axes[0].processor_array.rows: 0.5 is out of range (allowed: 1 to 10000)");
+  CHECK(error_of([&] { check_axis_value("dram.controller.page_policy", "lazy", w); }) ==
+        "s.yaml:5: axes[0].processor_array.rows: 'lazy' is not allowed (allowed: open, closed, "
+        "open_adaptive, closed_adaptive)");
+  CHECK(error_of([&] {
+          check_axis_value("dram.organisation.channels", "3", w);
+        }).find("3 is not a power of two") != std::string::npos);
 }
 
 TEST_CASE("HwOverlay inlines the DRAM preset and applies axes in it", "[sweep]") {
@@ -107,7 +141,12 @@ TEST_CASE("HwOverlay inlines the DRAM preset and applies axes in it", "[sweep]")
         "s.yaml:8: axes[0].dram.preset: no DRAM preset 'medium' in " + dir.file("dram") +
             " (known: fast, slow)");
   const Axis typo = axis("dram.timing.tRDC", 9);
-  CHECK(error_of([&] {
-          overlay.apply({&typo}, {"1"});
-        }).rfind("s.yaml:9: axes[0].dram.timing.tRDC: not a key of the hardware config", 0) == 0);
+  CHECK(error_of([&] { overlay.apply({&typo}, {"1"}); }) ==
+        "s.yaml:9: axes[0].dram.timing.tRDC: not a key of the hardware config (keys of "
+        "dram.timing: tRCD, tRCDW, tRP, tRPab, tRAS, tRC, tRTP, tWR, RL, WL, tCCD_S, tCCD_L, "
+        "tRRD_S, tRRD_L, tFAW, tWTR_S, tWTR_L, tRTW, tRTRS, tREFI, tRFC, tREFIpb, tRFCpb, "
+        "tPBR2PBR, tPBR2ACT); did you mean 'tRCD'?");
+  // A key the preset leaves out is added, in the inlined preset.
+  const Axis refi = axis("dram.timing.tREFI", 10);
+  CHECK(overlay.apply({&refi}, {"3900"})["dram"]["timing"]["tREFI"].Scalar() == "3900");
 }

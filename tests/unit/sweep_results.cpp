@@ -312,11 +312,17 @@ TEST_CASE("plan_sweep: each point's config, trace and inputs hash", "[sweep]") {
                            "  - processor_array.rows: [32, 64]\n",
                        "s.yaml", "");
   CHECK(plan_sweep(longer).points[3].inputs_hash != p.inputs_hash);
-  // A base key the axis does not name: an error at the sweep file's line, before any run.
-  const SweepSpec typo = parse_sweep_spec(
-      head + "trace: {prompt_tokens: 8, generate_tokens: 1}\naxes:\n  - kv_sram.capacity: [1]\n",
-      "s.yaml", "");
-  CHECK_THROWS_WITH(plan_sweep(typo),
-                    Catch::Matchers::StartsWith("s.yaml:5: axes[0].kv_sram.capacity: not a key of "
-                                                "the hardware config"));
+  // A key the schema does not have: an error at the sweep file's line, when it is read.
+  CHECK_THROWS_WITH(
+      parse_sweep_spec(head + "trace: {prompt_tokens: 8, generate_tokens: 1}\naxes:\n"
+                              "  - kv_sram.capacity: [1]\n",
+                       "s.yaml", ""),
+      "s.yaml:5: axes[0].kv_sram.capacity: not a key of the hardware config (keys of kv_sram: "
+      "capacity_kib, banks, bank_width_bytes, ports, access_latency_cycles)");
+  // A value its key does not allow: an error at the axis's line, before any run.
+  CHECK_THROWS_WITH(
+      plan_sweep(parse_sweep_spec(head + "trace: {prompt_tokens: 8, generate_tokens: 1}\naxes:\n"
+                                         "  - kv_sram.capacity_kib: [64, 0]\n",
+                                  "s.yaml", "")),
+      "s.yaml:5: axes[0].kv_sram.capacity_kib: 0 is out of range (allowed: 1 to 16777216)");
 }
