@@ -14,6 +14,7 @@
 #include "cli/Commands.h"
 #include "common/Error.h"
 #include "common/Progress.h"
+#include "common/StableHash.h"
 #include "config/HwConfigLoader.h"
 #include "config/ModelConfigLoader.h"
 #include "report/RunReport.h"
@@ -62,7 +63,7 @@ std::string default_cache_root() {
 // of its code gives another key). A file that differs only in a comment or an omitted
 // default gets a key of its own: a miss, never a wrong hit.
 std::string sample_key(const RunOptions& o, const char* algo) {
-  sweep::InputHash h;
+  StableHash h;
   h.add("hw", sweep::HwOverlay(o.hw).render({}, {}));
   h.add("model", sweep::hash_file(o.model));
   h.add("algorithm", algo);

@@ -9,14 +9,18 @@
 #include <systemc>
 
 #include "cli/Commands.h"
+#include "common/BuildId.h"
 #include "common/Error.h"
+#include "config/ResolvedConfig.h"
 
 // SystemC's entry point: sc_elab_and_sim() below calls it with the kernel set up.
 int sc_main(int argc, char** argv) {
   CLI::App app{"swiftkv-sim: a cycle-accurate SystemC/TLM-2.0 simulator of an LLM-decode "
                "accelerator modelled on SwiftKV-MHA"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "swiftkv-sim 0.1.0");
+  // The build id and the config schema's version: what a sweep's resume hashes compare.
+  app.set_version_flag("--version", fmt::format("swiftkv-sim 0.1.0 (build {}, config schema {})",
+                                                skv::build_id(), skv::config::schema_version()));
   int exit_code = 0;
   skv::cli::add_run_command(app, exit_code);
   skv::cli::add_validate_command(app, exit_code);

@@ -7,6 +7,7 @@
 
 #include "common/Error.h"
 #include "common/Figures.h"
+#include "config/ResolvedConfig.h"
 #include "sim/Invariants.h"
 
 namespace skv::report {
@@ -26,6 +27,29 @@ double dram_peak_bytes_per_s(const config::HwConfig& hw, const sim::RunResult& r
 template <class Stats>
 void add_counters(nlohmann::json& group, const Stats& s) {
   s.for_each([&group](const stats::Info& info, std::uint64_t v) { group[info.name] = v; });
+}
+
+nlohmann::json value_json(const schema::Value& v) {
+  if (const auto* u = std::get_if<std::uint64_t>(&v)) return *u;
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  if (const auto* b = std::get_if<bool>(&v)) return *b;
+  return std::get<std::string>(v);
+}
+
+// A resolved config as nested groups, one per section, as the file lays it out.
+nlohmann::json resolved_json(const std::vector<config::ResolvedKey>& keys) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const config::ResolvedKey& k : keys) {
+    nlohmann::json* at = &out;
+    const std::string& section = k.info->section;
+    for (std::size_t start = 0; start < section.size();) {
+      const std::size_t dot = std::min(section.find('.', start), section.size());
+      at = &(*at)[section.substr(start, dot - start)];
+      start = dot + 1;
+    }
+    (*at)[k.info->key] = value_json(k.value);
+  }
+  return out;
 }
 
 // End-of-run invariant: every percentage of the report lies in [0, 100].
@@ -196,6 +220,12 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
                {"bandwidth_utilisation_pct", round6(pct(achieved, peak_bw))},
                {"weights_resident_bytes", r.weight_bytes},
                {"kv_reserved_bytes", r.kv_bytes}};
+  // The configs as the run used them: every key, defaults filled in, the DRAM preset
+  // inlined; and the versions that say what they mean.
+  j["config"] = {{"schema_version", config::schema_version()},
+                 {"resolved_hash", config::resolved_config_hash(hw, model)},
+                 {"hw", resolved_json(config::resolved_keys(hw))},
+                 {"model", resolved_json(config::resolved_keys(model))}};
   check_percentages(j, "");
   return j;
 }

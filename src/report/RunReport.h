@@ -16,8 +16,9 @@ namespace skv::report {
 
 // 2: dram_by_operation books bytes to the operation that asked for them; 3: every
 // counter the units declare is in its unit's group; 4: `mode`, the fast mode's `fast`
-// group, `over_context` (docs/formats.md, migrations).
-inline constexpr int kRunReportVersion = 4;
+// group, `over_context`; 5: the resolved configs and the config schema's version under
+// `config` (docs/formats.md, migrations).
+inline constexpr int kRunReportVersion = 5;
 
 nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig& model,
                           const sim::RunResult& r);

@@ -51,28 +51,10 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   }
 }
 
-void InputHash::mix(std::string_view bytes) {
-  for (const char c : bytes) {
-    h_ ^= static_cast<unsigned char>(c);
-    h_ *= 0x100000001b3ull;
-  }
-}
-
-void InputHash::add(std::string_view label, std::string_view data) {
-  // Label and length first, so that parts cannot run into each other.
-  mix(label);
-  mix(std::string_view("\0", 1));
-  mix(std::to_string(data.size()));
-  mix(std::string_view("\0", 1));
-  mix(data);
-}
-
-std::string InputHash::hex() const { return fmt::format("{:016x}", h_); }
-
 std::string hash_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(fmt::format("{}: cannot open file", path));
-  InputHash h;
+  StableHash h;
   std::string block(1 << 16, '\0');
   while (in) {
     in.read(block.data(), static_cast<std::streamsize>(block.size()));

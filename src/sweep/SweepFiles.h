@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/StableHash.h"
+
 namespace skv::sweep {
 
 // DIR/
@@ -29,17 +31,6 @@ std::string read_text_file(const std::string& path);
 // Writes `content` to a temporary file beside `path`, flushes it to disk and renames it
 // over `path`: readers see the old file or the new one, never a part.
 void write_file_atomic(const std::string& path, const std::string& content);
-
-// 64-bit FNV-1a over labelled parts: it detects a changed input, nothing more.
-class InputHash {
- public:
-  void add(std::string_view label, std::string_view data);
-  std::string hex() const;
-
- private:
-  void mix(std::string_view bytes);
-  std::uint64_t h_ = 0xcbf29ce484222325ull;
-};
 
 // The hash of a file's contents, read in blocks (a trace may be large).
 std::string hash_file(const std::string& path);

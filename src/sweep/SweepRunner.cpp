@@ -7,10 +7,12 @@
 #include <sstream>
 #include <string_view>
 
+#include "common/BuildId.h"
 #include "common/Error.h"
 #include "common/Progress.h"
 #include "config/HwConfigLoader.h"
 #include "config/ModelConfigLoader.h"
+#include "config/ResolvedConfig.h"
 #include "sweep/HwOverlay.h"
 #include "sweep/ProcessPool.h"
 #include "sweep/SweepFiles.h"
@@ -71,6 +73,8 @@ nlohmann::json SweepPlan::manifest() const {
           {"hw_config", hw_file},
           {"model_config", model_file},
           {"mode", mode},
+          {"schema_version", config::schema_version()},
+          {"build_id", build_id()},
           {"axes", axis_keys},
           {"points", pts}};
 }
@@ -130,13 +134,17 @@ SweepPlan plan_sweep(const SweepSpec& spec) {
     } else {
       p.trace_file = absolute(spec.trace.file);
     }
-    InputHash h;
+    StableHash h;
     h.add("hw", p.hw_yaml);
     h.add("trace", p.generate ? describe_generate(*p.generate) : trace_hash);
     h.add("model", model_hash);
     h.add("algorithm", p.algorithm);
-    // Exact points keep the hashes they had before the fast mode existed.
+    // The mode joins a fast point's hash only: an exact point's does without it.
     if (spec.mode != "exact") h.add("mode", spec.mode);
+    // The same files may mean other keys, defaults or timing to another build: a point
+    // run by another schema or build runs again rather than mix its results with ours.
+    h.add("schema_version", config::schema_version());
+    h.add("build_id", build_id());
     p.inputs_hash = h.hex();
     plan.points.push_back(std::move(p));
   }

@@ -23,8 +23,9 @@ struct PlannedPoint {
   std::string hw_header;  // comment lines naming where hw_yaml comes from
   std::optional<trace::GenerateOptions> generate;  // the point's trace is generated...
   std::string trace_file;                          // ... or is this file (absolute path)
-  // Hash of the hardware config, the trace, the model and the algorithm: a point is done
-  // only for the inputs it was run with.
+  // Hash of the hardware config, the trace, the model, the algorithm, the config schema's
+  // version and the build id: a point is done only for the inputs and the build it was
+  // run with.
   std::string inputs_hash;
 };
 

@@ -131,7 +131,7 @@ TEST_CASE("cli: trace gen then run writes report.json and steps.csv", "[system]"
 
   const json j = load_json(out + "/report.json");
   CHECK(j.at("report") == "swiftkv-sim run");
-  CHECK(j.at("format_version") == 4);
+  CHECK(j.at("format_version") == 5);
   CHECK(j.at("inputs").at("hw_config") == kHw);
   CHECK(j.at("inputs").at("model_name") == "tiny");
   CHECK(j.at("inputs").at("trace") == trace);
@@ -191,6 +191,22 @@ TEST_CASE("cli: trace gen then run writes report.json and steps.csv", "[system]"
     booked_reads += j.at("dram_by_operation").at(cls).at("dram_read_bytes").get<std::uint64_t>();
     booked_writes += j.at("dram_by_operation").at(cls).at("dram_write_bytes").get<std::uint64_t>();
   }
+  // The configs as the run used them: defaults filled in, the DRAM preset inlined, with
+  // the versions that --version prints.
+  const json& cfg = j.at("config");
+  CHECK(cfg.at("hw").at("name") == "swiftkv-mha-u55c");
+  CHECK(cfg.at("hw").at("processor_array").at("pipeline_fill_cycles") == 63);  // 32 + 32 - 1
+  CHECK(cfg.at("hw").at("attention").at("splitk_partitions") == 4);            // min(4, 8)
+  CHECK(cfg.at("hw").at("dram").at("name") == "hbm2-u55c");
+  CHECK(cfg.at("hw").at("dram").at("timing").at("tRCD") == 11);
+  CHECK(cfg.at("hw").at("dram").at("command_bus").at("dual") == true);
+  CHECK(cfg.at("hw").at("dram").at("controller").at("refresh") == "per_bank");
+  CHECK(cfg.at("model").at("ffn_kind") == "gated_silu");
+  const std::string version = run_cli({"--version"}).out;
+  CHECK(version.find("config schema " + cfg.at("schema_version").get<std::string>()) !=
+        std::string::npos);
+  CHECK(cfg.at("resolved_hash").get<std::string>().size() == 16);
+
   // Every byte the DRAM moved is booked to the operation that asked for it.
   CHECK(booked_reads == j.at("dram").at("bytes_read").get<std::uint64_t>());
   CHECK(booked_writes == j.at("dram").at("bytes_written").get<std::uint64_t>());

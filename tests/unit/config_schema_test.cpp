@@ -1,19 +1,26 @@
 // The config schemas (common/ConfigSchema.h, one beside each config struct): their
-// entries, and the defaults and errors they give the loaders.
+// entries, the defaults and errors they give the loaders, and the resolved configs and
+// their hashes.
 
 #include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
 
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <set>
 #include <string>
+#include <vector>
 
+#include "common/BuildId.h"
 #include "common/ConfigSchema.h"
 #include "config/HwConfigLoader.h"
 #include "config/ModelConfigLoader.h"
+#include "config/ResolvedConfig.h"
 #include "support/TempDir.h"
 #include "support/TextChecks.h"
 
 using skv::config::HwConfig;
+using skv::config::ModelConfig;
 using skv::test::error_of;
 using skv::test::TempDir;
 namespace schema = skv::schema;
@@ -139,6 +146,32 @@ std::string replace(std::string text, const std::string& from, const std::string
   return text.replace(at, from.size(), to);
 }
 
+// A resolved config written back as YAML: every key, nested as in a file.
+std::string to_yaml(const std::vector<skv::config::ResolvedKey>& keys) {
+  YAML::Node root(YAML::NodeType::Map);
+  for (const auto& k : keys) {
+    YAML::Node at;
+    at.reset(root);
+    const std::string& section = k.info->section;
+    for (std::size_t start = 0; start < section.size();) {
+      const std::size_t dot = std::min(section.find('.', start), section.size());
+      YAML::Node next = at[section.substr(start, dot - start)];
+      at.reset(next);
+      start = dot + 1;
+    }
+    at[k.info->key] = schema::to_text(k.value);
+  }
+  YAML::Emitter out;
+  out << root;
+  return std::string(out.c_str()) + "\n";
+}
+
+std::vector<std::string> texts(const std::vector<skv::config::ResolvedKey>& keys) {
+  std::vector<std::string> out;
+  for (const auto& k : keys) out.push_back(k.info->path() + "=" + schema::to_text(k.value));
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("schema: every entry has its key, member, description, range and default", "[config]") {
@@ -237,6 +270,81 @@ TEST_CASE("schema: errors name the file, line and key, what is wrong and what is
             .rfind("hw.yaml:58: dram.command_bus.dual_bus: unknown key (allowed here: "
                    "act_cycles, column_cycles, dual, precharge_cycles, refresh_cycles)",
                    0) == 0);
+}
+
+TEST_CASE("schema: a resolved config has every key and loads back to the same config", "[config]") {
+  TempDir dir;
+  for (const char* name : {"swiftkv-mha-u55c", "swiftkv-mha-lpddr4"}) {
+    INFO(name);
+    const HwConfig hw =
+        skv::config::load_hw_config(source(std::string("configs/hw/") + name + ".yaml"));
+    const auto keys = skv::config::resolved_keys(hw);
+    CHECK(keys.size() == skv::config::hw_schema().fields().size());
+    const HwConfig back =
+        skv::config::load_hw_config(dir.write(std::string(name) + ".yaml", to_yaml(keys)));
+    CHECK(texts(skv::config::resolved_keys(back)) == texts(keys));
+  }
+  const ModelConfig model = skv::config::load_model_config(source("configs/models/llama3-8b.yaml"));
+  const auto keys = skv::config::resolved_keys(model);
+  const ModelConfig back = skv::config::load_model_config(dir.write("model.yaml", to_yaml(keys)));
+  CHECK(texts(skv::config::resolved_keys(back)) == texts(keys));
+}
+
+TEST_CASE("schema: the resolved config hash covers timing keys and the schema version",
+          "[config]") {
+  const HwConfig hw = skv::config::load_hw_config(source("configs/hw/swiftkv-mha-u55c.yaml"));
+  const ModelConfig model = skv::config::load_model_config(source("configs/models/tiny.yaml"));
+  const std::string h = skv::config::resolved_config_hash(hw, model);
+  CHECK(h.size() == 16);
+  CHECK(h == skv::config::resolved_config_hash(hw, model));
+  // Names and files are not timing.
+  HwConfig renamed = hw;
+  renamed.name = "other";
+  renamed.source_file = "elsewhere.yaml";
+  renamed.dram.name = "other-dram";
+  ModelConfig renamed_model = model;
+  renamed_model.name = "other";
+  CHECK(skv::config::resolved_config_hash(renamed, renamed_model) == h);
+  // Every timing key does, in the hardware, the DRAM and the model.
+  HwConfig tiles = hw;
+  tiles.attention.tile_tokens += 1;
+  CHECK(skv::config::resolved_config_hash(tiles, model) != h);
+  HwConfig dram = hw;
+  dram.dram.timing.tRCD += 1;
+  CHECK(skv::config::resolved_config_hash(dram, model) != h);
+  HwConfig lpddr4 = skv::config::load_hw_config(source("configs/hw/swiftkv-mha-lpddr4.yaml"));
+  CHECK(skv::config::resolved_config_hash(lpddr4, model) != h);
+  ModelConfig longer = model;
+  longer.max_context *= 2;
+  CHECK(skv::config::resolved_config_hash(hw, longer) != h);
+}
+
+TEST_CASE("schema: the version covers keys, types, units, ranges and defaults, not descriptions",
+          "[config]") {
+  const std::string& v = skv::config::schema_version();
+  CHECK(v.size() == 16);
+  const auto keys = skv::config::hw_schema().keys();
+  const auto sections = skv::config::hw_schema().sections();
+  const std::string base = schema::schema_hash(keys, sections);
+  auto changed = [&](auto edit) {
+    auto k = keys;
+    edit(k.at(2));  // processor_array.rows
+    return schema::schema_hash(k, sections);
+  };
+  CHECK(changed([](schema::KeyInfo& k) { k.description = "reworded"; }) == base);
+  CHECK(changed([](schema::KeyInfo& k) { k.max += 1; }) != base);
+  CHECK(changed([](schema::KeyInfo& k) { k.unit = "rows"; }) != base);
+  CHECK(changed([](schema::KeyInfo& k) { k.key = "row"; }) != base);
+  CHECK(changed([](schema::KeyInfo& k) { k.type = schema::Type::Real; }) != base);
+  CHECK(changed([](schema::KeyInfo& k) {
+          k.default_kind = schema::Default::Fixed;
+          k.default_text = "32";
+        }) != base);
+  CHECK(changed([](schema::KeyInfo& k) { k.affects_timing = false; }) != base);
+  // The build id: 16 hex digits.
+  const std::string id = skv::build_id();
+  CHECK(id.size() == 16);
+  for (const char c : id) CHECK(std::isxdigit(static_cast<unsigned char>(c)));
 }
 
 TEST_CASE("schema: a DRAM config built in code meets the same ranges as a file", "[config]") {

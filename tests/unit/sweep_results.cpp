@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "common/BuildId.h"
 #include "common/Error.h"
+#include "config/ResolvedConfig.h"
 #include "support/TempDir.h"
 #include "sweep/Compare.h"
 #include "sweep/ProcessPool.h"
@@ -134,15 +136,15 @@ TEST_CASE("write_file_atomic replaces a file and leaves no temporary", "[sweep]"
 }
 
 TEST_CASE("input hashes: parts are labelled, files hashed by content", "[sweep]") {
-  InputHash a;
+  skv::StableHash a;
   a.add("hw", "ab");
   a.add("trace", "c");
-  InputHash b;
+  skv::StableHash b;
   b.add("hw", "a");
   b.add("trace", "bc");
   CHECK(a.hex() != b.hex());  // the same bytes split differently
   CHECK(a.hex().size() == 16);
-  InputHash empty;
+  skv::StableHash empty;
   CHECK(empty.hex() == "cbf29ce484222325");  // FNV-1a offset basis
 
   skv::test::TempDir dir;
@@ -298,6 +300,10 @@ TEST_CASE("plan_sweep: each point's config, trace and inputs hash", "[sweep]") {
   CHECK(p.hw_yaml.find("rows: 64\n") != std::string::npos);
   CHECK(p.hw_yaml.find("preset:") == std::string::npos);  // inlined
   CHECK(p.hw_header.find("#   processor_array.rows: 64\n") != std::string::npos);
+  // The manifest names the schema and the build the hashes were made with (both go into
+  // every point's inputs hash, so another build's results are never counted as done).
+  CHECK(plan.manifest().at("schema_version") == skv::config::schema_version());
+  CHECK(plan.manifest().at("build_id") == skv::build_id());
   // Every point's inputs differ, so each hash does.
   for (std::size_t i = 0; i < 4; ++i) {
     for (std::size_t j = i + 1; j < 4; ++j) {
