@@ -25,6 +25,10 @@ void add_check_fast_command(CLI::App& app, int& exit_code);
 // `compare`: attention algorithms on the same hardware, per KV length (CompareCommand.cpp).
 void add_compare_command(CLI::App& app, int& exit_code);
 
+// `schema`: the config keys as docs/formats.md's tables, from the schemas
+// (SchemaCommand.cpp).
+void add_schema_command(CLI::App& app, int& exit_code);
+
 // `dram` and `dram gen`: a memory request trace replayed through the DRAM timing core, and
 // request traces generated (DramCommand.cpp).
 void add_dram_command(CLI::App& app, int& exit_code);

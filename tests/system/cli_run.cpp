@@ -338,3 +338,39 @@ TEST_CASE("cli: trace import then run, one row per decode step of each request",
     CHECK(std::stoull(rows[i][3]) == 91 + step);
   }
 }
+
+TEST_CASE("cli schema: the key tables, and docs/formats.md checked against them", "[system]") {
+  const CliResult r = run_cli({"schema"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.rfind("config schema version ", 0) == 0);
+  for (const char* id : {"\nhw:\n", "\nhw.processor_array:\n", "\nmodel:\n", "\ndram.timing:\n"}) {
+    CHECK(r.out.find(id) != std::string::npos);
+  }
+  CHECK(r.out.find("| `vector_lanes` | integer | elements/cycle | 1 to 65536 | `cols` | yes |") !=
+        std::string::npos);
+
+  const std::string docs = source_path("docs/formats.md");
+  const CliResult check = run_cli({"schema", "--check", docs});
+  CHECK(check.exit_code == 0);
+  CHECK(check.out == "ok: " + docs + ": 11 schema tables up to date\n");
+
+  // --docs rewrites a stale table in place; --check names it first.
+  TempDir dir;
+  std::string text = read_file(docs);
+  const std::string row = "| `tRCD` | integer | tCK | 1 to 1000 |";
+  REQUIRE(text.find(row) != std::string::npos);
+  const std::string stale =
+      dir.write("formats.md", std::string(text).replace(text.find(row), row.size(),
+                                                        "| `tRCD` | integer | ns | 1 to 1000 |"));
+  const CliResult differs = run_cli({"schema", "--check", stale});
+  CHECK(differs.exit_code == 1);
+  CHECK(differs.err == "swiftkv-sim: error: " + stale +
+                           ": schema tables differ from the schemas: dram.timing (run swiftkv-sim "
+                           "schema --docs " +
+                           stale + ")\n");
+  const CliResult fixed = run_cli({"schema", "--docs", stale});
+  CHECK(fixed.exit_code == 0);
+  CHECK(fixed.out == stale + ": 11 schema tables, 1 rewritten (dram.timing)\n");
+  CHECK(read_file(stale) == text);
+}

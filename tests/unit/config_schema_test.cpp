@@ -1,6 +1,6 @@
 // The config schemas (common/ConfigSchema.h, one beside each config struct): their
-// entries, the defaults and errors they give the loaders, and the resolved configs and
-// their hashes.
+// entries, the defaults and errors they give the loaders, the resolved configs and their
+// hashes, and the key tables of docs/formats.md generated from them.
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -16,6 +16,7 @@
 #include "config/HwConfigLoader.h"
 #include "config/ModelConfigLoader.h"
 #include "config/ResolvedConfig.h"
+#include "config/SchemaDocs.h"
 #include "support/TempDir.h"
 #include "support/TextChecks.h"
 
@@ -28,6 +29,13 @@ namespace schema = skv::schema;
 namespace {
 
 std::string source(const std::string& rel) { return std::string(SKV_SOURCE_DIR) + "/" + rel; }
+
+std::string shipped(const std::string& rel) {
+  bool ok = false;
+  const std::string text = skv::test::read_file(source(rel), &ok);
+  REQUIRE(ok);
+  return text;
+}
 
 // Only the required keys; every other key takes its default.
 const std::string kMinimalHw = R"(name: minimal
@@ -173,6 +181,32 @@ std::vector<std::string> texts(const std::vector<skv::config::ResolvedKey>& keys
 }
 
 }  // namespace
+
+TEST_CASE("schema: docs/formats.md's key tables are generated from the schemas", "[config]") {
+  const std::string doc = shipped("docs/formats.md");
+  const skv::config::SplicedDoc d = skv::config::splice_schema_tables(doc, "docs/formats.md");
+  std::string changed;
+  for (const auto& id : d.changed) changed += (changed.empty() ? "" : ", ") + id;
+  INFO("tables that differ from the schemas: "
+       << changed << "; regenerate them with: swiftkv-sim schema --docs docs/formats.md");
+  CHECK(d.changed.empty());
+  CHECK(d.text == doc);
+
+  // A stale table is found and rewritten; a missing or unknown one is an error.
+  const std::string stale = replace(doc, "| `rows` | integer | PEs | 1 to 4096 |",
+                                    "| `rows` | integer | PEs | 1 to 9999 |");
+  const auto redone = skv::config::splice_schema_tables(stale, "f.md");
+  CHECK(redone.changed == std::vector<std::string>{"hw.processor_array"});
+  CHECK(redone.text == doc);
+  CHECK(error_of([&] {
+          skv::config::splice_schema_tables(replace(doc, "<!-- BEGIN schema-table model -->",
+                                                    "<!-- BEGIN schema-table modle -->"),
+                                            "f.md");
+        }).find("f.md:") == 0);
+  CHECK(error_of([&] { skv::config::splice_schema_tables("no tables\n", "f.md"); }) ==
+        "f.md: has no schema table 'hw' (mark its place with '<!-- BEGIN schema-table hw -->' "
+        "and '<!-- END schema-table -->')");
+}
 
 TEST_CASE("schema: every entry has its key, member, description, range and default", "[config]") {
   check_entries(skv::config::hw_schema(), "hw");
