@@ -12,16 +12,16 @@
 #include <vector>
 
 #include "cli/Commands.h"
+#include "common/BuildId.h"
 #include "common/Error.h"
 #include "common/Progress.h"
 #include "common/StableHash.h"
 #include "config/HwConfigLoader.h"
 #include "config/ModelConfigLoader.h"
+#include "config/ResolvedConfig.h"
 #include "report/RunReport.h"
 #include "report/Timeline.h"
 #include "sim/FastMode.h"
-#include "sweep/HwOverlay.h"
-#include "sweep/SweepFiles.h"
 #include "sim/Simulation.h"
 #include "trace/ContextPolicy.h"
 #include "trace/DecodeTrace.h"
@@ -58,17 +58,18 @@ std::string default_cache_root() {
   return ".swiftkv-sim-cache";
 }
 
-// What a fast-mode sample depends on: the hardware config with its DRAM preset inlined,
-// the model file, the algorithm, the grid, and the simulator binary itself (any change
-// of its code gives another key). A file that differs only in a comment or an omitted
-// default gets a key of its own: a miss, never a wrong hit.
-std::string sample_key(const RunOptions& o, const char* algo) {
+// What a fast-mode sample depends on: every timing key of the resolved configs (defaults
+// filled in, the DRAM preset inlined: config/ResolvedConfig.h), the algorithm, the grid,
+// and the build of the layers that decide a run's numbers (common/BuildId.h). Two files
+// that differ only in comments, names or omitted defaults share their samples; a changed
+// value or a rebuilt model gives another key: a miss, never a wrong hit.
+std::string sample_key(const config::HwConfig& hw, const config::ModelConfig& model,
+                       const char* algo, std::uint32_t points_per_tile) {
   StableHash h;
-  h.add("hw", sweep::HwOverlay(o.hw).render({}, {}));
-  h.add("model", sweep::hash_file(o.model));
+  h.add("config", config::resolved_config_hash(hw, model));
   h.add("algorithm", algo);
-  h.add("points_per_tile", std::to_string(o.points_per_tile));
-  h.add("binary", sweep::hash_file("/proc/self/exe"));
+  h.add("points_per_tile", std::to_string(points_per_tile));
+  h.add("build_id", build_id());
   return h.hex();
 }
 
@@ -120,7 +121,7 @@ int run(const RunOptions& o) {
   if (fast && !o.no_cache) {
     fast_options.cache_root = o.cache_dir.empty() ? default_cache_root() : o.cache_dir;
     fast_options.cache_dir =
-        fast_options.cache_root + "/" + sample_key(o, tlmx::attention_algo_name(algo));
+        fast_options.cache_root + "/" + sample_key(hw, model, tlmx::attention_algo_name(algo), o.points_per_tile);
     fast_options.cache_limit_bytes = o.cache_limit_mib << 20;
   }
   const sim::RunResult r =

@@ -108,6 +108,43 @@ TEST_CASE("fast mode: the same bytes with no cache, a cold cache, a warm one and
   }
 }
 
+TEST_CASE("fast mode: samples are keyed by the resolved configs, not by their files' text",
+          "[system]") {
+  const TempDir dir;
+  const std::string cache = dir.file("cache");
+  // The reference config with its comments dropped, another name and one default spelt
+  // out (pipeline_fill_cycles = rows + cols - 1 = 32 + 32 - 1 = 63): the same timing.
+  // Beside a link to the shipped presets: a config finds its DRAM preset in ../dram.
+  std::filesystem::create_directory(dir.file("hw"));
+  std::filesystem::create_directory_symlink(source_path("configs/dram"), dir.file("dram"));
+  const std::string same = dir.file("hw/same.yaml");
+  const std::string slower = dir.file("hw/slower.yaml");
+  {
+    std::istringstream in(read_file(kHw));
+    std::ofstream a(same), b(slower);
+    for (std::string line; std::getline(in, line);) {
+      const auto hash = line.find('#');
+      std::string bare = hash == std::string::npos ? line : line.substr(0, hash);
+      while (!bare.empty() && bare.back() == ' ') bare.pop_back();
+      if (bare.empty()) continue;
+      if (bare.rfind("name:", 0) == 0) bare = "name: renamed-copy";
+      a << bare << '\n';
+      if (bare.rfind("  cols:", 0) == 0) a << "  pipeline_fill_cycles: 63\n";
+      b << (bare.rfind("clock_mhz:", 0) == 0 ? std::string("clock_mhz: 200") : bare) << '\n';
+    }
+  }
+  auto run = [&](const std::string& hw, const std::string& out) {
+    const auto r = run_cli({"run", "--hw", hw, "--model", kTiny, "--trace", kGolden, "--mode",
+                            "fast", "--cache-dir", cache, "-o", dir.file(out)});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return r.out;
+  };
+  CHECK(run(kHw, "ref").find("0 hits") != std::string::npos);
+  CHECK(run(same, "same").find("0 misses") != std::string::npos);
+  CHECK(run(slower, "slower").find("0 hits") != std::string::npos);
+}
+
 TEST_CASE("fast mode: options it cannot honour are refused in one line", "[system]") {
   const TempDir dir;
   const auto r = run_cli({"run", "--hw", kHw, "--model", kTiny, "--trace", kGolden, "--mode",
