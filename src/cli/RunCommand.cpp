@@ -59,16 +59,15 @@ std::string default_cache_root() {
 }
 
 // What a fast-mode sample depends on: every timing key of the resolved configs (defaults
-// filled in, the DRAM preset inlined: config/ResolvedConfig.h), the algorithm, the grid,
-// and the build of the layers that decide a run's numbers (common/BuildId.h). Two files
+// filled in, the DRAM preset inlined: config/ResolvedConfig.h), the algorithm and the
+// build of the layers that decide a run's numbers (common/BuildId.h). Two files
 // that differ only in comments, names or omitted defaults share their samples; a changed
 // value or a rebuilt model gives another key: a miss, never a wrong hit.
 std::string sample_key(const config::HwConfig& hw, const config::ModelConfig& model,
-                       const char* algo, std::uint32_t points_per_tile) {
+                       const char* algo) {
   StableHash h;
   h.add("config", config::resolved_config_hash(hw, model));
   h.add("algorithm", algo);
-  h.add("points_per_tile", std::to_string(points_per_tile));
   h.add("build_id", build_id());
   return h.hex();
 }
@@ -121,7 +120,7 @@ int run(const RunOptions& o) {
   if (fast && !o.no_cache) {
     fast_options.cache_root = o.cache_dir.empty() ? default_cache_root() : o.cache_dir;
     fast_options.cache_dir =
-        fast_options.cache_root + "/" + sample_key(hw, model, tlmx::attention_algo_name(algo), o.points_per_tile);
+        fast_options.cache_root + "/" + sample_key(hw, model, tlmx::attention_algo_name(algo));
     fast_options.cache_limit_bytes = o.cache_limit_mib << 20;
   }
   const sim::RunResult r =

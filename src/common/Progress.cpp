@@ -22,8 +22,14 @@ void Progress::print(std::uint64_t done, bool final) {
   const double rate = secs > 0 ? static_cast<double>(done) / secs : 0.0;
   const double pct = total_ ? 100.0 * static_cast<double>(done) / static_cast<double>(total_) : 100.0;
   printed_ = done;
-  const std::string line = fmt::format("{}: {}/{} ({:.1f}%), {:.1f} s, {:.1f}/s", what_, done,
-                                       total_, pct, secs, rate);
+  std::string line = fmt::format("{}: {}/{} ({:.1f}%), {:.1f} s, {:.1f}/s", what_, done, total_,
+                                 pct, secs, rate);
+  // The time left at the rate so far: a guess for work whose rate changes (the fast mode
+  // samples as KV lengths first appear), and said only once there is a rate.
+  if (!final && rate > 0 && done < total_) {
+    const auto left = static_cast<std::uint64_t>(static_cast<double>(total_ - done) / rate + 0.5);
+    line += fmt::format(", about {}:{:02}:{:02} left", left / 3600, left / 60 % 60, left % 60);
+  }
   if (tty_) {
     fmt::print(stderr, "\r{}{}", line, final ? "\n" : "");
   } else {

@@ -102,6 +102,7 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
                                                  static_cast<double>(f.sample_cycles) + cycles))},
                  {"steps_reused", f.steps_reused},
                  {"steps_interpolated", f.steps_interpolated},
+                 {"steps_without_estimate", f.steps_without_estimate},
                  {"max_step_error_estimate_cycles", f.max_error_estimate_cycles},
                  {"max_step_error_estimate_pct", f.max_error_estimate_pct},
                  {"mean_error_estimate_pct", f.mean_error_estimate_pct}};
@@ -255,11 +256,16 @@ std::string run_summary(const nlohmann::json& j) {
     out += fmt::format(
         "  fast mode           {} steps reused and {} interpolated from {} layer and {} attention "
         "samples ({} cycles simulated exactly, {:.1f}% of all simulated); error estimate: worst "
-        "step {:.3f}%, mean {:.3f}%\n",
+        "step {:.3f}%, mean {:.3f}%{}\n",
         f["steps_reused"].get<std::uint64_t>(), f["steps_interpolated"].get<std::uint64_t>(),
         f["layer_samples"].get<std::uint64_t>(), f["attention_samples"].get<std::uint64_t>(),
         f["sample_cycles"].get<std::uint64_t>(), f["sample_share_pct"].get<double>(),
-        f["max_step_error_estimate_pct"].get<double>(), f["mean_error_estimate_pct"].get<double>());
+        f["max_step_error_estimate_pct"].get<double>(), f["mean_error_estimate_pct"].get<double>(),
+        f["steps_without_estimate"].get<std::uint64_t>() == 0
+            ? std::string()
+            : fmt::format(" ({} interpolated steps without one: no neighbouring grid interval "
+                          "of the same plan; a finer --fast-points-per-tile gives one)",
+                          f["steps_without_estimate"].get<std::uint64_t>()));
   }
   out += fmt::format("  decode steps        {} in {} batches\n", t["decode_steps"].get<std::uint64_t>(),
                      t["batches"].get<std::uint64_t>());

@@ -186,7 +186,7 @@ std::int64_t FastModel::slope(std::size_t i) {
   return dy * 1024 / static_cast<std::int64_t>(grid_[i + 1] - grid_[i]);
 }
 
-Counters FastModel::attention(std::uint64_t kv_len, bool& interpolated,
+Counters FastModel::attention(std::uint64_t kv_len, bool& interpolated, bool& without_estimate,
                               std::uint64_t& error_cycles) {
   const auto above = std::upper_bound(grid_.begin(), grid_.end(), kv_len);
   if (above == grid_.begin()) throw std::logic_error("fast mode: the grid does not start at 0");
@@ -212,6 +212,8 @@ Counters FastModel::attention(std::uint64_t kv_len, bool& interpolated,
     const std::int64_t d = slope(i0) - slope(*n);
     const std::uint64_t near = std::min(kv_len - g0, g1 - kv_len);
     error_cycles += static_cast<std::uint64_t>((d < 0 ? -d : d)) * near / 1024;
+  } else {
+    without_estimate = true;
   }
   return result;
 }
@@ -227,7 +229,7 @@ BatchEstimate FastModel::batch(const std::vector<trace::DecodeStep>& rows) {
   BatchEstimate e;
   Counters layer = base.layer_sum(tlmx::OpClass::Attention, false);
   for (const auto& r : rows) {
-    layer += attention(r.kv_len, e.interpolated, e.error_estimate_cycles);
+    layer += attention(r.kv_len, e.interpolated, e.without_estimate, e.error_estimate_cycles);
   }
   e.counters = layer.times(model_.layers);
   e.counters += base.head_sum();
@@ -263,6 +265,7 @@ RunResult run_fast(const config::HwConfig& hw, const config::ModelConfig& model,
   std::uint64_t error_cycles = 0;
   std::uint64_t steps_reused = 0;
   std::uint64_t steps_interpolated = 0;
+  std::uint64_t steps_without_estimate = 0;
   while (reader.next_batch(rows)) {
     check_batch_rows(rows, reader.path(), model, hw);
     const BatchEstimate e = fast.batch(rows);
@@ -283,6 +286,7 @@ RunResult run_fast(const config::HwConfig& hw, const config::ModelConfig& model,
     ++r.batches;
     r.steps += rows.size();
     (e.interpolated ? steps_interpolated : steps_reused) += rows.size();
+    if (e.without_estimate) steps_without_estimate += rows.size();
     const double pct_here = pct(static_cast<double>(e.error_estimate_cycles),
                                 static_cast<double>(b.cycles));
     if (pct_here > max_error_pct || r.batches == 1) {
@@ -311,6 +315,7 @@ RunResult run_fast(const config::HwConfig& hw, const config::ModelConfig& model,
   FastSummary f = fast.summary();
   f.steps_reused = steps_reused;
   f.steps_interpolated = steps_interpolated;
+  f.steps_without_estimate = steps_without_estimate;
   f.max_error_estimate_cycles = max_error_cycles;
   f.max_error_estimate_pct = round6(max_error_pct);
   f.mean_error_estimate_pct =

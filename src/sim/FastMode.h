@@ -48,7 +48,7 @@
 
 namespace skv::sim {
 
-inline constexpr std::uint32_t kDefaultPointsPerTile = 4;
+inline constexpr std::uint32_t kDefaultPointsPerTile = 2;
 
 inline constexpr std::uint64_t kDefaultCacheLimitBytes = 1ull << 30;
 
@@ -69,6 +69,7 @@ std::size_t prune_cache(const std::string& root, std::uint64_t limit);
 struct BatchEstimate {
   Counters counters;
   bool interpolated = false;
+  bool without_estimate = false;  // a row's interval had no same-plan neighbour
   std::uint64_t error_estimate_cycles = 0;
 };
 
@@ -100,7 +101,8 @@ class FastModel {
   void split(std::uint64_t lo, std::uint64_t hi, std::vector<std::uint64_t>& out) const;
   const Sample& sample(const SampleKey& key, const char* kind);
   const Counters& attention_sample(std::uint64_t kv_len);
-  Counters attention(std::uint64_t kv_len, bool& interpolated, std::uint64_t& error_cycles);
+  Counters attention(std::uint64_t kv_len, bool& interpolated, bool& without_estimate,
+                     std::uint64_t& error_cycles);
   // The cycles per token of grid interval [grid[i], grid[i + 1]], in 1/1024 cycles.
   std::int64_t slope(std::size_t i);
 

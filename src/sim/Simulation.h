@@ -35,6 +35,9 @@ struct FastSummary {
   std::uint64_t sample_cycles = 0;     // accelerator cycles the samples simulated exactly
   std::uint64_t steps_reused = 0;      // every row's KV length on the grid
   std::uint64_t steps_interpolated = 0;
+  // Interpolated steps with a row whose grid interval has no neighbour of the same plan
+  // (a grid coarser than a plan's span): no estimate, counted rather than taken as 0.
+  std::uint64_t steps_without_estimate = 0;
   std::uint64_t max_error_estimate_cycles = 0;  // of the step with the largest estimate
   double max_error_estimate_pct = 0;   // the largest step estimate over that step's cycles
   double mean_error_estimate_pct = 0;  // all estimates over all cycles

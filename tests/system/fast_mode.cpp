@@ -49,6 +49,7 @@ TEST_CASE("fast mode: the report says what was simulated, and the work equals ex
   // of the first tile edge (grid points: reused), the others lie between grid points.
   CHECK(s.at("steps_reused") == 2);
   CHECK(s.at("steps_interpolated") == 3);
+  CHECK(s.at("steps_without_estimate") == 0);
   CHECK(s.at("layer_samples") == 1);  // one batch size
   CHECK(s.at("attention_samples").get<int>() >= 2 + 2 * 3);
   CHECK(s.at("sample_cycles").get<std::uint64_t>() > 0);
@@ -143,6 +144,22 @@ TEST_CASE("fast mode: samples are keyed by the resolved configs, not by their fi
   CHECK(run(kHw, "ref").find("0 hits") != std::string::npos);
   CHECK(run(same, "same").find("0 misses") != std::string::npos);
   CHECK(run(slower, "slower").find("0 hits") != std::string::npos);
+}
+
+TEST_CASE("fast mode: a grid too coarse for an error estimate says so", "[system]") {
+  const TempDir dir;
+  // One point per 64-token tile: the grid is the tiles' edges (kT - 1 and kT) and the last
+  // position, so every interval between two edges is its plan's only one.
+  const auto r = run_cli({"run", "--hw", kHw, "--model", kTiny, "--trace", kGolden, "--mode",
+                          "fast", "--no-cache", "--fast-points-per-tile", "1", "-o",
+                          dir.file("out")});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json f = json::parse(read_file(dir.file("out/report.json"))).at("fast");
+  // KV 500, 501 (between 448 and 511) and 1022 (between 960 and 1023) are interpolated.
+  CHECK(f.at("steps_interpolated") == 3);
+  CHECK(f.at("steps_without_estimate") == 3);
+  CHECK(r.out.find("3 interpolated steps without one") != std::string::npos);
 }
 
 TEST_CASE("fast mode: options it cannot honour are refused in one line", "[system]") {

@@ -53,6 +53,10 @@ TEST_CASE("progress off a terminal: the final count is printed once", "[progress
     CHECK(count_lines(out) == 2);
     CHECK(out.find("steps: 1/2 (50.0%)") != std::string::npos);
     CHECK(out.find("steps: 2/2 (100.0%)") != std::string::npos);
+    // Half done: the time left is about the time so far (well under a second here); the
+    // final line has none.
+    CHECK(out.find("(50.0%)") < out.find(", about 0:00:00 left\n"));
+    CHECK(out.find("left", out.find("steps: 2/2")) == std::string::npos);
   }
   SECTION("finish prints the final count when the last update did not") {
     const std::string out = capture_stderr([] {
