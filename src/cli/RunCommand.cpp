@@ -1,6 +1,7 @@
 // `swiftkv-sim run`: one decode trace through the accelerator.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -46,6 +47,7 @@ struct RunOptions {
   bool no_cache = false;
   std::uint64_t cache_limit_mib = sim::kDefaultCacheLimitBytes >> 20;
   std::uint32_t points_per_tile = sim::kDefaultPointsPerTile;
+  std::vector<std::string> fast_only_given;  // fast-mode options on the command line
 };
 
 std::string default_cache_root() {
@@ -102,18 +104,23 @@ int run(const RunOptions& o) {
   report::Timeline timeline(o.timeline_batch, clock.period_ps());
   sim::DecodeSequencer::OpSink op_sink;
   if (!o.timeline.empty()) op_sink = [&timeline](const sim::OpRecord& op) { timeline.add(op); };
+  // The fast mode simulates no step whole: it keeps the timeline batch's rows, and
+  // simulates that batch exactly after the run (below).
+  std::vector<trace::DecodeStep> timeline_rows;
   auto on_batch = [&](const sim::BatchResult& b) {
+    if (o.mode == "fast" && !o.timeline.empty() && timeline_rows.empty() &&
+        b.rows->front().batch == o.timeline_batch.value_or(b.rows->front().batch)) {
+      timeline_rows = *b.rows;
+    }
     csv.write(b);
     done += b.rows->size();
     progress.update(done);
   };
   const bool fast = o.mode == "fast";
-  if (!fast && (!o.cache_dir.empty() || o.no_cache)) {
-    throw InputError("--cache-dir, --no-cache: the sample cache is the fast mode's; add --mode fast");
-  }
-  if (fast && !o.timeline.empty()) {
-    throw InputError("--timeline: the fast mode simulates no step whole; run the step to put on "
-                     "the timeline with --mode exact");
+  if (!fast && !o.fast_only_given.empty()) {
+    throw InputError(fmt::format("{}: only the fast mode has {}; add --mode fast",
+                                 fmt::join(o.fast_only_given, ", "),
+                                 o.fast_only_given.size() == 1 ? "it" : "them"));
   }
   sim::FastOptions fast_options;
   fast_options.points_per_tile = o.points_per_tile;
@@ -137,6 +144,20 @@ int run(const RunOptions& o) {
   out.close();
   if (!out) throw InputError(fmt::format("{}: write failed", json_path));
 
+  std::string timeline_trace;
+  if (fast && !timeline_rows.empty()) {
+    // The timeline's batch, simulated exactly on its own, from an idle accelerator (as an
+    // exact run's first batch is): its trace is kept beside the report to run again.
+    timeline_trace = o.out_dir + "/timeline-batch.trace";
+    trace::DecodeTraceWriter w(
+        timeline_trace,
+        {fmt::format("batch {} of {}, simulated exactly for --timeline", timeline_rows.front().batch,
+                     o.trace)});
+    for (const auto& row : timeline_rows) w.write(row);
+    w.close();
+    sim::run_simulation(hw, model, trace::TraceInput(timeline_trace), algo,
+                        [](const sim::BatchResult&) {}, op_sink, o.watchdog);
+  }
   if (!o.timeline.empty()) {
     if (timeline.empty()) {
       throw InputError(fmt::format("--timeline-batch: batch {} is not in {}", timeline.batch(),
@@ -155,6 +176,13 @@ int run(const RunOptions& o) {
                r.fast->sample_wall_s, r.fast->cache_hits, r.fast->cache_misses);
   }
   fmt::print("  wrote               {} and {}/steps.csv\n", json_path, o.out_dir);
+  if (!o.timeline.empty()) {
+    fmt::print("  timeline            {}{}\n", o.timeline,
+               timeline_trace.empty()
+                   ? std::string()
+                   : fmt::format(" (batch {} simulated exactly from an idle accelerator: {})",
+                                 timeline.batch(), timeline_trace));
+  }
   return 0;
 }
 
@@ -209,7 +237,13 @@ void add_run_command(CLI::App& app, int& exit_code) {
                   "Fast mode: attention samples per K/V tile of KV length")
       ->check(CLI::Range(std::uint32_t{1}, std::uint32_t{1024}))
       ->capture_default_str();
-  sub->callback([o, &exit_code] { exit_code = run(*o); });
+  sub->callback([o, sub, &exit_code] {
+    for (const char* name :
+         {"--cache-dir", "--no-cache", "--cache-limit-mib", "--fast-points-per-tile"}) {
+      if (sub->count(name) > 0) o->fast_only_given.emplace_back(name);
+    }
+    exit_code = run(*o);
+  });
 }
 
 }  // namespace skv::cli

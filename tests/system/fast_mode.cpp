@@ -162,13 +162,38 @@ TEST_CASE("fast mode: a grid too coarse for an error estimate says so", "[system
   CHECK(r.out.find("3 interpolated steps without one") != std::string::npos);
 }
 
-TEST_CASE("fast mode: options it cannot honour are refused in one line", "[system]") {
+TEST_CASE("exact mode: the fast mode's options are refused in one line", "[system]") {
   const TempDir dir;
-  const auto r = run_cli({"run", "--hw", kHw, "--model", kTiny, "--trace", kGolden, "--mode",
-                          "fast", "-q", "-o", dir.file("out"), "--timeline", dir.file("t.json")});
+  const auto r = run_cli({"run", "--hw", kHw, "--model", kTiny, "--trace", kGolden, "-q", "-o",
+                          dir.file("out"), "--fast-points-per-tile", "8", "--no-cache"});
   CHECK(r.exit_code == 1);
   REQUIRE(r.err_lines().size() == 1);
-  CHECK(r.err_lines()[0].find("--timeline") != std::string::npos);
+  CHECK(r.err_lines()[0].find("--no-cache, --fast-points-per-tile: only the fast mode has them; "
+                              "add --mode fast") != std::string::npos);
+}
+
+TEST_CASE("fast mode: --timeline simulates its batch exactly, as an exact run of that batch "
+          "alone",
+          "[system]") {
+  const TempDir dir;
+  const auto f = run_cli({"run", "--hw", kHw, "--model", kTiny, "--trace", kGolden, "--mode",
+                          "fast", "--no-cache", "-q", "-o", dir.file("fast"), "--timeline",
+                          dir.file("fast.json"), "--timeline-batch", "2"});
+  INFO(f.err);
+  REQUIRE(f.exit_code == 0);
+  const std::string kept = dir.file("fast/timeline-batch.trace");
+  CHECK(f.out.find("batch 2 simulated exactly from an idle accelerator: " + kept) !=
+        std::string::npos);
+  // The kept trace holds batch 2's one row (the golden trace's third, KV 500).
+  const std::string rows = read_file(kept);
+  CHECK(rows.find("# swiftkv-decode-trace v1\n") == 0);
+  CHECK(rows.substr(rows.find("batch,")) == "batch,request,step,kv_len\n2,1,0,500\n");
+  const auto e = run_cli({"run", "--hw", kHw, "--model", kTiny, "--trace", kept, "-q", "-o",
+                          dir.file("exact"), "--timeline", dir.file("exact.json")});
+  REQUIRE(e.exit_code == 0);
+  const std::string timeline = read_file(dir.file("fast.json"));
+  CHECK(json::parse(timeline).at("traceEvents").size() > 10);
+  CHECK(timeline == read_file(dir.file("exact.json")));
 }
 
 TEST_CASE("check-fast: the small matrix stays within its bounds", "[system]") {
