@@ -15,6 +15,8 @@
 #include "cli/Commands.h"
 #include "common/BuildId.h"
 #include "common/Error.h"
+#include "common/Interrupt.h"
+#include "common/OutputPaths.h"
 #include "common/Progress.h"
 #include "common/StableHash.h"
 #include "config/HwConfigLoader.h"
@@ -75,6 +77,12 @@ std::string sample_key(const config::HwConfig& hw, const config::ModelConfig& mo
 }
 
 int run(const RunOptions& o) {
+  const bool fast = o.mode == "fast";
+  if (!fast && !o.fast_only_given.empty()) {
+    throw InputError(fmt::format("{}: only the fast mode has {}; add --mode fast",
+                                 fmt::join(o.fast_only_given, ", "),
+                                 o.fast_only_given.size() == 1 ? "it" : "them"));
+  }
   const config::HwConfig hw = config::load_hw_config(o.hw);
   const config::ModelConfig model = config::load_model_config(o.model);
   trace::TraceInput input(o.trace);
@@ -82,17 +90,47 @@ int run(const RunOptions& o) {
                        : o.over_context == "clip" ? trace::OverContext::Clip
                                                   : trace::OverContext::Stop;
   // Read once before simulating: a row past the context stops the run here (stop), or
-  // names the requests to drop (skip).
-  trace::TraceScan scan = trace::scan_trace(o.trace, model.max_context, input.over_context,
-                                            model.name);
+  // names the requests to drop (skip); a batch larger than the hardware's KV slots, or a
+  // --timeline-batch the trace does not have, stops it too.
+  bool timeline_batch_found = !o.timeline_batch.has_value();
+  trace::TraceScan scan = trace::scan_trace(
+      o.trace, model.max_context, input.over_context, model.name,
+      [&](const std::vector<trace::DecodeStep>& rows) {
+        if (rows.size() > hw.memory.max_batch) sim::check_batch_rows(rows, o.trace, model, hw);
+        if (o.timeline_batch && rows.front().batch == *o.timeline_batch) timeline_batch_found = true;
+      });
   const std::uint64_t total = scan.rows;
   input.over_context_requests = std::move(scan.over_context_requests);
+  // SIGINT or SIGTERM ends the trace before its next batch: what ran is kept, and marked.
+  install_interrupt_handlers(
+      "swiftkv-sim: interrupted: finishing the batch in progress, then writing what ran "
+      "(the same signal again stops at once, writing nothing more)\n");
+  input.stop_requested = [] { return interrupt_requested(); };
+  if (total == 0) {
+    throw InputError(fmt::format("{}: the trace has no decode steps (a header and no rows)", o.trace));
+  }
+  if (!o.timeline.empty() && !timeline_batch_found) {
+    throw InputError(fmt::format("--timeline-batch: batch {} is not in {}", *o.timeline_batch, o.trace));
+  }
 
+  // No output over an input; then no result of an earlier run left beside this one's.
+  const std::vector<std::pair<std::string, std::string>> inputs = {
+      {"--hw", o.hw}, {"--model", o.model}, {"--trace", o.trace}};
+  const std::string json_path = o.out_dir + "/report.json";
+  const std::string csv_path = o.out_dir + "/steps.csv";
+  refuse_output_over_input(json_path, "the report", inputs);
+  refuse_output_over_input(csv_path, "the steps file", inputs);
+  if (!o.timeline.empty()) {
+    refuse_output_over_input(o.timeline, "--timeline", inputs);
+    refuse_output_over_input(o.timeline, "--timeline", {{"report", json_path}, {"steps file", csv_path}});
+  }
   std::error_code ec;
   std::filesystem::create_directories(o.out_dir, ec);
   if (ec) throw InputError(fmt::format("{}: cannot create output directory: {}", o.out_dir, ec.message()));
+  std::filesystem::remove(json_path, ec);
+  std::filesystem::remove(o.out_dir + "/timeline-batch.trace", ec);
   const tlmx::ClockDomain clock(hw.clock_mhz);
-  report::StepCsvWriter csv(o.out_dir + "/steps.csv", clock.period_ps());
+  report::StepCsvWriter csv(csv_path, clock.period_ps());
   Progress progress("run: decode steps", total, o.quiet);
   std::uint64_t done = 0;
 
@@ -116,12 +154,6 @@ int run(const RunOptions& o) {
     done += b.rows->size();
     progress.update(done);
   };
-  const bool fast = o.mode == "fast";
-  if (!fast && !o.fast_only_given.empty()) {
-    throw InputError(fmt::format("{}: only the fast mode has {}; add --mode fast",
-                                 fmt::join(o.fast_only_given, ", "),
-                                 o.fast_only_given.size() == 1 ? "it" : "them"));
-  }
   sim::FastOptions fast_options;
   fast_options.points_per_tile = o.points_per_tile;
   if (fast && !o.no_cache) {
@@ -137,15 +169,20 @@ int run(const RunOptions& o) {
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
-  const nlohmann::json j = report::run_report(hw, model, r);
-  const std::string json_path = o.out_dir + "/report.json";
+  nlohmann::json j = report::run_report(hw, model, r);
+  if (r.stopped) {
+    j["complete"] = false;
+    j["interrupted"] = {{"signal", interrupt_signal_name(interrupt_signal())},
+                        {"steps_done", r.steps},
+                        {"steps_in_trace", total}};
+  }
   std::ofstream out(json_path);
   out << j.dump(2) << '\n';
   out.close();
   if (!out) throw InputError(fmt::format("{}: write failed", json_path));
 
   std::string timeline_trace;
-  if (fast && !timeline_rows.empty()) {
+  if (fast && !timeline_rows.empty() && !r.stopped) {
     // The timeline's batch, simulated exactly on its own, from an idle accelerator (as an
     // exact run's first batch is): its trace is kept beside the report to run again.
     timeline_trace = o.out_dir + "/timeline-batch.trace";
@@ -158,11 +195,7 @@ int run(const RunOptions& o) {
     sim::run_simulation(hw, model, trace::TraceInput(timeline_trace), algo,
                         [](const sim::BatchResult&) {}, op_sink, o.watchdog);
   }
-  if (!o.timeline.empty()) {
-    if (timeline.empty()) {
-      throw InputError(fmt::format("--timeline-batch: batch {} is not in {}", timeline.batch(),
-                                   o.trace));
-    }
+  if (!o.timeline.empty() && !timeline.empty() && !(fast && r.stopped)) {
     std::ofstream tl(o.timeline);
     tl << timeline.to_json().dump() << '\n';
     tl.close();
@@ -176,12 +209,22 @@ int run(const RunOptions& o) {
                r.fast->sample_wall_s, r.fast->cache_hits, r.fast->cache_misses);
   }
   fmt::print("  wrote               {} and {}/steps.csv\n", json_path, o.out_dir);
-  if (!o.timeline.empty()) {
+  const bool timeline_written = !o.timeline.empty() && !timeline.empty() && !(fast && r.stopped);
+  if (timeline_written) {
     fmt::print("  timeline            {}{}\n", o.timeline,
                timeline_trace.empty()
                    ? std::string()
                    : fmt::format(" (batch {} simulated exactly from an idle accelerator: {})",
                                  timeline.batch(), timeline_trace));
+  }
+  if (r.stopped) {
+    fmt::print(stderr,
+               "swiftkv-sim: run interrupted by {}: {} of {} decode steps ran; {} and {} hold "
+               "them, marked incomplete (\"complete\": false){}\n",
+               interrupt_signal_name(interrupt_signal()), r.steps, total, json_path, csv_path,
+               !o.timeline.empty() && !timeline_written ? "; no timeline: its batch did not run"
+                                                        : "");
+    return interrupted_exit_code(interrupt_signal());
   }
   return 0;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/Commands.h"
+#include "common/Interrupt.h"
 #include "common/Error.h"
 #include "sweep/ProcessPool.h"
 #include "sweep/SweepFiles.h"
@@ -64,11 +65,28 @@ int run_sweep_file(const SweepOptions& o) {
              plan.points.size(), plan.points.size() == 1 ? "" : "s", shard_text, ro.jobs,
              ro.jobs == 1 ? "" : "es", ro.out_dir);
   std::fflush(stdout);  // before the children write to the terminal's stderr
+  // SIGINT or SIGTERM: no point starts, the running ones stop at their next batch and
+  // are left to run again; what is done stays done.
+  install_interrupt_handlers(
+      "swiftkv-sim: sweep interrupted: stopping the running points (the same signal again "
+      "stops at once)\n",
+      false);
+  ro.stop = [] { return interrupt_requested(); };
   const sweep::SweepTally t = sweep::run_sweep(plan, ro);
   fmt::print("sweep {}: ran {}, skipped {} (already done), failed {}{}\n", spec.name, t.ran,
              t.skipped, t.failed, shard_text);
   for (const auto& f : t.failures) fmt::print("  failed: {}\n", f);
 
+  if (interrupt_requested()) {
+    std::fflush(stdout);
+    fmt::print(stderr,
+               "swiftkv-sim: sweep {} interrupted by {}: {} points done now, {} before, {} "
+               "failed, {} left to run; run the same command again to resume (done points "
+               "are kept)\n",
+               spec.name, interrupt_signal_name(interrupt_signal()), t.ran, t.skipped, t.failed,
+               t.stopped);
+    return interrupted_exit_code(interrupt_signal());
+  }
   sweep::write_summary(ro.out_dir, sweep::collect_results({ro.out_dir}));
   const std::string csv = (std::filesystem::path(ro.out_dir) / sweep::kSummaryFile).string();
   fmt::print("wrote {}\n", csv);

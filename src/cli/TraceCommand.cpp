@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/Commands.h"
+#include "common/OutputPaths.h"
 #include "trace/DecodeTrace.h"
 
 namespace skv::cli {
@@ -42,6 +43,7 @@ void add_trace_command(CLI::App& app, int& exit_code) {
   imp->add_option("--skip-requests", im->skip_requests, "Skip this many requests first")
       ->capture_default_str();
   imp->callback([im, im_in, im_out, &exit_code] {
+    refuse_output_over_input(*im_out, "-o", {{"request CSV", *im_in}});
     const std::uint64_t rows = trace::import_request_trace(*im_in, *im, *im_out);
     fmt::print("wrote {}: {} decode steps\n", *im_out, rows);
     exit_code = 0;

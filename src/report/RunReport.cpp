@@ -85,6 +85,8 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
                  {"model_config", model.source_file}, {"model_name", model.name},
                  {"trace", r.trace_path},             {"algorithm", r.algorithm}};
   j["mode"] = r.fast ? "fast" : "exact";
+  // An interrupted run's report says so (its `interrupted` group is written by `run`).
+  j["complete"] = !r.stopped;
   if (r.over_context != trace::OverContext::Stop) {
     j["over_context"] = {{"policy", trace::over_context_name(r.over_context)},
                          {"requests_skipped", r.context_counts.requests_skipped},
@@ -244,6 +246,12 @@ std::string run_summary(const nlohmann::json& j) {
   out += fmt::format("swiftkv-sim run: {} on {} ({}), trace {}\n",
                      in["model_name"].get<std::string>(), in["hw_name"].get<std::string>(),
                      in["algorithm"].get<std::string>(), in["trace"].get<std::string>());
+  if (j.contains("interrupted")) {
+    const auto& i = j["interrupted"];
+    out += fmt::format("  INCOMPLETE          interrupted by {} after {} of {} decode steps\n",
+                       i["signal"].get<std::string>(), i["steps_done"].get<std::uint64_t>(),
+                       i["steps_in_trace"].get<std::uint64_t>());
+  }
   if (j.contains("over_context")) {
     const auto& c = j["over_context"];
     out += fmt::format("  past the context    {}: {} requests ({} steps) skipped, {} steps clipped\n",

@@ -244,8 +244,7 @@ RunResult run_fast(const config::HwConfig& hw, const config::ModelConfig& model,
   const AddressMap amap(model, hw);
   const WorkModel work(model, hw, amap, algo);
   trace::DecodeTraceReader file(trace.path);
-  trace::ContextFilter reader(file, model.max_context, trace.over_context,
-                              trace.over_context_requests);
+  trace::ContextFilter reader(file, model.max_context, trace);
   FastModel fast(hw, model, algo, options);
   const tlmx::ClockDomain clock(hw.clock_mhz);
 
@@ -311,6 +310,7 @@ RunResult run_fast(const config::HwConfig& hw, const config::ModelConfig& model,
   r.weight_bytes = amap.weight_bytes();
   r.kv_bytes = amap.kv_bytes();
   r.context_counts = reader.counts();
+  r.stopped = reader.stopped();
 
   FastSummary f = fast.summary();
   f.steps_reused = steps_reused;

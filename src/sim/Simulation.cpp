@@ -26,8 +26,7 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
   check_design(hw, model, algo);
   const AddressMap amap(model, hw);
   trace::DecodeTraceReader file(trace.path);
-  trace::ContextFilter reader(file, model.max_context, trace.over_context,
-                              trace.over_context_requests);
+  trace::ContextFilter reader(file, model.max_context, trace);
   const tlmx::ClockDomain clock(hw.clock_mhz);
 
   RunResult r;
@@ -90,6 +89,7 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
   r.weight_bytes = amap.weight_bytes();
   r.kv_bytes = amap.kv_bytes();
   r.context_counts = reader.counts();
+  r.stopped = reader.stopped();
   check_work(r, expected);
   return r;
 }

@@ -54,6 +54,7 @@ struct RunResult {
   std::uint64_t dram_period_ps = 0;
   std::uint64_t batches = 0;
   std::uint64_t steps = 0;
+  bool stopped = false;              // the trace's stop_requested ended it before its end
   std::uint64_t cycles = 0;          // accelerator cycles from start to the last step's end
   std::uint64_t min_batch_cycles = 0;
   std::uint64_t max_batch_cycles = 0;

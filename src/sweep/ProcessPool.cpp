@@ -58,15 +58,27 @@ ProcessOutcome outcome_of(int status) {
 
 }  // namespace
 
-void run_processes(const std::string& exe, const std::vector<ProcessJob>& jobs, unsigned parallel,
-                   const std::function<void(std::size_t, const ProcessOutcome&)>& on_done) {
+std::size_t run_processes(const std::string& exe, const std::vector<ProcessJob>& jobs,
+                          unsigned parallel,
+                          const std::function<void(std::size_t, const ProcessOutcome&)>& on_done,
+                          const std::function<bool()>& stop) {
   if (parallel == 0) parallel = 1;
   const pid_t self = getpid();
   std::map<pid_t, std::size_t> running;
   std::size_t next = 0;
   std::exception_ptr failure;
-  while (running.size() > 0 || (next < jobs.size() && !failure)) {
-    while (!failure && next < jobs.size() && running.size() < parallel) {
+  bool stopping = false;
+  auto stop_now = [&] {
+    if (stopping || !stop || !stop()) return stopping;
+    stopping = true;
+    for (const auto& [pid, index] : running) {
+      (void)index;
+      kill(pid, SIGTERM);
+    }
+    return true;
+  };
+  while (running.size() > 0 || (next < jobs.size() && !failure && !stop_now())) {
+    while (!failure && !stop_now() && next < jobs.size() && running.size() < parallel) {
       const ProcessJob& job = jobs[next];
       // Everything the child needs, built before fork.
       std::vector<char*> argv;
@@ -86,7 +98,10 @@ void run_processes(const std::string& exe, const std::vector<ProcessJob>& jobs, 
     int status = 0;
     const pid_t pid = waitpid(-1, &status, 0);
     if (pid < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) {
+        stop_now();
+        continue;
+      }
       failure = std::make_exception_ptr(
           std::runtime_error(fmt::format("waitpid failed: {}", strerror(errno))));
       break;
@@ -110,6 +125,7 @@ void run_processes(const std::string& exe, const std::vector<ProcessJob>& jobs, 
     waitpid(pid, &status, 0);
   }
   if (failure) std::rethrow_exception(failure);
+  return next;
 }
 
 unsigned available_cores() {

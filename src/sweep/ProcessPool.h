@@ -25,9 +25,14 @@ struct ProcessOutcome {
 // Starts jobs[0], jobs[1], ... as execv(exe, argv), keeping at most `parallel` running,
 // and calls on_done(i, outcome) here, in the parent, as each one ends (in the order they
 // end). A child whose parent dies gets SIGTERM. If on_done throws, the jobs still running
-// are waited for, none is started, and the exception is rethrown.
-void run_processes(const std::string& exe, const std::vector<ProcessJob>& jobs, unsigned parallel,
-                   const std::function<void(std::size_t, const ProcessOutcome&)>& on_done);
+// are waited for, none is started, and the exception is rethrown. Once `stop` (when
+// given) says so, no job is started and the running ones get SIGTERM (each stops as it
+// would on its own, at its next safe point) and are waited for; jobs never started get
+// no on_done. Returns the number of jobs started.
+std::size_t run_processes(const std::string& exe, const std::vector<ProcessJob>& jobs,
+                          unsigned parallel,
+                          const std::function<void(std::size_t, const ProcessOutcome&)>& on_done,
+                          const std::function<bool()>& stop = nullptr);
 
 // The processors this process may run on (its affinity mask: a Slurm allocation's share,
 // not the machine's), at least 1.

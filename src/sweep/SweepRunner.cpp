@@ -230,9 +230,15 @@ SweepTally run_sweep(const SweepPlan& plan, const SweepRunOptions& o) {
   Progress progress(fmt::format("sweep {}: points", plan.name), jobs.size(), o.quiet);
   std::size_t finished = 0;
   std::vector<std::pair<std::size_t, std::string>> failures;
-  run_processes(executable(o.exe), jobs, o.jobs, [&](std::size_t i, const ProcessOutcome& outcome) {
+  const auto on_done = [&](std::size_t i, const ProcessOutcome& outcome) {
     const PlannedPoint& p = *to_run[i];
     const fs::path dir = points_dir / p.dir_name;
+    if (!outcome.ok() && o.stop && o.stop()) {
+      // Stopped with the sweep: not a failure, and not done; a resumed sweep runs it.
+      fs::remove_all(dir / kRunTmpDir);
+      ++tally.stopped;
+      return;
+    }
     PointStatus status;
     status.inputs_hash = p.inputs_hash;
     if (outcome.ok() && fs::exists(dir / kRunTmpDir / kReportFile)) {
@@ -256,7 +262,9 @@ SweepTally run_sweep(const SweepPlan& plan, const SweepRunOptions& o) {
     }
     write_file_atomic((dir / kStatusFile).string(), format_status(status));
     progress.update(++finished);
-  });
+  };
+  const std::size_t started = run_processes(executable(o.exe), jobs, o.jobs, on_done, o.stop);
+  tally.stopped += jobs.size() - started;
   progress.finish();
   std::sort(failures.begin(), failures.end());
   for (auto& f : failures) tally.failures.push_back(std::move(f.second));

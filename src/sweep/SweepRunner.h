@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,9 @@ struct SweepRunOptions {
   Shard shard;                         // the points this process runs
   bool quiet = false;                  // no progress on stderr
   std::string exe = "/proc/self/exe";  // the simulator binary: by default this very one
+  // When it says so, no point starts and the running ones are stopped (sweep/ProcessPool.h);
+  // a point stopped so is left to run again, neither done nor failed.
+  std::function<bool()> stop;
 };
 
 struct SweepTally {
@@ -60,6 +64,7 @@ struct SweepTally {
   std::size_t skipped = 0;            // already done with the same inputs
   std::size_t ran = 0;                // run now and done
   std::size_t failed = 0;             // run now and failed
+  std::size_t stopped = 0;            // stopped by `stop` while running, or never started
   std::vector<std::string> failures;  // "NNNN-name: <error>", by index
 };
 

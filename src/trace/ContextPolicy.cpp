@@ -17,12 +17,14 @@ const char* over_context_name(OverContext p) {
 }
 
 TraceScan scan_trace(const std::string& path, std::uint64_t max_context, OverContext policy,
-                     const std::string& model_name) {
+                     const std::string& model_name,
+                     const std::function<void(const std::vector<DecodeStep>&)>& check) {
   DecodeTraceReader reader(path);
   std::vector<DecodeStep> batch;
   TraceScan scan;
   while (reader.next_batch(batch)) {
     scan.rows += batch.size();
+    if (check) check(batch);
     for (const DecodeStep& r : batch) {
       if (r.kv_len < max_context) continue;  // kv_len + 1 <= max_context, without overflow
       if (policy == OverContext::Stop) {
@@ -37,14 +39,21 @@ TraceScan scan_trace(const std::string& path, std::uint64_t max_context, OverCon
   return scan;
 }
 
-ContextFilter::ContextFilter(BatchSource& inner, std::uint64_t max_context, OverContext policy,
-                             std::set<std::uint64_t> over_context_requests)
-    : inner_(inner), max_context_(max_context), policy_(policy),
-      skip_(std::move(over_context_requests)) {
+ContextFilter::ContextFilter(BatchSource& inner, std::uint64_t max_context,
+                             const TraceInput& input)
+    : inner_(inner),
+      max_context_(max_context),
+      policy_(input.over_context),
+      skip_(input.over_context_requests),
+      stop_requested_(input.stop_requested) {
   if (policy_ == OverContext::Skip) counts_.requests_skipped = skip_.size();
 }
 
 bool ContextFilter::next_batch(std::vector<DecodeStep>& out) {
+  if (stopped_ || (stop_requested_ && stop_requested_())) {
+    stopped_ = true;
+    return false;
+  }
   while (inner_.next_batch(out)) {
     if (policy_ == OverContext::Stop) return true;
     std::vector<DecodeStep> kept;

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -32,8 +33,11 @@ struct TraceScan {
   std::uint64_t rows = 0;
   std::set<std::uint64_t> over_context_requests;
 };
+// `check`, when given, sees every batch first (to refuse a batch the hardware cannot
+// hold, say, before anything is simulated).
 TraceScan scan_trace(const std::string& path, std::uint64_t max_context, OverContext policy,
-                     const std::string& model_name);
+                     const std::string& model_name,
+                     const std::function<void(const std::vector<DecodeStep>&)>& check = nullptr);
 
 // A trace to run and what to do with its rows past the context.
 struct TraceInput {
@@ -41,17 +45,20 @@ struct TraceInput {
   std::string path;
   OverContext over_context = OverContext::Stop;
   std::set<std::uint64_t> over_context_requests;  // from scan_trace
+  // Asked before each batch: true ends the trace there, as if it had no more rows (a run
+  // interrupted by the user stops between two batches, with every unit drained).
+  std::function<bool()> stop_requested;
 };
 
-// A batch source that applies the policy to another; a batch left with no rows is
-// passed over.
+// A batch source that applies the policy to another (a batch left with no rows is
+// passed over), and ends the trace early when the input's stop_requested says so.
 class ContextFilter : public BatchSource {
  public:
-  ContextFilter(BatchSource& inner, std::uint64_t max_context, OverContext policy,
-                std::set<std::uint64_t> over_context_requests);
+  ContextFilter(BatchSource& inner, std::uint64_t max_context, const TraceInput& input);
   bool next_batch(std::vector<DecodeStep>& out) override;
   const std::string& path() const override { return inner_.path(); }
   const ContextCounts& counts() const { return counts_; }
+  bool stopped() const { return stopped_; }  // ended early by stop_requested
 
  private:
   BatchSource& inner_;
@@ -59,6 +66,8 @@ class ContextFilter : public BatchSource {
   OverContext policy_;
   std::set<std::uint64_t> skip_;
   ContextCounts counts_;
+  std::function<bool()> stop_requested_;
+  bool stopped_ = false;
 };
 
 }  // namespace skv::trace

@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -49,8 +50,11 @@ namespace detail {
 
 // Runs `program` with `args`; with `limit` > 0, a child still running `limit` after its
 // start is killed with SIGKILL and reported as hung (its output so far is kept).
+// `poke`, when given, is called with the child's pid every 20 ms or so while it runs,
+// until it returns true (to send it a signal once it has got somewhere, say).
 inline CliResult run_program_until(const std::string& program, const std::vector<std::string>& args,
-                                   std::chrono::milliseconds limit) {
+                                   std::chrono::milliseconds limit,
+                                   const std::function<bool(pid_t)>& poke = nullptr) {
   using Clock = std::chrono::steady_clock;
   const bool timed = limit.count() > 0;
   const Clock::time_point deadline = Clock::now() + limit;
@@ -88,7 +92,9 @@ inline CliResult run_program_until(const std::string& program, const std::vector
 
   CliResult r;
   // Milliseconds left before the deadline (at least 0); -1 (no limit) once killed or untimed.
+  bool poking = static_cast<bool>(poke);
   auto wait_ms = [&]() -> int {
+    if (poking) return 20;
     if (!timed || r.hung) return -1;
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -108,6 +114,7 @@ inline CliResult run_program_until(const std::string& program, const std::vector
   char buf[65536];
   while (open_fds > 0) {
     kill_if_late();
+    if (poking && poke(pid)) poking = false;
     const int ready = poll(fds, 2, wait_ms());
     if (ready < 0) {
       if (errno == EINTR) continue;
@@ -164,6 +171,14 @@ inline CliResult run_program_with_timeout(const std::string& program,
 // Runs the built swiftkv-sim with `args`.
 inline CliResult run_cli(const std::vector<std::string>& args) {
   return run_program(SKV_BINARY, args);
+}
+
+// Runs the built swiftkv-sim with `args`, calling `poke` while it runs (see
+// run_program_until), with a wall-time limit.
+inline CliResult run_cli_poked(const std::vector<std::string>& args,
+                               const std::function<bool(pid_t)>& poke,
+                               std::chrono::milliseconds limit) {
+  return detail::run_program_until(SKV_BINARY, args, limit, poke);
 }
 
 // Runs the built swiftkv-sim with `args` and a wall-time limit (see run_program_with_timeout).
