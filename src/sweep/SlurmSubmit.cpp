@@ -101,6 +101,7 @@ std::string submit_one(const std::string& sbatch, const std::vector<std::string>
 }  // namespace
 
 bool is_slurm_time(const std::string& text) {
+  if (text == "INFINITE" || text == "UNLIMITED") return true;  // the partition's limit
   const std::size_t dash = text.find('-');
   if (dash == std::string::npos) {  // M, M:S, H:M:S
     const auto fields = split(text, ':');
@@ -132,7 +133,7 @@ void check_slurm_options(const SlurmOptions& o) {
   if (!o.time.empty() && !is_slurm_time(o.time)) {
     throw InputError(fmt::format(
         "sweep submit: --time: '{}' is not a Slurm time limit (MM, MM:SS, HH:MM:SS, D-HH, "
-        "D-HH:MM or D-HH:MM:SS, e.g. 01:30:00)",
+        "D-HH:MM, D-HH:MM:SS or UNLIMITED, e.g. 01:30:00)",
         o.time));
   }
   if (!o.mem.empty() && !is_slurm_memory(o.mem)) {

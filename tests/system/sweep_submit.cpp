@@ -206,7 +206,7 @@ TEST_CASE("sweep submit: bad options are one line each, before anything is writt
         "most 6 shards");
   CHECK(refused({"--shards", "2", "--time", "1:30:00:00", "--write-only"}) ==
         "swiftkv-sim: error: sweep submit: --time: '1:30:00:00' is not a Slurm time limit (MM, "
-        "MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS, e.g. 01:30:00)");
+        "MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS or UNLIMITED, e.g. 01:30:00)");
   CHECK(refused({"--shards", "2", "--mem", "2GB", "--write-only"}) ==
         "swiftkv-sim: error: sweep submit: --mem: '2GB' is not a Slurm memory size (a whole "
         "number of megabytes, or with a unit K, M, G or T, e.g. 4G)");

@@ -46,7 +46,7 @@ bool has_line(const std::string& text, const std::string& line) {
 
 TEST_CASE("slurm: time limits in Slurm's formats", "[sweep][slurm]") {
   for (const char* ok : {"30", "30:00", "1:30:00", "01:30:00", "2-0", "2-12", "2-12:30",
-                         "2-12:30:15", "0", "1440"}) {
+                         "2-12:30:15", "0", "1440", "UNLIMITED", "INFINITE"}) {
     INFO(ok);
     CHECK(is_slurm_time(ok));
   }
@@ -80,7 +80,7 @@ TEST_CASE("slurm: each bad option is one line naming it", "[sweep][slurm]") {
   o.time = "90min";
   CHECK(error_of([&] { check_slurm_options(o); }) ==
         "sweep submit: --time: '90min' is not a Slurm time limit (MM, MM:SS, HH:MM:SS, D-HH, "
-        "D-HH:MM or D-HH:MM:SS, e.g. 01:30:00)");
+        "D-HH:MM, D-HH:MM:SS or UNLIMITED, e.g. 01:30:00)");
   o = three_shards();
   o.mem = "4GB";
   CHECK(error_of([&] { check_slurm_options(o); })
