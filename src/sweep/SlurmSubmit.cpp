@@ -101,7 +101,9 @@ std::string submit_one(const std::string& sbatch, const std::vector<std::string>
 }  // namespace
 
 bool is_slurm_time(const std::string& text) {
-  if (text == "INFINITE" || text == "UNLIMITED") return true;  // the partition's limit
+  std::string upper;
+  for (const char c : text) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (upper == "INFINITE" || upper == "UNLIMITED") return true;  // the partition's limit
   const std::size_t dash = text.find('-');
   if (dash == std::string::npos) {  // M, M:S, H:M:S
     const auto fields = split(text, ':');

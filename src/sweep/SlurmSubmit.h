@@ -26,7 +26,7 @@ struct SlurmOptions {
 // InputError line naming the option and what it takes.
 void check_slurm_options(const SlurmOptions& o);
 
-// Slurm's time limit formats: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S, INFINITE, UNLIMITED.
+// Slurm's time limit formats: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S, INFINITE, UNLIMITED (in any case).
 bool is_slurm_time(const std::string& text);
 // A memory size as sbatch --mem reads it: a whole number, an optional unit K, M, G or T.
 bool is_slurm_memory(const std::string& text);

@@ -46,12 +46,12 @@ bool has_line(const std::string& text, const std::string& line) {
 
 TEST_CASE("slurm: time limits in Slurm's formats", "[sweep][slurm]") {
   for (const char* ok : {"30", "30:00", "1:30:00", "01:30:00", "2-0", "2-12", "2-12:30",
-                         "2-12:30:15", "0", "1440", "UNLIMITED", "INFINITE"}) {
+                         "2-12:30:15", "0", "1440", "UNLIMITED", "INFINITE", "unlimited"}) {
     INFO(ok);
     CHECK(is_slurm_time(ok));
   }
   for (const char* bad : {"", "1h", "1:2:3:4", "1:60", "1:30:60", "2-24", "-1", "2-", "1::0", ":30",
-                          "2-1:2:3:4", "1.5", " 30"}) {
+                          "2-1:2:3:4", "1.5", " 30", "UNLIMITE"}) {
     INFO(bad);
     CHECK(!is_slurm_time(bad));
   }
