@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Builds with warnings as errors and runs every test tier; then builds again with
-# AddressSanitizer and UndefinedBehaviorSanitizer and runs the tiers once more.
+# Builds with warnings as errors and runs every test tier and the Slurm test; then builds
+# again with AddressSanitizer and UndefinedBehaviorSanitizer and runs the tiers once more.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 
 bash scripts/build.sh
-ctest --test-dir build/release --output-on-failure -j "$jobs"
+ctest --test-dir build/release --output-on-failure -j "$jobs" -LE slurm
+# The Slurm test in full (tests/slurm/): the job ids, their states and the byte
+# comparison, or the reason it was skipped.
+ctest --test-dir build/release --output-on-failure -V -L slurm
 
 cmake -S . -B build/sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKV_SANITIZE=ON \
   -DSKV_WERROR=ON

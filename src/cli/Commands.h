@@ -17,7 +17,8 @@ void add_trace_command(CLI::App& app, int& exit_code);
 // `numerics`: fixed-point attention accuracy against a double reference (src/numerics).
 void add_numerics_command(CLI::App& app, int& exit_code);
 
-// `sweep SWEEP.yaml` and `sweep merge DIR...`: one run per point, in parallel (SweepCommand.cpp).
+// `sweep SWEEP.yaml`, `sweep merge DIR...` and `sweep submit` (to Slurm): one run per point,
+// in parallel (SweepCommand.cpp).
 void add_sweep_command(CLI::App& app, int& exit_code);
 // `check-fast MATRIX.yaml`: the fast mode against the exact mode over a matrix
 // (CheckFastCommand.cpp).

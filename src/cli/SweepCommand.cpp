@@ -1,4 +1,5 @@
-// `swiftkv-sim sweep SWEEP.yaml` and `swiftkv-sim sweep merge DIR...` (docs/sweeps.md).
+// `swiftkv-sim sweep SWEEP.yaml`, `swiftkv-sim sweep merge DIR...` and
+// `swiftkv-sim sweep submit SWEEP.yaml --shards N` (docs/sweeps.md).
 
 #include <fmt/format.h>
 
@@ -12,6 +13,7 @@
 #include "common/Interrupt.h"
 #include "common/Error.h"
 #include "sweep/ProcessPool.h"
+#include "sweep/SlurmSubmit.h"
 #include "sweep/SweepFiles.h"
 #include "sweep/SweepRunner.h"
 #include "sweep/SweepSpec.h"
@@ -33,6 +35,13 @@ struct SweepOptions {
 struct MergeOptions {
   std::vector<std::string> dirs;
   std::string out_dir;
+};
+
+struct SubmitOptions {
+  std::string file;
+  std::string out_dir;
+  sweep::SlurmOptions slurm;
+  bool write_only = false;
 };
 
 struct Counts {
@@ -130,6 +139,55 @@ int merge(const MergeOptions& o) {
   return 0;
 }
 
+std::string absolute_path(const std::string& p) {
+  return std::filesystem::absolute(p).lexically_normal().string();
+}
+
+int submit(const SubmitOptions& o) {
+  sweep::check_slurm_options(o.slurm);
+  std::string sbatch;
+  if (!o.write_only) {
+    sbatch = sweep::find_on_path("sbatch");
+    if (sbatch.empty()) {
+      throw InputError(
+          "sweep submit: sbatch is not on PATH (is this a Slurm login node?); --write-only "
+          "writes the scripts and prints the sbatch commands without submitting");
+    }
+  }
+  // The sweep planned as its shards will plan it: a bad sweep file stops here.
+  const sweep::SweepSpec spec = sweep::load_sweep_spec(o.file);
+  const sweep::SweepPlan plan = sweep::plan_sweep(spec);
+
+  sweep::SlurmSweep job;
+  job.name = spec.name;
+  job.points = plan.points.size();
+  std::error_code ec;
+  job.exe = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  if (ec) throw InputError("sweep submit: cannot find this program's path: " + ec.message());
+  job.sweep_file = absolute_path(o.file);
+  job.out_dir = absolute_path(o.out_dir.empty() ? "out/" + spec.name : o.out_dir);
+  const sweep::SlurmScripts scripts = sweep::slurm_scripts(job, o.slurm);
+  sweep::write_slurm_scripts(scripts);
+
+  const std::uint64_t n = o.slurm.shards;
+  fmt::print("sweep {}: {} point{} in {} shard{}, into {}\n", spec.name, job.points,
+             job.points == 1 ? "" : "s", n, n == 1 ? "" : "s", job.out_dir);
+  fmt::print("wrote {} (the job array: one task per shard)\n", scripts.array_path);
+  fmt::print("wrote {} (the merge, after every task has succeeded)\n", scripts.merge_path);
+  if (o.write_only) {
+    fmt::print("submit them with:\n");
+    for (const auto& c : sweep::sbatch_commands(scripts)) fmt::print("  {}\n", c);
+    return 0;
+  }
+  const sweep::SubmittedJobs ids = sweep::submit_slurm_scripts(scripts, sbatch);
+  fmt::print("submitted job array {} (tasks 1-{}): shards into {}\n", ids.array_id, n,
+             sweep::shard_dir(job.out_dir, 1) + (n > 1 ? fmt::format(" ... shard-{}", n) : ""));
+  fmt::print("submitted merge job {} (afterok:{}): {}/{}\n", ids.merge_id, ids.array_id,
+             job.out_dir, sweep::kSummaryFile);
+  fmt::print("logs: {}/{}/\n", job.out_dir, sweep::kSlurmDir);
+  return 0;
+}
+
 }  // namespace
 
 void add_sweep_command(CLI::App& app, int& exit_code) {
@@ -148,7 +206,8 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
   sub->footer(
       "A re-run with the same -o skips the points already done with the same inputs.\n"
       "  swiftkv-sim sweep merge DIR... -o OUT   builds OUT/sweep.csv from the output\n"
-      "  directories of a sweep's shards.");
+      "  directories of a sweep's shards.\n"
+      "  swiftkv-sim sweep submit SWEEP.yaml --shards N   runs it as a Slurm job array.");
 
   auto m = std::make_shared<MergeOptions>();
   CLI::App* mg = sub->add_subcommand(
@@ -157,8 +216,31 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
   mg->add_option("-o,--out", m->out_dir, "Directory to write sweep.csv into")->required();
   mg->callback([m, &exit_code] { exit_code = merge(*m); });
 
-  sub->callback([o, mg, &exit_code] {
-    if (mg->parsed()) return;  // `sweep merge` ran
+  auto so = std::make_shared<SubmitOptions>();
+  CLI::App* sm = sub->add_subcommand(
+      "submit",
+      "Run a sweep file as a Slurm job array, one task per shard, and merge it afterwards");
+  sm->add_option("sweep_file", so->file, "Sweep description (configs/sweeps/*.yaml)")->required();
+  sm->add_option("--shards", so->slurm.shards, "N: array tasks, each `sweep --shard K/N`")
+      ->required();
+  sm->add_option("-o,--out", so->out_dir,
+                 "Output directory (default: out/<sweep name>): OUT/shard-K per task, the "
+                 "merged OUT/sweep.csv, the scripts and logs in OUT/slurm");
+  sm->add_option("-c,--cpus-per-task", so->slurm.cpus_per_task,
+                 "Cores per task: the points it runs at once (default 1)");
+  sm->add_option("-p,--partition", so->slurm.partition, "Slurm partition (default: Slurm's)");
+  sm->add_option("-t,--time", so->slurm.time,
+                 "Time limit of each job, e.g. 01:30:00 or 2-00:00:00 (default: Slurm's)");
+  sm->add_option("--mem", so->slurm.mem, "Memory of each job, e.g. 4G (default: Slurm's)");
+  sm->add_option("-A,--account", so->slurm.account, "Slurm account to charge");
+  sm->add_option("--mode", so->slurm.mode, "exact or fast, for every point (overrides the file's)")
+      ->check(CLI::IsMember({"exact", "fast"}));
+  sm->add_flag("--write-only", so->write_only,
+               "Write the scripts and print the sbatch commands, without submitting");
+  sm->callback([so, &exit_code] { exit_code = submit(*so); });
+
+  sub->callback([o, mg, sm, &exit_code] {
+    if (mg->parsed() || sm->parsed()) return;  // `sweep merge` or `sweep submit` ran
     if (o->file.empty()) {
       throw InputError(
           "sweep: give a sweep file (swiftkv-sim sweep SWEEP.yaml), or "

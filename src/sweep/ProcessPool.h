@@ -34,6 +34,20 @@ std::size_t run_processes(const std::string& exe, const std::vector<ProcessJob>&
                           const std::function<void(std::size_t, const ProcessOutcome&)>& on_done,
                           const std::function<bool()>& stop = nullptr);
 
+// One program run to its end with its output captured (for short commands such as sbatch).
+struct CapturedRun {
+  ProcessOutcome outcome;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs execv(exe, argv) with stdin from /dev/null and waits for it. Throws InputError
+// when it cannot be started.
+CapturedRun run_captured(const std::string& exe, const std::vector<std::string>& argv);
+
+// The path of the executable `name` as a shell finds it on $PATH, or "" when there is none.
+std::string find_on_path(const std::string& name);
+
 // The processors this process may run on (its affinity mask: a Slurm allocation's share,
 // not the machine's), at least 1.
 unsigned available_cores();
