@@ -6,8 +6,9 @@
 # and checks that the merged sweep.csv is byte-identical to the local one. The daemons
 # are stopped on every exit, failure included.
 #
-# Exits 77 (ctest: skipped) with the reason when it cannot run here: not root, the
-# packages not installed, or the daemons not coming up.
+# Exits 77 (ctest: skipped) with the reason when it cannot run here: not root, or the
+# packages not installed. Daemons that do not come up where both are present are a
+# failure, with their logs: a broken set-up must not pass as skipped.
 #
 # usage: sweep_on_slurm.sh SWIFTKV_SIM SOURCE_DIR
 set -euo pipefail
@@ -74,9 +75,9 @@ chmod 400 "$tmp/munge/munge.key"
 socket=$tmp/munge/munge.socket
 munged --key-file="$tmp/munge/munge.key" --socket="$socket" --pid-file="$tmp/munged.pid" \
   --log-file="$tmp/log/munged.log" --seed-file="$tmp/munge/munged.seed" ||
-  skip "munged did not start: $(tail -n 1 "$tmp/log/munged.log" 2>/dev/null)"
+  fail "munged did not start: $(tail -n 1 "$tmp/log/munged.log" 2>/dev/null)"
 munge -n -S "$socket" | unmunge -S "$socket" >/dev/null ||
-  skip "munged does not answer on $socket"
+  fail "munged does not answer on $socket"
 say "munged up ($socket)"
 
 # --- slurm.conf: one node, this machine as slurmd -C sees it, one partition.
@@ -122,15 +123,15 @@ PartitionName=$partition Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
 say "slurm.conf: node $host ($node), ports $ctld_port and $slurmd_port"
 
-slurmctld -f "$SLURM_CONF" || skip "slurmctld did not start: $(tail -n 1 "$tmp/log/slurmctld.log")"
-slurmd -f "$SLURM_CONF" -N "$host" || skip "slurmd did not start: $(tail -n 1 "$tmp/log/slurmd.log")"
+slurmctld -f "$SLURM_CONF" || fail "slurmctld did not start: $(tail -n 1 "$tmp/log/slurmctld.log")"
+slurmd -f "$SLURM_CONF" -N "$host" || fail "slurmd did not start: $(tail -n 1 "$tmp/log/slurmd.log")"
 state=
 for _ in $(seq 1 60); do
   state=$(sinfo -h -n "$host" -o %T 2>/dev/null || true)
   [ "$state" = idle ] && break
   sleep 0.5
 done
-[ "$state" = idle ] || skip "node $host is '${state:-not known}' after 30 s, not idle: \
+[ "$state" = idle ] || fail "node $host is '${state:-not known}' after 30 s, not idle: \
 $(tail -n 1 "$tmp/log/slurmd.log")"
 say "slurmctld and slurmd up: $(sinfo -h -o '%P %a %D %T %N')"
 
