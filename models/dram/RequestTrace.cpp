@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "common/Error.h"
+#include "common/InputFile.h"
 
 namespace skv::dram {
 
@@ -30,6 +31,13 @@ bool parse_uint(std::string_view tok, int base, std::uint64_t& out) {
 
 }  // namespace
 
+std::string outside_device(const TraceRequest& r, std::uint64_t capacity_bytes) {
+  if (r.addr < capacity_bytes && r.bytes <= capacity_bytes - r.addr) return {};
+  return fmt::format("address 0x{:x} with {} bytes ends past the device's capacity of {} "
+                     "bytes (allowed: addresses 0x0 to 0x{:x})",
+                     r.addr, r.bytes, capacity_bytes, capacity_bytes - 1);
+}
+
 RequestTraceReader::RequestTraceReader(std::istream& in, std::string source,
                                        std::uint32_t default_bytes)
     : in_(&in), source_(std::move(source)), default_bytes_(default_bytes) {}
@@ -39,6 +47,7 @@ RequestTraceReader::RequestTraceReader(const std::string& path, std::uint32_t de
       in_(file_.get()),
       source_(path),
       default_bytes_(default_bytes) {
+  check_readable_file(path, "request trace");
   if (!*file_) throw InputError(fmt::format("{}: cannot open request trace", path));
 }
 
@@ -64,6 +73,11 @@ bool RequestTraceReader::next(TraceRequest& out) {
           fmt::format("'{}' is not an issue cycle (allowed: a decimal cycle count, or "
                       "'CYCLE:' in the colon form)",
                       tok));
+    }
+    if (cycle > kMaxIssueCycle) {
+      fail(fmt::format("issue cycle {} is past the latest a trace may give (allowed: 0 to {}; "
+                       "the replay would simulate every refresh of the idle time before it)",
+                       cycle, kMaxIssueCycle));
     }
     if (cycle < last_cycle_) {
       fail(

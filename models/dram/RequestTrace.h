@@ -28,6 +28,15 @@ struct TraceRequest {
   std::uint32_t bytes = 64;
 };
 
+// The latest issue cycle a request trace may give: 2^32 (4.8 s of device time at 900
+// MHz). A replay simulates every refresh of the idle time before a request, so a larger
+// cycle (a timestamp in picoseconds, say) would run for minutes with nothing to show.
+constexpr std::uint64_t kMaxIssueCycle = std::uint64_t{1} << 32;
+
+// A request's bytes [addr, addr + bytes) must lie within `capacity_bytes`; "" when they
+// do, else why not (for an error line).
+std::string outside_device(const TraceRequest& r, std::uint64_t capacity_bytes);
+
 class RequestTraceReader {
  public:
   // Reads `in`, naming it `source` in errors ("source:line: ...").

@@ -3,13 +3,13 @@
 #include <fmt/format.h>
 
 #include "common/Error.h"
+#include "common/Figures.h"
 
 namespace skv::sim {
 
 namespace {
 constexpr std::uint64_t kAlign = 4096;
 std::uint64_t align_up(std::uint64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
-double gib(std::uint64_t bytes) { return static_cast<double>(bytes) / 1073741824.0; }
 }  // namespace
 
 AddressMap::AddressMap(const config::ModelConfig& m, const config::HwConfig& hw)
@@ -43,10 +43,10 @@ AddressMap::AddressMap(const config::ModelConfig& m, const config::HwConfig& hw)
   capacity_ = std::uint64_t{org.channels} * org.banks() * org.rows * org.row_bytes();
   if (weight_bytes_ + kv_bytes_ > capacity_) {
     throw InputError(fmt::format(
-        "{}:{}: memory.max_batch: model {} needs {:.2f} GiB of weights plus {:.2f} GiB of KV "
-        "cache ({} slot(s) of {} tokens), more than the {:.2f} GiB of DRAM '{}'",
-        hw.source_file, hw.memory.max_batch_line, m.name, gib(weight_bytes_), gib(kv_bytes_), slots_, m.max_context,
-        gib(capacity_), hw.dram.name));
+        "{}:{}: memory.max_batch: model {} needs {} of weights plus {} of KV "
+        "cache ({} slot(s) of {} tokens), more than the {} of DRAM '{}'",
+        hw.source_file, hw.memory.max_batch_line, m.name, format_bytes(weight_bytes_),
+        format_bytes(kv_bytes_), slots_, m.max_context, format_bytes(capacity_), hw.dram.name));
   }
 }
 

@@ -7,14 +7,17 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <chrono>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <vector>
 
 #include "cli/Commands.h"
 #include "common/Error.h"
+#include "common/InputFile.h"
 #include "common/Progress.h"
 #include "config/DramConfigLoader.h"
 #include "models/dram/DramConfig.h"
@@ -50,6 +53,7 @@ struct GenOptions {
 };
 
 std::uint64_t count_lines(const std::string& path) {
+  check_readable_file(path, "request trace");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(fmt::format("{}: cannot open request trace", path));
   std::vector<char> buf(1 << 16);
@@ -65,6 +69,10 @@ std::uint64_t count_lines(const std::string& path) {
 std::uint64_t parse_bytes(const std::string& option, const std::string& text) {
   std::size_t used = 0;
   std::uint64_t v = 0;
+  const auto first = text.find_first_not_of(" \t");
+  if (first != std::string::npos && text[first] == '-') {
+    throw InputError(fmt::format("{}: '{}' is negative (allowed: a byte count >= 0)", option, text));
+  }
   try {
     v = std::stoull(text, &used, 0);
   } catch (const std::exception&) {
@@ -83,6 +91,10 @@ std::uint64_t parse_bytes(const std::string& option, const std::string& text) {
         fmt::format("{}: '{}' is not a byte count (allowed: an integer, decimal or "
                     "0x hex, optionally followed by K, M or G)",
                     option, text));
+  }
+  if (v > std::numeric_limits<std::uint64_t>::max() / mult) {
+    throw InputError(fmt::format("{}: '{}' is more than 2^64 bytes (allowed: up to 16 EiB - 1)",
+                                 option, text));
   }
   return v * mult;
 }
@@ -107,7 +119,16 @@ int replay(const ReplayOptions& o) {
   Progress progress("dram: requests", lines, o.quiet);
   const auto wall_start = std::chrono::steady_clock::now();
   const std::uint64_t id = dram::replay_requests(
-      engine, [&reader](dram::TraceRequest& r) { return reader.next(r); },
+      engine,
+      [&reader, &o, &cfg](dram::TraceRequest& r) {
+        if (!reader.next(r)) return false;
+        const std::string why = dram::outside_device(r, cfg.org.capacity_bytes());
+        if (!why.empty()) {
+          throw InputError(fmt::format("{}:{}: DRAM {}: {}", o.trace, reader.line(), cfg.name,
+                                       why));
+        }
+        return true;
+      },
       [&](std::uint64_t) { progress.update(reader.line()); });
   progress.finish();
   const double wall_s =
@@ -126,7 +147,7 @@ int replay(const ReplayOptions& o) {
     std::ofstream out(o.json);
     out << j.dump(2) << '\n';
     out.close();
-    if (!out) throw InputError(fmt::format("{}: write failed", o.json));
+    if (!out) throw InputError(write_error(o.json, "the statistics", errno));
     fmt::print("  {:<28} {}\n", "wrote", o.json);
   }
   return 0;
@@ -142,15 +163,27 @@ int generate(const GenOptions& o) {
   spec.start = parse_bytes("--start", o.start);
   spec.footprint = parse_bytes("--footprint", o.footprint);
   spec.interval_cycles = o.interval;
+  if (spec.start > std::numeric_limits<std::uint64_t>::max() - spec.footprint) {
+    throw InputError(fmt::format(
+        "--start: 0x{:x} plus --footprint {} bytes runs past the 64-bit address space "
+        "(allowed: --start + --footprint <= 2^64)",
+        spec.start, spec.footprint));
+  }
+  if (spec.interval_cycles != 0 && spec.count - 1 > dram::kMaxIssueCycle / spec.interval_cycles) {
+    throw InputError(fmt::format(
+        "--interval: {} cycles times {} requests is past the latest issue cycle a trace may "
+        "give ({})",
+        spec.interval_cycles, spec.count, dram::kMaxIssueCycle));
+  }
   if (spec.footprint < spec.bytes) {
     throw InputError(fmt::format("--footprint: {} bytes is less than one request of {} bytes",
                                  spec.footprint, spec.bytes));
   }
   std::ofstream out(o.out);
-  if (!out) throw InputError(fmt::format("{}: cannot write the trace", o.out));
+  if (!out) throw InputError(write_error(o.out, "the trace", errno));
   dram::write_trace(out, spec);
   out.close();
-  if (!out) throw InputError(fmt::format("{}: write failed", o.out));
+  if (!out) throw InputError(write_error(o.out, "the trace", errno));
   fmt::print("wrote {} requests to {}\n", spec.count, o.out);
   return 0;
 }
@@ -180,7 +213,10 @@ void add_dram_command(CLI::App& app, int& exit_code) {
   gen->add_option("--pattern", g->pattern, "Address pattern")
       ->check(CLI::IsMember({"seq", "random"}))
       ->capture_default_str();
-  gen->add_option("--count", g->count, "Number of requests")->required();
+  // 2^32 requests: a trace of some 80 GiB.
+  gen->add_option("--count", g->count, "Number of requests")
+      ->required()
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 32));
   gen->add_option("--out", g->out, "Output trace file")->required();
   gen->add_option("--bytes", g->bytes, "Bytes per request (random addresses align to it)")
       ->check(CLI::Range(1u, 1u << 24))

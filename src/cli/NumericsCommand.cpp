@@ -2,6 +2,8 @@
 // optionally, as CSV.
 
 #include <fmt/format.h>
+
+#include <cerrno>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +15,7 @@
 
 #include "cli/Commands.h"
 #include "common/Error.h"
+#include "common/InputFile.h"
 #include "models/tlm/AttentionAlgo.h"
 #include "numerics/ErrorTable.h"
 
@@ -136,7 +139,7 @@ void run_numerics(const NumericsOptions& o) {
   if (csv.is_open()) {
     numerics::write_error_table_csv(csv, rows);
     csv.close();
-    if (!csv) throw InputError(fmt::format("--csv {}: write failed", o.csv));
+    if (!csv) throw InputError("--csv " + write_error(o.csv, "the table", errno));
     fmt::print("\nwrote {}\n", o.csv);
   }
 }

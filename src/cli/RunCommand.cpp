@@ -1,6 +1,8 @@
 // `swiftkv-sim run`: one decode trace through the accelerator.
 
 #include <fmt/format.h>
+
+#include <cerrno>
 #include <fmt/ranges.h>
 
 #include <chrono>
@@ -15,6 +17,7 @@
 #include "cli/Commands.h"
 #include "common/BuildId.h"
 #include "common/Error.h"
+#include "common/InputFile.h"
 #include "common/Interrupt.h"
 #include "common/OutputPaths.h"
 #include "common/Progress.h"
@@ -179,7 +182,7 @@ int run(const RunOptions& o) {
   std::ofstream out(json_path);
   out << j.dump(2) << '\n';
   out.close();
-  if (!out) throw InputError(fmt::format("{}: write failed", json_path));
+  if (!out) throw InputError(write_error(json_path, "the report", errno));
 
   std::string timeline_trace;
   if (fast && !timeline_rows.empty() && !r.stopped) {
@@ -199,7 +202,7 @@ int run(const RunOptions& o) {
     std::ofstream tl(o.timeline);
     tl << timeline.to_json().dump() << '\n';
     tl.close();
-    if (!tl) throw InputError(fmt::format("{}: write failed", o.timeline));
+    if (!tl) throw InputError(write_error(o.timeline, "the timeline", errno));
   }
   fmt::print("{}", report::run_summary(j));
   fmt::print("  wall time           {:.2f} s ({:.3g} decode steps/s simulated)\n", wall_s,

@@ -18,10 +18,11 @@ void add_trace_command(CLI::App& app, int& exit_code) {
   auto g_out = std::make_shared<std::string>();
   CLI::App* gen = sub->add_subcommand("gen", "Generate a trace from a prompt and generation length");
   gen->add_option("--requests", g->requests, "Number of requests")->capture_default_str()
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
-  gen->add_option("--prompt", g->prompt_tokens, "Prompt tokens per request")->capture_default_str();
+      ->check(CLI::Range(std::uint64_t{1}, trace::kMaxTraceRows));
+  gen->add_option("--prompt", g->prompt_tokens, "Prompt tokens per request")->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{0}, trace::kMaxRequestTokens));
   gen->add_option("--gen", g->generate_tokens, "Decode steps per request")->capture_default_str()
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
+      ->check(CLI::Range(std::uint64_t{1}, trace::kMaxRequestTokens));
   gen->add_option("--batch", g->batch_size, "Requests decoded together")->capture_default_str()
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 20));
   gen->add_option("-o,--out", *g_out, "Output trace file")->required();

@@ -4,30 +4,41 @@
 
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/Commands.h"
 #include "common/Error.h"
+#include "common/InputFile.h"
 #include "config/ConfigNode.h"
 #include "config/HwConfigLoader.h"
 #include "config/ModelConfigLoader.h"
 #include "config/DramConfigLoader.h"
 #include "models/dram/DramConfig.h"
 #include "sim/DesignChecks.h"
+#include "trace/ContextPolicy.h"
 #include "trace/DecodeTrace.h"
 
 namespace skv::cli {
 
 namespace {
 
-// What a file is, told by its first line (traces) or its top-level keys (configs).
-std::string validate_one(const std::string& path) {
+// What a file is, told by its first line (traces) or its top-level keys (configs). With
+// `model` (validate --hw --model), a trace is checked against its context as `run` does.
+std::string validate_one(const std::string& path, const config::ModelConfig* model) {
+  check_readable_file(path, "file");
   std::ifstream in(path);
   if (!in) throw InputError(fmt::format("{}: cannot open file", path));
   std::string first;
   std::getline(in, first);
   if (first.rfind(trace::kMagicV1, 0) == 0) {
+    if (model) {
+      const trace::TraceScan scan =
+          trace::scan_trace(path, model->max_context, trace::OverContext::Stop, model->name);
+      return fmt::format("decode trace, {} steps, within model {}'s context", scan.rows,
+                         model->name);
+    }
     const std::uint64_t rows = trace::count_trace_rows(path);
     return fmt::format("decode trace, {} steps", rows);
   }
@@ -97,9 +108,11 @@ void add_validate_command(CLI::App& app, int& exit_code) {
       throw CLI::ValidationError("validate", "give files to check, or --hw and --model");
     }
     int bad = o->hw.empty() ? 0 : validate_pair(*o);
+    std::optional<config::ModelConfig> against;
+    if (!o->model.empty()) against = config::load_model_config(o->model);
     for (const auto& f : o->files) {
       try {
-        fmt::print("ok: {}: {}\n", f, validate_one(f));
+        fmt::print("ok: {}: {}\n", f, validate_one(f, against ? &*against : nullptr));
       } catch (const InputError& e) {
         fmt::print(stderr, "swiftkv-sim: error: {}\n", e.what());
         ++bad;

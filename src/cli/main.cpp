@@ -13,6 +13,30 @@
 #include "common/Error.h"
 #include "config/ResolvedConfig.h"
 
+namespace {
+
+// CLI11 reads "-1" into an unsigned option as 2^64 - 1: every unsigned option of every
+// command refuses a sign, naming the option (CLI11 prefixes the option's name).
+void refuse_negative_numbers(CLI::App& app) {
+  for (CLI::Option* opt : app.get_options()) {
+    if (opt->get_type_name().rfind("UINT", 0) != 0) continue;
+    opt->check(CLI::Validator(
+        [](std::string& value) -> std::string {
+          const auto at = value.find_first_not_of(" \t");
+          if (at != std::string::npos && value[at] == '-') {
+            return "'" + value + "' is negative (allowed: a whole number >= 0)";
+          }
+          return {};
+        },
+        "", "not negative"));
+  }
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    refuse_negative_numbers(*sub);
+  }
+}
+
+}  // namespace
+
 // SystemC's entry point: sc_elab_and_sim() below calls it with the kernel set up.
 int sc_main(int argc, char** argv) {
   CLI::App app{"swiftkv-sim: a cycle-accurate SystemC/TLM-2.0 simulator of an LLM-decode "
@@ -31,6 +55,7 @@ int sc_main(int argc, char** argv) {
   skv::cli::add_check_fast_command(app, exit_code);
   skv::cli::add_dram_command(app, exit_code);
   skv::cli::add_schema_command(app, exit_code);
+  refuse_negative_numbers(app);
 
   // CLI11 would report a mistyped command as a missing one; name it and list the commands.
   if (argc > 1 && argv[1][0] != '-') {

@@ -10,6 +10,8 @@
 #include <limits>
 #include <sstream>
 
+#include "common/InputFile.h"
+
 namespace skv::config {
 
 namespace {
@@ -67,21 +69,91 @@ Node::Node(YAML::Node node, std::shared_ptr<const std::string> file, std::string
     : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)) {}
 
 Node Node::load_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(fmt::format("{}: cannot open file", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return load_string(ss.str(), path);
+  return load_string(read_config_file(path, "file"), path);
 }
+
+namespace {
+
+// The deepest nesting of flow collections ([...] and {...}) a config file may use; the
+// shipped ones use 2, and yaml-cpp's own limit ends in an unhelpful message.
+constexpr int kMaxFlowDepth = 64;
+
+// What yaml-cpp reports cryptically or not at all, said in plain words with its line:
+// a tab in a line's indentation, a merge key (`<<:`), flow collections nested too deep.
+void check_yaml_text(const std::string& text, const std::string& source_name) {
+  int line = 1;
+  int depth = 0;
+  bool at_line_start = true;
+  bool in_comment = false;
+  char quote = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if ((ch >= 0 && ch < ' ' && ch != '\n' && ch != '\t' && ch != '\r') || ch == 0x7f) {
+      throw InputError(fmt::format(
+          "{}:{}: not a text file: control byte 0x{:02x} (is it the right file?)", source_name,
+          line, static_cast<unsigned>(static_cast<unsigned char>(ch))));
+    }
+    if (ch == '\n') {
+      ++line;
+      at_line_start = true;
+      in_comment = false;
+      continue;
+    }
+    if (at_line_start) {
+      if (ch == ' ') continue;
+      if (ch == '\t') {
+        throw InputError(fmt::format(
+            "{}:{}: a tab in this line's indentation (YAML indents with spaces only)",
+            source_name, line));
+      }
+      at_line_start = false;
+      std::size_t k = i;
+      while (k < text.size() && (text[k] == '-' || text[k] == ' ')) ++k;  // "- <<: *a" too
+      if (text.compare(k, 3, "<<:") == 0) {
+        throw InputError(fmt::format(
+            "{}:{}: merge keys ('<<:') are not supported (allowed: the keys written out)",
+            source_name, line));
+      }
+    }
+    if (in_comment) continue;
+    if (quote != 0) {
+      if (ch == quote) quote = 0;
+      continue;
+    }
+    if (ch == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t')) {
+      in_comment = true;
+    } else if (ch == '"' || ch == '\'') {
+      if (i == 0 || text[i - 1] == ' ' || text[i - 1] == '[' || text[i - 1] == '{' ||
+          text[i - 1] == ',' || text[i - 1] == ':') {
+        quote = ch;
+      }
+    } else if (ch == '[' || ch == '{') {
+      if (++depth > kMaxFlowDepth) {
+        throw InputError(fmt::format(
+            "{}:{}: lists or mappings nested too deep (allowed: at most {} levels)",
+            source_name, line, kMaxFlowDepth));
+      }
+    } else if ((ch == ']' || ch == '}') && depth > 0) {
+      --depth;
+    }
+  }
+}
+
+}  // namespace
 
 Node Node::load_string(const std::string& text, const std::string& source_name) {
   auto file = std::make_shared<const std::string>(source_name);
+  check_yaml_text(text, source_name);
   YAML::Node root;
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw InputError(fmt::format("{}:{}: YAML syntax error: {}", source_name, e.mark.line + 1,
                                  e.msg));
+  }
+  if (!root.IsDefined() || root.IsNull()) {
+    throw InputError(
+        fmt::format("{}:1: empty file (expected a mapping of keys at the top level)", source_name));
   }
   if (!root.IsMap()) {
     throw InputError(fmt::format("{}:1: expected a mapping of keys at the top level", source_name));

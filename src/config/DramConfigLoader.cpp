@@ -29,6 +29,12 @@ DramConfig load_dram_config(config::Node& node) {
 
 std::string dram_preset_file(const std::string& name, const std::string& dir) {
   namespace fs = std::filesystem;
+  // A file name holds at most 255 bytes on the usual file systems, ".yaml" included.
+  if (name.size() > 250) {
+    throw InputError(fmt::format("the DRAM preset name '{}...' is {} characters long (allowed: "
+                                 "at most 250, a file name's limit less '.yaml')",
+                                 name.substr(0, 32), name.size()));
+  }
   const fs::path file = fs::path(dir) / (name + ".yaml");
   std::error_code ec;
   if (fs::is_regular_file(file, ec)) return file.lexically_normal().string();
@@ -49,7 +55,8 @@ DramConfig load_dram_preset(const std::string& name_or_path, const std::string& 
   const bool looks_like_file =
       given.has_parent_path() || given.extension() == ".yaml" || given.extension() == ".yml";
   std::string file = name_or_path;
-  if (!looks_like_file && !fs::is_regular_file(given)) {
+  std::error_code ec;
+  if (!looks_like_file && !fs::is_regular_file(given, ec)) {
     try {
       file = dram_preset_file(name_or_path, config_dir);
     } catch (const InputError& e) {

@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+
 #include <algorithm>
 #include <cmath>
 
 #include "common/Error.h"
+#include "common/InputFile.h"
 #include "common/Figures.h"
 #include "config/ResolvedConfig.h"
 #include "sim/Invariants.h"
@@ -363,10 +366,11 @@ constexpr StepField kStepFields[] = {
 
 StepCsvWriter::StepCsvWriter(const std::string& path, std::uint64_t accel_period_ps)
     : path_(path), out_(path), period_ps_(accel_period_ps) {
-  if (!out_) throw InputError(fmt::format("{}: cannot write", path));
+  if (!out_) throw InputError(write_error(path, "steps.csv", errno));
   for (const auto& f : kStepFields) out_ << f.name << ',';
   out_ << "latency_ns,source\n";
   out_.flush();
+  if (!out_) throw InputError(write_error(path_, "steps.csv", errno));
 }
 
 void StepCsvWriter::write(const sim::BatchResult& b) {
@@ -377,6 +381,8 @@ void StepCsvWriter::write(const sim::BatchResult& b) {
     out_ << ps / 1000 << '.' << fmt::format("{:03}", ps % 1000) << ',' << b.source << '\n';
   }
   out_.flush();
+  // A full disk: said at once, with the reason, not found later as a short file.
+  if (!out_) throw InputError(write_error(path_, "steps.csv", errno));
 }
 
 }  // namespace skv::report

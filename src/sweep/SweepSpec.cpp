@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "common/Error.h"
+#include "common/InputFile.h"
 #include "config/ConfigNode.h"
 #include "sweep/HwOverlay.h"
 
@@ -288,6 +289,9 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& source_na
   }
 
   const Axis* kv_axis = spec.find_axis(kKvLenAxis);
+  if (!root.has("trace")) {
+    root.get_string("trace");  // names the missing key, or the key that misspells it
+  }
   if (raw["trace"].IsMap()) {
     config::Node t = root.child("trace");
     auto& g = spec.trace.generate;
@@ -324,11 +328,8 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& source_na
 }
 
 SweepSpec load_sweep_spec(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(fmt::format("{}: cannot open file", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_sweep_spec(ss.str(), path, fs::path(path).parent_path().string());
+  return parse_sweep_spec(read_config_file(path, "sweep file"), path,
+                          fs::path(path).parent_path().string());
 }
 
 std::vector<PointValues> expand_points(const SweepSpec& spec) {

@@ -2,10 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <string_view>
 
+#include <cerrno>
+#include <cstdio>
+
 #include "common/Error.h"
+#include "common/InputFile.h"
 
 namespace skv::trace {
 
@@ -39,6 +44,7 @@ std::vector<std::string_view> split(std::string_view line) {
 }  // namespace
 
 DecodeTraceReader::DecodeTraceReader(const std::string& path) : path_(path), in_(path) {
+  check_readable_file(path, "decode trace");
   if (!in_) throw InputError(fmt::format("{}: cannot open decode trace", path));
   std::string line;
   if (!std::getline(in_, line) || trim(line) != kMagicV1) {
@@ -126,7 +132,7 @@ std::uint64_t count_trace_rows(const std::string& path) {
 DecodeTraceWriter::DecodeTraceWriter(const std::string& path,
                                      const std::vector<std::string>& comment)
     : path_(path), out_(path) {
-  if (!out_) throw InputError(fmt::format("{}: cannot write decode trace", path));
+  if (!out_) throw InputError(write_error(path, "decode trace", errno));
   out_ << kMagicV1 << '\n';
   for (const auto& c : comment) out_ << "# " << c << '\n';
   out_ << kHeaderV1 << '\n';
@@ -139,12 +145,24 @@ void DecodeTraceWriter::write(const DecodeStep& row) {
 
 void DecodeTraceWriter::close() {
   out_.close();
-  if (!out_) throw InputError(fmt::format("{}: write failed", path_));
+  if (!out_) throw InputError(write_error(path_, "the decode trace", errno));
 }
 
 std::uint64_t generate_trace(const GenerateOptions& o, const std::string& out_path) {
   if (o.requests == 0 || o.generate_tokens == 0 || o.batch_size == 0) {
     throw InputError("trace gen: --requests, --gen and --batch must be at least 1");
+  }
+  if (o.prompt_tokens > kMaxRequestTokens || o.generate_tokens > kMaxRequestTokens - o.prompt_tokens) {
+    throw InputError(fmt::format(
+        "trace gen: --prompt {} plus --gen {} is more than the {} tokens a request may reach "
+        "(no model's context comes near it)",
+        o.prompt_tokens, o.generate_tokens, kMaxRequestTokens));
+  }
+  if (o.requests > kMaxTraceRows / o.generate_tokens) {
+    throw InputError(fmt::format(
+        "trace gen: --requests {} times --gen {} is more than the {} rows a generated trace may "
+        "hold",
+        o.requests, o.generate_tokens, kMaxTraceRows));
   }
   DecodeTraceWriter w(out_path,
                       {fmt::format("generated: {} requests, prompt {} tokens, {} decode steps "
@@ -165,6 +183,7 @@ std::uint64_t generate_trace(const GenerateOptions& o, const std::string& out_pa
 
 std::uint64_t import_request_trace(const std::string& csv_path, const ImportOptions& o,
                                    const std::string& out_path) {
+  check_readable_file(csv_path, "request trace");
   std::ifstream in(csv_path);
   if (!in) throw InputError(fmt::format("{}: cannot open request trace", csv_path));
   std::string line;
@@ -201,6 +220,12 @@ std::uint64_t import_request_trace(const std::string& csv_path, const ImportOpti
       throw InputError(fmt::format("{}:{}: GeneratedTokens: '{}' is not a whole number >= 0",
                                    csv_path, line_no, f[2]));
     }
+    if (ctx > kMaxRequestTokens || gen > kMaxRequestTokens - ctx) {
+      throw InputError(fmt::format(
+          "{}:{}: ContextTokens {} plus GeneratedTokens {} is more than the {} tokens a request "
+          "may reach (no model's context comes near it)",
+          csv_path, line_no, ctx, gen, kMaxRequestTokens));
+    }
     if (seen++ < o.skip_requests) continue;
     for (std::uint64_t i = 0; i < gen; ++i) {
       w.write(DecodeStep{batch++, request, i, ctx + i, 0});
@@ -208,6 +233,12 @@ std::uint64_t import_request_trace(const std::string& csv_path, const ImportOpti
     ++request;
   }
   w.close();
+  if (w.rows() == 0) {
+    std::remove(out_path.c_str());  // an empty trace is an error, not an output
+    throw InputError(fmt::format(
+        "{}: no rows to import: {} requests read, {} skipped, none with GeneratedTokens > 0",
+        csv_path, seen, std::min(seen, o.skip_requests)));
+  }
   return w.rows();
 }
 

@@ -56,6 +56,13 @@ class DecodeTraceWriter {
   std::uint64_t rows_ = 0;
 };
 
+// The most tokens one request may reach (its prompt and generated tokens together), for
+// `trace gen` and `trace import`: 2^24, far above any model's context (the largest shipped
+// is 32768), so a larger value is a mistake, and each token writes a row.
+constexpr std::uint64_t kMaxRequestTokens = std::uint64_t{1} << 24;
+// The most rows `trace gen` writes: 2^32, some 80 GiB of trace.
+constexpr std::uint64_t kMaxTraceRows = std::uint64_t{1} << 32;
+
 struct GenerateOptions {
   std::uint64_t requests = 1;
   std::uint64_t prompt_tokens = 128;

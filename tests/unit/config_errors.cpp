@@ -296,10 +296,10 @@ TEST_CASE("config node: a file that is not a mapping, or is missing, is rejected
   CHECK(error_of([] { Node::load_string("- a\n- b\n", "list.yaml"); }) ==
         "list.yaml:1: expected a mapping of keys at the top level");
   CHECK(error_of([] { Node::load_string("", "empty.yaml"); }) ==
-        "empty.yaml:1: expected a mapping of keys at the top level");
+        "empty.yaml:1: empty file (expected a mapping of keys at the top level)");
   TempDir dir;
   const std::string missing = dir.file("no-such.yaml");
-  CHECK(error_of([&] { Node::load_file(missing); }) == missing + ": cannot open file");
+  CHECK(error_of([&] { Node::load_file(missing); }) == missing + ": cannot open file: No such file or directory");
 }
 
 TEST_CASE("config node: errors from a file carry that file's path", "[config]") {
@@ -509,7 +509,7 @@ TEST_CASE("hw config: syntax errors and missing files", "[config]") {
   CHECK(msg.find('\n') == std::string::npos);
 
   const std::string missing = fx.dir.file("hw/none.yaml");
-  CHECK(error_of([&] { skv::config::load_hw_config(missing); }) == missing + ": cannot open file");
+  CHECK(error_of([&] { skv::config::load_hw_config(missing); }) == missing + ": cannot open file: No such file or directory");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -251,10 +251,10 @@ TEST_CASE("decode trace: a request appears at most once in a batch", "[trace]") 
 TEST_CASE("decode trace: missing and unwritable files", "[trace]") {
   TempDir dir;
   const std::string missing = dir.file("none.trace");
-  CHECK(error_of([&] { DecodeTraceReader r(missing); }) == missing + ": cannot open decode trace");
+  CHECK(error_of([&] { DecodeTraceReader r(missing); }) == missing + ": cannot open decode trace: No such file or directory");
   const std::string unwritable = dir.file("no/such/dir/out.trace");
   CHECK(error_of([&] { DecodeTraceWriter w(unwritable, {}); }) ==
-        unwritable + ": cannot write decode trace");
+        unwritable + ": cannot write decode trace: No such file or directory");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -389,5 +389,5 @@ TEST_CASE("trace importer: errors carry the file and line", "[trace]") {
   check_error(import_error(h + "t,1,-2\n"), csv, 2, "GeneratedTokens: '-2' is not a whole number");
   const std::string missing = dir.file("none.csv");
   CHECK(error_of([&] { import_request_trace(missing, ImportOptions{}, out); }) ==
-        missing + ": cannot open request trace");
+        missing + ": cannot open request trace: No such file or directory");
 }
