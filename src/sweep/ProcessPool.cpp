@@ -36,6 +36,11 @@ namespace {
 // Only async-signal-safe calls between fork and exec.
 [[noreturn]] void exec_child(const char* exe, char* const* argv, const char* cwd, const char* log,
                              pid_t parent) {
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() != parent) _exit(126);  // the parent died before prctl took effect
   auto die = [](const char* what) {
@@ -94,7 +99,16 @@ std::size_t run_processes(const std::string& exe, const std::vector<ProcessJob>&
       std::vector<char*> argv;
       for (const auto& a : job.argv) argv.push_back(const_cast<char*>(a.c_str()));
       argv.push_back(nullptr);
+      // SIGINT and SIGTERM wait while the child is made: one caught between fork and exec
+      // by the handler it inherits would be lost with that handler. The child takes the
+      // default actions back before it lets them in (exec_child).
+      sigset_t stop_signals, before;
+      sigemptyset(&stop_signals);
+      sigaddset(&stop_signals, SIGINT);
+      sigaddset(&stop_signals, SIGTERM);
+      sigprocmask(SIG_BLOCK, &stop_signals, &before);
       const pid_t pid = fork();
+      if (pid != 0) sigprocmask(SIG_SETMASK, &before, nullptr);
       if (pid < 0) {
         failure = std::make_exception_ptr(
             std::runtime_error(fmt::format("fork failed: {}", strerror(errno))));
@@ -106,7 +120,14 @@ std::size_t run_processes(const std::string& exe, const std::vector<ProcessJob>&
     }
     if (running.empty()) break;
     int status = 0;
-    const pid_t pid = waitpid(-1, &status, 0);
+    // With a stop to watch for, poll: a signal that came between the last look at it and
+    // a blocking wait would go unseen until a child ends on its own.
+    const pid_t pid = waitpid(-1, &status, stop ? WNOHANG : 0);
+    if (pid == 0) {
+      stop_now();
+      usleep(20000);
+      continue;
+    }
     if (pid < 0) {
       if (errno == EINTR) {
         stop_now();
