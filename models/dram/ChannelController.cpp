@@ -1,6 +1,7 @@
 #include "models/dram/ChannelController.h"
 
 #include <stdexcept>
+#include <utility>
 
 namespace skv::dram {
 
@@ -23,8 +24,8 @@ ChannelController::ChannelController(const DramConfig& cfg, const Scheduler& sch
 
 bool ChannelController::wanted_write_mode() const {
   const bool before = event_cycle() == mode_cycle_ ? mode_before_ : write_mode_;
-  const std::uint32_t reads = buffers_[0].size();
-  const std::uint32_t writes = buffers_[1].size();
+  const std::uint32_t reads = this->reads().size();
+  const std::uint32_t writes = this->writes().size();
   if (!before) return writes >= high_watermark_ || (reads == 0 && writes > 0);
   return !(writes == 0 || (reads > 0 && writes <= low_watermark_));
 }
@@ -38,19 +39,20 @@ bool ChannelController::update_write_mode() {
     mode_cycle_ = event_cycle();
   }
   if (wanted_write_mode() == write_mode_) {
-    drain_live_ = write_mode_ || mode_before_ || !buffers_[1].empty();
+    drain_live_ = write_mode_ || mode_before_ || !writes().empty();
     return false;
   }
   write_mode_ = !write_mode_;
-  active_ = write_mode_ ? 1 : 0;
+  std::swap(buffers_[0], buffers_[1]);
   for (BankCandidate& c : candidates_) c.valid = false;  // they were the other buffer's
   return true;
 }
 
 void ChannelController::set_open_row(std::uint32_t b, std::uint32_t row) {
-  buffers_[0].set_open_row(b, row);
-  // A bank with no queued write has no hit to count there.
-  if (split_ && buffers_[1].bank(b).count != 0) buffers_[1].set_open_row(b, row);
+  // A bank with nothing queued in a buffer has no hit to count there.
+  for (RequestBuffer& buffer : buffers_) {
+    if (buffer.bank(b).count != 0) buffer.set_open_row(b, row);
+  }
 }
 
 void ChannelController::invalidate_rank(std::uint32_t rank) {
@@ -70,7 +72,7 @@ void ChannelController::decide() {
   if (refresh_.needs_target(request_decision_.cycle)) {
     // A per-bank refresh falls due before that command: its bank is chosen from the state
     // on the due cycle (this one: nothing happens in between), then blocks that bank.
-    refresh_.choose_targets(request_decision_.cycle, buffers_[0], buffers_[1], checker_);
+    refresh_.choose_targets(request_decision_.cycle, reads(), writes(), checker_);
     request_decision_ = scheduler_->pick(scheduler_input());
   }
   decision_ = request_decision_;
@@ -113,12 +115,12 @@ void ChannelController::admit(std::uint64_t seq, std::uint32_t request, const Dr
   // The bank's scheduler candidate (its oldest hit, else its oldest burst) changes only if
   // the new burst is its first burst or its first hit in the buffer served; a younger one,
   // or one joining the other buffer, leaves it as it was.
-  const std::uint8_t target = split_ && is_write ? 1 : 0;
+  const std::uint32_t target = buffer_of(is_write);
   RequestBuffer& buffer = buffers_[target];
-  drain_live_ |= target != 0;
+  drain_live_ |= is_write && split_;
   const bool first = buffer.bank(q.bank).count == 0;
   const std::uint16_t at = buffer.push(q, checker_.open_row(q.bank));
-  const bool changed = target == active_ && (first || buffer.bank(q.bank).first_hit == at);
+  const bool changed = target == 0 && (first || buffer.bank(q.bank).first_hit == at);
   if (changed) invalidate_bank(q.bank);
   const std::uint32_t total = queued();
   if (total > stats_.queue_occupancy_max_bursts) stats_.queue_occupancy_max_bursts = total;
@@ -188,7 +190,7 @@ StepResult ChannelController::step() {
     return r;
   }
 
-  RequestBuffer& buffer = active();
+  RequestBuffer& buffer = served();
   QueuedBurst& e = buffer.entry(d.entry);
   r.row = e.row;
   switch (d.command) {
@@ -212,7 +214,7 @@ StepResult ChannelController::step() {
       Command cmd = e.is_write ? Command::WR : Command::RD;
       if (page_.policy() != PagePolicy::Open) {  // open page never auto-precharges
         const RequestBuffer::BankQueue& q = buffer.bank(b);
-        const RequestBuffer::BankQueue& o = buffers_[active_ ^ 1].bank(b);
+        const RequestBuffer::BankQueue& o = buffers_[1].bank(b);
         const std::uint32_t hits_left = q.hits + o.hits - 1u;
         const std::uint32_t others_left = q.count - q.hits + o.count - o.hits;
         ap = page_.auto_precharge(hits_left, others_left);

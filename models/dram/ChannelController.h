@@ -73,9 +73,11 @@ class ChannelController {
   // The buffer a burst of that direction joins has no room.
   bool full(bool is_write) const { return full_queue(is_write && split_); }
   // The same by buffer: true names the write buffer (WritePolicy::Drain only).
-  bool full_queue(bool write_buffer) const { return buffers_[write_buffer].full(); }
+  bool full_queue(bool write_buffer) const { return buffers_[write_buffer != write_mode_].full(); }
   std::uint32_t queued() const { return buffers_[0].size() + buffers_[1].size(); }
-  std::uint32_t writes_queued() const { return split_ ? buffers_[1].size() : buffers_[0].writes(); }
+  std::uint32_t writes_queued() const {
+    return split_ ? buffers_[!write_mode_].size() : buffers_[0].writes();
+  }
   bool write_mode() const { return write_mode_; }
   // Write drain episodes so far (one still open counts).
   std::uint64_t write_drains() const {
@@ -109,11 +111,17 @@ class ChannelController {
 
  private:
   void decide();
-  // The buffer the scheduler serves now (reads, or writes in drain mode; the only one when
-  // shared).
-  RequestBuffer& active() { return buffers_[active_]; }
+  // The buffer the scheduler serves is always buffers_[0] (the hot paths address it at a
+  // fixed place); a change of mode swaps the two.
+  RequestBuffer& served() { return buffers_[0]; }
+  // The buffer holding the reads (every burst when shared) and, under WritePolicy::Drain,
+  // the one holding the writes.
+  const RequestBuffer& reads() const { return buffers_[write_mode_]; }
+  const RequestBuffer& writes() const { return buffers_[!write_mode_]; }
+  // 0 when a burst of that direction joins the buffer served, 1 for the other one.
+  std::uint32_t buffer_of(bool is_write) const { return split_ && is_write != write_mode_; }
   SchedulerInput scheduler_input() {
-    return SchedulerInput{active(), checker_, refresh_, floor_, candidates_.data()};
+    return SchedulerInput{served(), checker_, refresh_, floor_, candidates_.data()};
   }
   // The latest cycle that changed the buffers' contents: an admission or a column command
   // (row commands leave them as they are).
@@ -137,11 +145,11 @@ class ChannelController {
   PagePolicyUnit page_;
   TimingChecker checker_;
   RefreshManager refresh_;
-  // [0]: reads (every burst when shared); [1]: writes under WritePolicy::Drain (else unused).
+  // [0]: the buffer served: the reads (every burst when shared), or the writes in drain mode;
+  // [1]: the other one (unused when shared).
   std::array<RequestBuffer, 2> buffers_;
   bool split_;                    // WritePolicy::Drain
   bool write_mode_ = false;       // drain mode: the scheduler serves the writes
-  std::uint8_t active_ = 0;       // index of the buffer served
   std::uint8_t last_column_ = 0;  // direction of the last column command: 0 none, 1 RD, 2 WR
   bool mode_before_ = false;      // the mode in force before mode_cycle_
   bool drain_live_ = false;       // false: no write queued and no drain now or before
