@@ -18,6 +18,7 @@ ChannelController::ChannelController(const DramConfig& cfg, const Scheduler& sch
                                   : 1,
                               cfg.org.banks())}},
       split_(cfg.controller.write_policy == WritePolicy::Drain),
+      buffer_of_{0, static_cast<std::uint8_t>(split_ ? 1 : 0)},
       high_watermark_(cfg.controller.write_high_watermark),
       low_watermark_(cfg.controller.write_low_watermark),
       candidates_(cfg.org.banks()) {}
@@ -44,6 +45,7 @@ bool ChannelController::update_write_mode() {
   }
   write_mode_ = !write_mode_;
   std::swap(buffers_[0], buffers_[1]);
+  std::swap(buffer_of_[0], buffer_of_[1]);
   for (BankCandidate& c : candidates_) c.valid = false;  // they were the other buffer's
   return true;
 }
@@ -115,17 +117,16 @@ void ChannelController::admit(std::uint64_t seq, std::uint32_t request, const Dr
   // The bank's scheduler candidate (its oldest hit, else its oldest burst) changes only if
   // the new burst is its first burst or its first hit in the buffer served; a younger one,
   // or one joining the other buffer, leaves it as it was.
-  const std::uint32_t target = buffer_of(is_write);
-  RequestBuffer& buffer = buffers_[target];
-  drain_live_ |= is_write && split_;
-  const bool first = buffer.bank(q.bank).count == 0;
-  const std::uint16_t at = buffer.push(q, checker_.open_row(q.bank));
-  const bool changed = target == 0 && (first || buffer.bank(q.bank).first_hit == at);
+  const std::uint32_t target = buffer_of_[is_write];
+  const bool changed = buffers_[target].push(q, checker_.open_row(q.bank)) && target == 0;
   if (changed) invalidate_bank(q.bank);
   const std::uint32_t total = queued();
   if (total > stats_.queue_occupancy_max_bursts) stats_.queue_occupancy_max_bursts = total;
-  if (is_write && writes_queued() > stats_.write_queue_occupancy_max_bursts) {
-    stats_.write_queue_occupancy_max_bursts = writes_queued();
+  if (is_write) {
+    drain_live_ |= split_;
+    if (writes_queued() > stats_.write_queue_occupancy_max_bursts) {
+      stats_.write_queue_occupancy_max_bursts = writes_queued();
+    }
   }
   floor_ = cycle;
   // With no write queued and no drain under way the mode stays as it is.
@@ -207,44 +208,33 @@ StepResult ChannelController::step() {
       set_open_row(b, TimingChecker::kClosed);
       break;
     default: {  // RD or WR, possibly with auto-precharge
-      if (e.outcome == kUnserved) e.outcome = kRowHit;
+      const bool write = e.is_write;
       // The page policy counts the bank's bursts in both buffers (the other one is empty
       // when shared).
       bool ap = false;
-      Command cmd = e.is_write ? Command::WR : Command::RD;
       if (page_.policy() != PagePolicy::Open) {  // open page never auto-precharges
         const RequestBuffer::BankQueue& q = buffer.bank(b);
         const RequestBuffer::BankQueue& o = buffers_[1].bank(b);
         const std::uint32_t hits_left = q.hits + o.hits - 1u;
         const std::uint32_t others_left = q.count - q.hits + o.count - o.hits;
         ap = page_.auto_precharge(hits_left, others_left);
-        if (ap) cmd = e.is_write ? Command::WRA : Command::RDA;
       }
-      r.command = cmd;
+      r.command = write ? (ap ? Command::WRA : Command::WR) : (ap ? Command::RDA : Command::RD);
       r.column = e.column;
-      checker_.issue_column(cmd, b, d.cycle);
+      // A burst in the other direction from the channel's previous one turns the bus around.
+      if (write) {
+        stats_.read_to_write_turnarounds += checker_.last_burst_read();
+      } else {
+        stats_.write_to_read_turnarounds += checker_.last_burst_write();
+      }
+      checker_.issue_column(write, ap, b, d.cycle);
       r.burst = true;
       r.request = e.request;
-      r.data_end = checker_.data_end(cmd, d.cycle);
-      switch (e.outcome) {
-        case kRowHit:
-          ++stats_.row_hits;
-          break;
-        case kRowMiss:
-          ++stats_.row_misses;
-          break;
-        default:
-          ++stats_.row_conflicts;
-          break;
-      }
-      stats_.queue_left_cycles[e.is_write] += d.cycle;
+      r.data_end = checker_.data_end(write, d.cycle);
+      // A burst whose first command is its column command found its row open.
+      ++stats_.row_outcomes[e.outcome == kUnserved ? std::uint8_t{kRowHit} : e.outcome];
+      stats_.queue_left_cycles[write] += d.cycle;
       stats_.queue_last_event_cycle = d.cycle;
-      const std::uint8_t direction = e.is_write ? 2 : 1;
-      if (direction != last_column_) {
-        if (last_column_ == 1) ++stats_.read_to_write_turnarounds;
-        if (last_column_ == 2) ++stats_.write_to_read_turnarounds;
-        last_column_ = direction;
-      }
       const std::uint32_t row = e.row;
       buffer.remove(d.entry, row);
       if (ap) {

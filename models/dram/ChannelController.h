@@ -36,9 +36,8 @@ namespace skv::dram {
 // the column commands issued.
 struct ChannelStats {
   std::array<std::uint64_t, kCommandCount> commands{};  // issued, by type
-  std::uint64_t row_hits = 0;
-  std::uint64_t row_misses = 0;
-  std::uint64_t row_conflicts = 0;
+  // Bursts by how they found their row (indexed by RowOutcome: hit, miss, conflict).
+  std::array<std::uint64_t, 4> row_outcomes{};
   // Queue occupancy integral (bursts x cycles) as sums, by direction ([0] reads, [1]
   // writes): each burst adds its admission cycle to `queue_entered_cycles` and the cycle of
   // its column command to `queue_left_cycles`, so the integral up to T is left - entered +
@@ -71,9 +70,7 @@ class ChannelController {
   ChannelController(const DramConfig& cfg, const Scheduler& scheduler, std::uint32_t index);
 
   // The buffer a burst of that direction joins has no room.
-  bool full(bool is_write) const { return full_queue(is_write && split_); }
-  // The same by buffer: true names the write buffer (WritePolicy::Drain only).
-  bool full_queue(bool write_buffer) const { return buffers_[write_buffer != write_mode_].full(); }
+  bool full(bool is_write) const { return buffers_[buffer_of_[is_write]].full(); }
   std::uint32_t queued() const { return buffers_[0].size() + buffers_[1].size(); }
   std::uint32_t writes_queued() const {
     return split_ ? buffers_[!write_mode_].size() : buffers_[0].writes();
@@ -118,8 +115,6 @@ class ChannelController {
   // the one holding the writes.
   const RequestBuffer& reads() const { return buffers_[write_mode_]; }
   const RequestBuffer& writes() const { return buffers_[!write_mode_]; }
-  // 0 when a burst of that direction joins the buffer served, 1 for the other one.
-  std::uint32_t buffer_of(bool is_write) const { return split_ && is_write != write_mode_; }
   SchedulerInput scheduler_input() {
     return SchedulerInput{served(), checker_, refresh_, floor_, candidates_.data()};
   }
@@ -150,7 +145,9 @@ class ChannelController {
   std::array<RequestBuffer, 2> buffers_;
   bool split_;                    // WritePolicy::Drain
   bool write_mode_ = false;       // drain mode: the scheduler serves the writes
-  std::uint8_t last_column_ = 0;  // direction of the last column command: 0 none, 1 RD, 2 WR
+  // The buffer a burst joins, by direction ([0] reads, [1] writes): 0 the one served, 1 the
+  // other. Shared: {0, 0}; under WritePolicy::Drain {0, 1}, and {1, 0} in drain mode.
+  std::array<std::uint8_t, 2> buffer_of_;
   bool mode_before_ = false;      // the mode in force before mode_cycle_
   bool drain_live_ = false;       // false: no write queued and no drain now or before
   std::uint64_t mode_cycle_ = 0;  // the event cycle write_mode_ was settled for

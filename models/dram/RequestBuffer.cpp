@@ -18,7 +18,7 @@ RequestBuffer::RequestBuffer(std::uint32_t capacity, std::uint32_t banks)
   free_ = 0;
 }
 
-std::uint16_t RequestBuffer::push(const QueuedBurst& b, std::uint32_t open_row) {
+bool RequestBuffer::push(const QueuedBurst& b, std::uint32_t open_row) {
   if (free_ == kNone) throw std::logic_error("RequestBuffer: push into a full buffer");
   const std::uint16_t i = free_;
   free_ = entries_[i].next;
@@ -33,11 +33,18 @@ std::uint16_t RequestBuffer::push(const QueuedBurst& b, std::uint32_t open_row) 
     q.head = i;
   }
   q.tail = i;
-  if (q.count++ == 0) active_[b.bank / 64] |= std::uint64_t{1} << (b.bank % 64);
-  if (b.row == open_row && q.hits++ == 0) q.first_hit = i;
+  bool leads = false;
+  if (q.count++ == 0) {
+    active_[b.bank / 64] |= std::uint64_t{1} << (b.bank % 64);
+    leads = true;
+  }
+  if (b.row == open_row && q.hits++ == 0) {
+    q.first_hit = i;
+    leads = true;
+  }
   ++size_;
   if (!b.is_write) ++reads_;
-  return i;
+  return leads;
 }
 
 void RequestBuffer::remove(std::uint16_t i, std::uint32_t open_row) {

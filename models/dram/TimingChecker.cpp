@@ -98,7 +98,7 @@ void TimingChecker::issue(Command cmd, std::uint32_t b, std::uint32_t row, std::
     case Command::RDA:
     case Command::WR:
     case Command::WRA:
-      issue_column(cmd, b, t);
+      issue_column(!is_read(cmd), cmd == Command::RDA || cmd == Command::WRA, b, t);
       break;
     case Command::REF: {
       const std::uint32_t first = r * banks_per_rank();

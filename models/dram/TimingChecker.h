@@ -126,13 +126,14 @@ class TimingChecker {
   std::uint32_t ranks() const { return rank_count_; }
 
   void issue(Command cmd, std::uint32_t b, std::uint32_t row, std::uint64_t cycle);
-  // issue() of a column command (RD, RDA, WR, WRA), inline for the controller's hot path.
-  void issue_column(Command cmd, std::uint32_t b, std::uint64_t t) {
+  // issue() of a column command, inline for the controller's hot path: WR or RD, WRA or RDA
+  // with `auto_precharge`.
+  void issue_column(bool write, bool auto_precharge, std::uint32_t b, std::uint64_t t) {
     Bank& bank = banks_[b];
     const std::uint32_t r = rank_of(b);
     Rank& rank = ranks_[r];
     Group& group = groups_[group_of(b)];
-    if (is_read(cmd)) {
+    if (!write) {
       bank.next[kPre] = max2(bank.next[kPre], t + t_.tRTP);
       group.next[kRd] = max2(group.next[kRd], t + t_.tCCD_L);
       group.next[kWr] = max2(group.next[kWr], t + t_.tRTW);
@@ -153,8 +154,11 @@ class TimingChecker {
     data_rank_ = r;
     data_used_ = true;
     bus_[col_bus_] = t + cmd_bus_.column_cycles;
-    if (cmd == Command::RDA || cmd == Command::WRA) close(b, bank.next[kPre] + t_.tRP);
+    if (auto_precharge) close(b, bank.next[kPre] + t_.tRP);
   }
+  // The data bus's last burst so far was a read / a write (neither before the first).
+  bool last_burst_read() const { return data_used_ && !data_write_; }
+  bool last_burst_write() const { return data_write_; }
 
   // Idle data-bus cycles between a burst of one rank and the next burst of another rank,
   // by the two bursts' directions.
@@ -162,9 +166,9 @@ class TimingChecker {
     return rank_gap_[(from_write ? 2 : 0) + (to_write ? 1 : 0)];
   }
 
-  // Cycle after the last data beat of a column command issued at `cycle`.
-  std::uint64_t data_end(Command cmd, std::uint64_t cycle) const {
-    return cycle + (is_read(cmd) ? t_.RL : t_.WL) + burst_cycles_;
+  // Cycle after the last data beat of a write or read command issued at `cycle`.
+  std::uint64_t data_end(bool write, std::uint64_t cycle) const {
+    return cycle + (write ? t_.WL : t_.RL) + burst_cycles_;
   }
 
  private:
