@@ -51,10 +51,9 @@ bool ChannelController::update_write_mode() {
 }
 
 void ChannelController::set_open_row(std::uint32_t b, std::uint32_t row) {
-  // A bank with nothing queued in a buffer has no hit to count there.
-  for (RequestBuffer& buffer : buffers_) {
-    if (buffer.bank(b).count != 0) buffer.set_open_row(b, row);
-  }
+  buffers_[0].set_open_row(b, row);
+  // A bank with nothing queued in the other buffer has no hit to count there.
+  if (buffers_[1].bank(b).count != 0) buffers_[1].set_open_row(b, row);
 }
 
 void ChannelController::invalidate_rank(std::uint32_t rank) {
