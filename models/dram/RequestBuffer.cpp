@@ -33,18 +33,12 @@ bool RequestBuffer::push(const QueuedBurst& b, std::uint32_t open_row) {
     q.head = i;
   }
   q.tail = i;
-  bool leads = false;
-  if (q.count++ == 0) {
-    active_[b.bank / 64] |= std::uint64_t{1} << (b.bank % 64);
-    leads = true;
-  }
-  if (b.row == open_row && q.hits++ == 0) {
-    q.first_hit = i;
-    leads = true;
-  }
+  if (q.count++ == 0) active_[b.bank / 64] |= std::uint64_t{1} << (b.bank % 64);
+  if (b.row == open_row && q.hits++ == 0) q.first_hit = i;
   ++size_;
   if (!b.is_write) ++reads_;
-  return leads;
+  // Both tests are data-dependent: combined without a branch.
+  return (q.head == i) | (q.first_hit == i);
 }
 
 void RequestBuffer::remove(std::uint16_t i, std::uint32_t open_row) {
