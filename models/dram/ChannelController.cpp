@@ -8,20 +8,17 @@ namespace skv::dram {
 ChannelController::ChannelController(const DramConfig& cfg, const Scheduler& scheduler,
                                      std::uint32_t index)
     : scheduler_(&scheduler),
-      index_(index),
-      page_(cfg.controller.page_policy),
-      checker_(cfg),
-      refresh_(cfg, checker_),
-      buffers_{{RequestBuffer(cfg.controller.queue_depth, cfg.org.banks()),
-                RequestBuffer(cfg.controller.write_policy == WritePolicy::Drain
-                                  ? cfg.controller.write_queue_depth
-                                  : 1,
-                              cfg.org.banks())}},
       split_(cfg.controller.write_policy == WritePolicy::Drain),
       buffer_of_{0, static_cast<std::uint8_t>(split_ ? 1 : 0)},
+      page_(cfg.controller.page_policy),
+      candidates_(cfg.org.banks()),
+      buffers_{{RequestBuffer(cfg.controller.queue_depth, cfg.org.banks()),
+                RequestBuffer(split_ ? cfg.controller.write_queue_depth : 1, cfg.org.banks())}},
+      checker_(cfg),
+      refresh_(cfg, checker_),
       high_watermark_(cfg.controller.write_high_watermark),
       low_watermark_(cfg.controller.write_low_watermark),
-      candidates_(cfg.org.banks()) {}
+      index_(index) {}
 
 bool ChannelController::wanted_write_mode() const {
   const bool before = event_cycle() == mode_cycle_ ? mode_before_ : write_mode_;
@@ -48,12 +45,6 @@ bool ChannelController::update_write_mode() {
   std::swap(buffer_of_[0], buffer_of_[1]);
   for (BankCandidate& c : candidates_) c.valid = false;  // they were the other buffer's
   return true;
-}
-
-void ChannelController::set_open_row(std::uint32_t b, std::uint32_t row) {
-  buffers_[0].set_open_row(b, row);
-  // A bank with nothing queued in the other buffer has no hit to count there.
-  if (buffers_[1].bank(b).count != 0) buffers_[1].set_open_row(b, row);
 }
 
 void ChannelController::invalidate_rank(std::uint32_t rank) {
@@ -117,7 +108,8 @@ void ChannelController::admit(std::uint64_t seq, std::uint32_t request, const Dr
   // the new burst is its first burst or its first hit in the buffer served; a younger one,
   // or one joining the other buffer, leaves it as it was.
   const std::uint32_t target = buffer_of_[is_write];
-  const bool changed = buffers_[target].push(q, checker_.open_row(q.bank)) && target == 0;
+  const bool leads = buffers_[target].push(q, checker_.open_row(q.bank));
+  const bool changed = leads & (target == 0);  // both data-dependent: no branch
   if (changed) invalidate_bank(q.bank);
   const std::uint32_t total = queued();
   if (total > stats_.queue_occupancy_max_bursts) stats_.queue_occupancy_max_bursts = total;
