@@ -28,9 +28,7 @@ bool ChannelController::wanted_write_mode() const {
   return !(writes == 0 || (reads > 0 && writes <= low_watermark_));
 }
 
-bool ChannelController::update_write_mode() {
-  // No write queued and no drain: nothing can change (the usual case on read streams).
-  if (mode_quiet()) return false;
+bool ChannelController::settle_write_mode() {
   if (event_cycle() != mode_cycle_) {  // a later cycle: the mode of the last one is settled
     if (write_mode_ && !mode_before_) ++stats_.write_drains;
     mode_before_ = write_mode_;
@@ -218,10 +216,9 @@ StepResult ChannelController::step() {
       } else {
         stats_.write_to_read_turnarounds += checker_.last_burst_write();
       }
-      checker_.issue_column(write, ap, b, d.cycle);
+      r.data_end = checker_.issue_column(write, ap, b, d.cycle);
       r.burst = true;
       r.request = e.request;
-      r.data_end = checker_.data_end(write, d.cycle);
       // A burst whose first command is its column command found its row open.
       ++stats_.row_outcomes[e.outcome == kUnserved ? std::uint8_t{kRowHit} : e.outcome];
       stats_.queue_left_cycles[write] += d.cycle;
@@ -231,7 +228,7 @@ StepResult ChannelController::step() {
       if (ap) {
         set_open_row(b, TimingChecker::kClosed);
         invalidate_bank(b);
-      } else if (!scheduler_->follow_column(b, d.entry, scheduler_input())) {
+      } else if (!candidates_[b].follow_column(b, d.entry, buffer)) {
         invalidate_bank(b);
       }
       break;

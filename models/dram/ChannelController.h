@@ -130,7 +130,9 @@ class ChannelController {
   // buffer and cleared only when settling the mode finds none of the three.
   bool mode_quiet() const { return !drain_live_; }
   // Settles the mode before a decision; true when it changed (every candidate invalid).
-  bool update_write_mode();
+  // No write queued and no drain: nothing can change (the usual case on read streams).
+  bool update_write_mode() { return !mode_quiet() && settle_write_mode(); }
+  [[gnu::noinline]] bool settle_write_mode();  // out of the decision's hot path
   // A bank's open row changed: recount its hits in the buffer served and, where it holds
   // bursts of that bank (none when shared), in the other one.
   void set_open_row(std::uint32_t b, std::uint32_t row) {

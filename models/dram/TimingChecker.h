@@ -127,34 +127,35 @@ class TimingChecker {
 
   void issue(Command cmd, std::uint32_t b, std::uint32_t row, std::uint64_t cycle);
   // issue() of a column command, inline for the controller's hot path: WR or RD, WRA or RDA
-  // with `auto_precharge`.
-  void issue_column(bool write, bool auto_precharge, std::uint32_t b, std::uint64_t t) {
+  // with `auto_precharge`. Returns the cycle after its last data beat.
+  std::uint64_t issue_column(bool write, bool auto_precharge, std::uint32_t b, std::uint64_t t) {
     Bank& bank = banks_[b];
     const std::uint32_t r = rank_of(b);
     Rank& rank = ranks_[r];
     Group& group = groups_[group_of(b)];
+    std::uint64_t end;
     if (!write) {
+      end = t + t_.RL + burst_cycles_;
       bank.next[kPre] = max2(bank.next[kPre], t + t_.tRTP);
       group.next[kRd] = max2(group.next[kRd], t + t_.tCCD_L);
       group.next[kWr] = max2(group.next[kWr], t + t_.tRTW);
       rank.next[kRd] = max2(rank.next[kRd], t + t_.tCCD_S);
       rank.next[kWr] = max2(rank.next[kWr], t + t_.tRTW);
-      data_end_ = max2(data_end_, t + t_.RL + burst_cycles_);
-      data_write_ = false;
     } else {
-      const std::uint64_t write_end = t + t_.WL + burst_cycles_;
-      bank.next[kPre] = max2(bank.next[kPre], write_end + t_.tWR);
+      end = t + t_.WL + burst_cycles_;
+      bank.next[kPre] = max2(bank.next[kPre], end + t_.tWR);
       group.next[kWr] = max2(group.next[kWr], t + t_.tCCD_L);
-      group.next[kRd] = max2(group.next[kRd], write_end + t_.tWTR_L);
+      group.next[kRd] = max2(group.next[kRd], end + t_.tWTR_L);
       rank.next[kWr] = max2(rank.next[kWr], t + t_.tCCD_S);
-      rank.next[kRd] = max2(rank.next[kRd], write_end + t_.tWTR_S);
-      data_end_ = max2(data_end_, write_end);
-      data_write_ = true;
+      rank.next[kRd] = max2(rank.next[kRd], end + t_.tWTR_S);
     }
+    data_end_ = max2(data_end_, end);
+    data_write_ = write;
     data_rank_ = r;
     data_used_ = true;
     bus_[col_bus_] = t + cmd_bus_.column_cycles;
     if (auto_precharge) close(b, bank.next[kPre] + t_.tRP);
+    return end;
   }
   // The data bus's last burst so far was a read / a write (neither before the first).
   bool last_burst_read() const { return data_used_ && !data_write_; }
@@ -166,10 +167,6 @@ class TimingChecker {
     return rank_gap_[(from_write ? 2 : 0) + (to_write ? 1 : 0)];
   }
 
-  // Cycle after the last data beat of a write or read command issued at `cycle`.
-  std::uint64_t data_end(bool write, std::uint64_t cycle) const {
-    return cycle + (write ? t_.WL : t_.RL) + burst_cycles_;
-  }
 
  private:
   struct Bank {
