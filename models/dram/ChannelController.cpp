@@ -71,7 +71,7 @@ void ChannelController::decide() {
   if (due != kNever && due <= decision_.cycle) {
     const RefreshManager::Candidate r = refresh_.candidate(checker_, floor_);
     if (r.cycle <= decision_.cycle) {
-      decision_ = Decision{r.command, r.cycle, r.bank, RequestBuffer::kNone};
+      decision_ = Decision{r.cycle, r.bank, RequestBuffer::kNone, r.command};
     }
   }
   decided_ = true;

@@ -134,10 +134,12 @@ class ChannelController {
   bool update_write_mode() { return !mode_quiet() && settle_write_mode(); }
   [[gnu::noinline]] bool settle_write_mode();  // out of the decision's hot path
   // A bank's open row changed: recount its hits in the buffer served and, where it holds
-  // bursts of that bank (none when shared), in the other one.
+  // bursts of that bank (never when shared), in the other one. That buffer's bank table is
+  // looked at only when it holds any burst: on a read stream it stays out of the cache.
   void set_open_row(std::uint32_t b, std::uint32_t row) {
     buffers_[0].set_open_row(b, row);
-    if (buffers_[1].bank(b).count != 0) buffers_[1].set_open_row(b, row);
+    RequestBuffer& other = buffers_[1];
+    if (!other.empty() && other.bank(b).count != 0) other.set_open_row(b, row);
   }
   // Commands to a bank (or rank) and admissions change what its scheduler slot holds.
   void invalidate_bank(std::uint32_t b) { candidates_[b].valid = false; }

@@ -19,10 +19,10 @@ class TimingChecker;
 class RefreshManager;
 
 struct Decision {
-  Command command = Command::ACT;
   std::uint64_t cycle = kNever;                // kNever: nothing to issue
   std::uint32_t bank = 0;                      // flat bank within the channel
   std::uint16_t entry = RequestBuffer::kNone;  // the burst acted for (kNone: refresh)
+  Command command = Command::ACT;              // (last: the whole fits in 16 bytes)
 };
 
 // A bank's candidate command and the parts of it that change only with the bank itself

@@ -73,7 +73,7 @@ Decision SchedulerFrFcfs::pick(const SchedulerInput& in) const {
   }
   if (best_t == kNever) return Decision{};
   const BankCandidate& winner = cache[best];
-  return Decision{winner.command, best_t, best, winner.entry};
+  return Decision{best_t, best, winner.entry, winner.command};
 }
 
 Decision SchedulerFrFcfs::repick_after_admit(const Decision& previous, std::uint32_t bank,
@@ -97,7 +97,7 @@ Decision SchedulerFrFcfs::repick_after_admit(const Decision& previous, std::uint
   if (t > previous.cycle) return previous;
   if (t == previous.cycle && c.priority >= in.cache[previous.bank].priority) return previous;
   if (t >= in.refresh.min_block() && t >= in.refresh.blocked_from(bank)) return previous;
-  return Decision{c.command, t, bank, c.entry};
+  return Decision{t, bank, c.entry, c.command};
 }
 
 }  // namespace skv::dram
