@@ -109,14 +109,14 @@ void ChannelController::admit(std::uint64_t seq, std::uint32_t request, const Dr
   const bool leads = buffers_[target].push(q, checker_.open_row(q.bank));
   const bool changed = leads & (target == 0);  // both data-dependent: no branch
   if (changed) invalidate_bank(q.bank);
-  const std::uint32_t total = queued();
-  if (total > stats_.queue_occupancy_max_bursts) stats_.queue_occupancy_max_bursts = total;
   if (is_write) {
     drain_live_ |= split_;
     if (writes_queued() > stats_.write_queue_occupancy_max_bursts) {
       stats_.write_queue_occupancy_max_bursts = writes_queued();
     }
   }
+  const std::uint32_t total = queued();
+  if (total > stats_.queue_occupancy_max_bursts) stats_.queue_occupancy_max_bursts = total;
   floor_ = cycle;
   // With no write queued and no drain under way the mode stays as it is.
   if (!mode_quiet() && wanted_write_mode() != write_mode_) {

@@ -72,7 +72,7 @@ class ChannelController {
 
   // The buffer a burst of that direction joins has no room.
   bool full(bool is_write) const { return buffers_[buffer_of_[is_write]].full(); }
-  std::uint32_t queued() const { return buffers_[0].size() + buffers_[1].size(); }
+  std::uint32_t queued() const { return buffers_[0].size() + other_queued(); }
   std::uint32_t writes_queued() const {
     return split_ ? buffers_[!write_mode_].size() : buffers_[0].writes();
   }
@@ -133,13 +133,14 @@ class ChannelController {
   // No write queued and no drain: nothing can change (the usual case on read streams).
   bool update_write_mode() { return !mode_quiet() && settle_write_mode(); }
   [[gnu::noinline]] bool settle_write_mode();  // out of the decision's hot path
+  // Bursts in the buffer not served. It is empty while no drain is live (and always when
+  // shared): then it is not looked at, and on a read stream it stays out of the cache.
+  std::uint32_t other_queued() const { return drain_live_ ? buffers_[1].size() : 0; }
   // A bank's open row changed: recount its hits in the buffer served and, where it holds
-  // bursts of that bank (never when shared), in the other one. That buffer's bank table is
-  // looked at only when it holds any burst: on a read stream it stays out of the cache.
+  // bursts of that bank, in the other one.
   void set_open_row(std::uint32_t b, std::uint32_t row) {
     buffers_[0].set_open_row(b, row);
-    RequestBuffer& other = buffers_[1];
-    if (!other.empty() && other.bank(b).count != 0) other.set_open_row(b, row);
+    if (other_queued() != 0 && buffers_[1].bank(b).count != 0) buffers_[1].set_open_row(b, row);
   }
   // Commands to a bank (or rank) and admissions change what its scheduler slot holds.
   void invalidate_bank(std::uint32_t b) { candidates_[b].valid = false; }
