@@ -59,14 +59,21 @@ void ChannelController::decide() {
     request_decision_ = scheduler_->pick(scheduler_input());
   }
   admitted_bank_ = -1;
+  decision_ = request_decision_;
+  // A refresh cannot go before it is due, so it only needs looking at when one falls due by
+  // the scheduler's command (the usual case is that none does).
+  if (refresh_.earliest_due() <= request_decision_.cycle) decide_refresh();
+  decided_ = true;
+}
+
+void ChannelController::decide_refresh() {
   if (refresh_.needs_target(request_decision_.cycle)) {
     // A per-bank refresh falls due before that command: its bank is chosen from the state
     // on the due cycle (this one: nothing happens in between), then blocks that bank.
     refresh_.choose_targets(request_decision_.cycle, reads(), writes(), checker_);
     request_decision_ = scheduler_->pick(scheduler_input());
+    decision_ = request_decision_;
   }
-  decision_ = request_decision_;
-  // A refresh cannot go before it is due, so it only needs looking at when due in time.
   const std::uint64_t due = refresh_.earliest_due();
   if (due != kNever && due <= decision_.cycle) {
     const RefreshManager::Candidate r = refresh_.candidate(checker_, floor_);
@@ -74,7 +81,6 @@ void ChannelController::decide() {
       decision_ = Decision{r.cycle, r.bank, RequestBuffer::kNone, r.command};
     }
   }
-  decided_ = true;
 }
 
 std::uint64_t ChannelController::occupancy_until(std::uint64_t cycle) const {

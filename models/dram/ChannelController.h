@@ -109,6 +109,9 @@ class ChannelController {
 
  private:
   void decide();
+  // The refresh manager's part of a decision, when a refresh falls due by the scheduler's
+  // command: a per-bank refresh's bank is chosen, and a refresh command may go first.
+  [[gnu::noinline]] void decide_refresh();
   // The buffer the scheduler serves is always buffers_[0] (the hot paths address it at a
   // fixed place); a change of mode swaps the two.
   RequestBuffer& served() { return buffers_[0]; }

@@ -54,7 +54,9 @@ class RefreshManager {
   void on_refresh(std::uint32_t bank);
 
   // Per-bank mode: true while a rank's refresh is due by `cycle` but its bank not chosen.
-  bool needs_target(std::uint64_t cycle) const { return unchosen_due_ <= cycle; }
+  bool needs_target(std::uint64_t cycle) const {
+    return unchosen_due_ != kNever && unchosen_due_ <= cycle;
+  }
   // Chooses the bank of every due refresh (by `cycle`) that has none, from the state that
   // holds on its due cycle (the caller guarantees no event lies between). The channel's
   // bursts are in `reads` and `writes` (one of them empty when reads and writes share one).
