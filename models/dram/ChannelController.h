@@ -51,7 +51,7 @@ struct ChannelStats {
   std::uint64_t read_to_write_turnarounds = 0;
   std::uint64_t write_to_read_turnarounds = 0;
   std::array<std::uint64_t, kCommandCount> commands{};  // issued, by type
-  std::uint64_t write_drains = 0;                        // times write drain mode began
+  std::uint64_t write_drains = 0;                       // times write drain mode began
 };
 
 // What one step() did (ChannelController::record() turns it into a CommandRecord).

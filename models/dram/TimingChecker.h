@@ -175,7 +175,6 @@ class TimingChecker {
     return rank_gap_[(from_write ? 2 : 0) + (to_write ? 1 : 0)];
   }
 
-
  private:
   struct Bank {
     std::uint32_t open_row = kClosed;
