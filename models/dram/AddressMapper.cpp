@@ -135,14 +135,15 @@ std::string address_mapping_error(const std::string& mapping, const DramOrganisa
   return parse(mapping, org).error;
 }
 
-AddressMapper::AddressMapper(const DramConfig& cfg) : burst_bytes_(cfg.org.burst_bytes()) {
+AddressMapper::AddressMapper(const DramConfig& cfg)
+    : burst_bytes_(cfg.org.burst_bytes()), burst_shift_(floor_log2(burst_bytes_)) {
   const std::string err = address_mapping_error(cfg.controller.address_mapping, cfg.org);
   if (!err.empty()) {
     throw std::invalid_argument(
         fmt::format("address_mapping '{}': {}", cfg.controller.address_mapping, err));
   }
   const Parsed p = parse(cfg.controller.address_mapping, cfg.org);
-  std::uint32_t shift = floor_log2(burst_bytes_);
+  std::uint32_t shift = burst_shift_;
   std::array<std::uint32_t, kFields> field_shift{};
   for (auto it = p.tokens.rbegin(); it != p.tokens.rend(); ++it) {
     if (it->bits == 0) continue;

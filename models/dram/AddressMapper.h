@@ -46,6 +46,7 @@ class AddressMapper {
   std::uint64_t encode(const DramAddress& a) const;
 
   std::uint32_t burst_bytes() const { return burst_bytes_; }
+  std::uint32_t burst_shift() const { return burst_shift_; }  // log2(burst_bytes())
 
  private:
   enum Field : std::uint8_t { kCh, kRa, kBg, kBa, kRo, kCo, kFields };
@@ -63,6 +64,7 @@ class AddressMapper {
   std::array<std::uint64_t, kFields> simple_mask_{};   // and its mask (0: no bits)
   std::uint32_t segment_count_ = 0;
   std::uint32_t burst_bytes_ = 0;
+  std::uint32_t burst_shift_ = 0;
 
   friend std::string address_mapping_error(const std::string&, const DramOrganisation&);
 };

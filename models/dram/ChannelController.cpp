@@ -1,56 +1,48 @@
 #include "models/dram/ChannelController.h"
 
 #include <stdexcept>
+#include <utility>
 
 namespace skv::dram {
 
 ChannelController::ChannelController(const DramConfig& cfg, const Scheduler& scheduler,
                                      std::uint32_t index)
     : scheduler_(&scheduler),
-      index_(index),
+      split_(cfg.controller.write_policy == WritePolicy::Drain),
+      buffer_of_{0, static_cast<std::uint8_t>(split_ ? 1 : 0)},
       page_(cfg.controller.page_policy),
+      candidates_(cfg.org.banks()),
+      buffers_{{RequestBuffer(cfg.controller.queue_depth, cfg.org.banks()),
+                RequestBuffer(split_ ? cfg.controller.write_queue_depth : 1, cfg.org.banks())}},
       checker_(cfg),
       refresh_(cfg, checker_),
-      buffers_{{RequestBuffer(cfg.controller.queue_depth, cfg.org.banks()),
-                RequestBuffer(cfg.controller.write_policy == WritePolicy::Drain
-                                  ? cfg.controller.write_queue_depth
-                                  : 1,
-                              cfg.org.banks())}},
-      split_(cfg.controller.write_policy == WritePolicy::Drain),
       high_watermark_(cfg.controller.write_high_watermark),
       low_watermark_(cfg.controller.write_low_watermark),
-      candidates_(cfg.org.banks()) {}
+      index_(index) {}
 
 bool ChannelController::wanted_write_mode() const {
   const bool before = event_cycle() == mode_cycle_ ? mode_before_ : write_mode_;
-  const std::uint32_t reads = buffers_[0].size();
-  const std::uint32_t writes = buffers_[1].size();
+  const std::uint32_t reads = this->reads().size();
+  const std::uint32_t writes = this->writes().size();
   if (!before) return writes >= high_watermark_ || (reads == 0 && writes > 0);
   return !(writes == 0 || (reads > 0 && writes <= low_watermark_));
 }
 
-bool ChannelController::update_write_mode() {
-  // No write queued and no drain: nothing can change (the usual case on read streams).
-  if (mode_quiet()) return false;
+bool ChannelController::settle_write_mode() {
   if (event_cycle() != mode_cycle_) {  // a later cycle: the mode of the last one is settled
     if (write_mode_ && !mode_before_) ++stats_.write_drains;
     mode_before_ = write_mode_;
     mode_cycle_ = event_cycle();
   }
   if (wanted_write_mode() == write_mode_) {
-    drain_live_ = write_mode_ || mode_before_ || !buffers_[1].empty();
+    drain_live_ = write_mode_ || mode_before_ || !writes().empty();
     return false;
   }
   write_mode_ = !write_mode_;
-  active_ = write_mode_ ? 1 : 0;
+  std::swap(buffers_[0], buffers_[1]);
+  std::swap(buffer_of_[0], buffer_of_[1]);
   for (BankCandidate& c : candidates_) c.valid = false;  // they were the other buffer's
   return true;
-}
-
-void ChannelController::set_open_row(std::uint32_t b, std::uint32_t row) {
-  buffers_[0].set_open_row(b, row);
-  // A bank with no queued write has no hit to count there.
-  if (split_ && buffers_[1].bank(b).count != 0) buffers_[1].set_open_row(b, row);
 }
 
 void ChannelController::invalidate_rank(std::uint32_t rank) {
@@ -67,22 +59,28 @@ void ChannelController::decide() {
     request_decision_ = scheduler_->pick(scheduler_input());
   }
   admitted_bank_ = -1;
+  decision_ = request_decision_;
+  // A refresh cannot go before it is due, so it only needs looking at when one falls due by
+  // the scheduler's command (the usual case is that none does).
+  if (refresh_.earliest_due() <= request_decision_.cycle) decide_refresh();
+  decided_ = true;
+}
+
+void ChannelController::decide_refresh() {
   if (refresh_.needs_target(request_decision_.cycle)) {
     // A per-bank refresh falls due before that command: its bank is chosen from the state
     // on the due cycle (this one: nothing happens in between), then blocks that bank.
-    refresh_.choose_targets(request_decision_.cycle, buffers_[0], buffers_[1], checker_);
+    refresh_.choose_targets(request_decision_.cycle, reads(), writes(), checker_);
     request_decision_ = scheduler_->pick(scheduler_input());
+    decision_ = request_decision_;
   }
-  decision_ = request_decision_;
-  // A refresh cannot go before it is due, so it only needs looking at when due in time.
   const std::uint64_t due = refresh_.earliest_due();
   if (due != kNever && due <= decision_.cycle) {
     const RefreshManager::Candidate r = refresh_.candidate(checker_, floor_);
     if (r.cycle <= decision_.cycle) {
-      decision_ = Decision{r.command, r.cycle, r.bank, RequestBuffer::kNone};
+      decision_ = Decision{r.cycle, r.bank, RequestBuffer::kNone, r.command};
     }
   }
-  decided_ = true;
 }
 
 std::uint64_t ChannelController::occupancy_until(std::uint64_t cycle) const {
@@ -113,18 +111,18 @@ void ChannelController::admit(std::uint64_t seq, std::uint32_t request, const Dr
   // The bank's scheduler candidate (its oldest hit, else its oldest burst) changes only if
   // the new burst is its first burst or its first hit in the buffer served; a younger one,
   // or one joining the other buffer, leaves it as it was.
-  const std::uint8_t target = split_ && is_write ? 1 : 0;
-  RequestBuffer& buffer = buffers_[target];
-  drain_live_ |= target != 0;
-  const bool first = buffer.bank(q.bank).count == 0;
-  const std::uint16_t at = buffer.push(q, checker_.open_row(q.bank));
-  const bool changed = target == active_ && (first || buffer.bank(q.bank).first_hit == at);
+  const std::uint32_t target = buffer_of_[is_write];
+  const bool leads = buffers_[target].push(q, checker_.open_row(q.bank));
+  const bool changed = leads & (target == 0);  // both data-dependent: no branch
   if (changed) invalidate_bank(q.bank);
+  if (is_write) {
+    drain_live_ |= split_;
+    if (writes_queued() > stats_.write_queue_occupancy_max_bursts) {
+      stats_.write_queue_occupancy_max_bursts = writes_queued();
+    }
+  }
   const std::uint32_t total = queued();
   if (total > stats_.queue_occupancy_max_bursts) stats_.queue_occupancy_max_bursts = total;
-  if (is_write && writes_queued() > stats_.write_queue_occupancy_max_bursts) {
-    stats_.write_queue_occupancy_max_bursts = writes_queued();
-  }
   floor_ = cycle;
   // With no write queued and no drain under way the mode stays as it is.
   if (!mode_quiet() && wanted_write_mode() != write_mode_) {
@@ -188,7 +186,7 @@ StepResult ChannelController::step() {
     return r;
   }
 
-  RequestBuffer& buffer = active();
+  RequestBuffer& buffer = served();
   QueuedBurst& e = buffer.entry(d.entry);
   r.row = e.row;
   switch (d.command) {
@@ -205,50 +203,38 @@ StepResult ChannelController::step() {
       set_open_row(b, TimingChecker::kClosed);
       break;
     default: {  // RD or WR, possibly with auto-precharge
-      if (e.outcome == kUnserved) e.outcome = kRowHit;
+      const bool write = e.is_write;
       // The page policy counts the bank's bursts in both buffers (the other one is empty
       // when shared).
       bool ap = false;
-      Command cmd = e.is_write ? Command::WR : Command::RD;
       if (page_.policy() != PagePolicy::Open) {  // open page never auto-precharges
         const RequestBuffer::BankQueue& q = buffer.bank(b);
-        const RequestBuffer::BankQueue& o = buffers_[active_ ^ 1].bank(b);
+        const RequestBuffer::BankQueue& o = buffers_[1].bank(b);
         const std::uint32_t hits_left = q.hits + o.hits - 1u;
         const std::uint32_t others_left = q.count - q.hits + o.count - o.hits;
         ap = page_.auto_precharge(hits_left, others_left);
-        if (ap) cmd = e.is_write ? Command::WRA : Command::RDA;
       }
-      r.command = cmd;
+      r.command = write ? (ap ? Command::WRA : Command::WR) : (ap ? Command::RDA : Command::RD);
       r.column = e.column;
-      checker_.issue_column(cmd, b, d.cycle);
+      // A burst in the other direction from the channel's previous one turns the bus around.
+      if (write) {
+        stats_.read_to_write_turnarounds += checker_.last_burst_read();
+      } else {
+        stats_.write_to_read_turnarounds += checker_.last_burst_write();
+      }
+      r.data_end = checker_.issue_column(write, ap, b, d.cycle);
       r.burst = true;
       r.request = e.request;
-      r.data_end = checker_.data_end(cmd, d.cycle);
-      switch (e.outcome) {
-        case kRowHit:
-          ++stats_.row_hits;
-          break;
-        case kRowMiss:
-          ++stats_.row_misses;
-          break;
-        default:
-          ++stats_.row_conflicts;
-          break;
-      }
-      stats_.queue_left_cycles[e.is_write] += d.cycle;
+      // A burst whose first command is its column command found its row open.
+      ++stats_.row_outcomes[e.outcome == kUnserved ? std::uint8_t{kRowHit} : e.outcome];
+      stats_.queue_left_cycles[write] += d.cycle;
       stats_.queue_last_event_cycle = d.cycle;
-      const std::uint8_t direction = e.is_write ? 2 : 1;
-      if (direction != last_column_) {
-        if (last_column_ == 1) ++stats_.read_to_write_turnarounds;
-        if (last_column_ == 2) ++stats_.write_to_read_turnarounds;
-        last_column_ = direction;
-      }
       const std::uint32_t row = e.row;
       buffer.remove(d.entry, row);
       if (ap) {
         set_open_row(b, TimingChecker::kClosed);
         invalidate_bank(b);
-      } else if (!scheduler_->follow_column(b, d.entry, scheduler_input())) {
+      } else if (!candidates_[b].follow_column(b, d.entry, buffer)) {
         invalidate_bank(b);
       }
       break;

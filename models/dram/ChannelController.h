@@ -34,11 +34,8 @@ namespace skv::dram {
 
 // Counters of one channel (summed into DramStats). Bursts and data-bus time follow from
 // the column commands issued.
+// The counters every burst touches come first.
 struct ChannelStats {
-  std::array<std::uint64_t, kCommandCount> commands{};  // issued, by type
-  std::uint64_t row_hits = 0;
-  std::uint64_t row_misses = 0;
-  std::uint64_t row_conflicts = 0;
   // Queue occupancy integral (bursts x cycles) as sums, by direction ([0] reads, [1]
   // writes): each burst adds its admission cycle to `queue_entered_cycles` and the cycle of
   // its column command to `queue_left_cycles`, so the integral up to T is left - entered +
@@ -48,10 +45,13 @@ struct ChannelStats {
   std::uint64_t queue_last_event_cycle = 0;            // the latest admission or column command
   std::uint32_t queue_occupancy_max_bursts = 0;        // reads and writes
   std::uint32_t write_queue_occupancy_max_bursts = 0;  // writes (own buffer or shared)
+  // Bursts by how they found their row (indexed by RowOutcome: hit, miss, conflict).
+  std::array<std::uint64_t, 4> row_outcomes{};
   // Column commands whose direction differs from the channel's previous column command.
   std::uint64_t read_to_write_turnarounds = 0;
   std::uint64_t write_to_read_turnarounds = 0;
-  std::uint64_t write_drains = 0;  // times write drain mode began
+  std::array<std::uint64_t, kCommandCount> commands{};  // issued, by type
+  std::uint64_t write_drains = 0;                       // times write drain mode began
 };
 
 // What one step() did (ChannelController::record() turns it into a CommandRecord).
@@ -71,11 +71,11 @@ class ChannelController {
   ChannelController(const DramConfig& cfg, const Scheduler& scheduler, std::uint32_t index);
 
   // The buffer a burst of that direction joins has no room.
-  bool full(bool is_write) const { return full_queue(is_write && split_); }
-  // The same by buffer: true names the write buffer (WritePolicy::Drain only).
-  bool full_queue(bool write_buffer) const { return buffers_[write_buffer].full(); }
-  std::uint32_t queued() const { return buffers_[0].size() + buffers_[1].size(); }
-  std::uint32_t writes_queued() const { return split_ ? buffers_[1].size() : buffers_[0].writes(); }
+  bool full(bool is_write) const { return buffers_[buffer_of_[is_write]].full(); }
+  std::uint32_t queued() const { return buffers_[0].size() + other_queued(); }
+  std::uint32_t writes_queued() const {
+    return split_ ? buffers_[!write_mode_].size() : buffers_[0].writes();
+  }
   bool write_mode() const { return write_mode_; }
   // Write drain episodes so far (one still open counts).
   std::uint64_t write_drains() const {
@@ -109,11 +109,18 @@ class ChannelController {
 
  private:
   void decide();
-  // The buffer the scheduler serves now (reads, or writes in drain mode; the only one when
-  // shared).
-  RequestBuffer& active() { return buffers_[active_]; }
+  // The refresh manager's part of a decision, when a refresh falls due by the scheduler's
+  // command: a per-bank refresh's bank is chosen, and a refresh command may go first.
+  [[gnu::noinline]] void decide_refresh();
+  // The buffer the scheduler serves is always buffers_[0] (the hot paths address it at a
+  // fixed place); a change of mode swaps the two.
+  RequestBuffer& served() { return buffers_[0]; }
+  // The buffer holding the reads (every burst when shared) and, under WritePolicy::Drain,
+  // the one holding the writes.
+  const RequestBuffer& reads() const { return buffers_[write_mode_]; }
+  const RequestBuffer& writes() const { return buffers_[!write_mode_]; }
   SchedulerInput scheduler_input() {
-    return SchedulerInput{active(), checker_, refresh_, floor_, candidates_.data()};
+    return SchedulerInput{served(), checker_, refresh_, floor_, candidates_.data()};
   }
   // The latest cycle that changed the buffers' contents: an admission or a column command
   // (row commands leave them as they are).
@@ -126,37 +133,53 @@ class ChannelController {
   // buffer and cleared only when settling the mode finds none of the three.
   bool mode_quiet() const { return !drain_live_; }
   // Settles the mode before a decision; true when it changed (every candidate invalid).
-  bool update_write_mode();
-  void set_open_row(std::uint32_t b, std::uint32_t row);
+  // No write queued and no drain: nothing can change (the usual case on read streams).
+  bool update_write_mode() { return !mode_quiet() && settle_write_mode(); }
+  [[gnu::noinline]] bool settle_write_mode();  // out of the decision's hot path
+  // Bursts in the buffer not served. It is empty while no drain is live (and always when
+  // shared): then it is not looked at, and on a read stream it stays out of the cache.
+  std::uint32_t other_queued() const { return drain_live_ ? buffers_[1].size() : 0; }
+  // A bank's open row changed: recount its hits in the buffer served and, where it holds
+  // bursts of that bank, in the other one.
+  void set_open_row(std::uint32_t b, std::uint32_t row) {
+    buffers_[0].set_open_row(b, row);
+    if (other_queued() != 0 && buffers_[1].bank(b).count != 0) buffers_[1].set_open_row(b, row);
+  }
   // Commands to a bank (or rank) and admissions change what its scheduler slot holds.
   void invalidate_bank(std::uint32_t b) { candidates_[b].valid = false; }
   void invalidate_rank(std::uint32_t rank);
 
+  // What every admission, decision and command reads or writes comes first, so that it
+  // shares few cache lines: a replay cycles through every channel, and 32 channels' state
+  // does not fit a first-level data cache.
   const Scheduler* scheduler_;
-  std::uint32_t index_;
-  PagePolicyUnit page_;
-  TimingChecker checker_;
-  RefreshManager refresh_;
-  // [0]: reads (every burst when shared); [1]: writes under WritePolicy::Drain (else unused).
-  std::array<RequestBuffer, 2> buffers_;
-  bool split_;                    // WritePolicy::Drain
-  bool write_mode_ = false;       // drain mode: the scheduler serves the writes
-  std::uint8_t active_ = 0;       // index of the buffer served
-  std::uint8_t last_column_ = 0;  // direction of the last column command: 0 none, 1 RD, 2 WR
-  bool mode_before_ = false;      // the mode in force before mode_cycle_
-  bool drain_live_ = false;       // false: no write queued and no drain now or before
-  std::uint64_t mode_cycle_ = 0;  // the event cycle write_mode_ was settled for
-  std::uint32_t high_watermark_;
-  std::uint32_t low_watermark_;
-  ChannelStats stats_;
-  std::vector<BankCandidate> candidates_;  // the scheduler's per-bank memory
-  std::uint64_t floor_ = 0;                // no command before the latest admission
-  Decision decision_;                      // the next command (request or refresh)
-  Decision request_decision_;              // the scheduler's pick behind it
-  bool decided_ = false;
+  std::uint64_t floor_ = 0;    // no command before the latest admission
+  Decision decision_;          // the next command (request or refresh)
+  Decision request_decision_;  // the scheduler's pick behind it
   // Set when exactly one burst was admitted since request_decision_ was made (and nothing
   // issued): the scheduler may then update its pick instead of redoing it.
   std::int32_t admitted_bank_ = -1;
+  bool decided_ = false;
+  bool split_;               // WritePolicy::Drain
+  bool write_mode_ = false;  // drain mode: the scheduler serves the writes
+  bool drain_live_ = false;  // false: no write queued and no drain now or before
+  // The buffer a burst joins, by direction ([0] reads, [1] writes): 0 the one served, 1 the
+  // other. Shared: {0, 0}; under WritePolicy::Drain {0, 1}, and {1, 0} in drain mode.
+  std::array<std::uint8_t, 2> buffer_of_;
+  PagePolicyUnit page_;
+  std::vector<BankCandidate> candidates_;  // the scheduler's per-bank memory
+  ChannelStats stats_;
+  // [0]: the buffer served: the reads (every burst when shared), or the writes in drain mode;
+  // [1]: the other one (unused when shared).
+  std::array<RequestBuffer, 2> buffers_;
+  TimingChecker checker_;
+  RefreshManager refresh_;
+  // Drain mode's bookkeeping (only while writes are about) and the rest.
+  bool mode_before_ = false;      // the mode in force before mode_cycle_
+  std::uint64_t mode_cycle_ = 0;  // the event cycle write_mode_ was settled for
+  std::uint32_t high_watermark_;
+  std::uint32_t low_watermark_;
+  std::uint32_t index_;
 };
 
 }  // namespace skv::dram

@@ -62,9 +62,9 @@ void DramEngine::enqueue(const Request& req, std::uint64_t now) {
     slot = free_slots_.back();
     free_slots_.pop_back();
   }
-  const std::uint64_t bb = mapper_.burst_bytes();
-  const std::uint64_t first = req.addr / bb;
-  const std::uint64_t last = (req.addr + std::max<std::uint32_t>(req.bytes, 1) - 1) / bb;
+  const std::uint32_t shift = mapper_.burst_shift();  // bursts are a power of two bytes
+  const std::uint64_t first = req.addr >> shift;
+  const std::uint64_t last = (req.addr + std::max<std::uint32_t>(req.bytes, 1) - 1) >> shift;
   Slot& s = slots_[slot];
   s = Slot{req.id,    now,         request_seq_++, 0, static_cast<std::uint32_t>(last - first + 1),
            req.bytes, req.is_write};
@@ -76,21 +76,20 @@ void DramEngine::enqueue(const Request& req, std::uint64_t now) {
   // The front end takes the next request that latency before its last burst's admission
   // (every admission is shifted alike, so nothing a later request brings can act earlier).
   const std::uint64_t latency = cfg_.controller.frontend_latency_cycles;
-  const bool write_queue = req.is_write && cfg_.controller.write_policy == WritePolicy::Drain;
   std::uint64_t admit = now + latency;
   for (std::uint64_t burst = first; burst <= last; ++burst) {
-    const DramAddress a = mapper_.decode(burst * bb);
+    const DramAddress a = mapper_.decode(burst << shift);
     ChannelController& ch = channels_[a.channel];
     auto handle = [this, &ch](const StepResult& r) { on_step(ch, r); };
     ch.advance_to(admit, handle);
-    if (ch.full_queue(write_queue)) {
+    if (ch.full(req.is_write)) {
       do {
         // The burst waits until a column command frees a slot; room exists from the next
         // cycle.
         const StepResult r = ch.step();
         if (r.burst && r.cycle + 1 > admit) admit = r.cycle + 1;
         on_step(ch, r);
-      } while (ch.full_queue(write_queue));
+      } while (ch.full(req.is_write));
       ch.advance_to(admit, handle);
     }
     ch.admit(burst_seq_++, slot, a, req.is_write, admit);
@@ -185,9 +184,9 @@ const DramStats& DramEngine::stats() const {
   for (const ChannelController& ch : channels_) {
     const ChannelStats& c = ch.stats();
     for (std::size_t i = 0; i < kCommandCount; ++i) v.commands[i] += c.commands[i];
-    v.row_hits += c.row_hits;
-    v.row_misses += c.row_misses;
-    v.row_conflicts += c.row_conflicts;
+    v.row_hits += c.row_outcomes[kRowHit];
+    v.row_misses += c.row_outcomes[kRowMiss];
+    v.row_conflicts += c.row_outcomes[kRowConflict];
     v.queue_occupancy_burst_cycles += ch.occupancy_until(now_);
     v.queue_occupancy_max_bursts =
         std::max(v.queue_occupancy_max_bursts, c.queue_occupancy_max_bursts);

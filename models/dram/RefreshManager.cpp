@@ -26,10 +26,13 @@ RefreshManager::RefreshManager(const DramConfig& cfg, const TimingChecker& check
 void RefreshManager::update_min_due() {
   min_due_ = kNever;
   min_block_ = kNever;
+  unchosen_due_ = kNever;
   for (const Rank& r : ranks_) {
     min_due_ = r.due < min_due_ ? r.due : min_due_;
-    const bool blocks = mode_ == RefreshMode::AllBank || r.next_bank != kUnchosen;
+    const bool chosen = r.next_bank != kUnchosen;
+    const bool blocks = mode_ == RefreshMode::AllBank || chosen;
     if (blocks && r.due < min_block_) min_block_ = r.due;
+    if (mode_ == RefreshMode::PerBank && !chosen && r.due < unchosen_due_) unchosen_due_ = r.due;
   }
 }
 
@@ -59,18 +62,12 @@ RefreshManager::Candidate RefreshManager::candidate(const TimingChecker& checker
 void RefreshManager::on_refresh(std::uint32_t bank) {
   Rank& r = ranks_[bank >> rank_shift_];
   r.due += interval_;
-  update_min_due();
-  if (mode_ != RefreshMode::PerBank) return;
-  r.done_in_round |= std::uint64_t{1} << r.next_bank;
-  if (r.done_in_round == round_mask()) r.done_in_round = 0;
-  r.next_bank = kUnchosen;
-}
-
-bool RefreshManager::unchosen_due_by(std::uint64_t cycle) const {
-  for (const Rank& r : ranks_) {
-    if (r.next_bank == kUnchosen && r.due <= cycle) return true;
+  if (mode_ == RefreshMode::PerBank) {
+    r.done_in_round |= std::uint64_t{1} << r.next_bank;
+    if (r.done_in_round == round_mask()) r.done_in_round = 0;
+    r.next_bank = kUnchosen;
   }
-  return false;
+  update_min_due();
 }
 
 void RefreshManager::choose_targets(std::uint64_t cycle, const RequestBuffer& reads,

@@ -55,7 +55,7 @@ class RefreshManager {
 
   // Per-bank mode: true while a rank's refresh is due by `cycle` but its bank not chosen.
   bool needs_target(std::uint64_t cycle) const {
-    return mode_ == RefreshMode::PerBank && min_due_ <= cycle && unchosen_due_by(cycle);
+    return unchosen_due_ != kNever && unchosen_due_ <= cycle;
   }
   // Chooses the bank of every due refresh (by `cycle`) that has none, from the state that
   // holds on its due cycle (the caller guarantees no event lies between). The channel's
@@ -71,7 +71,6 @@ class RefreshManager {
     std::uint64_t done_in_round = 0;      // per-bank mode: banks refreshed this round
   };
   std::uint64_t round_mask() const;
-  bool unchosen_due_by(std::uint64_t cycle) const;
   void update_min_due();
 
   RefreshMode mode_;
@@ -81,6 +80,9 @@ class RefreshManager {
   std::vector<Rank> ranks_;
   std::uint64_t min_due_ = kNever;
   std::uint64_t min_block_ = kNever;
+  // Per-bank mode: the earliest due cycle of a rank whose bank is not chosen yet (kNever in
+  // the other modes).
+  std::uint64_t unchosen_due_ = kNever;
 };
 
 }  // namespace skv::dram

@@ -18,7 +18,7 @@ RequestBuffer::RequestBuffer(std::uint32_t capacity, std::uint32_t banks)
   free_ = 0;
 }
 
-std::uint16_t RequestBuffer::push(const QueuedBurst& b, std::uint32_t open_row) {
+bool RequestBuffer::push(const QueuedBurst& b, std::uint32_t open_row) {
   if (free_ == kNone) throw std::logic_error("RequestBuffer: push into a full buffer");
   const std::uint16_t i = free_;
   free_ = entries_[i].next;
@@ -37,7 +37,8 @@ std::uint16_t RequestBuffer::push(const QueuedBurst& b, std::uint32_t open_row) 
   if (b.row == open_row && q.hits++ == 0) q.first_hit = i;
   ++size_;
   if (!b.is_write) ++reads_;
-  return i;
+  // Both tests are data-dependent: combined without a branch.
+  return (q.head == i) | (q.first_hit == i);
 }
 
 void RequestBuffer::remove(std::uint16_t i, std::uint32_t open_row) {

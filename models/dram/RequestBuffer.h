@@ -44,8 +44,10 @@ class RequestBuffer {
   std::uint32_t reads() const { return reads_; }
   std::uint32_t writes() const { return size_ - reads_; }
 
-  // Appends a burst to its bank's list; `open_row` is that bank's open row (or none).
-  std::uint16_t push(const QueuedBurst& b, std::uint32_t open_row);
+  // Appends a burst to its bank's list; `open_row` is that bank's open row (or none). True
+  // when the burst leads its bank: its only burst, or the oldest one hitting the open row
+  // (what a scheduler's choice for the bank rests on); a burst behind those leaves it alone.
+  bool push(const QueuedBurst& b, std::uint32_t open_row);
   // Removes an entry; `open_row` is its bank's open row (to keep the hit count).
   void remove(std::uint16_t index, std::uint32_t open_row);
 

@@ -19,10 +19,10 @@ class TimingChecker;
 class RefreshManager;
 
 struct Decision {
-  Command command = Command::ACT;
   std::uint64_t cycle = kNever;                // kNever: nothing to issue
   std::uint32_t bank = 0;                      // flat bank within the channel
   std::uint16_t entry = RequestBuffer::kNone;  // the burst acted for (kNone: refresh)
+  Command command = Command::ACT;              // (last: the whole fits in 16 bytes)
 };
 
 // A bank's candidate command and the parts of it that change only with the bank itself
@@ -39,6 +39,22 @@ struct BankCandidate {
   bool valid = false;
 
   static constexpr std::uint64_t kRowCommand = std::uint64_t{1} << 63;
+
+  // A column command without auto-precharge served burst `served` of `bank`, which has left
+  // `buffer`. When this slot held that command and the bank's next oldest hit is of the same
+  // kind (read or write), the slot takes it over and stays valid: the row stays open, and a
+  // RD or WR moves none of the bank's own column constraints (only its PRE one), so only
+  // the burst served and its age change. False: the channel marks the slot for rebuilding.
+  // (A scheduler that keeps no candidates never has a valid slot.)
+  bool follow_column(std::uint32_t bank, std::uint16_t served, const RequestBuffer& buffer) {
+    const RequestBuffer::BankQueue& q = buffer.bank(bank);
+    if (!valid || entry != served || q.hits == 0) return false;
+    const QueuedBurst& next = buffer.entry(q.first_hit);
+    if (next.is_write != (command == Command::WR)) return false;
+    entry = q.first_hit;
+    priority = next.seq;  // a column command: bit 63 clear
+    return true;
+  }
 };
 
 struct SchedulerInput {
@@ -62,16 +78,6 @@ class Scheduler {
     (void)previous;
     (void)bank;
     return pick(in);
-  }
-  // A column command without auto-precharge served burst `served` of `bank`, which has left
-  // the buffer. A scheduler may bring the bank's cached candidate up to date itself and
-  // return true; false has the channel mark it for rebuilding at the next pick.
-  virtual bool follow_column(std::uint32_t bank, std::uint16_t served,
-                             const SchedulerInput& in) const {
-    (void)bank;
-    (void)served;
-    (void)in;
-    return false;
   }
 };
 

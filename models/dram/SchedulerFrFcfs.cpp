@@ -73,7 +73,7 @@ Decision SchedulerFrFcfs::pick(const SchedulerInput& in) const {
   }
   if (best_t == kNever) return Decision{};
   const BankCandidate& winner = cache[best];
-  return Decision{winner.command, best_t, best, winner.entry};
+  return Decision{best_t, best, winner.entry, winner.command};
 }
 
 Decision SchedulerFrFcfs::repick_after_admit(const Decision& previous, std::uint32_t bank,
@@ -97,22 +97,7 @@ Decision SchedulerFrFcfs::repick_after_admit(const Decision& previous, std::uint
   if (t > previous.cycle) return previous;
   if (t == previous.cycle && c.priority >= in.cache[previous.bank].priority) return previous;
   if (t >= in.refresh.min_block() && t >= in.refresh.blocked_from(bank)) return previous;
-  return Decision{c.command, t, bank, c.entry};
-}
-
-bool SchedulerFrFcfs::follow_column(std::uint32_t bank, std::uint16_t served,
-                                    const SchedulerInput& in) const {
-  // The bank's next oldest hit takes over when it is of the same kind (read or write): the
-  // row stays open, and a RD or WR moves none of the bank's own column constraints (only
-  // its PRE one), so only the burst served and its age change.
-  BankCandidate& c = in.cache[bank];
-  const RequestBuffer::BankQueue& q = in.buffer.bank(bank);
-  if (!c.valid || c.entry != served || q.hits == 0) return false;
-  const QueuedBurst& next = in.buffer.entry(q.first_hit);
-  if (next.is_write != (c.command == Command::WR)) return false;
-  c.entry = q.first_hit;
-  c.priority = next.seq;  // a column command: bit 63 clear
-  return true;
+  return Decision{t, bank, c.entry, c.command};
 }
 
 }  // namespace skv::dram

@@ -15,8 +15,6 @@ class SchedulerFrFcfs final : public Scheduler {
   Decision pick(const SchedulerInput& in) const override;
   Decision repick_after_admit(const Decision& previous, std::uint32_t bank,
                               const SchedulerInput& in) const override;
-  bool follow_column(std::uint32_t bank, std::uint16_t served,
-                     const SchedulerInput& in) const override;
 };
 
 }  // namespace skv::dram

@@ -7,17 +7,17 @@
 namespace skv::dram {
 
 TimingChecker::TimingChecker(const DramConfig& cfg)
-    : t_(cfg.timing),
-      cmd_bus_(cfg.command_bus),
+    : t_(&cfg.timing),
       burst_cycles_(cfg.burst_cycles()),
+      col_bus_(cfg.command_bus.dual ? 1 : 0),
       group_bits_(floor_log2(cfg.org.bank_groups)),
       bank_bits_(floor_log2(cfg.org.banks_per_group)),
       rank_shift_(group_bits_ + bank_bits_),
-      col_bus_(cfg.command_bus.dual ? 1 : 0),
       rank_count_(cfg.org.ranks),
       banks_(cfg.org.banks()),
       groups_(std::size_t{cfg.org.ranks} * cfg.org.bank_groups),
-      ranks_(cfg.org.ranks) {
+      ranks_(cfg.org.ranks),
+      cmd_bus_(cfg.command_bus) {
   // Rank-to-rank gaps on the data bus. JESD79-4 (DDR4) states column command spacing within
   // one rank only: tCCD_S/L, tWTR_S/L, and read to write as RL + BL/2 - WL + 2 tCK (a write
   // preamble cycle and a turnaround cycle on the bus). Commands to different ranks it leaves
@@ -29,9 +29,9 @@ TimingChecker::TimingChecker(const DramConfig& cfg)
   //   that rank's read-to-write gap, tRTW - (RL + burst - WL), and at least tRTRS;
   // - WR -> WR: the controller drives both bursts; tCCD binds only within a rank, so the
   //   bursts may follow each other on the bus without a gap.
-  const std::int64_t rtw_gap = std::int64_t{t_.tRTW} + t_.WL - t_.RL - burst_cycles_;
+  const std::int64_t rtw_gap = std::int64_t{t_->tRTW} + t_->WL - t_->RL - burst_cycles_;
   const std::uint32_t rtw = rtw_gap > 0 ? static_cast<std::uint32_t>(rtw_gap) : 0;
-  rank_gap_ = {t_.tRTRS, rtw > t_.tRTRS ? rtw : t_.tRTRS, t_.tRTRS, 0};
+  rank_gap_ = {t_->tRTRS, rtw > t_->tRTRS ? rtw : t_->tRTRS, t_->tRTRS, 0};
 }
 
 std::uint64_t TimingChecker::earliest_rank_wide(Command cmd, std::uint32_t rank) const {
@@ -68,29 +68,29 @@ void TimingChecker::issue(Command cmd, std::uint32_t b, std::uint32_t row, std::
       if (bank.open_row != kClosed) throw std::logic_error("TimingChecker: ACT to an open bank");
       bank.open_row = row;
       ++rank.open_banks;
-      bank.next[kRd] = t + t_.tRCD;
-      bank.next[kWr] = t + t_.tRCDW;
-      bank.next[kPre] = max2(bank.next[kPre], t + t_.tRAS);
-      bank.next[kAct] = max2(bank.next[kAct], t + t_.tRC);
-      group.next[kAct] = max2(group.next[kAct], t + t_.tRRD_L);
-      rank.next[kAct] = max2(rank.next[kAct], t + t_.tRRD_S);
-      rank.next_refpb = max2(rank.next_refpb, t + t_.tRRD_S);
+      bank.next[kRd] = t + t_->tRCD;
+      bank.next[kWr] = t + t_->tRCDW;
+      bank.next[kPre] = max2(bank.next[kPre], t + t_->tRAS);
+      bank.next[kAct] = max2(bank.next[kAct], t + t_->tRC);
+      group.next[kAct] = max2(group.next[kAct], t + t_->tRRD_L);
+      rank.next[kAct] = max2(rank.next[kAct], t + t_->tRRD_S);
+      rank.next_refpb = max2(rank.next_refpb, t + t_->tRRD_S);
       rank.last_acts[rank.act_count % 4] = t;
       ++rank.act_count;
-      if (t_.tFAW > 0 && rank.act_count >= 4) {
+      if (t_->tFAW > 0 && rank.act_count >= 4) {
         // The slot overwritten next holds the oldest of the last four ACTs.
-        rank.next[kAct] = max2(rank.next[kAct], rank.last_acts[rank.act_count % 4] + t_.tFAW);
+        rank.next[kAct] = max2(rank.next[kAct], rank.last_acts[rank.act_count % 4] + t_->tFAW);
       }
       bus_[kRowBus] = t + cmd_bus_.act_cycles;
       break;
     }
     case Command::PRE:
-      close(b, t + t_.tRP);
+      close(b, t + t_->tRP);
       bus_[kRowBus] = t + cmd_bus_.precharge_cycles;
       break;
     case Command::PREA: {
       const std::uint32_t first = r * banks_per_rank();
-      for (std::uint32_t i = first; i < first + banks_per_rank(); ++i) close(i, t + t_.tRPab);
+      for (std::uint32_t i = first; i < first + banks_per_rank(); ++i) close(i, t + t_->tRPab);
       bus_[kRowBus] = t + cmd_bus_.precharge_cycles;
       break;
     }
@@ -98,22 +98,22 @@ void TimingChecker::issue(Command cmd, std::uint32_t b, std::uint32_t row, std::
     case Command::RDA:
     case Command::WR:
     case Command::WRA:
-      issue_column(cmd, b, t);
+      issue_column(!is_read(cmd), cmd == Command::RDA || cmd == Command::WRA, b, t);
       break;
     case Command::REF: {
       const std::uint32_t first = r * banks_per_rank();
       for (std::uint32_t i = first; i < first + banks_per_rank(); ++i) {
-        banks_[i].next[kAct] = max2(banks_[i].next[kAct], t + t_.tRFC);
+        banks_[i].next[kAct] = max2(banks_[i].next[kAct], t + t_->tRFC);
       }
-      rank.next_ref = max2(rank.next_ref, t + t_.tRFC);
-      rank.next_refpb = max2(rank.next_refpb, t + t_.tRFC);
+      rank.next_ref = max2(rank.next_ref, t + t_->tRFC);
+      rank.next_refpb = max2(rank.next_refpb, t + t_->tRFC);
       bus_[kRowBus] = t + cmd_bus_.refresh_cycles;
       break;
     }
     case Command::REFPB:
-      bank.next[kAct] = max2(bank.next[kAct], t + t_.tRFCpb);
-      rank.next[kAct] = max2(rank.next[kAct], t + t_.tPBR2ACT);
-      rank.next_refpb = max2(rank.next_refpb, t + t_.tPBR2PBR);
+      bank.next[kAct] = max2(bank.next[kAct], t + t_->tRFCpb);
+      rank.next[kAct] = max2(rank.next[kAct], t + t_->tPBR2ACT);
+      rank.next_refpb = max2(rank.next_refpb, t + t_->tPBR2PBR);
       bus_[kRowBus] = t + cmd_bus_.refresh_cycles;
       break;
   }

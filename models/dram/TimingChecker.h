@@ -106,9 +106,9 @@ class TimingChecker {
       case kPre:
         return bus_[kRowBus];
       case kRd:
-        return max2(max2(rank.next[kRd], bus_[col_bus_]), data_bus_ready(r, false, t_.RL));
+        return max2(max2(rank.next[kRd], bus_[col_bus_]), data_bus_ready(r, false));
       case kWr:
-        return max2(max2(rank.next[kWr], bus_[col_bus_]), data_bus_ready(r, true, t_.WL));
+        return max2(max2(rank.next[kWr], bus_[col_bus_]), data_bus_ready(r, true));
     }
     return kNever;
   }
@@ -120,51 +120,59 @@ class TimingChecker {
     const std::uint64_t col = max2(bus_[col_bus_], floor);
     out[kAct] = max2(rank.next[kAct], row);
     out[kPre] = row;
-    out[kRd] = max2(max2(rank.next[kRd], col), data_bus_ready(r, false, t_.RL));
-    out[kWr] = max2(max2(rank.next[kWr], col), data_bus_ready(r, true, t_.WL));
+    // The data bus: max(col, ready - latency) as max(col + latency, ready) - latency, which
+    // needs no test of whether ready is past the latency.
+    std::uint64_t read_ready = data_end_;  // 0 before the first burst
+    std::uint64_t write_ready = data_end_;
+    if (__builtin_expect(r != data_rank_, 0) && data_used_) {
+      read_ready += rank_gap(data_write_, false);
+      write_ready += rank_gap(data_write_, true);
+    }
+    out[kRd] = max2(rank.next[kRd], max2(col + t_->RL, read_ready) - t_->RL);
+    out[kWr] = max2(rank.next[kWr], max2(col + t_->WL, write_ready) - t_->WL);
   }
   std::uint32_t ranks() const { return rank_count_; }
 
   void issue(Command cmd, std::uint32_t b, std::uint32_t row, std::uint64_t cycle);
-  // issue() of a column command (RD, RDA, WR, WRA), inline for the controller's hot path.
-  void issue_column(Command cmd, std::uint32_t b, std::uint64_t t) {
+  // issue() of a column command, inline for the controller's hot path: WR or RD, WRA or RDA
+  // with `auto_precharge`. Returns the cycle after its last data beat.
+  std::uint64_t issue_column(bool write, bool auto_precharge, std::uint32_t b, std::uint64_t t) {
     Bank& bank = banks_[b];
     const std::uint32_t r = rank_of(b);
     Rank& rank = ranks_[r];
     Group& group = groups_[group_of(b)];
-    if (is_read(cmd)) {
-      bank.next[kPre] = max2(bank.next[kPre], t + t_.tRTP);
-      group.next[kRd] = max2(group.next[kRd], t + t_.tCCD_L);
-      group.next[kWr] = max2(group.next[kWr], t + t_.tRTW);
-      rank.next[kRd] = max2(rank.next[kRd], t + t_.tCCD_S);
-      rank.next[kWr] = max2(rank.next[kWr], t + t_.tRTW);
-      data_end_ = max2(data_end_, t + t_.RL + burst_cycles_);
-      data_write_ = false;
+    std::uint64_t end;
+    if (!write) {
+      end = t + t_->RL + burst_cycles_;
+      bank.next[kPre] = max2(bank.next[kPre], t + t_->tRTP);
+      group.next[kRd] = max2(group.next[kRd], t + t_->tCCD_L);
+      group.next[kWr] = max2(group.next[kWr], t + t_->tRTW);
+      rank.next[kRd] = max2(rank.next[kRd], t + t_->tCCD_S);
+      rank.next[kWr] = max2(rank.next[kWr], t + t_->tRTW);
     } else {
-      const std::uint64_t write_end = t + t_.WL + burst_cycles_;
-      bank.next[kPre] = max2(bank.next[kPre], write_end + t_.tWR);
-      group.next[kWr] = max2(group.next[kWr], t + t_.tCCD_L);
-      group.next[kRd] = max2(group.next[kRd], write_end + t_.tWTR_L);
-      rank.next[kWr] = max2(rank.next[kWr], t + t_.tCCD_S);
-      rank.next[kRd] = max2(rank.next[kRd], write_end + t_.tWTR_S);
-      data_end_ = max2(data_end_, write_end);
-      data_write_ = true;
+      end = t + t_->WL + burst_cycles_;
+      bank.next[kPre] = max2(bank.next[kPre], end + t_->tWR);
+      group.next[kWr] = max2(group.next[kWr], t + t_->tCCD_L);
+      group.next[kRd] = max2(group.next[kRd], end + t_->tWTR_L);
+      rank.next[kWr] = max2(rank.next[kWr], t + t_->tCCD_S);
+      rank.next[kRd] = max2(rank.next[kRd], end + t_->tWTR_S);
     }
+    data_end_ = max2(data_end_, end);
+    data_write_ = write;
     data_rank_ = r;
     data_used_ = true;
     bus_[col_bus_] = t + cmd_bus_.column_cycles;
-    if (cmd == Command::RDA || cmd == Command::WRA) close(b, bank.next[kPre] + t_.tRP);
+    if (auto_precharge) close(b, bank.next[kPre] + t_->tRP);
+    return end;
   }
+  // The data bus's last burst so far was a read / a write (neither before the first).
+  bool last_burst_read() const { return data_used_ && !data_write_; }
+  bool last_burst_write() const { return data_write_; }
 
   // Idle data-bus cycles between a burst of one rank and the next burst of another rank,
   // by the two bursts' directions.
   std::uint32_t rank_gap(bool from_write, bool to_write) const {
     return rank_gap_[(from_write ? 2 : 0) + (to_write ? 1 : 0)];
-  }
-
-  // Cycle after the last data beat of a column command issued at `cycle`.
-  std::uint64_t data_end(Command cmd, std::uint64_t cycle) const {
-    return cycle + (is_read(cmd) ? t_.RL : t_.WL) + burst_cycles_;
   }
 
  private:
@@ -190,33 +198,38 @@ class TimingChecker {
   static std::uint64_t max4(std::uint64_t a, std::uint64_t b, std::uint64_t c, std::uint64_t d) {
     return max2(max2(a, b), max2(c, d));
   }
-  // Earliest column command of `rank` and direction `write`, with data `latency` cycles
-  // after it, that the data bus allows.
-  std::uint64_t data_bus_ready(std::uint32_t rank, bool write, std::uint32_t latency) const {
+  // Earliest column command of `rank` and direction `write` (data RL or WL cycles after it)
+  // that the data bus allows.
+  std::uint64_t data_bus_ready(std::uint32_t rank, bool write) const {
     if (!data_used_) return 0;
     std::uint64_t need = data_end_;
     if (__builtin_expect(rank != data_rank_, 0)) need += rank_gap(data_write_, write);
+    const std::uint32_t latency = write ? t_->WL : t_->RL;
     return need > latency ? need - latency : 0;
   }
   std::uint64_t earliest_rank_wide(Command cmd, std::uint32_t rank) const;
   void close(std::uint32_t b, std::uint64_t act_allowed);
 
-  DramTiming t_;
-  CommandBus cmd_bus_;
-  std::uint32_t burst_cycles_ = 0;
-  std::uint32_t group_bits_ = 0;
-  std::uint32_t bank_bits_ = 0;
-  std::uint32_t rank_shift_ = 0;  // group_bits_ + bank_bits_
-  std::uint32_t col_bus_ = 0;     // index into bus_: 0 with one shared bus, 1 with two
-  std::uint32_t rank_count_ = 0;
-  std::vector<Bank> banks_;
-  std::vector<Group> groups_;
-  std::vector<Rank> ranks_;
+  // A replay cycles through every channel, so each command finds most of its channel's
+  // state out of the first-level cache: what every command reads or writes comes first, and
+  // the timing parameters, the same for every channel, are shared (the configuration the
+  // checker was built from outlives it: the engine's, or a test's).
   std::array<std::uint64_t, 2> bus_{};  // first free cycle of the row / column command bus
   std::uint64_t data_end_ = 0;          // cycle after the last data beat so far
   std::uint32_t data_rank_ = 0;
   bool data_used_ = false;
-  bool data_write_ = false;                  // the last burst on the data bus was a write
+  bool data_write_ = false;  // the last burst on the data bus was a write
+  const DramTiming* t_;
+  std::uint32_t burst_cycles_ = 0;
+  std::uint32_t col_bus_ = 0;  // index into bus_: 0 with one shared bus, 1 with two
+  std::uint32_t group_bits_ = 0;
+  std::uint32_t bank_bits_ = 0;
+  std::uint32_t rank_shift_ = 0;  // group_bits_ + bank_bits_
+  std::uint32_t rank_count_ = 0;
+  std::vector<Bank> banks_;
+  std::vector<Group> groups_;
+  std::vector<Rank> ranks_;
+  CommandBus cmd_bus_;
   std::array<std::uint32_t, 4> rank_gap_{};  // [from write * 2 + to write]
 };
 
