@@ -57,7 +57,7 @@ Result replay(const DramConfig& cfg, TracePattern pattern, std::uint64_t count) 
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const DramStats& s = engine.stats();
   std::uint64_t cmds = 0;
-  for (std::uint64_t c : s.commands) cmds += c;
+  for (std::uint64_t c : s.command_counts()) cmds += c;
   return Result{wall,
                 100.0 * s.busy_span_bandwidth_bytes_per_s(cfg) / cfg.peak_bandwidth_bytes_per_s(),
                 s.row_hit_rate_pct(),

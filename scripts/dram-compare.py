@@ -70,14 +70,13 @@ def convert(src, dst, scale):
 
 
 def figures(d):
-    cmds = d["commands"]
     return [
         ("requests", d["requests"]),
         ("reads", d["reads"]),
         ("writes", d["writes"]),
         ("busy_span_cycles", d["busy_span_cycles"]),
         ("bandwidth_gb_per_s", round(d["busy_span_bandwidth_bytes_per_s"] * 1e-9, 3)),
-        ("bandwidth_pct_of_peak", round(d["bandwidth_utilisation_pct"], 2)),
+        ("bandwidth_pct_of_peak", round(d["busy_span_bandwidth_pct"], 2)),
         ("row_hit_pct", round(d["row_hit_rate_pct"], 2)),
         ("row_hits", d["row_hits"]),
         ("row_misses", d["row_misses"]),
@@ -85,15 +84,15 @@ def figures(d):
         ("turnaround_pct", round(d["turnaround_pct"], 2)),
         ("read_to_write_turnarounds", d["read_to_write_turnarounds"]),
         ("write_to_read_turnarounds", d["write_to_read_turnarounds"]),
-        ("read_latency_mean_cycles", round(d["read_latency"]["mean_cycles"], 2)),
-        ("read_latency_p50_cycles", d["read_latency"]["p50_cycles"]),
-        ("read_latency_p99_cycles", d["read_latency"]["p99_cycles"]),
-        ("write_latency_mean_cycles", round(d["write_latency"]["mean_cycles"], 2)),
+        ("read_latency_mean_cycles", round(d["read_latency_cycles"]["mean"], 2)),
+        ("read_latency_p50_cycles", d["read_latency_cycles"]["p50"]),
+        ("read_latency_p99_cycles", d["read_latency_cycles"]["p99"]),
+        ("write_latency_mean_cycles", round(d["write_latency_cycles"]["mean"], 2)),
         ("refreshes", d["refreshes"]),
-        ("ACT", cmds.get("ACT", 0)),
-        ("PRE", cmds.get("PRE", 0) + cmds.get("PREA", 0)),
-        ("RD", cmds.get("RD", 0) + cmds.get("RDA", 0)),
-        ("WR", cmds.get("WR", 0) + cmds.get("WRA", 0)),
+        ("ACT", d["act_commands"]),
+        ("PRE", d["pre_commands"] + d["prea_commands"]),
+        ("RD", d["rd_commands"] + d["rda_commands"]),
+        ("WR", d["wr_commands"] + d["wra_commands"]),
     ]
 
 

@@ -24,7 +24,7 @@
 #include "models/tlm/MemoryPort.h"
 #include "models/tlm/Ops.h"
 #include "models/tlm/Prefetcher.h"
-#include "models/tlm/Stats.h"
+#include "common/Stats.h"
 
 namespace skv {
 

@@ -30,7 +30,7 @@
 #include "models/tlm/ClockDomain.h"
 #include "models/attention/AttentionPlan.h"
 #include "models/tlm/Ops.h"
-#include "models/tlm/Stats.h"
+#include "common/Stats.h"
 
 namespace skv {
 

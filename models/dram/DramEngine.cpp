@@ -183,26 +183,23 @@ const DramStats& DramEngine::stats() const {
   v.elapsed_cycles = now_;
   for (const ChannelController& ch : channels_) {
     const ChannelStats& c = ch.stats();
-    for (std::size_t i = 0; i < kCommandCount; ++i) v.commands[i] += c.commands[i];
+    for (std::size_t i = 0; i < kCommandCount; ++i) v.*DramStats::kCommandCounters[i] += c.commands[i];
     v.row_hits += c.row_outcomes[kRowHit];
     v.row_misses += c.row_outcomes[kRowMiss];
     v.row_conflicts += c.row_outcomes[kRowConflict];
     v.queue_occupancy_burst_cycles += ch.occupancy_until(now_);
     v.queue_occupancy_max_bursts =
-        std::max(v.queue_occupancy_max_bursts, c.queue_occupancy_max_bursts);
+        std::max<std::uint64_t>(v.queue_occupancy_max_bursts, c.queue_occupancy_max_bursts);
     v.write_queue_occupancy_burst_cycles += ch.write_occupancy_until(now_);
     v.write_queue_occupancy_max_bursts =
-        std::max(v.write_queue_occupancy_max_bursts, c.write_queue_occupancy_max_bursts);
+        std::max<std::uint64_t>(v.write_queue_occupancy_max_bursts, c.write_queue_occupancy_max_bursts);
     v.read_to_write_turnarounds += c.read_to_write_turnarounds;
     v.write_to_read_turnarounds += c.write_to_read_turnarounds;
     v.write_drains += ch.write_drains();
   }
-  for (const Command c : {Command::RD, Command::RDA, Command::WR, Command::WRA}) {
-    v.bursts += v.commands[static_cast<std::size_t>(c)];
-  }
+  v.bursts = v.rd_commands + v.rda_commands + v.wr_commands + v.wra_commands;
   v.data_bus_busy_cycles = v.bursts * cfg_.burst_cycles();
-  v.refreshes = v.commands[static_cast<std::size_t>(Command::REF)] +
-                v.commands[static_cast<std::size_t>(Command::REFPB)];
+  v.refreshes = v.ref_commands + v.refpb_commands;
   return v;
 }
 

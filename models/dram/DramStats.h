@@ -10,72 +10,71 @@
 #include <string>
 #include <vector>
 
+#include "common/Stats.h"
 #include "models/dram/DramTypes.h"
 
 namespace skv::dram {
 
 struct DramConfig;
 
-// Latencies in fixed log-linear buckets: exact below 128, then 64 buckets per power of two
-// (a reported percentile is at most 1.6% above the true one). Memory is flat (3776 counters)
-// however many values are added.
-class LatencyHistogram {
- public:
-  LatencyHistogram();
-  void add(std::uint64_t value);
-  std::uint64_t count() const { return count_; }
-  std::uint64_t sum() const { return sum_; }
-  std::uint64_t min() const { return count_ ? min_ : 0; }
-  std::uint64_t max() const { return max_; }
-  double mean() const {
-    return count_ ? static_cast<double>(sum_) / static_cast<double>(count_) : 0.0;
-  }
-  // Smallest bucket bound b with at least `pct` percent of values <= b (0 when empty).
-  std::uint64_t percentile(double pct) const;
-  void merge(const LatencyHistogram& other);
+// Latencies in the registry's log-linear buckets (common/Stats.h).
+using LatencyHistogram = stats::Histogram;
 
- private:
-  static std::size_t bucket_of(std::uint64_t v);
-  static std::uint64_t bucket_upper(std::size_t i);
-  std::vector<std::uint64_t> buckets_;
-  std::uint64_t count_ = 0;
-  std::uint64_t sum_ = 0;
-  std::uint64_t min_ = kNever;
-  std::uint64_t max_ = 0;
-};
+// The counters, declared once (common/Stats.h). Request-level ones are updated when a
+// request completes; channel-level ones (rows, commands, bus, queues) are summed over
+// the channels when the stats are taken.
+#define SKV_DRAM_STATS(X)                                                                          \
+  X(requests, Sum, Count, "requests accepted by the engine")                                       \
+  X(requests_completed, Sum, Count, "requests completed")                                          \
+  X(reads, Sum, Count, "read requests completed")                                                  \
+  X(writes, Sum, Count, "write requests completed")                                                \
+  X(bytes_read, Sum, Bytes, "bytes of completed reads")                                            \
+  X(bytes_written, Sum, Bytes, "bytes of completed writes")                                        \
+  X(first_arrival_cycle, FirstStamp, DramCycles, "the first request's arrival")                    \
+  X(last_completion_cycle, LastStamp, DramCycles, "the latest request completion")                 \
+  X(elapsed_cycles, LastStamp, DramCycles, "the engine's time when the stats were taken")          \
+  X(frontend_blocked_cycles, Sum, DramCycles, "cycles the front end refused a request")            \
+  X(read_latency_sum_cycles, Sum, DramCycles, "read latencies (arrival to last beat), summed")     \
+  X(read_latency_cycles, Histogram, DramCycles, "read latency, arrival to the last data beat")     \
+  X(write_latency_cycles, Histogram, DramCycles, "write latency, arrival to the last data beat")   \
+  X(bursts, Sum, Count, "bursts moved (column commands)")                                          \
+  X(row_hits, Sum, Count, "bursts that found their row open")                                      \
+  X(row_misses, Sum, Count, "bursts whose bank was closed")                                        \
+  X(row_conflicts, Sum, Count, "bursts whose bank had another row open")                           \
+  X(data_bus_busy_cycles, Sum, DramCycles, "data bus cycles, summed over channels")                \
+  X(act_commands, Sum, Count, "ACT commands (activate a row)")                                     \
+  X(pre_commands, Sum, Count, "PRE commands (precharge one bank)")                                 \
+  X(prea_commands, Sum, Count, "PREA commands (precharge all banks of a rank)")                    \
+  X(rd_commands, Sum, Count, "RD commands (read burst)")                                           \
+  X(wr_commands, Sum, Count, "WR commands (write burst)")                                          \
+  X(rda_commands, Sum, Count, "RDA commands (read burst, then auto-precharge)")                    \
+  X(wra_commands, Sum, Count, "WRA commands (write burst, then auto-precharge)")                   \
+  X(ref_commands, Sum, Count, "REF commands (all-bank refresh)")                                   \
+  X(refpb_commands, Sum, Count, "REFPB commands (per-bank refresh)")                               \
+  X(refreshes, Sum, Count, "refresh commands (REF and REFPB)")                                     \
+  X(queue_occupancy_burst_cycles, TimeIntegral, DramCycles,                                        \
+    "bursts queued (reads and writes) x cycles, summed over channels")                             \
+  X(queue_occupancy_max_bursts, Max, Count, "most bursts queued in any one channel")               \
+  X(write_queue_occupancy_burst_cycles, TimeIntegral, DramCycles,                                  \
+    "writes queued x cycles, summed over channels")                                                \
+  X(write_queue_occupancy_max_bursts, Max, Count, "most writes queued in any one channel")         \
+  X(read_to_write_turnarounds, Sum, Count, "column commands turning the bus from reads to writes") \
+  X(write_to_read_turnarounds, Sum, Count, "column commands turning the bus from writes to reads") \
+  X(write_drains, Sum, Count, "write drain mode episodes (write_policy: drain)")
 
 struct DramStats {
-  // Requests (a request is any number of bursts).
-  std::uint64_t requests = 0;  // accepted by enqueue()
-  std::uint64_t requests_completed = 0;
-  std::uint64_t reads = 0;       // completed read requests
-  std::uint64_t writes = 0;      // completed write requests
-  std::uint64_t bytes_read = 0;  // of completed requests
-  std::uint64_t bytes_written = 0;
-  std::uint64_t first_arrival_cycle = 0;
-  std::uint64_t last_completion_cycle = 0;
-  std::uint64_t frontend_blocked_cycles = 0;  // cycles can_accept() was false after an enqueue
-  std::uint64_t read_latency_sum_cycles = 0;  // arrival to the cycle after the last data beat
-  LatencyHistogram read_latency_cycles;
-  LatencyHistogram write_latency_cycles;
+  SKV_DECLARE_STATS(SKV_DRAM_STATS)
 
-  // Channels, summed.
-  std::uint64_t bursts = 0;
-  std::uint64_t row_hits = 0;              // burst found its row open
-  std::uint64_t row_misses = 0;            // bank was closed
-  std::uint64_t row_conflicts = 0;         // another row was open
-  std::uint64_t data_bus_busy_cycles = 0;  // summed over channels
-  std::array<std::uint64_t, kCommandCount> commands{};
-  std::uint64_t refreshes = 0;                           // REF + REFPB
-  std::uint64_t queue_occupancy_burst_cycles = 0;        // summed over channels
-  std::uint32_t queue_occupancy_max_bursts = 0;          // largest of any channel
-  std::uint64_t write_queue_occupancy_burst_cycles = 0;  // writes queued, summed over channels
-  std::uint32_t write_queue_occupancy_max_bursts = 0;    // largest of any channel
-  // Column commands whose direction differs from their channel's previous column command.
-  std::uint64_t read_to_write_turnarounds = 0;
-  std::uint64_t write_to_read_turnarounds = 0;
-  std::uint64_t write_drains = 0;    // write drain mode episodes (WritePolicy::Drain)
-  std::uint64_t elapsed_cycles = 0;  // now() when the stats were taken
+  // The counter of each command type, in Command's order.
+  static constexpr std::uint64_t DramStats::*kCommandCounters[kCommandCount] = {
+      &DramStats::act_commands, &DramStats::pre_commands, &DramStats::prea_commands,
+      &DramStats::rd_commands,  &DramStats::wr_commands,  &DramStats::rda_commands,
+      &DramStats::wra_commands, &DramStats::ref_commands, &DramStats::refpb_commands};
+  std::array<std::uint64_t, kCommandCount> command_counts() const {
+    std::array<std::uint64_t, kCommandCount> n{};
+    for (std::size_t i = 0; i < kCommandCount; ++i) n[i] = this->*kCommandCounters[i];
+    return n;
+  }
 
   // Derived figures. Bandwidth spans first arrival to last completion.
   std::uint64_t busy_span_cycles() const {
@@ -83,7 +82,7 @@ struct DramStats {
                                                        : 0;
   }
   // Bytes over the busy span (first arrival to last completion): what a replay sustains.
-  // The run report's dram.achieved_bandwidth_bytes_per_s is bytes over the whole run.
+  // The run report's dram.bandwidth_over_run_bytes_per_s is bytes over the whole run.
   double busy_span_bandwidth_bytes_per_s(const DramConfig& cfg) const;
   double row_hit_rate_pct() const;
   double queue_occupancy_mean_bursts(std::uint32_t channels) const;

@@ -32,8 +32,8 @@ void DramController::accept(int socket, tlm::tlm_generic_payload& gp, std::uint6
   tlmx::RequestOwner* who = nullptr;
   gp.get_extension(who);
   if (who == nullptr) throw std::logic_error("DramController: a request without its owner");
-  auto& by_owner = req.is_write ? stats_.write_bytes_by_owner : stats_.read_bytes_by_owner;
-  by_owner[static_cast<int>(who->cls)] += req.bytes;
+  const int cls = static_cast<int>(who->cls);
+  stats_.*(req.is_write ? Stats::kWriteBytes : Stats::kReadBytes)[cls] += req.bytes;
   in_flight_.emplace(id, InFlight{socket, &gp});
 }
 

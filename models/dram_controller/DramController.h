@@ -10,17 +10,18 @@
 // The process wakes only at the engine's bound on its next visible change
 // (next_event_cycle), so idle and streaming periods cost no per-cycle events.
 
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include <array>
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <systemc>
+#include <tlm>
 #include <unordered_map>
 #include <vector>
 
+#include "common/Stats.h"
 #include "models/dram/DramConfig.h"
 #include "models/dram/DramEngine.h"
 #include "models/tlm/ClockDomain.h"
@@ -32,13 +33,27 @@ class DramController : public sc_core::sc_module {
  public:
   tlm_utils::multi_passthrough_target_socket<DramController> target;
 
+#define SKV_DRAM_CONTROLLER_STATS(X)                                                             \
+  X(requests_held_back, Sum, Count, "requests that waited for a queue slot")                     \
+  X(held_back_ps, Sum, Ps, "time those requests waited, summed")                                 \
+  X(bytes_accepted, Sum, Bytes, "request bytes taken into the queue")                            \
+  X(gemv_read_bytes, Sum, Bytes, "bytes read for GEMV operations (weights)")                     \
+  X(attention_read_bytes, Sum, Bytes, "bytes read for attention (K/V, spilled scores)")          \
+  X(other_read_bytes, Sum, Bytes, "bytes read for the other operations")                         \
+  X(gemv_write_bytes, Sum, Bytes, "bytes written for GEMV operations")                           \
+  X(attention_write_bytes, Sum, Bytes, "bytes written for attention (new k, v; spilled scores)") \
+  X(other_write_bytes, Sum, Bytes, "bytes written for the other operations")
+  // Request bytes are booked to the class of the operation that asked for them (each
+  // request carries a tlmx::RequestOwner).
   struct Stats {
-    std::uint64_t requests_held_back = 0;  // BEGIN_REQs that waited for a queue slot
-    std::uint64_t held_back_ps = 0;        // summed waiting time of those requests
-    std::uint64_t bytes_accepted = 0;      // request bytes taken into the queue
-    // ... by the class of the operation that asked for them (RequestOwner)
-    std::array<std::uint64_t, tlmx::kOpClassCount> read_bytes_by_owner{};
-    std::array<std::uint64_t, tlmx::kOpClassCount> write_bytes_by_owner{};
+    SKV_DECLARE_STATS(SKV_DRAM_CONTROLLER_STATS)
+    static_assert(tlmx::kOpClassCount == 3, "one read and one write counter per class");
+    static constexpr std::uint64_t Stats::*kReadBytes[tlmx::kOpClassCount] = {
+        &Stats::gemv_read_bytes, &Stats::attention_read_bytes, &Stats::other_read_bytes};
+    static constexpr std::uint64_t Stats::*kWriteBytes[tlmx::kOpClassCount] = {
+        &Stats::gemv_write_bytes, &Stats::attention_write_bytes, &Stats::other_write_bytes};
+    std::uint64_t read_bytes_by_owner(int cls) const { return this->*kReadBytes[cls]; }
+    std::uint64_t write_bytes_by_owner(int cls) const { return this->*kWriteBytes[cls]; }
   };
 
   DramController(sc_core::sc_module_name name, const dram::DramConfig& cfg);

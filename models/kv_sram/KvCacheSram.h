@@ -22,7 +22,7 @@
 #include "models/tlm/ClockDomain.h"
 #include "models/tlm/MemoryPort.h"
 #include "models/tlm/Prefetcher.h"
-#include "models/tlm/Stats.h"
+#include "common/Stats.h"
 
 namespace skv {
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cmath>
+#include <map>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -187,11 +188,15 @@ Verdict compare(const Case& c, const fs::path& dir) {
   std::vector<std::pair<std::string, double>> pf;
   percentages(e, "", pe);
   percentages(f, "", pf);
-  for (std::size_t i = 0; i < pe.size() && i < pf.size(); ++i) {
-    const double d = std::fabs(pf[i].second - pe[i].second);
+  // By key: an exact report holds figures a fast one leaves out (fast.not_estimated).
+  const std::map<std::string, double> fast_pct(pf.begin(), pf.end());
+  for (const auto& [key, exact_value] : pe) {
+    const auto it = fast_pct.find(key);
+    if (it == fast_pct.end()) continue;
+    const double d = std::fabs(it->second - exact_value);
     if (d > v.util_points) {
       v.util_points = d;
-      v.util_key = pe[i].first;
+      v.util_key = key;
     }
   }
   for (const char* key : kWorkFigures) {

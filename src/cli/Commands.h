@@ -29,6 +29,8 @@ void add_compare_command(CLI::App& app, int& exit_code);
 // `schema`: the config keys as docs/formats.md's tables, from the schemas
 // (SchemaCommand.cpp).
 void add_schema_command(CLI::App& app, int& exit_code);
+// `stats`: the counters and derived figures a run reports.
+void add_stats_command(CLI::App& app, int& exit_code);
 
 // `dram` and `dram gen`: a memory request trace replayed through the DRAM timing core, and
 // request traces generated (DramCommand.cpp).

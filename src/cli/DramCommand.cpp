@@ -30,6 +30,10 @@ namespace skv::cli {
 
 namespace {
 
+// The `dram --json` file's layout: 2 since its counters come from the stats registry
+// (commands as <type>_commands, latencies as histograms, busy_span_bandwidth_pct).
+constexpr int kDramReportVersion = 2;
+
 struct ReplayOptions {
   std::string dram;
   std::string trace;
@@ -141,6 +145,7 @@ int replay(const ReplayOptions& o) {
              wall_s > 0 ? static_cast<double>(id) / wall_s * 1e-6 : 0.0);
   if (!o.json.empty()) {
     nlohmann::json j = {{"command", "dram"},
+                        {"format_version", kDramReportVersion},
                         {"trace", o.trace},
                         {"dram", dram::to_json(s, cfg)},
                         {"wall_time_s", wall_s}};

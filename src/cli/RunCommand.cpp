@@ -26,6 +26,7 @@
 #include "config/ModelConfigLoader.h"
 #include "config/ResolvedConfig.h"
 #include "report/RunReport.h"
+#include "report/StatsListing.h"
 #include "report/Timeline.h"
 #include "sim/FastMode.h"
 #include "sim/Simulation.h"
@@ -43,6 +44,7 @@ struct RunOptions {
   std::string algo = "swiftkv";
   std::string out_dir = "out";
   bool quiet = false;
+  bool all_figures = false;
   std::string timeline;
   std::optional<std::uint64_t> timeline_batch;
   std::uint64_t watchdog = sim::kDefaultWatchdogMultiple;
@@ -205,6 +207,7 @@ int run(const RunOptions& o) {
     if (!tl) throw InputError(write_error(o.timeline, "the timeline", errno));
   }
   fmt::print("{}", report::run_summary(j));
+  if (o.all_figures) fmt::print("{}", report::all_figures_text(j));
   fmt::print("  wall time           {:.2f} s ({:.3g} decode steps/s simulated)\n", wall_s,
              wall_s > 0 ? static_cast<double>(r.steps) / wall_s : 0.0);
   if (r.fast) {
@@ -252,6 +255,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
   sub->add_option("-o,--out", o->out_dir, "Output directory for report.json and steps.csv")
       ->capture_default_str();
   sub->add_flag("-q,--quiet", o->quiet, "No progress output");
+  sub->add_flag("--all-figures", o->all_figures,
+                "After the summary, print every counter and derived figure of the report "
+                "(`swiftkv-sim stats` describes them)");
   sub->add_option("--timeline", o->timeline,
                   "Write one decode step as a Chrome/Perfetto trace-event JSON file");
   sub->add_option("--timeline-batch", o->timeline_batch,

@@ -55,6 +55,7 @@ int sc_main(int argc, char** argv) {
   skv::cli::add_check_fast_command(app, exit_code);
   skv::cli::add_dram_command(app, exit_code);
   skv::cli::add_schema_command(app, exit_code);
+  skv::cli::add_stats_command(app, exit_code);
   refuse_negative_numbers(app);
 
   // CLI11 would report a mistyped command as a missing one; name it and list the commands.

@@ -10,7 +10,9 @@
 #include "common/Error.h"
 #include "common/InputFile.h"
 #include "common/Figures.h"
+#include "common/StatsJson.h"
 #include "config/ResolvedConfig.h"
+#include "report/DerivedFigures.h"
 #include "sim/Invariants.h"
 
 namespace skv::report {
@@ -18,18 +20,37 @@ namespace skv::report {
 namespace {
 
 
-// Peak DRAM bandwidth at the clock period the simulation ran on (the configured
-// frequency's period rounded to the picosecond), so utilisation cannot pass 100%.
-double dram_peak_bytes_per_s(const config::HwConfig& hw, const sim::RunResult& r) {
-  const double nominal_period_ps = 1e6 / hw.dram.clock_mhz;
-  return hw.dram.peak_bandwidth_bytes_per_s() * nominal_period_ps /
-         static_cast<double>(r.dram_period_ps);
+// Every counter a unit declares (common/Stats.h), under its declared name. A fast run
+// carries sums and integrals only: its extremes, stamps and histograms are left out and
+// named in `not_estimated`.
+template <class Stats>
+void add_counters(nlohmann::json& group, const Stats& s, const char* group_name, bool fast,
+                  std::vector<std::string>& not_estimated) {
+  if (!fast) {
+    stats::add_group_json(group, s);
+    return;
+  }
+  s.for_each([&](const stats::Info& info, std::uint64_t v) {
+    if (stats::subtractable(info.kind)) {
+      group[info.name] = v;
+    } else {
+      not_estimated.push_back(std::string(group_name) + "." + info.name);
+    }
+  });
+  s.for_each_histogram([&](const stats::Info& info, const stats::Histogram&) {
+    not_estimated.push_back(std::string(group_name) + "." + info.name);
+  });
 }
 
-// Every counter a unit declares (models/tlm/Stats.h), under its declared name.
-template <class Stats>
-void add_counters(nlohmann::json& group, const Stats& s) {
-  s.for_each([&group](const stats::Info& info, std::uint64_t v) { group[info.name] = v; });
+// The JSON object at a dotted group path ("dram_by_operation.gemv").
+nlohmann::json& group_at(nlohmann::json& j, const std::string& path) {
+  nlohmann::json* at = &j;
+  for (std::size_t start = 0; start <= path.size();) {
+    const std::size_t dot = std::min(path.find('.', start), path.size());
+    at = &(*at)[path.substr(start, dot - start)];
+    start = dot + 1;
+  }
+  return *at;
 }
 
 nlohmann::json value_json(const schema::Value& v) {
@@ -76,9 +97,6 @@ void check_percentages(const nlohmann::json& j, const std::string& at) {
 nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig& model,
                           const sim::RunResult& r) {
   using nlohmann::json;
-  const double period_ns = static_cast<double>(r.accel_period_ps) / 1000.0;
-  const double time_ns = static_cast<double>(r.cycles) * period_ns;
-  const double time_s = time_ns * 1e-9;
   const double cycles = static_cast<double>(r.cycles);
 
   json j;
@@ -116,116 +134,57 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
                  {"accelerator_period_ps", r.accel_period_ps},
                  {"dram_mhz", hw.dram.clock_mhz},
                  {"dram_period_ps", r.dram_period_ps}};
-  const double mean_batch = r.batches ? cycles / static_cast<double>(r.batches) : 0.0;
+  // Facts of the run and of the hardware the figures depend on.
   j["totals"] = {{"batches", r.batches},
                  {"decode_steps", r.steps},
                  {"tokens", r.steps},
-                 {"simulated_cycles", r.cycles},
-                 {"simulated_time_ns", round6(time_ns)},
-                 {"tokens_per_s", round6(time_s > 0 ? static_cast<double>(r.steps) / time_s : 0)}};
-  j["latency_per_step"] = {{"mean_cycles", round6(mean_batch)},
-                           {"min_cycles", r.min_batch_cycles},
-                           {"max_cycles", r.max_batch_cycles},
-                           {"mean_ns", round6(mean_batch * period_ns)},
-                           {"min_ns", round6(static_cast<double>(r.min_batch_cycles) * period_ns)},
-                           {"max_ns", round6(static_cast<double>(r.max_batch_cycles) * period_ns)}};
-  json breakdown = json::object();
+                 {"simulated_cycles", r.cycles}};
+  j["latency_per_step"] = {{"min_cycles", r.min_batch_cycles},
+                           {"max_cycles", r.max_batch_cycles}};
   for (int i = 0; i < tlmx::kOpClassCount; ++i) {
     const std::string name = tlmx::op_class_name(static_cast<tlmx::OpClass>(i));
-    breakdown[name + "_cycles"] = r.class_cycles[i];
-    breakdown[name + "_pct"] = round6(pct(static_cast<double>(r.class_cycles[i]), cycles));
+    j["breakdown"][name + "_cycles"] = r.class_cycles[i];
   }
-  j["breakdown"] = breakdown;
-  // DRAM traffic booked to the class of operation that asked for it (each request
-  // carries its owner). Bandwidth: the class's reads over the time it ran; an operation
-  // waits for all its reads, which it issues once it has started, so they moved while
-  // it ran. Its posted writes (appended k and v, spilled scores) drain later.
-  json per_class = json::object();
-  for (int i = 0; i < tlmx::kOpClassCount; ++i) {
-    const std::string name = tlmx::op_class_name(static_cast<tlmx::OpClass>(i));
-    const std::uint64_t reads = r.dram_ctrl.read_bytes_by_owner[i];
-    const std::uint64_t writes = r.dram_ctrl.write_bytes_by_owner[i];
-    const double class_s = static_cast<double>(r.class_cycles[i]) * period_ns * 1e-9;
-    const double bw = class_s > 0 ? static_cast<double>(reads) / class_s : 0.0;
-    per_class[name] = {{"dram_bytes", reads + writes},
-                       {"dram_read_bytes", reads},
-                       {"dram_write_bytes", writes},
-                       {"dram_read_bandwidth_bytes_per_s", round6(bw)},
-                       {"dram_read_bandwidth_pct", round6(pct(bw, dram_peak_bytes_per_s(hw, r)))}};
-  }
-  j["dram_by_operation"] = per_class;
-
-  const auto& a = r.array;
-  const auto& at = r.attention;
-  // The attention pipelines run on the array's PEs in FXP32 mode, time-shared with the
-  // GEMVs (the units never overlap), so the array is busy during attention too.
-  const double peak = static_cast<double>(r.array_peak_macs_per_cycle);
-  const double attention_slots =
-      static_cast<double>(at.fxp32_macs) * static_cast<double>(hw.array.fxp32_mac_slots);
-  const double gemv_slots = static_cast<double>(a.mac_slot_cycles);
-  const std::uint64_t gemv_busy = a.gemv_compute_cycles + a.fill_drain_cycles;
-  const std::uint64_t busy = a.busy_cycles() + at.busy_cycles;
-  j["processor_array"] = {
-      {"rows", hw.array.rows},
-      {"cols", hw.array.cols},
-      {"peak_macs_per_cycle", r.array_peak_macs_per_cycle},
-      {"attention_fxp32_macs", at.fxp32_macs},
-      {"busy_cycles", busy},
-      {"attention_cycles", at.busy_cycles},
-      {"busy_pct", round6(pct(static_cast<double>(busy), cycles))},
-      {"useful_mac_pct",
-       round6(pct(gemv_slots + attention_slots, static_cast<double>(busy) * peak))},
-      {"gemv_useful_mac_pct", round6(pct(gemv_slots, static_cast<double>(gemv_busy) * peak))},
-      {"attention_useful_mac_pct",
-       round6(pct(attention_slots, static_cast<double>(at.busy_cycles) * peak))}};
-  add_counters(j["processor_array"], a);
-
-  // Stall cycles by cause, each from the unit that waited.
-  j["stalls"] = {{"array_waiting_for_weights_cycles", a.weight_stall_cycles},
-                 {"attention_waiting_for_kv_cycles", r.sram.stall_cycles},
-                 {"attention_bound_by_sram_ports_cycles", at.sram_bound_cycles},
-                 {"dram_requests_held_back", r.dram_ctrl.requests_held_back},
-                 {"dram_held_back_ns", round6(static_cast<double>(r.dram_ctrl.held_back_ps) / 1000.0)}};
-
-  // Roofline: the traffic this run moved over DRAM at peak bandwidth, and its MACs at
-  // the array's peak rate; the simulated cycles against the larger of the two.
-  const double dram_bytes = static_cast<double>(r.dram.bytes_read + r.dram.bytes_written);
-  const double memory_bound = dram_bytes / dram_peak_bytes_per_s(hw, r) * hw.clock_mhz * 1e6;
-  const double compute_bound = (gemv_slots + attention_slots) / peak;
-  const double bound = std::max(memory_bound, compute_bound);
-  const double batches = r.batches ? static_cast<double>(r.batches) : 1.0;
-  j["roofline"] = {{"memory_bound_cycles_per_step", round6(memory_bound / batches)},
-                   {"compute_bound_cycles_per_step", round6(compute_bound / batches)},
-                   {"bound", memory_bound >= compute_bound ? "memory" : "compute"},
-                   {"simulated_over_bound", round6(bound > 0 ? cycles / bound : 0.0)}};
-
-  j["attention_pipeline"] = {{"busy_pct", round6(pct(static_cast<double>(at.busy_cycles), cycles))}};
-  add_counters(j["attention_pipeline"], at);
-  const auto& s = r.sram;
-  j["kv_sram"] = {
-      {"capacity_bytes", hw.kv_sram.capacity_bytes()},
-      {"ports", hw.kv_sram.ports},
-      {"port_utilisation_pct",
-       round6(pct(static_cast<double>(s.port_busy_cycles), cycles * hw.kv_sram.ports))}};
-  add_counters(j["kv_sram"], s);
-  const auto& d = r.dram;
-  const double bytes = static_cast<double>(d.bytes_read + d.bytes_written);
-  const double achieved = time_s > 0 ? bytes / time_s : 0.0;
-  const double peak_bw = dram_peak_bytes_per_s(hw, r);
+  j["processor_array"] = {{"rows", hw.array.rows},
+                          {"cols", hw.array.cols},
+                          {"peak_macs_per_cycle", r.array_peak_macs_per_cycle}};
+  j["kv_sram"] = {{"capacity_bytes", hw.kv_sram.capacity_bytes()}, {"ports", hw.kv_sram.ports}};
   j["dram"] = {{"preset", hw.dram.name},
                {"channels", hw.dram.org.channels},
-               {"bytes_read", d.bytes_read},
-               {"bytes_written", d.bytes_written},
-               {"requests", d.requests},
-               {"row_hits", d.row_hits},
-               {"row_misses", d.row_misses},
-               {"row_conflicts", d.row_conflicts},
-               {"requests_held_back", r.dram_ctrl.requests_held_back},
-               {"achieved_bandwidth_bytes_per_s", round6(achieved)},
-               {"peak_bandwidth_bytes_per_s", round6(peak_bw)},
-               {"bandwidth_utilisation_pct", round6(pct(achieved, peak_bw))},
                {"weights_resident_bytes", r.weight_bytes},
                {"kv_reserved_bytes", r.kv_bytes}};
+
+  // Every counter of every unit (the stats registry).
+  const bool fast = r.fast.has_value();
+  std::vector<std::string> not_estimated;
+  add_counters(j["processor_array"], r.array, "processor_array", fast, not_estimated);
+  add_counters(j["attention_pipeline"], r.attention, "attention_pipeline", fast, not_estimated);
+  add_counters(j["kv_sram"], r.sram, "kv_sram", fast, not_estimated);
+  add_counters(j["dram"], r.dram, "dram", fast, not_estimated);
+  add_counters(j["dram_controller"], r.dram_ctrl, "dram_controller", fast, not_estimated);
+
+  // Every derived figure, from its formula (report/DerivedFigures.h).
+  const FigureInputs in(hw, r);
+  for (const DerivedFigure& f : derived_figures()) {
+    if (fast && f.exact_only) {
+      not_estimated.push_back(std::string(f.group) + "." + f.name);
+      continue;
+    }
+    const double v = f.value(in);
+    nlohmann::json& g = group_at(j, f.group);
+    if (f.whole) {
+      g[f.name] = static_cast<std::uint64_t>(std::llround(v));
+    } else {
+      g[f.name] = round6(v);
+    }
+  }
+  j["roofline"]["bound"] =
+      j["roofline"]["memory_bound_cycles_per_step"].get<double>() >=
+              j["roofline"]["compute_bound_cycles_per_step"].get<double>()
+          ? "memory"
+          : "compute";
+  if (fast) j["fast"]["not_estimated"] = not_estimated;
+
   // The configs as the run used them: every key, defaults filled in, the DRAM preset
   // inlined; and the versions that say what they mean.
   j["config"] = {{"schema_version", config::schema_version()},
@@ -308,9 +267,9 @@ std::string run_summary(const nlohmann::json& j) {
   out += fmt::format("  DRAM ({})  {:.1f} GB/s of {:.1f} GB/s peak ({:.1f}%), row hits {}, "
                      "misses {}, conflicts {}\n",
                      d["preset"].get<std::string>(),
-                     d["achieved_bandwidth_bytes_per_s"].get<double>() / 1e9,
+                     d["bandwidth_over_run_bytes_per_s"].get<double>() / 1e9,
                      d["peak_bandwidth_bytes_per_s"].get<double>() / 1e9,
-                     d["bandwidth_utilisation_pct"].get<double>(),
+                     d["bandwidth_over_run_pct"].get<double>(),
                      d["row_hits"].get<std::uint64_t>(), d["row_misses"].get<std::uint64_t>(),
                      d["row_conflicts"].get<std::uint64_t>());
   const auto& dc = j["dram_by_operation"];

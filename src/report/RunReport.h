@@ -17,8 +17,11 @@ namespace skv::report {
 // 2: dram_by_operation books bytes to the operation that asked for them; 3: every
 // counter the units declare is in its unit's group; 4: `mode`, the fast mode's `fast`
 // group, `over_context`; 5: the resolved configs and the config schema's version under
-// `config` (docs/formats.md, migrations).
-inline constexpr int kRunReportVersion = 5;
+// `config` (docs/formats.md, migrations); 6: every DRAM engine and controller counter
+// (groups `dram`, `dram_controller`), derived figures from one table
+// (report/DerivedFigures.h), dram.achieved_bandwidth_bytes_per_s and
+// dram.bandwidth_utilisation_pct renamed bandwidth_over_run_bytes_per_s and _pct.
+inline constexpr int kRunReportVersion = 6;
 
 nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig& model,
                           const sim::RunResult& r);

@@ -7,38 +7,6 @@
 
 namespace skv::sim {
 
-DramRunStats dram_run_stats(const dram::DramStats& s) {
-  DramRunStats d;
-  d.requests = s.requests;
-  d.reads = s.reads;
-  d.writes = s.writes;
-  d.bytes_read = s.bytes_read;
-  d.bytes_written = s.bytes_written;
-  d.bursts = s.bursts;
-  d.row_hits = s.row_hits;
-  d.row_misses = s.row_misses;
-  d.row_conflicts = s.row_conflicts;
-  d.refreshes = s.refreshes;
-  d.data_bus_busy_cycles = s.data_bus_busy_cycles;
-  d.read_latency_sum_cycles = s.read_latency_sum_cycles;
-  return d;
-}
-
-void store(const DramRunStats& d, dram::DramStats& s) {
-  s.requests = s.requests_completed = d.requests;
-  s.reads = d.reads;
-  s.writes = d.writes;
-  s.bytes_read = d.bytes_read;
-  s.bytes_written = d.bytes_written;
-  s.bursts = d.bursts;
-  s.row_hits = d.row_hits;
-  s.row_misses = d.row_misses;
-  s.row_conflicts = d.row_conflicts;
-  s.refreshes = d.refreshes;
-  s.data_bus_busy_cycles = d.data_bus_busy_cycles;
-  s.read_latency_sum_cycles = d.read_latency_sum_cycles;
-}
-
 namespace {
 
 __extension__ using i128 = __int128;  // exact products of two 64-bit values

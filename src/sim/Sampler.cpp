@@ -63,20 +63,18 @@ Counters snapshot(const Accelerator& top, const std::array<std::uint64_t, tlmx::
   c.array = top.array.stats();
   c.attention = top.attention.stats();
   c.sram = top.kv_sram.stats();
-  c.dram = dram_run_stats(top.dram.engine().stats());
+  c.dram = top.dram.engine().stats();
+  stats::keep_subtractable(c.dram);
   const DramController::Stats& ctrl = top.dram.stats();
   // Bytes at the cut are the bytes the controller has accepted: posted writes (appended
   // k and v, spilled scores) complete after the operation that wrote them has ended, and
   // belong to it. Over a drained run the two are equal.
   c.dram.bytes_read = c.dram.bytes_written = 0;
   for (int i = 0; i < tlmx::kOpClassCount; ++i) {
-    c.dram.bytes_read += ctrl.read_bytes_by_owner[i];
-    c.dram.bytes_written += ctrl.write_bytes_by_owner[i];
+    c.dram.bytes_read += ctrl.read_bytes_by_owner(i);
+    c.dram.bytes_written += ctrl.write_bytes_by_owner(i);
   }
-  c.dram_read_bytes_by_owner = ctrl.read_bytes_by_owner;
-  c.dram_write_bytes_by_owner = ctrl.write_bytes_by_owner;
-  c.dram_requests_held_back = ctrl.requests_held_back;
-  c.dram_held_back_ps = ctrl.held_back_ps;
+  c.dram_ctrl = ctrl;
   c.class_cycles = cls;
   c.cycles = cycle;
   return c;

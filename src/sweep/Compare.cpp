@@ -115,6 +115,7 @@ std::vector<CsvField> Comparison::fields() const {
                [this](const PointResult& p) { return speedup_text(attention_speedup(p.index)); }});
   f.push_back({"step_speedup_vs_native",
                [this](const PointResult& p) { return speedup_text(step_speedup(p.index)); }});
+  for (auto& r : report_fields(results_.points)) f.push_back(std::move(r));
   return f;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <set>
 
 #include "common/Error.h"
 #include "common/Figures.h"
@@ -62,9 +63,9 @@ constexpr Figure kFigures[] = {
      [](const json& r) { return at(r, "/attention_pipeline/busy_pct"); }},
     {"kv_sram_port_utilisation_pct",
      [](const json& r) { return at(r, "/kv_sram/port_utilisation_pct"); }},
-    {"dram_bandwidth_pct", [](const json& r) { return at(r, "/dram/bandwidth_utilisation_pct"); }},
-    {"dram_achieved_bandwidth_bytes_per_s",
-     [](const json& r) { return at(r, "/dram/achieved_bandwidth_bytes_per_s"); }},
+    {"dram_bandwidth_pct", [](const json& r) { return at(r, "/dram/bandwidth_over_run_pct"); }},
+    {"dram_bandwidth_over_run_bytes_per_s",
+     [](const json& r) { return at(r, "/dram/bandwidth_over_run_bytes_per_s"); }},
     {"roofline_bound", [](const json& r) { return at(r, "/roofline/bound"); }},
     {"simulated_over_bound", [](const json& r) { return at(r, "/roofline/simulated_over_bound"); }},
 };
@@ -207,7 +208,59 @@ double figure_value(const PointResult& p, const std::string& name) {
   return v.is_number() ? v.get<double>() : 0.0;
 }
 
-std::vector<CsvField> summary_fields(const std::vector<std::string>& axis_keys) {
+namespace {
+
+// Report groups that are not results of the run.
+bool is_echo(const std::string& top) {
+  return top == "report" || top == "format_version" || top == "inputs" || top == "config";
+}
+
+void leaf_paths(const json& j, const std::string& at, std::vector<std::string>& order,
+                std::set<std::string>& seen) {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (at.empty() && is_echo(it.key())) continue;
+      leaf_paths(it.value(), at.empty() ? it.key() : at + "." + it.key(), order, seen);
+    }
+  } else if ((j.is_number() || j.is_string() || j.is_boolean()) && seen.insert(at).second) {
+    order.push_back(at);
+  }
+}
+
+const json* at_path(const json& j, const std::string& path) {
+  const json* at = &j;
+  for (std::size_t start = 0; start <= path.size();) {
+    const std::size_t dot = std::min(path.find('.', start), path.size());
+    const std::string key = path.substr(start, dot - start);
+    if (!at->is_object() || !at->contains(key)) return nullptr;
+    at = &(*at)[key];
+    start = dot + 1;
+  }
+  return at;
+}
+
+}  // namespace
+
+std::vector<CsvField> report_fields(const std::vector<PointResult>& points) {
+  std::vector<std::string> order;
+  std::set<std::string> seen;
+  for (const auto& p : points) {
+    if (p.state == PointState::Done) leaf_paths(p.report, "", order, seen);
+  }
+  std::vector<CsvField> fields;
+  for (const auto& path : order) {
+    fields.push_back({path, [path](const PointResult& p) -> std::string {
+                        if (p.state != PointState::Done) return "";
+                        const json* v = at_path(p.report, path);
+                        if (v == nullptr) return "";
+                        return v->is_string() ? v->get<std::string>() : v->dump();
+                      }});
+  }
+  return fields;
+}
+
+std::vector<CsvField> summary_fields(const SweepResults& results) {
+  const std::vector<std::string>& axis_keys = results.axis_keys;
   std::vector<CsvField> fields;
   fields.push_back({"index", [](const PointResult& p) { return std::to_string(p.index); }});
   fields.push_back({"point", [](const PointResult& p) { return p.dir; }});
@@ -219,12 +272,13 @@ std::vector<CsvField> summary_fields(const std::vector<std::string>& axis_keys) 
   fields.push_back({"status", [](const PointResult& p) { return point_state_name(p.state); }});
   fields.push_back({"error", [](const PointResult& p) { return p.error; }});
   for (const auto& name : figure_names()) fields.push_back(figure_field(name));
+  for (auto& f : report_fields(results.points)) fields.push_back(std::move(f));
   return fields;
 }
 
 void write_summary(const std::string& dir, const SweepResults& results) {
   write_file_atomic((fs::path(dir) / kSummaryFile).string(),
-                    render_csv(summary_fields(results.axis_keys), results.points));
+                    render_csv(summary_fields(results), results.points));
 }
 
 }  // namespace skv::sweep

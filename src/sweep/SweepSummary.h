@@ -53,9 +53,16 @@ std::vector<std::string> figure_names();
 // A figure's value as a number (0 unless done), e.g. for speedups.
 double figure_value(const PointResult& p, const std::string& name);
 
+// Every number and word of the points' reports, one column each, named by its path in
+// report.json ("dram.row_hits", "dram.read_latency_cycles.p99"): every counter of the
+// stats registry and every derived figure, with no list kept here. Columns are the union
+// over the done points, in report.json's (sorted) order; a point without one leaves it
+// empty. Left out: the inputs and the resolved configs (the axes say what varies).
+std::vector<CsvField> report_fields(const std::vector<PointResult>& points);
+
 // sweep.csv: index, point, one column per axis (the algorithm axis as `algorithm`, which
-// is always there), status, error, then every figure.
-std::vector<CsvField> summary_fields(const std::vector<std::string>& axis_keys);
+// is always there), status, error, every headline figure, then report_fields.
+std::vector<CsvField> summary_fields(const SweepResults& results);
 
 // Writes DIR/sweep.csv (atomically).
 void write_summary(const std::string& dir, const SweepResults& results);

@@ -131,7 +131,7 @@ TEST_CASE("cli: trace gen then run writes report.json and steps.csv", "[system]"
 
   const json j = load_json(out + "/report.json");
   CHECK(j.at("report") == "swiftkv-sim run");
-  CHECK(j.at("format_version") == 5);
+  CHECK(j.at("format_version") == 6);
   CHECK(j.at("inputs").at("hw_config") == kHw);
   CHECK(j.at("inputs").at("model_name") == "tiny");
   CHECK(j.at("inputs").at("trace") == trace);
@@ -169,9 +169,10 @@ TEST_CASE("cli: trace gen then run writes report.json and steps.csv", "[system]"
         "demand_fills", "stall_cycles", "port_busy_cycles", "port_utilisation_pct"}},
       {"dram",
        {"preset", "channels", "bytes_read", "bytes_written", "requests", "row_hits", "row_misses",
-        "row_conflicts", "requests_held_back", "achieved_bandwidth_bytes_per_s",
-        "peak_bandwidth_bytes_per_s", "bandwidth_utilisation_pct", "weights_resident_bytes",
-        "kv_reserved_bytes"}}};
+        "row_conflicts", "bandwidth_over_run_bytes_per_s", "peak_bandwidth_bytes_per_s",
+        "bandwidth_over_run_pct", "busy_span_bandwidth_bytes_per_s", "weights_resident_bytes",
+        "kv_reserved_bytes", "read_latency_cycles", "act_commands", "refreshes"}},
+      {"dram_controller", {"requests_held_back", "held_back_ps", "gemv_read_bytes"}}};
   for (const auto& [group, names] : keys) {
     INFO(group);
     REQUIRE(j.contains(group));
@@ -232,7 +233,7 @@ TEST_CASE("cli: trace gen then run writes report.json and steps.csv", "[system]"
         cycles);
 
   const auto& d = j.at("dram");
-  const double util = d.at("bandwidth_utilisation_pct").get<double>();
+  const double util = d.at("bandwidth_over_run_pct").get<double>();
   CHECK(util > 0.0);
   CHECK(util <= 100.0);
   CHECK(d.at("preset") == "hbm2-u55c");

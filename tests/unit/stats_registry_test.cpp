@@ -1,9 +1,8 @@
-// The stats registry (models/tlm/Stats.h): every counter a unit declares reaches
+// The stats registry (common/Stats.h): every counter a unit declares reaches
 // report.json under its unit's group by iteration alone, with no key written by hand,
 // and merges by its kind.
 
 #include <catch2/catch.hpp>
-
 #include <set>
 #include <string>
 
@@ -34,8 +33,7 @@ void check_group(const nlohmann::json& group, const Stats& s, const char* where)
 
 }  // namespace
 
-TEST_CASE("stats registry: every declared counter is in the report under its unit",
-          "[unit]") {
+TEST_CASE("stats registry: every declared counter is in the report under its unit", "[unit]") {
   const skv::test::TinyDesign t;
   skv::sim::RunResult r;
   r.accel_period_ps = 4000;
@@ -69,4 +67,75 @@ TEST_CASE("stats registry: declarations carry kind and unit, and merge adds sums
   CHECK(a.stall_cycles == 7);
   CHECK(skv::stats::merged(skv::stats::Kind::Max, 5, 9) == 9);
   CHECK(skv::stats::merged(skv::stats::Kind::Min, 5, 9) == 5);
+}
+
+namespace {
+
+#define SKV_TEST_KINDS_STATS(X)                                   \
+  X(events, Sum, Count, "events counted in the test group")       \
+  X(level_cycles, TimeIntegral, AccelCycles, "a level over time") \
+  X(peak, Max, Count, "the largest level seen")                   \
+  X(floor, Min, Count, "the smallest level seen")                 \
+  X(first_cycle, FirstStamp, AccelCycles, "the first event")      \
+  X(last_cycle, LastStamp, AccelCycles, "the latest event")       \
+  X(latency, Histogram, AccelCycles, "latency of each event")
+struct KindsStats {
+  SKV_DECLARE_STATS(SKV_TEST_KINDS_STATS)
+};
+
+}  // namespace
+
+TEST_CASE("stats registry: every kind merges by its rule, and a snapshot keeps sums only",
+          "[unit]") {
+  KindsStats a;
+  KindsStats b;
+  a.events = 3;
+  b.events = 4;
+  a.level_cycles = 100;
+  b.level_cycles = 50;
+  a.peak = 7;
+  b.peak = 9;
+  a.floor = 2;
+  b.floor = 5;
+  a.first_cycle = 0;  // not stamped yet: the other's stamp wins
+  b.first_cycle = 40;
+  a.last_cycle = 90;
+  b.last_cycle = 60;
+  for (std::uint64_t v : {10, 20, 30}) a.latency.add(v);
+  for (std::uint64_t v : {1000, 5}) b.latency.add(v);
+  a.merge_from(b);
+  CHECK(a.events == 7);
+  CHECK(a.level_cycles == 150);
+  CHECK(a.peak == 9);
+  CHECK(a.floor == 2);
+  CHECK(a.first_cycle == 40);
+  CHECK(a.last_cycle == 90);
+  CHECK(a.latency.count() == 5);
+  CHECK(a.latency.sum() == 10 + 20 + 30 + 1000 + 5);
+  CHECK(a.latency.min() == 5);
+  CHECK(a.latency.max() == 1000);
+  CHECK(a.latency.percentile(50) == 20);  // the 3rd of 5, exact below 128
+
+  // for_each visits the scalars, for_each_histogram the histograms, in declaration order.
+  std::string scalars;
+  a.for_each([&](const skv::stats::Info& info, std::uint64_t) {
+    scalars += info.name + std::string(" ");
+  });
+  CHECK(scalars == "events level_cycles peak floor first_cycle last_cycle ");
+  int histograms = 0;
+  a.for_each_histogram([&](const skv::stats::Info& info, const skv::stats::Histogram& h) {
+    CHECK(std::string(info.name) == "latency");
+    CHECK(h.count() == 5);
+    ++histograms;
+  });
+  CHECK(histograms == 1);
+
+  skv::stats::keep_subtractable(a);
+  CHECK(a.events == 7);
+  CHECK(a.level_cycles == 150);
+  CHECK(a.peak == 0);
+  CHECK(a.floor == 0);
+  CHECK(a.first_cycle == 0);
+  CHECK(a.last_cycle == 0);
+  CHECK(a.latency.count() == 0);
 }

@@ -40,7 +40,7 @@ json fake_report(const std::string& algo, double step_cycles, double attention_c
            {{"rows", 32}, {"cols", 32}, {"busy_pct", 80.0}, {"useful_mac_pct", 40.0}}},
           {"attention_pipeline", {{"busy_pct", 10.0}}},
           {"kv_sram", {{"port_utilisation_pct", 5.0}}},
-          {"dram", {{"bandwidth_utilisation_pct", 20.0}, {"achieved_bandwidth_bytes_per_s", 1e9}}},
+          {"dram", {{"bandwidth_over_run_pct", 20.0}, {"bandwidth_over_run_bytes_per_s", 1e9}}},
           {"roofline", {{"bound", "memory"}, {"simulated_over_bound", 1.5}}}};
 }
 
@@ -201,17 +201,21 @@ TEST_CASE("collect_results merges shards into sweep.csv and compare.csv rows", "
   CHECK(r.points[2].error == "algorithm flash: not, implemented");
   CHECK(r.points[3].state == PointState::Done);
 
-  const std::string csv = render_csv(summary_fields(r.axis_keys), r.points);
+  const std::string csv = render_csv(summary_fields(r), r.points);
   const std::string header = csv.substr(0, csv.find('\n'));
   CHECK(header.rfind("index,point,kv_len,algorithm,status,error,array_rows,array_cols,"
                      "decode_steps,latency_per_step_mean_cycles,latency_per_step_mean_ns,",
                      0) == 0);
   CHECK(csv.find(
             "\n0,0000-kv_len512-native,512,native,done,,32,32,2,1000.0,4000.0,10.5,50.0,50.0,"
-            "0.0,600.0,400.0,0.0,1600.0,800.0,80.0,40.0,10.0,5.0,20.0,1000000000.0,memory,1.5\n") !=
+            "0.0,600.0,400.0,0.0,1600.0,800.0,80.0,40.0,10.0,5.0,20.0,1000000000.0,memory,1.5,") !=
         std::string::npos);
   CHECK(csv.find("\n2,0002-kv_len512-flash,512,flash,failed,\"algorithm flash: not, implemented\","
-                 ",,,,,,,,,,,,,,,,,,,,,\n") != std::string::npos);
+                 ",,,,,,,,,,,,,,,,,,,,,") != std::string::npos);
+  // After the headline figures, every number of the reports, named by its path.
+  CHECK(header.find(",attention_pipeline.busy_pct,breakdown.attention_cycles,") !=
+        std::string::npos);
+  CHECK(header.find(",dram.bandwidth_over_run_pct,") != std::string::npos);
 
   // Against native in the same kv_len group: attention 400/200, step 1000/800.
   const Comparison c(r);
@@ -222,13 +226,13 @@ TEST_CASE("collect_results merges shards into sweep.csv and compare.csv rows", "
   CHECK(!c.attention_speedup(2));  // failed
   CHECK(!c.attention_speedup(3));  // zero cycles: no ratio
   const std::string cmp = render_csv(c.fields(), r.points);
-  CHECK(cmp.substr(0, cmp.find('\n')) ==
+  CHECK(cmp.substr(0, cmp.find('\n')).rfind(
         "kv_len,algorithm,status,error,latency_per_step_mean_cycles,latency_per_step_mean_ns,"
         "attention_cycles_per_step,attention_ns_per_step,gemv_cycles_per_step,"
         "other_cycles_per_step,gemv_pct,attention_pct,other_pct,tokens_per_s,"
-        "attention_speedup_vs_native,step_speedup_vs_native");
+        "attention_speedup_vs_native,step_speedup_vs_native,attention_pipeline.busy_pct,", 0) == 0);
   CHECK(cmp.find(
-            "\n512,swiftkv,done,,800.0,3200.0,200.0,800.0,600.0,0.0,50.0,50.0,0.0,10.5,2,1.25\n") !=
+            "\n512,swiftkv,done,,800.0,3200.0,200.0,800.0,600.0,0.0,50.0,50.0,0.0,10.5,2,1.25,") !=
         std::string::npos);
   const std::string table = c.table();
   CHECK(table.find("failed: algorithm flash: not, implemented") != std::string::npos);

@@ -1,0 +1,73 @@
+#include "report/StatsListing.h"
+
+#include <fmt/format.h>
+
+#include "common/Stats.h"
+#include "report/DerivedFigures.h"
+#include "sim/Counters.h"
+
+namespace skv::report {
+
+std::vector<ListedStat> stats_listing() {
+  std::vector<ListedStat> out;
+  sim::Counters groups;
+  groups.visit_groups([&out](const char* group, auto& stats) {
+    for (const stats::Info& info : stats.kInfo) {
+      out.push_back({std::string(group) + "." + info.name, stats::kind_name(info.kind),
+                     stats::unit_name(info.unit), info.description,
+                     !stats::subtractable(info.kind)});
+    }
+  });
+  for (const DerivedFigure& f : derived_figures()) {
+    out.push_back(
+        {std::string(f.group) + "." + f.name, "derived", f.unit, f.description, f.exact_only});
+  }
+  return out;
+}
+
+std::string stats_markdown() {
+  std::string out =
+      "| report.json path | kind | unit | description | fast mode |\n"
+      "|---|---|---|---|---|\n";
+  for (const ListedStat& s : stats_listing()) {
+    out += fmt::format("| `{}` | {} | {} | {} | {} |\n", s.path, s.kind, s.unit, s.description,
+                       s.exact_only ? "exact runs only" : "yes");
+  }
+  return out;
+}
+
+namespace {
+
+const nlohmann::json* at_path(const nlohmann::json& j, const std::string& path) {
+  const nlohmann::json* at = &j;
+  for (std::size_t start = 0; start <= path.size();) {
+    const std::size_t dot = std::min(path.find('.', start), path.size());
+    const std::string key = path.substr(start, dot - start);
+    if (!at->is_object() || !at->contains(key)) return nullptr;
+    at = &(*at)[key];
+    start = dot + 1;
+  }
+  return at;
+}
+
+}  // namespace
+
+std::string all_figures_text(const nlohmann::json& report) {
+  std::string out = "every counter and derived figure (swiftkv-sim stats describes them):\n";
+  for (const ListedStat& s : stats_listing()) {
+    const nlohmann::json* v = at_path(report, s.path);
+    if (v == nullptr) continue;  // an exact-only value of a fast run
+    std::string text;
+    if (v->is_object()) {
+      text = fmt::format("count {}, mean {:.1f}, p50 {}, p99 {}, max {}", v->at("count").dump(),
+                         v->at("mean").get<double>(), v->at("p50").dump(), v->at("p99").dump(),
+                         v->at("max").dump());
+    } else {
+      text = v->dump();
+    }
+    out += fmt::format("  {:<56} {} {}\n", s.path, text, s.unit);
+  }
+  return out;
+}
+
+}  // namespace skv::report

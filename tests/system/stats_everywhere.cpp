@@ -1,0 +1,148 @@
+// The stats registry reaches every output by iteration alone: each counter every unit
+// declares and each derived figure (report::stats_listing(), the same list
+// `swiftkv-sim stats` prints) is in report.json at its path, in `run --all-figures`, and
+// a column of sweep.csv and compare.csv, with the value the report holds. A counter added
+// to a unit's list is checked here with no edit to this test or to src/report or
+// src/sweep. The fast mode carries sums and integrals and names what it leaves out.
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "report/StatsListing.h"
+#include "support/RunCli.h"
+#include "support/TempDir.h"
+
+namespace {
+
+using nlohmann::json;
+using skv::test::read_file;
+using skv::test::run_cli;
+using skv::test::TempDir;
+
+const std::string kRoot = SKV_SOURCE_DIR;
+
+const json* at_path(const json& j, const std::string& path) {
+  const json* at = &j;
+  for (std::size_t start = 0; start <= path.size();) {
+    const std::size_t dot = std::min(path.find('.', start), path.size());
+    const std::string key = path.substr(start, dot - start);
+    if (!at->is_object() || !at->contains(key)) return nullptr;
+    at = &(*at)[key];
+    start = dot + 1;
+  }
+  return at;
+}
+
+std::vector<std::string> header_of(const std::string& csv) {
+  std::vector<std::string> out;
+  const std::string line = csv.substr(0, csv.find('\n'));
+  std::size_t start = 0;
+  while (true) {
+    const auto comma = line.find(',', start);
+    out.push_back(line.substr(start, comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+bool has(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+}  // namespace
+
+TEST_CASE(
+    "stats registry: every counter and figure in report.json, --all-figures, sweep.csv "
+    "and compare.csv",
+    "[system]") {
+  const auto listing = skv::report::stats_listing();
+  // Every unit's group is listed, and each group has its counters.
+  for (const char* group :
+       {"processor_array.", "attention_pipeline.", "kv_sram.", "dram.", "dram_controller."}) {
+    INFO(group);
+    CHECK(std::count_if(listing.begin(), listing.end(), [&](const auto& s) {
+            return s.path.rfind(group, 0) == 0 && s.kind != "derived";
+          }) >= 3);
+  }
+
+  TempDir dir;
+  const std::string trace = dir.write(
+      "t.trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,64\n1,0,1,65\n");
+  const std::string out = dir.file("run");
+  const auto r = run_cli({"run", "--hw", kRoot + "/configs/hw/swiftkv-mha-u55c.yaml", "--model",
+                          kRoot + "/configs/models/tiny.yaml", "--trace", trace, "-o", out, "-q",
+                          "--all-figures"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const json report = json::parse(read_file(out + "/report.json"));
+  for (const auto& s : listing) {
+    INFO(s.path);
+    const json* v = at_path(report, s.path);
+    REQUIRE(v != nullptr);
+    CHECK(r.out.find("  " + s.path + " ") != std::string::npos);
+    if (s.kind == "histogram") {
+      CHECK(v->at("count").get<std::uint64_t>() <= v->at("sum").get<std::uint64_t>() + 1);
+      CHECK(v->at("p50").get<std::uint64_t>() <= v->at("p99").get<std::uint64_t>());
+    } else {
+      CHECK(v->is_number());
+    }
+  }
+
+  // A two-point sweep and a comparison: one column per listed value (a histogram's
+  // parts as columns of their own).
+  const std::string sweep = dir.write(
+      "s.yaml", "hw: " + kRoot + "/configs/hw/swiftkv-mha-u55c.yaml\nmodel: " + kRoot +
+                    "/configs/models/tiny.yaml\ntrace: {prompt_tokens: 64, generate_tokens: 1}\n"
+                    "axes:\n  - processor_array.rows: [32, 64]\n");
+  const auto s = run_cli({"sweep", sweep, "-o", dir.file("sw"), "-q"});
+  INFO(s.out << s.err);
+  REQUIRE(s.exit_code == 0);
+  const auto cmp = run_cli({"compare", "--hw", kRoot + "/configs/hw/swiftkv-mha-u55c.yaml",
+                            "--model", kRoot + "/configs/models/tiny.yaml", "--kv-lens", "64",
+                            "--algos", "swiftkv,native", "-o", dir.file("cmp"), "-q"});
+  INFO(cmp.out << cmp.err);
+  REQUIRE(cmp.exit_code == 0);
+  const auto sweep_cols = header_of(read_file(dir.file("sw") + "/sweep.csv"));
+  const auto cmp_cols = header_of(read_file(dir.file("cmp") + "/compare.csv"));
+  for (const auto& st : listing) {
+    INFO(st.path);
+    const std::string col = st.kind == "histogram" ? st.path + ".p99" : st.path;
+    CHECK(has(sweep_cols, col));
+    CHECK(has(cmp_cols, col));
+  }
+}
+
+TEST_CASE("stats registry: a fast run reports sums and integrals and names what it leaves out",
+          "[system]") {
+  TempDir dir;
+  const std::string trace = dir.write(
+      "t.trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,64\n1,0,1,65\n");
+  const std::string out = dir.file("run");
+  const auto r = run_cli(
+      {"run", "--mode", "fast", "--hw", kRoot + "/configs/hw/swiftkv-mha-u55c.yaml", "--model",
+       kRoot + "/configs/models/tiny.yaml", "--trace", trace, "-o", out, "-q", "--no-cache"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const json report = json::parse(read_file(out + "/report.json"));
+  const json& left_out = report.at("fast").at("not_estimated");
+  for (const auto& s : skv::report::stats_listing()) {
+    INFO(s.path);
+    const bool listed_out =
+        std::find(left_out.begin(), left_out.end(), json(s.path)) != left_out.end();
+    CHECK(listed_out == s.exact_only);
+    CHECK((at_path(report, s.path) == nullptr) == s.exact_only);
+  }
+}
+
+TEST_CASE("stats: docs/stats.md holds the registry's table", "[system]") {
+  const auto r = run_cli({"stats", "--check", kRoot + "/docs/stats.md"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  const auto listing = run_cli({"stats"});
+  CHECK(listing.out.find("| `dram.row_hits` | sum | count |") != std::string::npos);
+  CHECK(listing.out.find("| `dram.bandwidth_over_run_bytes_per_s` | derived | bytes/s |") !=
+        std::string::npos);
+}
