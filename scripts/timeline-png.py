@@ -30,6 +30,13 @@ COLOURS = {
     "dram_requests": "#8172b3",
     "dram_bin": "#64b5cd",
 }
+# DRAM bins by what the channel group did in them.
+BIN_COLOURS = {
+    "read": "#64b5cd",
+    "write": "#e377c2",
+    "read+write": "#17becf",
+    "refresh": "#bcbd22",
+}
 
 
 def load(path):
@@ -90,7 +97,9 @@ def main():
         for e in slices[k]:
             if e["ts"] + e["dur"] < lo or e["ts"] > hi:
                 continue
-            c = COLOURS.get(e.get("cat", ""), "#999999")
+            cat = e.get("cat", "")
+            c = BIN_COLOURS.get(e["name"]) if cat == "dram_bin" else None
+            c = c or COLOURS.get(cat, "#999999")
             # A zero-length slice still shows as a hairline.
             by_colour.setdefault(c, []).append((e["ts"] * ms, max(e["dur"], (hi - lo) * 2e-4) * ms))
         for c, bars in by_colour.items():
@@ -116,9 +125,12 @@ def main():
         f"batch {other.get('batch', '?')}: {hi * ms - lo * ms:.3f} ms shown; DRAM in "
         f"{other.get('bins', '?')} bins of {other.get('bin_width_ps', 0) / 1e6:.3f} us",
         fontsize=9)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in COLOURS.values()]
-    ax.legend(handles, list(COLOURS), fontsize=6, ncol=len(COLOURS), loc="upper center",
-              bbox_to_anchor=(0.5, -0.04 if n_counters == 0 else 1.13), frameon=False)
+    legend = dict(COLOURS)
+    del legend["dram_bin"]
+    legend.update({f"dram {k}": c for k, c in BIN_COLOURS.items()})
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in legend.values()]
+    ax.legend(handles, list(legend), fontsize=6, ncol=6, loc="upper center",
+              bbox_to_anchor=(0.5, -0.04 if n_counters == 0 else 1.2), frameon=False)
 
     for i, (key, samples) in enumerate(sorted(counters.items())):
         cax = fig.add_subplot(grid[1 + i], sharex=ax)
