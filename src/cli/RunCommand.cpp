@@ -261,15 +261,16 @@ void add_run_command(CLI::App& app, int& exit_code) {
   sub->add_option("-o,--out", o->out_dir, "Output directory for report.json and steps.csv")
       ->capture_default_str();
   sub->add_flag("-q,--quiet", o->quiet, "No progress output");
-  sub->add_option("--timeline", o->timeline,
-                  "Write one decode step as a Chrome/Perfetto trace-event JSON file");
+  CLI::Option* timeline = sub->add_option(
+      "--timeline", o->timeline, "Write one decode step as a Chrome/Perfetto trace-event JSON file");
   sub->add_option("--timeline-batch", o->timeline_batch,
                   "Batch id of the step to put on the timeline (default: the first)");
   sub->add_option("--timeline-bins", o->timeline_bins,
                   "At most this many time bins for the timeline's DRAM activity and counters "
                   "(the bin width doubles until the step fits; docs/formats.md)")
       ->check(CLI::Range(std::size_t{16}, std::size_t{100000}))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->needs(timeline);
   sub->add_option("--watchdog", o->watchdog,
                   "Stop with an error if a batch takes more than this many times (its roofline "
                   "bound + 1000 cycles)")
