@@ -64,6 +64,10 @@ class ProcessorArray : public sc_core::sc_module {
   std::uint64_t peak_macs_per_cycle() const { return peak_macs_per_cycle(cfg_); }
 
   const Stats& stats() const { return stats_; }
+  // Reports its weight requests to `recorder` (null: none).
+  void set_recorder(tlmx::ActivityRecorder* recorder) {
+    weights.set_recorder(recorder, tlmx::MemoryRole::Weights);
+  }
   const config::ProcessorArrayConfig& config() const { return cfg_; }
   // What the array is doing now, for a stalled simulation's error line; empty if idle.
   std::string activity() const;

@@ -82,7 +82,28 @@ void AttentionPipeline::run_attention(const tlmx::AttentionOp& op) {
   const std::uint64_t tiles = plan.tiles();
   at_ = Position{true, false, 0, tiles, 0, plan.passes, clock_.now_cycle()};
   Tile current = planner_.tile(plan, 0);
+  // The head pass in progress, for the recorder: its index, first cycle and tiles.
+  std::uint64_t pass_of = current.pass;
+  std::uint64_t pass_since_ps = sc_core::sc_time_stamp().value();
+  std::uint64_t pass_tiles = 0;
+  auto report_pass = [&] {
+    const std::uint64_t first = pass_of * plan.heads_per_pass;
+    const std::uint64_t heads =
+        std::min<std::uint64_t>(plan.heads_per_pass,
+                                op.q_heads - std::min<std::uint64_t>(first, op.q_heads));
+    recorder_->head_pass(static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(heads),
+                         pass_tiles, pass_since_ps, sc_core::sc_time_stamp().value());
+  };
   for (std::uint64_t i = 0; i < tiles; ++i) {
+    if (recorder_ != nullptr) {
+      if (current.pass != pass_of) {
+        report_pass();
+        pass_of = current.pass;
+        pass_since_ps = sc_core::sc_time_stamp().value();
+        pass_tiles = 0;
+      }
+      ++pass_tiles;
+    }
     Tile next;
     if (i + 1 < tiles) next = planner_.tile(plan, i + 1);
     const AttentionPlanner::Sweep& sw = plan.sweeps[current.sweep];
@@ -113,6 +134,14 @@ void AttentionPipeline::run_attention(const tlmx::AttentionOp& op) {
     const std::uint64_t compute =
         ceil_div(current.tokens, sw.token_lanes) * sw.cycles_per_token + sw.cycles_per_tile;
     const std::uint64_t cycles = std::max(compute, sram_cycles);
+    if (recorder_ != nullptr && sram_cycles != 0) {
+      std::uint64_t bytes = current.scratch_bytes;
+      for (const auto& r : current.reads) bytes += r.bytes;
+      for (const auto& w : current.writes) bytes += w.bytes;
+      const std::uint64_t now_ps = sc_core::sc_time_stamp().value();
+      recorder_->sram_port(current.reads.empty() && !current.writes.empty(), bytes, now_ps,
+                           now_ps + clock_.cycles(sram_cycles).value());
+    }
     sc_core::wait(clock_.cycles(cycles));
     stats_.compute_cycles += compute;
     stats_.sram_bound_cycles += cycles - compute;
@@ -130,6 +159,7 @@ void AttentionPipeline::run_attention(const tlmx::AttentionOp& op) {
     }
     current = std::move(next);
   }
+  if (recorder_ != nullptr && tiles != 0) report_pass();
   at_.busy = false;
 }
 
@@ -144,6 +174,11 @@ void AttentionPipeline::run_kv_append(const tlmx::KvAppendOp& op) {
     t += kv_access(tlm::TLM_WRITE_COMMAND, {l.v_addr(h, op.position), bytes}, nullptr, nullptr);
   }
   const std::uint64_t cycles = ceil_div(clock_.cycle_at_or_after(t), sram_.ports);
+  if (recorder_ != nullptr && cycles != 0) {
+    const std::uint64_t now_ps = sc_core::sc_time_stamp().value();
+    recorder_->sram_port(true, 2 * bytes * l.kv_heads, now_ps,
+                         now_ps + clock_.cycles(cycles).value());
+  }
   sc_core::wait(clock_.cycles(cycles));
   stats_.kv_append_cycles += cycles;
 }

@@ -27,6 +27,7 @@
 
 #include "models/attention/AttentionConfig.h"
 #include "models/kv_sram/KvSramConfig.h"
+#include "models/tlm/ActivityRecorder.h"
 #include "models/tlm/ClockDomain.h"
 #include "models/attention/AttentionPlan.h"
 #include "models/tlm/Ops.h"
@@ -64,6 +65,8 @@ class AttentionPipeline : public sc_core::sc_module {
   std::string activity() const;
 
   const Stats& stats() const { return stats_; }
+  // Reports head passes and the SRAM port time of tiles and appends (null: none).
+  void set_recorder(tlmx::ActivityRecorder* recorder) { recorder_ = recorder; }
 
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
@@ -91,6 +94,7 @@ class AttentionPipeline : public sc_core::sc_module {
   tlmx::RequestOwner owner_;  // rides on every SRAM access: whose DRAM traffic it causes
   Position at_;
   Stats stats_;
+  tlmx::ActivityRecorder* recorder_ = nullptr;
 };
 
 }  // namespace skv

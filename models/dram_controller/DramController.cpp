@@ -15,6 +15,27 @@ DramController::DramController(sc_core::sc_module_name name, const dram::DramCon
   dont_initialize();
 }
 
+void DramController::set_recorder(tlmx::ActivityRecorder* recorder) {
+  if (recorder == nullptr) {
+    engine_.set_command_observer(nullptr);
+    return;
+  }
+  const std::uint64_t period_ps = clock_.period_ps();
+  engine_.set_command_observer([recorder, period_ps](const dram::CommandRecord& c) {
+    tlmx::DramActivity what;
+    if (dram::is_read(c.command)) {
+      what = tlmx::DramActivity::ReadBurst;
+    } else if (dram::is_write(c.command)) {
+      what = tlmx::DramActivity::WriteBurst;
+    } else if (c.command == dram::Command::REF || c.command == dram::Command::REFPB) {
+      what = tlmx::DramActivity::Refresh;
+    } else {
+      return;
+    }
+    recorder->dram_command(c.channel, what, c.cycle * period_ps);
+  });
+}
+
 std::string DramController::activity() const {
   return fmt::format("dram has {} requests in its queue and {} waiting for a slot",
                      in_flight_.size(), waiting_.size());

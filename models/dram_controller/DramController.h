@@ -24,6 +24,7 @@
 #include "common/Stats.h"
 #include "models/dram/DramConfig.h"
 #include "models/dram/DramEngine.h"
+#include "models/tlm/ActivityRecorder.h"
 #include "models/tlm/ClockDomain.h"
 #include "models/tlm/Ops.h"
 
@@ -61,6 +62,9 @@ class DramController : public sc_core::sc_module {
   const dram::DramEngine& engine() const { return engine_; }
   const tlmx::ClockDomain& clock() const { return clock_; }
   const Stats& stats() const { return stats_; }
+  // Reports every read, write and refresh command to `recorder` (null: none). Without one
+  // the engine has no command observer, which costs it one branch per command.
+  void set_recorder(tlmx::ActivityRecorder* recorder);
   // Requests accepted and not yet answered, and requests waiting for a queue slot.
   std::size_t in_flight() const { return in_flight_.size(); }
   std::size_t held_back() const { return waiting_.size(); }

@@ -1,8 +1,10 @@
 #include "models/kv_sram/KvCacheSram.h"
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "models/tlm/Ops.h"
 
@@ -27,6 +29,17 @@ KvCacheSram::KvCacheSram(sc_core::sc_module_name name, const config::KvSramConfi
 
 std::string KvCacheSram::activity() const {
   return "kv_sram " + prefetcher_.describe();
+}
+
+void KvCacheSram::set_recorder(tlmx::ActivityRecorder* recorder) {
+  recorder_ = recorder;
+  fill.set_recorder(recorder, tlmx::MemoryRole::KvFill);
+  writeback.set_recorder(recorder, tlmx::MemoryRole::KvWriteback);
+  prefetcher_.set_staging_recorder(recorder);
+}
+
+std::uint64_t KvCacheSram::first_request(std::uint64_t mark, std::uint64_t bytes) const {
+  return mark + 1 - (bytes + mem_.request_bytes - 1) / mem_.request_bytes;
 }
 
 std::uint64_t KvCacheSram::port_cycles(std::uint64_t bytes) const {
@@ -54,11 +67,24 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
   tlmx::TileHint* hint = nullptr;
   gp.get_extension(hint);
   if (hint != nullptr) {
+    // The fill requests of each tile staged here, for the recorder: [first, last].
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> this_tile, next_tile;
+    auto note = [this](auto& tile, std::uint64_t mark, std::uint64_t range_bytes) {
+      if (!tile) tile.emplace(first_request(mark, range_bytes), mark);
+      tile->second = mark;
+    };
     for (const auto& r : hint->this_tile) {
-      if (find_staged(r.addr, r.bytes) == staged_.end()) stage(r.addr, r.bytes);
+      if (find_staged(r.addr, r.bytes) == staged_.end()) {
+        note(this_tile, stage(r.addr, r.bytes), r.bytes);
+      }
     }
     // Queued behind this tile: fetched while this tile is consumed.
-    for (const auto& r : hint->next_tile) stage(r.addr, r.bytes);
+    for (const auto& r : hint->next_tile) note(next_tile, stage(r.addr, r.bytes), r.bytes);
+    if (recorder_ != nullptr) {
+      const std::uint64_t now_ps = sc_core::sc_time_stamp().value();
+      if (this_tile) recorder_->tile_staged(this_tile->first, this_tile->second, false, now_ps);
+      if (next_tile) recorder_->tile_staged(next_tile->first, next_tile->second, false, now_ps);
+    }
   }
   const std::uint64_t cycles = port_cycles(bytes);
   stats_.port_busy_cycles += cycles;
@@ -86,6 +112,10 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
       mark = prefetcher_.enqueue(addr, bytes, tlmx::OpClass::Attention);
       stats_.fill_bytes += bytes;
       stats_.fill_port_cycles += port_cycles(bytes);
+      if (recorder_ != nullptr) {
+        recorder_->tile_staged(first_request(mark, bytes), mark, true,
+                               sc_core::sc_time_stamp().value());
+      }
     } else {
       mark = it->mark;
       // Ranges staged before this one and not read are skipped: the reader moved on.
@@ -97,6 +127,9 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
       clock_.align();
       stats_.stall_cycles += clock_.cycle_at_or_after(sc_core::sc_time_stamp()) -
                              clock_.cycle_at_or_after(before);
+      if (recorder_ != nullptr) {
+        recorder_->sram_stall(before.value(), sc_core::sc_time_stamp().value());
+      }
     }
     // The range is the pipeline's now: its staging space goes back to the prefetcher
     // range by range, so a tile larger than the free space still streams through.

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "models/kv_sram/KvSramConfig.h"
+#include "models/tlm/ActivityRecorder.h"
 #include "models/tlm/MemorySystemConfig.h"
 #include "models/tlm/ClockDomain.h"
 #include "models/tlm/MemoryPort.h"
@@ -55,6 +56,8 @@ class KvCacheSram : public sc_core::sc_module {
   // Its staging buffer's state, for a stalled simulation's error line.
   std::string activity() const;
   bool drained() const { return prefetcher_.drained(); }
+  // Reports tiles staged, stalls, staging space and its DRAM requests (null: none).
+  void set_recorder(tlmx::ActivityRecorder* recorder);
 
  private:
   struct Staged {
@@ -66,6 +69,8 @@ class KvCacheSram : public sc_core::sc_module {
   std::uint64_t stage(std::uint64_t addr, std::uint64_t bytes);
   std::deque<Staged>::iterator find_staged(std::uint64_t addr, std::uint64_t bytes);
   std::uint64_t port_cycles(std::uint64_t bytes) const;
+  // The first fill request of a range whose last one is `mark`.
+  std::uint64_t first_request(std::uint64_t mark, std::uint64_t bytes) const;
 
   config::KvSramConfig cfg_;
   config::MemorySystemConfig mem_;
@@ -73,6 +78,7 @@ class KvCacheSram : public sc_core::sc_module {
   tlmx::Prefetcher prefetcher_;
   std::deque<Staged> staged_;
   Stats stats_;
+  tlmx::ActivityRecorder* recorder_ = nullptr;
 };
 
 }  // namespace skv

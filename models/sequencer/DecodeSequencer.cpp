@@ -57,6 +57,9 @@ void DecodeSequencer::issue(tlm_utils::simple_initiator_socket<DecodeSequencer>&
   op_name_ = name;
   op_unit_ = unit;
   op_start_ = start;
+  if (recorder_ != nullptr) {
+    recorder_->operation_started(batch_id_, sc_core::sc_time_stamp().value());
+  }
   socket->b_transport(gp, delay);
   sc_core::wait(delay);
   op_name_ = nullptr;

@@ -19,6 +19,7 @@
 
 #include "models/top/HwConfig.h"
 #include "models/sequencer/ModelConfig.h"
+#include "models/tlm/ActivityRecorder.h"
 #include "models/tlm/ClockDomain.h"
 #include "models/tlm/Ops.h"
 #include "models/sequencer/AddressMap.h"
@@ -71,6 +72,8 @@ class DecodeSequencer : public sc_core::sc_module {
   const std::optional<std::string>& error() const { return error_; }
   // Called for every operation once it has finished (optional).
   void set_op_sink(OpSink sink) { op_sink_ = std::move(sink); }
+  // Reports each operation's issue to `recorder` (null: none).
+  void set_recorder(tlmx::ActivityRecorder* recorder) { recorder_ = recorder; }
   // Issue only the operations of the first `layers` layers, and the final norm and LM
   // head only if `head`; with `until_attention`, the last of those layers stops after
   // its attentions. How a sample of the fast mode simulates a window of a batch.
@@ -110,6 +113,7 @@ class DecodeSequencer : public sc_core::sc_module {
   KvSlots kv_slots_;
   AttentionPlanner planner_;
   OpSink op_sink_;
+  tlmx::ActivityRecorder* recorder_ = nullptr;
   std::uint64_t batch_id_ = 0;
   std::uint32_t layer_ = 0;
   std::uint32_t window_layers_ = ~std::uint32_t{0};

@@ -50,7 +50,7 @@ MemoryPort::Ticket MemoryPort::send(tlm::tlm_command cmd, std::uint64_t addr,
   }
   who->cls = owner;
   const Ticket t = posted ? 0 : next_ticket_++;
-  in_flight_.emplace(gp, Flight{t, posted});
+  in_flight_.emplace(gp, Flight{t, posted, sc_core::sc_time_stamp().value()});
 
   tlm::tlm_phase phase = tlm::BEGIN_REQ;
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
@@ -81,6 +81,10 @@ void MemoryPort::complete(tlm::tlm_generic_payload* gp) {
     throw std::runtime_error("MemoryPort: target answered " + gp->get_response_string());
   }
   if (!it->second.posted) done_.insert(it->second.ticket);
+  if (recorder_ != nullptr) {
+    recorder_->memory_request(role_, it->second.ticket, gp->is_write(), gp->get_data_length(),
+                              it->second.issued_ps, sc_core::sc_time_stamp().value());
+  }
   in_flight_.erase(it);
   free_.push_back(gp);
   response_event_.notify(sc_core::SC_ZERO_TIME);

@@ -18,6 +18,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "models/tlm/ActivityRecorder.h"
 #include "models/tlm/Ops.h"
 
 namespace skv::tlmx {
@@ -40,6 +41,11 @@ class MemoryPort : public tlm::tlm_bw_transport_if<> {
   // Notified whenever any response arrives.
   const sc_core::sc_event& response_event() const { return response_event_; }
   std::uint64_t outstanding() const { return in_flight_.size(); }
+  // Reports every answered request to `recorder` (null: none), as `role`.
+  void set_recorder(ActivityRecorder* recorder, MemoryRole role) {
+    recorder_ = recorder;
+    role_ = role;
+  }
 
  private:
   tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
@@ -57,6 +63,7 @@ class MemoryPort : public tlm::tlm_bw_transport_if<> {
   struct Flight {
     Ticket ticket;
     bool posted;
+    std::uint64_t issued_ps;  // for the recorder
   };
   std::unordered_map<tlm::tlm_generic_payload*, Flight> in_flight_;
   std::unordered_set<Ticket> done_;
@@ -64,6 +71,8 @@ class MemoryPort : public tlm::tlm_bw_transport_if<> {
   tlm::tlm_generic_payload* awaiting_end_req_ = nullptr;
   sc_core::sc_event end_req_event_;
   sc_core::sc_event response_event_;
+  ActivityRecorder* recorder_ = nullptr;
+  MemoryRole role_ = MemoryRole::Weights;
 };
 
 }  // namespace skv::tlmx

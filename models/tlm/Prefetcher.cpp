@@ -37,7 +37,13 @@ void Prefetcher::issue_loop() {
     const MemoryPort::Ticket t = port_.issue(tlm::TLM_READ_COMMAND, p.addr, p.bytes, p.owner);
     if (t != ticket_base_ + issued_) throw std::logic_error("Prefetcher: port shared");
     ++issued_;
+    if (recorder_ != nullptr) report_held();
   }
+}
+
+void Prefetcher::report_held() const {
+  const std::uint64_t held = issued_ - std::min(issued_, released_);
+  recorder_->sram_staging(held * request_bytes_, sc_core::sc_time_stamp().value());
 }
 
 void Prefetcher::wait_until(std::uint64_t mark) {
@@ -66,6 +72,7 @@ void Prefetcher::release_through(std::uint64_t mark) {
   if (mark + 1 > released_) {
     released_ = mark + 1;
     wake_issuer_.notify(sc_core::SC_ZERO_TIME);
+    if (recorder_ != nullptr) report_held();
   }
 }
 

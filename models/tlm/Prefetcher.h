@@ -14,6 +14,7 @@
 #include <deque>
 #include <string>
 
+#include "models/tlm/ActivityRecorder.h"
 #include "models/tlm/MemoryPort.h"
 
 namespace skv::tlmx {
@@ -32,6 +33,9 @@ class Prefetcher {
   void release_through(std::uint64_t mark);
 
   std::uint64_t requests_issued() const { return issued_; }
+  // Reports the buffer space held (requests issued and not released, in request-sized
+  // slots) to `recorder` as the KV SRAM's staging whenever it changes (null: none).
+  void set_staging_recorder(ActivityRecorder* recorder) { recorder_ = recorder; }
   // Nothing queued, in flight or held: every request issued has been waited for and
   // released.
   bool drained() const {
@@ -48,6 +52,7 @@ class Prefetcher {
     OpClass owner;
   };
   void issue_loop();
+  void report_held() const;
 
   MemoryPort& port_;
   std::uint32_t request_bytes_;
@@ -62,6 +67,7 @@ class Prefetcher {
   std::uint64_t waiting_for_ = 0;
   sc_core::sc_time waiting_since_;
   sc_core::sc_event wake_issuer_;
+  ActivityRecorder* recorder_ = nullptr;
 };
 
 }  // namespace skv::tlmx

@@ -30,6 +30,14 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const config::HwConfig& h
   SC_THREAD(watchdog);
 }
 
+void Accelerator::set_recorder(tlmx::ActivityRecorder* recorder) {
+  sequencer.set_recorder(recorder);
+  array.set_recorder(recorder);
+  attention.set_recorder(recorder);
+  kv_sram.set_recorder(recorder);
+  dram.set_recorder(recorder);
+}
+
 std::string Accelerator::activity() const {
   std::string s;
   for (const std::string& part : {sequencer.activity(), array.activity(), attention.activity(),

@@ -49,6 +49,9 @@ class Accelerator : public sc_core::sc_module {
   DramController dram;
 
   const WorkModel& work_model() const { return work_; }
+  // Every unit reports what it does to `recorder` (null, the default: none); call before
+  // sc_start().
+  void set_recorder(tlmx::ActivityRecorder* recorder);
   // After sc_start() has returned: throws SimulationError if the watchdog stopped the
   // run, if the trace was not read to its end, or if a unit still holds work; throws
   // InputError for a bad trace row found while simulating.

@@ -47,6 +47,7 @@ struct RunOptions {
   bool all_figures = false;
   std::string timeline;
   std::optional<std::uint64_t> timeline_batch;
+  std::size_t timeline_bins = report::TimelineSettings::kDefaultMaxBins;
   std::uint64_t watchdog = sim::kDefaultWatchdogMultiple;
   std::string mode = "exact";
   std::string over_context = "stop";
@@ -144,7 +145,15 @@ int run(const RunOptions& o) {
   for (auto a : tlmx::kAttentionAlgos) {
     if (o.algo == tlmx::attention_algo_name(a)) algo = a;
   }
-  report::Timeline timeline(o.timeline_batch, clock.period_ps());
+  report::TimelineSettings timeline_settings;
+  timeline_settings.batch = o.timeline_batch;
+  timeline_settings.accel_period_ps = clock.period_ps();
+  timeline_settings.dram_channels = hw.dram.org.channels;
+  timeline_settings.dram_burst_bytes = hw.dram.org.burst_bytes();
+  timeline_settings.max_bins = o.timeline_bins;
+  report::Timeline timeline(timeline_settings);
+  // Without --timeline no unit has a recorder: their hooks are one untaken branch each.
+  tlmx::ActivityRecorder* recorder = o.timeline.empty() ? nullptr : &timeline;
   sim::DecodeSequencer::OpSink op_sink;
   if (!o.timeline.empty()) op_sink = [&timeline](const sim::OpRecord& op) { timeline.add(op); };
   // The fast mode simulates no step whole: it keeps the timeline batch's rows, and
@@ -169,7 +178,7 @@ int run(const RunOptions& o) {
   }
   const sim::RunResult r =
       fast ? sim::run_fast(hw, model, input, algo, on_batch, fast_options)
-           : sim::run_simulation(hw, model, input, algo, on_batch, op_sink, o.watchdog);
+           : sim::run_simulation(hw, model, input, algo, on_batch, op_sink, o.watchdog, recorder);
   progress.finish();
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
@@ -198,7 +207,7 @@ int run(const RunOptions& o) {
     for (const auto& row : timeline_rows) w.write(row);
     w.close();
     sim::run_simulation(hw, model, trace::TraceInput(timeline_trace), algo,
-                        [](const sim::BatchResult&) {}, op_sink, o.watchdog);
+                        [](const sim::BatchResult&) {}, op_sink, o.watchdog, recorder);
   }
   if (!o.timeline.empty() && !timeline.empty() && !(fast && r.stopped)) {
     std::ofstream tl(o.timeline);
@@ -258,10 +267,16 @@ void add_run_command(CLI::App& app, int& exit_code) {
   sub->add_flag("--all-figures", o->all_figures,
                 "After the summary, print every counter and derived figure of the report "
                 "(`swiftkv-sim stats` describes them)");
-  sub->add_option("--timeline", o->timeline,
-                  "Write one decode step as a Chrome/Perfetto trace-event JSON file");
+  CLI::Option* timeline = sub->add_option(
+      "--timeline", o->timeline, "Write one decode step as a Chrome/Perfetto trace-event JSON file");
   sub->add_option("--timeline-batch", o->timeline_batch,
                   "Batch id of the step to put on the timeline (default: the first)");
+  sub->add_option("--timeline-bins", o->timeline_bins,
+                  "At most this many time bins for the timeline's DRAM activity and counters "
+                  "(the bin width doubles until the step fits; docs/formats.md)")
+      ->check(CLI::Range(std::size_t{16}, std::size_t{100000}))
+      ->capture_default_str()
+      ->needs(timeline);
   sub->add_option("--watchdog", o->watchdog,
                   "Stop with an error if a batch takes more than this many times (its roofline "
                   "bound + 1000 cycles)")

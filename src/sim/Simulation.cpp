@@ -19,7 +19,7 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
                          const trace::TraceInput& trace, tlmx::AttentionAlgo algo,
                          const DecodeSequencer::BatchSink& sink,
                          const DecodeSequencer::OpSink& op_sink,
-                         std::uint64_t watchdog_multiple) {
+                         std::uint64_t watchdog_multiple, tlmx::ActivityRecorder* recorder) {
   // Every clock period is a whole number of picoseconds (models/tlm/ClockDomain.h).
   sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
 
@@ -69,6 +69,7 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
   Accelerator top("accelerator", hw, model, amap, reader, clock, algo, record,
                   watchdog_multiple);
   if (op_sink) top.sequencer.set_op_sink(op_sink);
+  top.set_recorder(recorder);
   accel = &top;
 
   sc_core::sc_start();

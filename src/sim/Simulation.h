@@ -76,6 +76,7 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
                          const trace::TraceInput& trace, tlmx::AttentionAlgo algo,
                          const DecodeSequencer::BatchSink& sink,
                          const DecodeSequencer::OpSink& op_sink = nullptr,
-                         std::uint64_t watchdog_multiple = kDefaultWatchdogMultiple);
+                         std::uint64_t watchdog_multiple = kDefaultWatchdogMultiple,
+                         tlmx::ActivityRecorder* recorder = nullptr);
 
 }  // namespace skv::sim

@@ -5,10 +5,13 @@
 //   - every event is an object with a known phase `ph` and an integer `pid`;
 //   - complete events (X) have a name, an integer tid, a timestamp `ts` >= 0 and a
 //     duration `dur` >= 0; counter events (C) a name, `ts` >= 0 and numeric `args`;
-//     instant events (i) a name and `ts` >= 0; metadata (M) a known name and `args.name`;
-//   - per track (pid, tid), complete events start in time order and do not overlap
-//     (a unit runs one operation at a time);
-//   - every flow (s, t, f with an `id`) has its start and its end.
+//     instant events (i) a name and `ts` >= 0; metadata (M) a known name and `args.name`
+//     (or `args.sort_index`); flow events (s, t, f) a name, an integer tid, `ts` >= 0, an id;
+//   - per track (pid, tid), events come in time order, and complete events do not
+//     overlap (each track shows one thing at a time); per counter (pid, name), samples
+//     come in time order;
+//   - every flow has its start and its end, does not end before it starts, and each of
+//     its ends lies inside a complete event of its own track (what the viewer binds it to).
 
 #include <nlohmann/json.hpp>
 
@@ -22,13 +25,23 @@ namespace skv::test {
 
 inline std::vector<std::string> trace_event_problems(const nlohmann::json& doc) {
   using nlohmann::json;
+  using Track = std::pair<long long, long long>;
   std::vector<std::string> bad;
   if (!doc.is_object() || !doc.contains("traceEvents") || !doc["traceEvents"].is_array()) {
     return {"the top level is not an object with a traceEvents array"};
   }
   const std::set<std::string> phases = {"X", "C", "i", "M", "s", "t", "f"};
-  std::map<std::pair<long long, long long>, std::pair<double, double>> last;  // start, end
-  std::map<std::string, std::set<std::string>> flows;                         // id -> phases
+  // Microseconds from whole picoseconds: equal times may differ in the last bit.
+  constexpr double kSlack = 1e-6;
+  std::map<Track, std::pair<double, double>> last_slice;  // start, end
+  std::map<Track, double> last_ts;                        // any timed event
+  std::map<std::pair<long long, std::string>, double> last_sample;
+  std::map<Track, std::vector<std::pair<double, double>>> slices;
+  struct FlowEnd {
+    Track track;
+    double ts;
+  };
+  std::map<std::string, std::map<std::string, FlowEnd>> flows;  // id -> phase -> end
   std::size_t index = 0;
   for (const json& e : doc["traceEvents"]) {
     const std::string at = "event " + std::to_string(index++);
@@ -41,7 +54,8 @@ inline std::vector<std::string> trace_event_problems(const nlohmann::json& doc) 
       bad.push_back(at + ": unknown phase '" + ph + "'");
       continue;
     }
-    if (!e.contains("pid") || !e["pid"].is_number_integer()) bad.push_back(at + ": no integer pid");
+    const bool has_pid = e.contains("pid") && e["pid"].is_number_integer();
+    if (!has_pid) bad.push_back(at + ": no integer pid");
     const bool named = e.contains("name") && e["name"].is_string() && !e["name"].get<std::string>().empty();
     const bool timed = e.contains("ts") && e["ts"].is_number() && e["ts"].get<double>() >= 0;
     if (ph == "M") {
@@ -57,24 +71,10 @@ inline std::vector<std::string> trace_event_problems(const nlohmann::json& doc) 
     }
     if (!named) bad.push_back(at + ": no name");
     if (!timed) bad.push_back(at + ": no timestamp >= 0");
-    if (ph == "X") {
-      if (!e.contains("tid") || !e["tid"].is_number_integer()) bad.push_back(at + ": no integer tid");
-      if (!e.contains("dur") || !e["dur"].is_number() || e["dur"].get<double>() < 0) {
-        bad.push_back(at + ": no duration >= 0");
-        continue;
-      }
-      if (!timed || !e.contains("tid") || !e["pid"].is_number_integer()) continue;
-      const auto track = std::make_pair(e["pid"].get<long long>(), e["tid"].get<long long>());
-      const double ts = e["ts"].get<double>();
-      const double end = ts + e["dur"].get<double>();
-      const auto it = last.find(track);
-      if (it != last.end()) {
-        // Microseconds from whole picoseconds: equal ends may differ in the last bit.
-        if (ts < it->second.first) bad.push_back(at + ": starts before the track's previous event");
-        if (ts + 1e-6 < it->second.second) bad.push_back(at + ": overlaps the track's previous event");
-      }
-      last[track] = {ts, end};
-    } else if (ph == "C") {
+    const bool threaded = ph != "C";
+    const bool has_tid = e.contains("tid") && e["tid"].is_number_integer();
+    if (threaded && ph != "i" && !has_tid) bad.push_back(at + ": no integer tid");
+    if (ph == "C") {
       if (!e.contains("args") || !e["args"].is_object() || e["args"].empty()) {
         bad.push_back(at + ": counter without values");
       } else {
@@ -82,16 +82,70 @@ inline std::vector<std::string> trace_event_problems(const nlohmann::json& doc) 
           if (!v.is_number()) bad.push_back(at + ": counter value not a number");
         }
       }
-    } else if (ph == "s" || ph == "t" || ph == "f") {
-      if (!e.contains("id")) {
-        bad.push_back(at + ": flow event without id");
-      } else {
-        flows[e["id"].dump()].insert(ph);
+      if (timed && has_pid && named) {
+        const auto key = std::make_pair(e["pid"].get<long long>(), e["name"].get<std::string>());
+        const double ts = e["ts"].get<double>();
+        const auto it = last_sample.find(key);
+        if (it != last_sample.end() && ts < it->second) {
+          bad.push_back(at + ": counter sample earlier than the counter's previous one");
+        }
+        last_sample[key] = ts;
+      }
+      continue;
+    }
+    if (ph == "X" && (!e.contains("dur") || !e["dur"].is_number() || e["dur"].get<double>() < 0)) {
+      bad.push_back(at + ": no duration >= 0");
+      continue;
+    }
+    if ((ph == "s" || ph == "t" || ph == "f") && !e.contains("id")) {
+      bad.push_back(at + ": flow event without id");
+      continue;
+    }
+    if (!timed || !has_tid || !has_pid) continue;
+    const Track track{e["pid"].get<long long>(), e["tid"].get<long long>()};
+    const double ts = e["ts"].get<double>();
+    if (ph == "X") {
+      const double end = ts + e["dur"].get<double>();
+      const auto before = last_ts.find(track);
+      if (before != last_ts.end() && ts + kSlack < before->second) {
+        bad.push_back(at + ": starts before the track's previous event");
+      }
+      const auto it = last_slice.find(track);
+      if (it != last_slice.end() && ts + kSlack < it->second.second) {
+        bad.push_back(at + ": overlaps the track's previous event");
+      }
+      last_slice[track] = {ts, end};
+      slices[track].emplace_back(ts, end);
+    } else {
+      const auto it = last_ts.find(track);
+      if (it != last_ts.end() && ts + kSlack < it->second) {
+        bad.push_back(at + ": earlier than the track's previous event");
+      }
+      if (ph != "i") flows[e["id"].dump()][ph] = FlowEnd{track, ts};
+    }
+    last_ts[track] = std::max(last_ts.count(track) ? last_ts[track] : 0.0, ts);
+  }
+  auto inside_a_slice = [&](const FlowEnd& f) {
+    const auto it = slices.find(f.track);
+    if (it == slices.end()) return false;
+    for (const auto& [from, to] : it->second) {
+      if (from - kSlack <= f.ts && f.ts <= to + kSlack) return true;
+    }
+    return false;
+  };
+  for (const auto& [id, ends] : flows) {
+    if (ends.count("s") == 0 || ends.count("f") == 0) {
+      bad.push_back("flow " + id + ": start or end missing");
+      continue;
+    }
+    if (ends.at("f").ts + kSlack < ends.at("s").ts) {
+      bad.push_back("flow " + id + ": ends before it starts");
+    }
+    for (const auto& [ph, end] : ends) {
+      if (!inside_a_slice(end)) {
+        bad.push_back("flow " + id + ": its '" + ph + "' is inside no slice of its track");
       }
     }
-  }
-  for (const auto& [id, seen] : flows) {
-    if (seen.count("s") == 0 || seen.count("f") == 0) bad.push_back("flow " + id + ": start or end missing");
   }
   return bad;
 }
