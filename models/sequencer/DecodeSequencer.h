@@ -37,6 +37,9 @@ struct BatchResult {
   std::uint64_t start_cycle = 0;
   std::uint64_t cycles = 0;
   std::array<std::uint64_t, tlmx::kOpClassCount> class_cycles{};
+  // What the batch added to every counter a snapshot carries (sim::Counters::visit's
+  // order), when the simulation provides them (steps.csv --step-counters); else null.
+  const std::vector<std::uint64_t>* counters = nullptr;
 };
 
 // One operation as the sequencer saw it, for timelines.

@@ -45,6 +45,7 @@ struct RunOptions {
   std::string out_dir = "out";
   bool quiet = false;
   bool all_figures = false;
+  bool step_counters = false;
   std::string timeline;
   std::optional<std::uint64_t> timeline_batch;
   std::size_t timeline_bins = report::TimelineSettings::kDefaultMaxBins;
@@ -136,7 +137,7 @@ int run(const RunOptions& o) {
   std::filesystem::remove(json_path, ec);
   std::filesystem::remove(o.out_dir + "/timeline-batch.trace", ec);
   const tlmx::ClockDomain clock(hw.clock_mhz);
-  report::StepCsvWriter csv(csv_path, clock.period_ps());
+  report::StepCsvWriter csv(csv_path, clock.period_ps(), o.step_counters);
   Progress progress("run: decode steps", total, o.quiet);
   std::uint64_t done = 0;
 
@@ -267,6 +268,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
   sub->add_flag("--all-figures", o->all_figures,
                 "After the summary, print every counter and derived figure of the report "
                 "(`swiftkv-sim stats` describes them)");
+  sub->add_flag("--step-counters", o->step_counters,
+                "Add to steps.csv a column per counter (each unit's sums and integrals): what "
+                "the row's batch added to it");
   CLI::Option* timeline = sub->add_option(
       "--timeline", o->timeline, "Write one decode step as a Chrome/Perfetto trace-event JSON file");
   sub->add_option("--timeline-batch", o->timeline_batch,

@@ -13,6 +13,7 @@
 #include "common/StatsJson.h"
 #include "config/ResolvedConfig.h"
 #include "report/DerivedFigures.h"
+#include "sim/Counters.h"
 #include "sim/Invariants.h"
 
 namespace skv::report {
@@ -323,11 +324,16 @@ constexpr StepField kStepFields[] = {
 
 }  // namespace
 
-StepCsvWriter::StepCsvWriter(const std::string& path, std::uint64_t accel_period_ps)
-    : path_(path), out_(path), period_ps_(accel_period_ps) {
+StepCsvWriter::StepCsvWriter(const std::string& path, std::uint64_t accel_period_ps,
+                             bool counters)
+    : path_(path), out_(path), period_ps_(accel_period_ps), counters_(counters) {
   if (!out_) throw InputError(write_error(path, "steps.csv", errno));
   for (const auto& f : kStepFields) out_ << f.name << ',';
-  out_ << "latency_ns,source\n";
+  out_ << "latency_ns,source";
+  if (counters_) {
+    for (const std::string& name : sim::counter_names()) out_ << ',' << name;
+  }
+  out_ << '\n';
   out_.flush();
   if (!out_) throw InputError(write_error(path_, "steps.csv", errno));
 }
@@ -337,7 +343,12 @@ void StepCsvWriter::write(const sim::BatchResult& b) {
     for (const auto& f : kStepFields) out_ << f.value(b, row) << ',';
     // Exact: whole cycles times a whole number of picoseconds, printed in ns.
     const std::uint64_t ps = b.cycles * period_ps_;
-    out_ << ps / 1000 << '.' << fmt::format("{:03}", ps % 1000) << ',' << b.source << '\n';
+    out_ << ps / 1000 << '.' << fmt::format("{:03}", ps % 1000) << ',' << b.source;
+    if (counters_) {
+      if (b.counters == nullptr) throw std::logic_error("steps.csv: a batch without its counters");
+      for (const std::uint64_t v : *b.counters) out_ << ',' << v;
+    }
+    out_ << '\n';
   }
   out_.flush();
   // A full disk: said at once, with the reason, not found later as a short file.

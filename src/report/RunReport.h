@@ -29,16 +29,19 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
 std::string run_summary(const nlohmann::json& report);
 
 // One CSV row per decode step (trace row), written and flushed as each batch ends, so
-// an interrupted run keeps every finished step.
+// an interrupted run keeps every finished step. With `counters`, every counter a
+// snapshot carries (sim::counter_names(): each unit's sums and integrals, the cycles by
+// class) follows as a column of its own: what the row's batch added to it.
 class StepCsvWriter {
  public:
-  StepCsvWriter(const std::string& path, std::uint64_t accel_period_ps);
+  StepCsvWriter(const std::string& path, std::uint64_t accel_period_ps, bool counters = false);
   void write(const sim::BatchResult& b);
 
  private:
   std::string path_;
   std::ofstream out_;
   std::uint64_t period_ps_;
+  bool counters_;
 };
 
 }  // namespace skv::report

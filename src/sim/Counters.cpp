@@ -1,5 +1,7 @@
 #include "sim/Counters.h"
 
+#include "models/top/Accelerator.h"
+
 #include <fmt/format.h>
 
 #include <stdexcept>
@@ -11,16 +13,11 @@ namespace {
 
 __extension__ using i128 = __int128;  // exact products of two 64-bit values
 
-std::vector<std::uint64_t> values(const Counters& c) {
-  std::vector<std::uint64_t> v;
-  c.visit([&v](const char*, const char*, stats::Kind, const std::uint64_t& x) { v.push_back(x); });
-  return v;
-}
 
 }  // namespace
 
 Counters& Counters::operator+=(const Counters& o) {
-  const std::vector<std::uint64_t> ov = values(o);
+  const std::vector<std::uint64_t> ov = counter_values(o);
   std::size_t i = 0;
   visit([&](const char*, const char*, stats::Kind k, std::uint64_t& v) {
     v = stats::merged(k, v, ov[i++]);
@@ -30,7 +27,7 @@ Counters& Counters::operator+=(const Counters& o) {
 
 Counters Counters::operator-(const Counters& earlier) const {
   Counters d = *this;
-  const std::vector<std::uint64_t> ev = values(earlier);
+  const std::vector<std::uint64_t> ev = counter_values(earlier);
   std::size_t i = 0;
   d.visit([&](const char* g, const char* n, stats::Kind k, std::uint64_t& v) {
     const std::uint64_t e = ev[i++];
@@ -65,7 +62,7 @@ Counters interpolate(const Counters& a, std::uint64_t x0, const Counters& b, std
     throw std::logic_error(fmt::format("interpolate: {} is not within [{}, {}]", x, x0, x1));
   }
   Counters r = a;
-  const std::vector<std::uint64_t> bv = values(b);
+  const std::vector<std::uint64_t> bv = counter_values(b);
   const auto span = static_cast<i128>(x1 - x0);
   const auto at = static_cast<i128>(x - x0);
   std::size_t i = 0;
@@ -96,6 +93,44 @@ Counters counters_from_json(const nlohmann::json& j) {
     v = j[g][n].get<std::uint64_t>();
   });
   return c;
+}
+
+Counters snapshot(const Accelerator& top, const std::array<std::uint64_t, tlmx::kOpClassCount>& cls,
+                  std::uint64_t cycle) {
+  Counters c;
+  c.array = top.array.stats();
+  c.attention = top.attention.stats();
+  c.sram = top.kv_sram.stats();
+  c.dram = top.dram.engine().stats();
+  stats::keep_subtractable(c.dram);
+  const DramController::Stats& ctrl = top.dram.stats();
+  // Bytes at the cut are the bytes the controller has accepted: posted writes (appended
+  // k and v, spilled scores) complete after the operation that wrote them has ended, and
+  // belong to it. Over a drained run the two are equal.
+  c.dram.bytes_read = c.dram.bytes_written = 0;
+  for (int i = 0; i < tlmx::kOpClassCount; ++i) {
+    c.dram.bytes_read += ctrl.read_bytes_by_owner(i);
+    c.dram.bytes_written += ctrl.write_bytes_by_owner(i);
+  }
+  c.dram_ctrl = ctrl;
+  c.class_cycles = cls;
+  c.cycles = cycle;
+  return c;
+}
+
+
+std::vector<std::uint64_t> counter_values(const Counters& c) {
+  std::vector<std::uint64_t> v;
+  c.visit([&v](const char*, const char*, stats::Kind, const std::uint64_t& x) { v.push_back(x); });
+  return v;
+}
+
+std::vector<std::string> counter_names() {
+  std::vector<std::string> names;
+  Counters().visit([&names](const char* g, const char* n, stats::Kind, const std::uint64_t&) {
+    names.push_back(std::string(g) + "." + n);
+  });
+  return names;
 }
 
 }  // namespace skv::sim

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "common/Stats.h"
 #include "models/array/ProcessorArray.h"
@@ -23,6 +24,8 @@
 #include "models/tlm/Ops.h"
 
 namespace skv::sim {
+
+class Accelerator;
 
 // The groups of the registry (common/Stats.h), by their report names; a snapshot
 // carries each group's sums and integrals (stats::keep_subtractable), which are what
@@ -82,6 +85,17 @@ struct Counters {
 // nearest integer (halves away from zero): exact wherever the counter is affine in x.
 Counters interpolate(const Counters& a, std::uint64_t x0, const Counters& b, std::uint64_t x1,
                      std::uint64_t x);
+
+// Every counter of the accelerator now, at accelerator cycle `cycle`, with the cycles
+// booked to each class of operation so far: sums and integrals only. The DRAM bytes are
+// those the controller accepted (posted writes belong to the operation that wrote them).
+Counters snapshot(const Accelerator& top,
+                  const std::array<std::uint64_t, tlmx::kOpClassCount>& class_cycles,
+                  std::uint64_t cycle);
+
+// A snapshot's values in visit() order, and their names ("group.name") in that order.
+std::vector<std::uint64_t> counter_values(const Counters& c);
+std::vector<std::string> counter_names();
 
 nlohmann::json to_json(const Counters& c);
 // Throws std::runtime_error naming the missing or malformed value.

@@ -279,6 +279,8 @@ RunResult run_fast(const config::HwConfig& hw, const config::ModelConfig& model,
     b.start_cycle = r.cycles;
     b.cycles = e.counters.cycles;
     b.class_cycles = e.counters.class_cycles;
+    const std::vector<std::uint64_t> batch_counters = counter_values(e.counters);
+    b.counters = &batch_counters;
     r.cycles += b.cycles;
     r.min_batch_cycles = std::min(r.min_batch_cycles, b.cycles);
     r.max_batch_cycles = std::max(r.max_batch_cycles, b.cycles);

@@ -57,29 +57,6 @@ class OneBatch : public trace::BatchSource {
   bool done_ = false;
 };
 
-Counters snapshot(const Accelerator& top, const std::array<std::uint64_t, tlmx::kOpClassCount>& cls,
-                  std::uint64_t cycle) {
-  Counters c;
-  c.array = top.array.stats();
-  c.attention = top.attention.stats();
-  c.sram = top.kv_sram.stats();
-  c.dram = top.dram.engine().stats();
-  stats::keep_subtractable(c.dram);
-  const DramController::Stats& ctrl = top.dram.stats();
-  // Bytes at the cut are the bytes the controller has accepted: posted writes (appended
-  // k and v, spilled scores) complete after the operation that wrote them has ended, and
-  // belong to it. Over a drained run the two are equal.
-  c.dram.bytes_read = c.dram.bytes_written = 0;
-  for (int i = 0; i < tlmx::kOpClassCount; ++i) {
-    c.dram.bytes_read += ctrl.read_bytes_by_owner(i);
-    c.dram.bytes_written += ctrl.write_bytes_by_owner(i);
-  }
-  c.dram_ctrl = ctrl;
-  c.class_cycles = cls;
-  c.cycles = cycle;
-  return c;
-}
-
 }  // namespace
 
 Sample measure_sample(const config::HwConfig& hw, const config::ModelConfig& model,

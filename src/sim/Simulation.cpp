@@ -1,5 +1,7 @@
 #include "sim/Simulation.h"
 
+#include "sim/Counters.h"
+
 #include <systemc>
 
 #include <algorithm>
@@ -39,6 +41,8 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
   const Accelerator* accel = nullptr;
   ExpectedWork expected;
   BatchOps ops_before;
+  Counters counters_before;  // at the previous batch's end
+  std::vector<std::uint64_t> batch_counters;
   std::optional<std::string> violation;
   auto record = [&](const BatchResult& b) {
     const ExpectedWork w = accel->work_model().batch(*b.rows);
@@ -63,7 +67,13 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
       r.class_cycles[i] += b.class_cycles[i];
     }
     r.cycles = b.start_cycle + b.cycles;
-    sink(b);
+    // What the batch added to every counter (steps.csv --step-counters).
+    const Counters now = snapshot(*accel, r.class_cycles, r.cycles);
+    batch_counters = counter_values(now - counters_before);
+    counters_before = now;
+    BatchResult with_counters = b;
+    with_counters.counters = &batch_counters;
+    sink(with_counters);
   };
 
   Accelerator top("accelerator", hw, model, amap, reader, clock, algo, record,

@@ -146,3 +146,64 @@ TEST_CASE("stats: docs/stats.md holds the registry's table", "[system]") {
   CHECK(listing.out.find("| `dram.bandwidth_over_run_bytes_per_s` | derived | bytes/s |") !=
         std::string::npos);
 }
+
+TEST_CASE(
+    "stats registry: steps.csv --step-counters has every snapshot counter per batch, and "
+    "the batches add up to the report",
+    "[system]") {
+  TempDir dir;
+  const std::string trace = dir.write(
+      "t.trace",
+      "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,64\n1,0,1,65\n2,1,0,100\n");
+  for (const char* mode : {"exact", "fast"}) {
+    INFO(mode);
+    const std::string out = dir.file(std::string("run-") + mode);
+    const auto r =
+        run_cli({"run", "--mode", mode, "--hw", kRoot + "/configs/hw/swiftkv-mha-u55c.yaml",
+                 "--model", kRoot + "/configs/models/tiny.yaml", "--trace", trace, "-o", out, "-q",
+                 "--step-counters"});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    const json report = json::parse(read_file(out + "/report.json"));
+    const std::string csv = read_file(out + "/steps.csv");
+    const auto header = header_of(csv);
+    // The names come from the registry: each unit group's sums and integrals.
+    for (const auto& s : skv::report::stats_listing()) {
+      const bool carried = s.kind == "sum" || s.kind == "time integral";
+      INFO(s.path);
+      CHECK(has(header, s.path) == carried);
+    }
+    // One row per batch here (batch_size 1): each column's rows add up to the report's
+    // total for that counter.
+    std::vector<double> sums(header.size(), 0.0);
+    std::size_t start = csv.find('\n') + 1;
+    int rows = 0;
+    while (start < csv.size()) {
+      const std::size_t end = csv.find('\n', start);
+      const std::string line = csv.substr(start, end - start);
+      std::size_t c = 0;
+      std::size_t from = 0;
+      while (true) {
+        const auto comma = line.find(',', from);
+        const std::string cell = line.substr(from, comma - from);
+        if (c >= 12) sums[c] += std::stod(cell);  // the counters follow `source`
+        ++c;
+        if (comma == std::string::npos) break;
+        from = comma + 1;
+      }
+      CHECK(c == header.size());
+      ++rows;
+      start = end + 1;
+    }
+    CHECK(rows == 3);
+    int compared = 0;
+    for (std::size_t c = 12; c < header.size(); ++c) {
+      const json* v = at_path(report, header[c]);
+      if (v == nullptr) continue;  // class_cycles.* and span.cycles: not report paths
+      INFO(header[c]);
+      CHECK(sums[c] == Approx(v->get<double>()).epsilon(0));
+      ++compared;
+    }
+    CHECK(compared > 50);
+  }
+}
