@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the readers with libFuzzer (docs/testing.md, "Fuzzing"):
+# Fuzzes the readers with libFuzzer (docs/architecture.md, "Tests"):
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 #

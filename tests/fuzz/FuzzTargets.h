@@ -1,5 +1,5 @@
 #pragma once
-// The readers' fuzz entry points (docs/testing.md, "Fuzzing"): each takes one input, the
+// The readers' fuzz entry points (docs/architecture.md, "Tests"): each takes one input, the
 // bytes of a file a user could give, and feeds it to a reader. Bad input is expected and
 // must end in skv::InputError, which the entry point catches; anything else (another
 // exception, which the command line would report as an internal error, a crash, a failed
