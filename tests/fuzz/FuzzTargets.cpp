@@ -119,7 +119,7 @@ bool decode_trace(const std::uint8_t* data, std::size_t size) {
         if (!requests.insert(row.request).second) finding("a request twice in one batch");
         if (row.line <= last_line) finding("source lines do not increase");
         last_line = row.line;
-        if (row.kv_len + 1 > kContext) finding("a clipped row does not fit the context");
+        if (row.kv_len >= kContext) finding("a clipped row does not fit the context");
       }
     }
   });
