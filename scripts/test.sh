@@ -26,6 +26,15 @@ cmake --build build/sanitize -j "$jobs"
 # false stack-buffer-overflows, google/sanitizers#189), and detect_stack_use_after_return
 # is off (its fake frames cannot follow a coroutine switch). The property tier, which
 # runs 320 random design points, stays in the release build for time.
+stall='a batch past its watchdog limit'
 ASAN_OPTIONS=detect_stack_use_after_return=0:detect_leaks=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build/sanitize --output-on-failure -j "$jobs" -L 'unit|module|golden|system'
+  ctest --test-dir build/sanitize --output-on-failure -j "$jobs" -L 'unit|module|golden|system' \
+  -E "$stall"
+# A stalled simulation (exit 4) ends with the sequencer's SystemC thread suspended mid-batch:
+# its coroutine stack is never unwound, so what its frames own (the batch's operation
+# graph) is never freed before the process exits, and LeakSanitizer reports it. That one
+# test runs with every check but the leak check.
+ASAN_OPTIONS=detect_stack_use_after_return=0:detect_leaks=0 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build/sanitize --output-on-failure -L system -R "$stall"
