@@ -15,9 +15,11 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
   trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 
+# clang and libclang-rt-14-dev (libFuzzer and clang's sanitizer runtimes) build the
+# readers' fuzz targets (scripts/fuzz.sh).
 apt-get update
 apt-get install -y --no-install-recommends \
-  g++ cmake ninja-build pkg-config \
+  g++ cmake ninja-build pkg-config clang libclang-rt-14-dev \
   libsystemc-dev catch2 libfmt-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev \
   python3 python3-matplotlib \
   slurm-wlm munge

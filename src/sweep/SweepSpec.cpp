@@ -277,6 +277,12 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& source_na
     if (key == "zip") {
       config::Node zip = item.child("zip");
       for (auto it = value.begin(); it != value.end(); ++it) {
+        // A key twice: a lookup by key would find the first one's values, not this one's.
+        for (const Axis& seen : group.axes) {
+          if (seen.key == it->first.Scalar()) {
+            zip.fail(seen.key, "appears twice in this zip group");
+          }
+        }
         group.axes.push_back(parse_axis(zip, it->first.Scalar(), it->second));
       }
       if (group.axes.size() < 2) item.fail("zip", "a zip group needs at least two axes");

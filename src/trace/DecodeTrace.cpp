@@ -43,16 +43,27 @@ std::vector<std::string_view> split(std::string_view line) {
 
 }  // namespace
 
-DecodeTraceReader::DecodeTraceReader(const std::string& path) : path_(path), in_(path) {
+DecodeTraceReader::DecodeTraceReader(const std::string& path) : path_(path) {
   check_readable_file(path, "decode trace");
-  if (!in_) throw InputError(fmt::format("{}: cannot open decode trace", path));
+  file_ = std::make_unique<std::ifstream>(path);
+  if (!*file_) throw InputError(fmt::format("{}: cannot open decode trace", path));
+  in_ = file_.get();
+  read_header();
+}
+
+DecodeTraceReader::DecodeTraceReader(std::istream& in, std::string source)
+    : path_(std::move(source)), in_(&in) {
+  read_header();
+}
+
+void DecodeTraceReader::read_header() {
   std::string line;
-  if (!std::getline(in_, line) || trim(line) != kMagicV1) {
+  if (!std::getline(*in_, line) || trim(line) != kMagicV1) {
     line_ = 1;
     fail(fmt::format("not a decode trace: the first line must be '{}'", kMagicV1));
   }
   line_ = 1;
-  while (std::getline(in_, line)) {
+  while (std::getline(*in_, line)) {
     ++line_;
     std::string_view l = trim(line);
     if (l.empty() || l.front() == '#') continue;
@@ -68,7 +79,7 @@ void DecodeTraceReader::fail(const std::string& what) const {
 
 bool DecodeTraceReader::read_row(DecodeStep& row) {
   std::string line;
-  while (std::getline(in_, line)) {
+  while (std::getline(*in_, line)) {
     ++line_;
     std::string_view l = trim(line);
     if (l.empty() || l.front() == '#') continue;
@@ -181,22 +192,26 @@ std::uint64_t generate_trace(const GenerateOptions& o, const std::string& out_pa
   return w.rows();
 }
 
-std::uint64_t import_request_trace(const std::string& csv_path, const ImportOptions& o,
-                                   const std::string& out_path) {
-  check_readable_file(csv_path, "request trace");
-  std::ifstream in(csv_path);
-  if (!in) throw InputError(fmt::format("{}: cannot open request trace", csv_path));
+namespace {
+
+// The request trace's first line: its header.
+void read_request_header(std::istream& in, const std::string& source) {
   std::string line;
-  std::uint64_t line_no = 1;
-  if (!std::getline(in, line)) throw InputError(fmt::format("{}:1: empty file", csv_path));
+  if (!std::getline(in, line)) throw InputError(fmt::format("{}:1: empty file", source));
   auto header = split(trim(line));
   if (header.size() != 3 || header[1] != "ContextTokens" || header[2] != "GeneratedTokens") {
     throw InputError(fmt::format("{}:1: expected the header "
-                                 "'TIMESTAMP,ContextTokens,GeneratedTokens'", csv_path));
+                                 "'TIMESTAMP,ContextTokens,GeneratedTokens'", source));
   }
-  DecodeTraceWriter w(out_path, {fmt::format("imported from {}", csv_path),
-                                 "each request: GeneratedTokens decode steps, kv_len growing "
-                                 "from ContextTokens"});
+}
+
+// The request trace's rows after the header, expanded into decode steps; returns the
+// requests read (skipped ones included).
+std::uint64_t expand_request_rows(std::istream& in, const std::string& source,
+                                  const ImportOptions& o,
+                                  const std::function<void(const DecodeStep&)>& emit) {
+  std::string line;
+  std::uint64_t line_no = 1;
   std::uint64_t request = 0;
   std::uint64_t batch = 0;
   std::uint64_t seen = 0;
@@ -210,28 +225,51 @@ std::uint64_t import_request_trace(const std::string& csv_path, const ImportOpti
     std::uint64_t gen = 0;
     if (f.size() != 3) {
       throw InputError(fmt::format("{}:{}: expected 3 fields (TIMESTAMP,ContextTokens,"
-                                   "GeneratedTokens), found {}", csv_path, line_no, f.size()));
+                                   "GeneratedTokens), found {}", source, line_no, f.size()));
     }
     if (!parse_u64(f[1], ctx)) {
       throw InputError(fmt::format("{}:{}: ContextTokens: '{}' is not a whole number >= 0",
-                                   csv_path, line_no, f[1]));
+                                   source, line_no, f[1]));
     }
     if (!parse_u64(f[2], gen)) {
       throw InputError(fmt::format("{}:{}: GeneratedTokens: '{}' is not a whole number >= 0",
-                                   csv_path, line_no, f[2]));
+                                   source, line_no, f[2]));
     }
     if (ctx > kMaxRequestTokens || gen > kMaxRequestTokens - ctx) {
       throw InputError(fmt::format(
           "{}:{}: ContextTokens {} plus GeneratedTokens {} is more than the {} tokens a request "
           "may reach (no model's context comes near it)",
-          csv_path, line_no, ctx, gen, kMaxRequestTokens));
+          source, line_no, ctx, gen, kMaxRequestTokens));
     }
     if (seen++ < o.skip_requests) continue;
     for (std::uint64_t i = 0; i < gen; ++i) {
-      w.write(DecodeStep{batch++, request, i, ctx + i, 0});
+      emit(DecodeStep{batch++, request, i, ctx + i, 0});
     }
     ++request;
   }
+  return seen;
+}
+
+}  // namespace
+
+std::uint64_t import_request_rows(std::istream& in, const std::string& source,
+                                  const ImportOptions& o,
+                                  const std::function<void(const DecodeStep&)>& emit) {
+  read_request_header(in, source);
+  return expand_request_rows(in, source, o, emit);
+}
+
+std::uint64_t import_request_trace(const std::string& csv_path, const ImportOptions& o,
+                                   const std::string& out_path) {
+  check_readable_file(csv_path, "request trace");
+  std::ifstream in(csv_path);
+  if (!in) throw InputError(fmt::format("{}: cannot open request trace", csv_path));
+  read_request_header(in, csv_path);
+  DecodeTraceWriter w(out_path, {fmt::format("imported from {}", csv_path),
+                                 "each request: GeneratedTokens decode steps, kv_len growing "
+                                 "from ContextTokens"});
+  const std::uint64_t seen =
+      expand_request_rows(in, csv_path, o, [&w](const DecodeStep& row) { w.write(row); });
   w.close();
   if (w.rows() == 0) {
     std::remove(out_path.c_str());  // an empty trace is an error, not an output

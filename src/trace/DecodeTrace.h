@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <fstream>
+#include <functional>
+#include <istream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +22,8 @@ inline constexpr const char* kHeaderV1 = "batch,request,step,kv_len";
 class DecodeTraceReader : public BatchSource {
  public:
   explicit DecodeTraceReader(const std::string& path);
+  // Reads `in`, naming it `source` in errors ("source:line: ...").
+  DecodeTraceReader(std::istream& in, std::string source);
 
   // Reads the next batch (consecutive rows with one batch id). False at the end.
   bool next_batch(std::vector<DecodeStep>& out) override;
@@ -27,11 +31,13 @@ class DecodeTraceReader : public BatchSource {
   const std::string& path() const override { return path_; }
 
  private:
+  void read_header();
   bool read_row(DecodeStep& row);
   [[noreturn]] void fail(const std::string& what) const;
 
   std::string path_;
-  std::ifstream in_;
+  std::unique_ptr<std::ifstream> file_;
+  std::istream* in_ = nullptr;
   std::uint64_t line_ = 0;
   bool have_lookahead_ = false;
   DecodeStep lookahead_;
@@ -82,5 +88,12 @@ struct ImportOptions {
 // steps: request r's step i attends over ContextTokens + i cached tokens. Returns rows.
 std::uint64_t import_request_trace(const std::string& csv_path, const ImportOptions& opts,
                                    const std::string& out_path);
+
+// The same expansion from a stream (named `source` in errors), each decode step handed to
+// `emit` in order. Returns the number of requests read (skipped ones included); throws
+// InputError on a bad line. import_request_trace is this with a DecodeTraceWriter.
+std::uint64_t import_request_rows(std::istream& in, const std::string& source,
+                                  const ImportOptions& opts,
+                                  const std::function<void(const DecodeStep&)>& emit);
 
 }  // namespace skv::trace
