@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/JsonPath.h"
 #include "common/Stats.h"
 #include "report/DerivedFigures.h"
 #include "sim/Counters.h"
@@ -36,26 +37,10 @@ std::string stats_markdown() {
   return out;
 }
 
-namespace {
-
-const nlohmann::json* at_path(const nlohmann::json& j, const std::string& path) {
-  const nlohmann::json* at = &j;
-  for (std::size_t start = 0; start <= path.size();) {
-    const std::size_t dot = std::min(path.find('.', start), path.size());
-    const std::string key = path.substr(start, dot - start);
-    if (!at->is_object() || !at->contains(key)) return nullptr;
-    at = &(*at)[key];
-    start = dot + 1;
-  }
-  return at;
-}
-
-}  // namespace
-
 std::string all_figures_text(const nlohmann::json& report) {
   std::string out = "every counter and derived figure (swiftkv-sim stats describes them):\n";
   for (const ListedStat& s : stats_listing()) {
-    const nlohmann::json* v = at_path(report, s.path);
+    const nlohmann::json* v = skv::find_dotted(report, s.path);
     if (v == nullptr) continue;  // an exact-only value of a fast run
     std::string text;
     if (v->is_object()) {

@@ -9,6 +9,7 @@
 
 #include "common/Error.h"
 #include "common/Figures.h"
+#include "common/JsonPath.h"
 #include "sweep/SweepSpec.h"
 
 namespace skv::sweep {
@@ -227,18 +228,6 @@ void leaf_paths(const json& j, const std::string& at, std::vector<std::string>& 
   }
 }
 
-const json* at_path(const json& j, const std::string& path) {
-  const json* at = &j;
-  for (std::size_t start = 0; start <= path.size();) {
-    const std::size_t dot = std::min(path.find('.', start), path.size());
-    const std::string key = path.substr(start, dot - start);
-    if (!at->is_object() || !at->contains(key)) return nullptr;
-    at = &(*at)[key];
-    start = dot + 1;
-  }
-  return at;
-}
-
 }  // namespace
 
 std::vector<CsvField> report_fields(const std::vector<PointResult>& points) {
@@ -251,7 +240,7 @@ std::vector<CsvField> report_fields(const std::vector<PointResult>& points) {
   for (const auto& path : order) {
     fields.push_back({path, [path](const PointResult& p) -> std::string {
                         if (p.state != PointState::Done) return "";
-                        const json* v = at_path(p.report, path);
+                        const json* v = skv::find_dotted(p.report, path);
                         if (v == nullptr) return "";
                         return v->is_string() ? v->get<std::string>() : v->dump();
                       }});

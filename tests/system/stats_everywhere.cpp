@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/JsonPath.h"
 #include "report/StatsListing.h"
 #include "support/RunCli.h"
 #include "support/TempDir.h"
@@ -22,18 +23,6 @@ using skv::test::run_cli;
 using skv::test::TempDir;
 
 const std::string kRoot = SKV_SOURCE_DIR;
-
-const json* at_path(const json& j, const std::string& path) {
-  const json* at = &j;
-  for (std::size_t start = 0; start <= path.size();) {
-    const std::size_t dot = std::min(path.find('.', start), path.size());
-    const std::string key = path.substr(start, dot - start);
-    if (!at->is_object() || !at->contains(key)) return nullptr;
-    at = &(*at)[key];
-    start = dot + 1;
-  }
-  return at;
-}
 
 std::vector<std::string> header_of(const std::string& csv) {
   std::vector<std::string> out;
@@ -80,7 +69,7 @@ TEST_CASE(
   const json report = json::parse(read_file(out + "/report.json"));
   for (const auto& s : listing) {
     INFO(s.path);
-    const json* v = at_path(report, s.path);
+    const json* v = skv::find_dotted(report, s.path);
     REQUIRE(v != nullptr);
     CHECK(r.out.find("  " + s.path + " ") != std::string::npos);
     if (s.kind == "histogram") {
@@ -133,7 +122,7 @@ TEST_CASE("stats registry: a fast run reports sums and integrals and names what 
     const bool listed_out =
         std::find(left_out.begin(), left_out.end(), json(s.path)) != left_out.end();
     CHECK(listed_out == s.exact_only);
-    CHECK((at_path(report, s.path) == nullptr) == s.exact_only);
+    CHECK((skv::find_dotted(report, s.path) == nullptr) == s.exact_only);
   }
 }
 
@@ -198,7 +187,7 @@ TEST_CASE(
     CHECK(rows == 3);
     int compared = 0;
     for (std::size_t c = 12; c < header.size(); ++c) {
-      const json* v = at_path(report, header[c]);
+      const json* v = skv::find_dotted(report, header[c]);
       if (v == nullptr) continue;  // class_cycles.* and span.cycles: not report paths
       INFO(header[c]);
       CHECK(sums[c] == Approx(v->get<double>()).epsilon(0));
