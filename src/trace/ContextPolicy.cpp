@@ -50,10 +50,19 @@ ContextFilter::ContextFilter(BatchSource& inner, std::uint64_t max_context,
 }
 
 bool ContextFilter::next_batch(std::vector<DecodeStep>& out) {
-  if (stopped_ || (stop_requested_ && stop_requested_())) {
+  if (stopped_) return false;
+  const bool stop = stop_requested_ && stop_requested_();
+  const bool more = next_kept_batch(out);
+  // A stop asked for after the last batch ends nothing: the trace is complete.
+  if (more && stop) {
     stopped_ = true;
+    out.clear();
     return false;
   }
+  return more;
+}
+
+bool ContextFilter::next_kept_batch(std::vector<DecodeStep>& out) {
   while (inner_.next_batch(out)) {
     if (policy_ == OverContext::Stop) return true;
     std::vector<DecodeStep> kept;

@@ -46,7 +46,8 @@ struct TraceInput {
   OverContext over_context = OverContext::Stop;
   std::set<std::uint64_t> over_context_requests;  // from scan_trace
   // Asked before each batch: true ends the trace there, as if it had no more rows (a run
-  // interrupted by the user stops between two batches, with every unit drained).
+  // interrupted by the user stops between two batches, with every unit drained). Asked
+  // after the last batch, it ends nothing: the trace is complete.
   std::function<bool()> stop_requested;
 };
 
@@ -58,9 +59,11 @@ class ContextFilter : public BatchSource {
   bool next_batch(std::vector<DecodeStep>& out) override;
   const std::string& path() const override { return inner_.path(); }
   const ContextCounts& counts() const { return counts_; }
-  bool stopped() const { return stopped_; }  // ended early by stop_requested
+  bool stopped() const { return stopped_; }  // ended early by stop_requested, rows left
 
  private:
+  bool next_kept_batch(std::vector<DecodeStep>& out);
+
   BatchSource& inner_;
   std::uint64_t max_context_;
   OverContext policy_;
