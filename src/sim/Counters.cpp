@@ -119,9 +119,16 @@ Counters snapshot(const Accelerator& top, const std::array<std::uint64_t, tlmx::
 }
 
 
+void counter_values(const Counters& c, std::vector<std::uint64_t>& out) {
+  out.clear();
+  c.visit([&out](const char*, const char*, stats::Kind, const std::uint64_t& x) {
+    out.push_back(x);
+  });
+}
+
 std::vector<std::uint64_t> counter_values(const Counters& c) {
   std::vector<std::uint64_t> v;
-  c.visit([&v](const char*, const char*, stats::Kind, const std::uint64_t& x) { v.push_back(x); });
+  counter_values(c, v);
   return v;
 }
 

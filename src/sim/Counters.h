@@ -95,6 +95,7 @@ Counters snapshot(const Accelerator& top,
 
 // A snapshot's values in visit() order, and their names ("group.name") in that order.
 std::vector<std::uint64_t> counter_values(const Counters& c);
+void counter_values(const Counters& c, std::vector<std::uint64_t>& out);  // reuses out
 std::vector<std::string> counter_names();
 
 nlohmann::json to_json(const Counters& c);

@@ -265,6 +265,7 @@ RunResult run_fast(const config::HwConfig& hw, const config::ModelConfig& model,
   std::uint64_t steps_reused = 0;
   std::uint64_t steps_interpolated = 0;
   std::uint64_t steps_without_estimate = 0;
+  std::vector<std::uint64_t> batch_counters;  // each batch's, for steps.csv; reused
   while (reader.next_batch(rows)) {
     check_batch_rows(rows, reader.path(), model, hw);
     const BatchEstimate e = fast.batch(rows);
@@ -279,7 +280,7 @@ RunResult run_fast(const config::HwConfig& hw, const config::ModelConfig& model,
     b.start_cycle = r.cycles;
     b.cycles = e.counters.cycles;
     b.class_cycles = e.counters.class_cycles;
-    const std::vector<std::uint64_t> batch_counters = counter_values(e.counters);
+    counter_values(e.counters, batch_counters);
     b.counters = &batch_counters;
     r.cycles += b.cycles;
     r.min_batch_cycles = std::min(r.min_batch_cycles, b.cycles);
