@@ -37,6 +37,11 @@ double compute_bound_cycles(const FigureInputs& in) {
                                 : 0.0;
 }
 
+// DRAM bytes read and written over the whole simulated time.
+double bandwidth_over_run(const FigureInputs& in) {
+  return in.time_s > 0 ? u(in.r.dram.bytes_read + in.r.dram.bytes_written) / in.time_s : 0.0;
+}
+
 template <int Cls>
 double class_pct(const FigureInputs& in) {
   return pct(u(in.r.class_cycles[Cls]), in.cycles);
@@ -203,15 +208,10 @@ const std::vector<DerivedFigure>& derived_figures() {
        "every channel's data bus busy at the simulated clock", false, false,
        [](const FigureInputs& in) { return in.dram_peak_bytes_per_s; }},
       {"dram", "bandwidth_over_run_bytes_per_s", "bytes/s",
-       "bytes read and written over the whole simulated time", false, false,
-       [](const FigureInputs& in) {
-         return in.time_s > 0 ? u(in.r.dram.bytes_read + in.r.dram.bytes_written) / in.time_s : 0.0;
-       }},
+       "bytes read and written over the whole simulated time", false, false, bandwidth_over_run},
       {"dram", "bandwidth_over_run_pct", "%", "that bandwidth against the peak", false, false,
        [](const FigureInputs& in) {
-         const double bw =
-             in.time_s > 0 ? u(in.r.dram.bytes_read + in.r.dram.bytes_written) / in.time_s : 0.0;
-         return pct(bw, in.dram_peak_bytes_per_s);
+         return pct(bandwidth_over_run(in), in.dram_peak_bytes_per_s);
        }},
       {"dram", "busy_span_bandwidth_bytes_per_s", "bytes/s",
        "bytes over the busy span, first request to last completion (the `dram` command's "

@@ -65,14 +65,9 @@ nlohmann::json value_json(const schema::Value& v) {
 nlohmann::json resolved_json(const std::vector<config::ResolvedKey>& keys) {
   nlohmann::json out = nlohmann::json::object();
   for (const config::ResolvedKey& k : keys) {
-    nlohmann::json* at = &out;
     const std::string& section = k.info->section;
-    for (std::size_t start = 0; start < section.size();) {
-      const std::size_t dot = std::min(section.find('.', start), section.size());
-      at = &(*at)[section.substr(start, dot - start)];
-      start = dot + 1;
-    }
-    (*at)[k.info->key] = value_json(k.value);
+    nlohmann::json& at = section.empty() ? out : group_at(out, section);
+    at[k.info->key] = value_json(k.value);
   }
   return out;
 }
