@@ -53,12 +53,15 @@ void ProcessorArray::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&
   tlmx::OpExtension* ext = nullptr;
   gp.get_extension(ext);
   if (ext == nullptr) throw std::logic_error("ProcessorArray: command without an operation");
+  if (!tlmx::kind_fits(ext->op, ext->kind)) {
+    throw std::logic_error("ProcessorArray: an operation whose kind does not fit it");
+  }
   // Operations start at the caller's local time on a clock edge.
   sc_core::wait(delay);
   delay = sc_core::SC_ZERO_TIME;
   clock_.align();
   if (const auto* g = std::get_if<tlmx::GemvOp>(&ext->op)) {
-    run_gemv(*g);
+    run_gemv(*g, ext->kind);
   } else if (const auto* v = std::get_if<tlmx::VectorOp>(&ext->op)) {
     run_vector(*v);
   } else {
@@ -67,14 +70,14 @@ void ProcessorArray::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
-void ProcessorArray::run_gemv(const tlmx::GemvOp& op) {
+void ProcessorArray::run_gemv(const tlmx::GemvOp& op, tlmx::OpKind kind) {
   ++stats_.gemv_ops;
   stats_.macs += op.macs();
   stats_.mac_slot_cycles += op.macs() * mac_slots(op);
   const std::uint64_t bytes = op.weight_bytes();
   stats_.weight_bytes += bytes;
   const std::uint64_t chunks = ceil_div(bytes, mem_.request_bytes);
-  const std::uint64_t last = prefetcher_.enqueue(op.weight_addr, bytes, tlmx::OpClass::Gemv);
+  const std::uint64_t last = prefetcher_.enqueue(op.weight_addr, bytes, kind);
   const std::uint64_t first = last + 1 - chunks;
   const std::uint64_t total = gemv_compute_cycles(op);
   // Chunk k of the weight stream carries its share of the compute: the cycles are

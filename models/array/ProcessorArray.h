@@ -75,7 +75,7 @@ class ProcessorArray : public sc_core::sc_module {
 
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
-  void run_gemv(const tlmx::GemvOp& op);
+  void run_gemv(const tlmx::GemvOp& op, tlmx::OpKind kind);
   void run_vector(const tlmx::VectorOp& op);
 
   config::ProcessorArrayConfig cfg_;

@@ -34,6 +34,9 @@ void AttentionPipeline::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_ti
   tlmx::OpExtension* ext = nullptr;
   gp.get_extension(ext);
   if (ext == nullptr) throw std::logic_error("AttentionPipeline: command without an operation");
+  if (!tlmx::kind_fits(ext->op, ext->kind)) {
+    throw std::logic_error("AttentionPipeline: an operation whose kind does not fit it");
+  }
   sc_core::wait(delay);
   delay = sc_core::SC_ZERO_TIME;
   clock_.align();
@@ -74,7 +77,7 @@ sc_core::sc_time AttentionPipeline::kv_access(tlm::tlm_command command, const tl
 }
 
 void AttentionPipeline::run_attention(const tlmx::AttentionOp& op) {
-  owner_.cls = tlmx::OpClass::Attention;
+  owner_.kind = tlmx::OpKind::attention;
   ++stats_.attention_ops;
   stats_.fxp32_macs += op.tokens * op.q_heads * 2ull * op.head_dim;
   using Tile = AttentionPlanner::Tile;
@@ -165,7 +168,7 @@ void AttentionPipeline::run_attention(const tlmx::AttentionOp& op) {
 
 void AttentionPipeline::run_kv_append(const tlmx::KvAppendOp& op) {
   ++stats_.kv_appends;
-  owner_.cls = tlmx::OpClass::Other;
+  owner_.kind = tlmx::OpKind::kv_append;
   const auto& l = op.layout;
   const std::uint64_t bytes = std::uint64_t{l.head_dim} * l.elem_bytes();
   sc_core::sc_time t = sc_core::SC_ZERO_TIME;

@@ -41,6 +41,13 @@ std::string DramController::activity() const {
                      in_flight_.size(), waiting_.size());
 }
 
+const tlmx::RequestOwner& DramController::owner(tlm::tlm_generic_payload& gp) {
+  tlmx::RequestOwner* who = nullptr;
+  gp.get_extension(who);
+  if (who == nullptr) throw std::logic_error("DramController: a request without its owner");
+  return *who;
+}
+
 void DramController::accept(int socket, tlm::tlm_generic_payload& gp, std::uint64_t cycle) {
   const std::uint64_t id = next_id_++;
   dram::Request req;
@@ -50,17 +57,16 @@ void DramController::accept(int socket, tlm::tlm_generic_payload& gp, std::uint6
   req.is_write = gp.is_write();
   engine_.enqueue(req, cycle);
   stats_.bytes_accepted += req.bytes;
-  tlmx::RequestOwner* who = nullptr;
-  gp.get_extension(who);
-  if (who == nullptr) throw std::logic_error("DramController: a request without its owner");
-  const int cls = static_cast<int>(who->cls);
-  stats_.*(req.is_write ? Stats::kWriteBytes : Stats::kReadBytes)[cls] += req.bytes;
+  const tlmx::RequestOwner& who = owner(gp);
+  stats_.*(req.is_write ? Stats::kWriteBytes : Stats::kReadBytes)[static_cast<int>(who.cls())] +=
+      req.bytes;
+  stats_.*(req.is_write ? Stats::kKindWriteBytes
+                        : Stats::kKindReadBytes)[static_cast<int>(who.kind)] += req.bytes;
   in_flight_.emplace(id, InFlight{socket, &gp});
 }
 
 tlm::tlm_sync_enum DramController::nb_transport_fw(int socket, tlm::tlm_generic_payload& gp,
-                                                   tlm::tlm_phase& phase,
-                                                   sc_core::sc_time& delay) {
+                                                   tlm::tlm_phase& phase, sc_core::sc_time& delay) {
   if (static_cast<std::size_t>(socket) >= resp_busy_.size()) {
     resp_busy_.resize(socket + 1, false);
     pending_resp_.resize(socket + 1);
@@ -121,7 +127,9 @@ void DramController::process() {
   while (!waiting_.empty() && engine_.can_accept()) {
     const Waiting w = waiting_.front();
     waiting_.pop_front();
-    stats_.held_back_ps += (sc_core::sc_time_stamp() - w.since).value();
+    const std::uint64_t waited_ps = (sc_core::sc_time_stamp() - w.since).value();
+    stats_.held_back_ps += waited_ps;
+    stats_.*Stats::kKindHeldBackPs[static_cast<int>(owner(*w.gp).kind)] += waited_ps;
     accept(w.socket, *w.gp, cycle);
     tlm::tlm_phase phase = tlm::END_REQ;
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;

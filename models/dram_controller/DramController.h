@@ -43,11 +43,25 @@ class DramController : public sc_core::sc_module {
   X(other_read_bytes, Sum, Bytes, "bytes read for the other operations")                         \
   X(gemv_write_bytes, Sum, Bytes, "bytes written for GEMV operations")                           \
   X(attention_write_bytes, Sum, Bytes, "bytes written for attention (new k, v; spilled scores)") \
-  X(other_write_bytes, Sum, Bytes, "bytes written for the other operations")
-  // Request bytes are booked to the class of the operation that asked for them (each
-  // request carries a tlmx::RequestOwner).
+  X(other_write_bytes, Sum, Bytes, "bytes written for the other operations")                     \
+  SKV_FOR_OP_KINDS(SKV_DRAM_CONTROLLER_KIND_STATS_, X)
+#define SKV_DRAM_CONTROLLER_KIND_STATS_(X, kind, cls, what)                        \
+  X(op_##kind##_read_bytes, Sum, Bytes, "bytes read for " #kind " operations")     \
+  X(op_##kind##_write_bytes, Sum, Bytes, "bytes written for " #kind " operations") \
+  X(op_##kind##_held_back_ps, Sum, Ps, "time " #kind " requests waited for a queue slot")
+  // Request bytes, and the time requests waited for a queue slot, are booked to the kind
+  // (and so the class) of the operation that asked for them: each request carries a
+  // tlmx::RequestOwner.
   struct Stats {
     SKV_DECLARE_STATS(SKV_DRAM_CONTROLLER_STATS)
+#define SKV_DRAM_CONTROLLER_KIND_MEMBERS_(M, kind, cls, what) &Stats::op_##kind##M,
+    static constexpr std::uint64_t Stats::*kKindReadBytes[tlmx::kOpKindCount] = {
+        SKV_FOR_OP_KINDS(SKV_DRAM_CONTROLLER_KIND_MEMBERS_, _read_bytes)};
+    static constexpr std::uint64_t Stats::*kKindWriteBytes[tlmx::kOpKindCount] = {
+        SKV_FOR_OP_KINDS(SKV_DRAM_CONTROLLER_KIND_MEMBERS_, _write_bytes)};
+    static constexpr std::uint64_t Stats::*kKindHeldBackPs[tlmx::kOpKindCount] = {
+        SKV_FOR_OP_KINDS(SKV_DRAM_CONTROLLER_KIND_MEMBERS_, _held_back_ps)};
+#undef SKV_DRAM_CONTROLLER_KIND_MEMBERS_
     static_assert(tlmx::kOpClassCount == 3, "one read and one write counter per class");
     static constexpr std::uint64_t Stats::*kReadBytes[tlmx::kOpClassCount] = {
         &Stats::gemv_read_bytes, &Stats::attention_read_bytes, &Stats::other_read_bytes};
@@ -60,6 +74,10 @@ class DramController : public sc_core::sc_module {
   DramController(sc_core::sc_module_name name, const dram::DramConfig& cfg);
 
   const dram::DramEngine& engine() const { return engine_; }
+  // Simulates the engine up to now, so that its counters cover every DRAM cycle before
+  // now: a consistent cut for a snapshot. The engine's results do not depend on when it
+  // is advanced (it has no input between two calls), so no timing changes.
+  void advance_to_now() { engine_.run_until(clock_.now_cycle()); }
   const tlmx::ClockDomain& clock() const { return clock_; }
   const Stats& stats() const { return stats_; }
   // Reports every read, write and refresh command to `recorder` (null: none). Without one
@@ -92,6 +110,7 @@ class DramController : public sc_core::sc_module {
   tlm::tlm_sync_enum nb_transport_fw(int socket, tlm::tlm_generic_payload& gp,
                                      tlm::tlm_phase& phase, sc_core::sc_time& delay);
   void process();
+  static const tlmx::RequestOwner& owner(tlm::tlm_generic_payload& gp);
   void accept(int socket, tlm::tlm_generic_payload& gp, std::uint64_t cycle);
   void respond(int socket, tlm::tlm_generic_payload* gp);
   void reschedule();

@@ -52,9 +52,9 @@ std::deque<KvCacheSram::Staged>::iterator KvCacheSram::find_staged(std::uint64_t
                       [&](const Staged& s) { return s.addr == addr && s.bytes == bytes; });
 }
 
-std::uint64_t KvCacheSram::stage(std::uint64_t addr, std::uint64_t bytes) {
-  // Staged K/V and spilled scores serve the attention that hinted them.
-  const std::uint64_t mark = prefetcher_.enqueue(addr, bytes, tlmx::OpClass::Attention);
+std::uint64_t KvCacheSram::stage(std::uint64_t addr, std::uint64_t bytes, tlmx::OpKind owner) {
+  // Staged K/V and spilled scores serve the operation that hinted them.
+  const std::uint64_t mark = prefetcher_.enqueue(addr, bytes, owner);
   staged_.push_back(Staged{addr, bytes, mark});
   stats_.fill_bytes += bytes;
   stats_.fill_port_cycles += port_cycles(bytes);  // the fill writes into the banks
@@ -66,6 +66,9 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
   const std::uint64_t bytes = gp.get_data_length();
   tlmx::TileHint* hint = nullptr;
   gp.get_extension(hint);
+  tlmx::RequestOwner* who = nullptr;
+  gp.get_extension(who);
+  if (who == nullptr) throw std::logic_error("KvCacheSram: an access without its owner");
   if (hint != nullptr) {
     // The fill requests of each tile staged here, for the recorder: [first, last].
     std::optional<std::pair<std::uint64_t, std::uint64_t>> this_tile, next_tile;
@@ -75,11 +78,11 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
     };
     for (const auto& r : hint->this_tile) {
       if (find_staged(r.addr, r.bytes) == staged_.end()) {
-        note(this_tile, stage(r.addr, r.bytes), r.bytes);
+        note(this_tile, stage(r.addr, r.bytes, who->kind), r.bytes);
       }
     }
     // Queued behind this tile: fetched while this tile is consumed.
-    for (const auto& r : hint->next_tile) note(next_tile, stage(r.addr, r.bytes), r.bytes);
+    for (const auto& r : hint->next_tile) note(next_tile, stage(r.addr, r.bytes, who->kind), r.bytes);
     if (recorder_ != nullptr) {
       const std::uint64_t now_ps = sc_core::sc_time_stamp().value();
       if (this_tile) recorder_->tile_staged(this_tile->first, this_tile->second, false, now_ps);
@@ -95,12 +98,9 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
   } else if (gp.is_write()) {
     ++stats_.writes;
     stats_.write_bytes += bytes;
-    tlmx::RequestOwner* who = nullptr;
-    gp.get_extension(who);
-    if (who == nullptr) throw std::logic_error("KvCacheSram: a write without its owner");
     for (std::uint64_t off = 0; off < bytes; off += mem_.request_bytes) {
       const auto n = static_cast<std::uint32_t>(std::min<std::uint64_t>(mem_.request_bytes, bytes - off));
-      writeback.issue_posted(tlm::TLM_WRITE_COMMAND, addr + off, n, who->cls);
+      writeback.issue_posted(tlm::TLM_WRITE_COMMAND, addr + off, n, who->kind);
     }
   } else {
     ++stats_.reads;
@@ -109,7 +109,7 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
     auto it = find_staged(addr, bytes);
     if (it == staged_.end()) {
       ++stats_.demand_fills;
-      mark = prefetcher_.enqueue(addr, bytes, tlmx::OpClass::Attention);
+      mark = prefetcher_.enqueue(addr, bytes, who->kind);
       stats_.fill_bytes += bytes;
       stats_.fill_port_cycles += port_cycles(bytes);
       if (recorder_ != nullptr) {

@@ -66,7 +66,7 @@ class KvCacheSram : public sc_core::sc_module {
     std::uint64_t mark;
   };
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
-  std::uint64_t stage(std::uint64_t addr, std::uint64_t bytes);
+  std::uint64_t stage(std::uint64_t addr, std::uint64_t bytes, tlmx::OpKind owner);
   std::deque<Staged>::iterator find_staged(std::uint64_t addr, std::uint64_t bytes);
   std::uint64_t port_cycles(std::uint64_t bytes) const;
   // The first fill request of a range whose last one is `mark`.

@@ -8,9 +8,8 @@ namespace skv::sim {
 
 DecodeSequencer::DecodeSequencer(sc_core::sc_module_name name, const config::ModelConfig& model,
                                  const config::HwConfig& hw, const AddressMap& amap,
-                                 trace::BatchSource& reader,
-                                 const tlmx::ClockDomain& clock, tlmx::AttentionAlgo algo,
-                                 BatchSink sink)
+                                 trace::BatchSource& reader, const tlmx::ClockDomain& clock,
+                                 tlmx::AttentionAlgo algo, BatchSink sink)
     : sc_module(name),
       array("array"),
       attention("attention"),
@@ -30,30 +29,34 @@ DecodeSequencer::DecodeSequencer(sc_core::sc_module_name name, const config::Mod
 void check_batch_rows(const std::vector<trace::DecodeStep>& rows, const std::string& path,
                       const config::ModelConfig& model, const config::HwConfig& hw) {
   if (rows.size() > hw.memory.max_batch) {
-    throw InputError(fmt::format("{}:{}: batch {} has {} rows, more than memory.max_batch = {} "
-                                 "of {}", path, rows.front().line, rows.front().batch,
-                                 rows.size(), hw.memory.max_batch, hw.source_file));
+    throw InputError(
+        fmt::format("{}:{}: batch {} has {} rows, more than memory.max_batch = {} "
+                    "of {}",
+                    path, rows.front().line, rows.front().batch, rows.size(), hw.memory.max_batch,
+                    hw.source_file));
   }
   for (const auto& r : rows) {
     if (r.kv_len + 1 > model.max_context) {
-      throw InputError(fmt::format("{}:{}: kv_len {} plus the new token exceeds max_context = {} "
-                                   "of model {}", path, r.line, r.kv_len, model.max_context,
-                                   model.name));
+      throw InputError(
+          fmt::format("{}:{}: kv_len {} plus the new token exceeds max_context = {} "
+                      "of model {}",
+                      path, r.line, r.kv_len, model.max_context, model.name));
     }
   }
 }
 
-void DecodeSequencer::issue(tlm_utils::simple_initiator_socket<DecodeSequencer>& socket,
-                            const char* name, tlmx::Op op, tlmx::OpClass cls,
-                            BatchResult& result) {
+void DecodeSequencer::issue(const OpNode& node, BatchResult& result) {
   tlmx::OpExtension ext;
-  ext.op = std::move(op);
+  ext.op = node.op;
+  ext.kind = node.op_kind;
   tlm::tlm_generic_payload gp;
   gp.set_command(tlm::TLM_IGNORE_COMMAND);
   const tlmx::ScopedExtension<tlmx::OpExtension> attached(gp, &ext);
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   const std::uint64_t start = clock_.now_cycle();
-  const char* unit = &socket == &array ? "processor_array" : "attention_pipeline";
+  auto& socket = node.unit == UnitId::AttentionPipeline ? attention : array;
+  const char* name = node.name;
+  const char* unit = unit_name(node.unit);
   op_name_ = name;
   op_unit_ = unit;
   op_start_ = start;
@@ -64,17 +67,19 @@ void DecodeSequencer::issue(tlm_utils::simple_initiator_socket<DecodeSequencer>&
   sc_core::wait(delay);
   op_name_ = nullptr;
   const std::uint64_t end = clock_.now_cycle();
-  result.class_cycles[static_cast<int>(cls)] += end - start;
+  result.class_cycles[static_cast<int>(node.cls())] += end - start;
+  ++(stats_.*Stats::kOps[static_cast<int>(node.op_kind)]);
+  stats_.*Stats::kCycles[static_cast<int>(node.op_kind)] += end - start;
   if (op_sink_) {
-    op_sink_(OpRecord{batch_id_, layer_, name, unit, cls, start, end});
+    op_sink_(OpRecord{batch_id_, layer_, name, unit, node.cls(), start, end});
   }
 }
 
 void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, BatchResult& result) {
   batch_id_ = rows.front().batch;
   const std::vector<std::uint32_t> slots = kv_slots_.assign(rows);  // each request's KV region
-  const OpGraph graph = build_batch_graph(model_, amap_, planner_, hw_.memory.request_bytes,
-                                          rows, slots, algo_);
+  const OpGraph graph =
+      build_batch_graph(model_, amap_, planner_, hw_.memory.request_bytes, rows, slots, algo_);
   std::size_t window_attentions = 0;  // of the window's last layer
   for (const std::uint32_t id : graph.issue_order()) {
     const OpNode& n = graph.nodes()[id];
@@ -86,9 +91,11 @@ void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, Batc
         window_attentions == rows.size()) {
       continue;
     }
-    if (n.layer + 1 == window_layers_ && n.cls == tlmx::OpClass::Attention) ++window_attentions;
+    if (n.layer + 1 == window_layers_ && n.op_kind == tlmx::OpKind::attention) {
+      ++window_attentions;
+    }
     layer_ = n.layer;
-    issue(n.unit == UnitId::AttentionPipeline ? attention : array, n.name, n.op, n.cls, result);
+    issue(n, result);
   }
 }
 

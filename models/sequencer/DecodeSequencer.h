@@ -6,8 +6,6 @@
 // nodes in an order its edges allow. Each operation is a blocking transport call on the
 // unit that runs it; the time it takes is booked to its class (GEMV, attention, other).
 
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include <array>
@@ -15,17 +13,20 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <systemc>
+#include <tlm>
 #include <vector>
 
-#include "models/top/HwConfig.h"
+#include "common/Stats.h"
+#include "models/sequencer/AddressMap.h"
+#include "models/sequencer/DecodeStep.h"
+#include "models/sequencer/KvSlots.h"
 #include "models/sequencer/ModelConfig.h"
+#include "models/sequencer/OpGraph.h"
 #include "models/tlm/ActivityRecorder.h"
 #include "models/tlm/ClockDomain.h"
 #include "models/tlm/Ops.h"
-#include "models/sequencer/AddressMap.h"
-#include "models/sequencer/KvSlots.h"
-#include "models/sequencer/OpGraph.h"
-#include "models/sequencer/DecodeStep.h"
+#include "models/top/HwConfig.h"
 
 namespace skv::sim {
 
@@ -45,9 +46,9 @@ struct BatchResult {
 // One operation as the sequencer saw it, for timelines.
 struct OpRecord {
   std::uint64_t batch = 0;
-  std::uint32_t layer = 0;       // == model layers for the final norm and LM head
-  const char* name = "";         // e.g. "qkv_gemv"
-  const char* unit = "";         // "processor_array" or "attention_pipeline"
+  std::uint32_t layer = 0;  // == model layers for the final norm and LM head
+  const char* name = "";    // e.g. "qkv_gemv"
+  const char* unit = "";    // "processor_array" or "attention_pipeline"
   tlmx::OpClass cls = tlmx::OpClass::Other;
   std::uint64_t start_cycle = 0;
   std::uint64_t end_cycle = 0;
@@ -63,13 +64,28 @@ class DecodeSequencer : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<DecodeSequencer> array;      // to the ProcessorArray
   tlm_utils::simple_initiator_socket<DecodeSequencer> attention;  // to the AttentionPipeline
 
+  // Operations issued and the cycles each took, by kind (tlmx::OpKind); the DRAM
+  // controller books each kind's bytes and queue waits the same way.
+#define SKV_SEQUENCER_KIND_STATS_(X, kind, cls, what)          \
+  X(kind##_ops, Sum, Count, #kind " operations issued: " what) \
+  X(kind##_cycles, Sum, AccelCycles, "cycles " #kind " operations took, issue to end")
+#define SKV_SEQUENCER_STATS(X) SKV_FOR_OP_KINDS(SKV_SEQUENCER_KIND_STATS_, X)
+  struct Stats {
+    SKV_DECLARE_STATS(SKV_SEQUENCER_STATS)
+#define SKV_SEQUENCER_KIND_MEMBERS_(M, kind, cls, what) &Stats::kind##M,
+    static constexpr std::uint64_t Stats::*kOps[tlmx::kOpKindCount] = {
+        SKV_FOR_OP_KINDS(SKV_SEQUENCER_KIND_MEMBERS_, _ops)};
+    static constexpr std::uint64_t Stats::*kCycles[tlmx::kOpKindCount] = {
+        SKV_FOR_OP_KINDS(SKV_SEQUENCER_KIND_MEMBERS_, _cycles)};
+#undef SKV_SEQUENCER_KIND_MEMBERS_
+  };
+
   using BatchSink = std::function<void(const BatchResult&)>;
   using OpSink = std::function<void(const OpRecord&)>;
 
   DecodeSequencer(sc_core::sc_module_name name, const config::ModelConfig& model,
-                  const config::HwConfig& hw, const AddressMap& amap,
-                  trace::BatchSource& reader, const tlmx::ClockDomain& clock,
-                  tlmx::AttentionAlgo algo, BatchSink sink);
+                  const config::HwConfig& hw, const AddressMap& amap, trace::BatchSource& reader,
+                  const tlmx::ClockDomain& clock, tlmx::AttentionAlgo algo, BatchSink sink);
 
   // Bad trace content found while simulating (the simulation stops at that row).
   const std::optional<std::string>& error() const { return error_; }
@@ -86,6 +102,7 @@ class DecodeSequencer : public sc_core::sc_module {
     window_until_attention_ = until_attention;
   }
   std::uint64_t batches() const { return batches_; }
+  const Stats& stats() const { return stats_; }
   std::uint64_t steps() const { return steps_; }
 
   // Progress, for the watchdog and the end-of-run check: a batch is under way while
@@ -103,8 +120,7 @@ class DecodeSequencer : public sc_core::sc_module {
  private:
   void run();
   void run_batch(const std::vector<trace::DecodeStep>& rows, BatchResult& result);
-  void issue(tlm_utils::simple_initiator_socket<DecodeSequencer>& socket, const char* name,
-             tlmx::Op op, tlmx::OpClass cls, BatchResult& result);
+  void issue(const OpNode& node, BatchResult& result);
 
   const config::ModelConfig& model_;
   const config::HwConfig& hw_;
@@ -124,6 +140,7 @@ class DecodeSequencer : public sc_core::sc_module {
   bool window_until_attention_ = false;
   std::optional<std::string> error_;
   std::vector<trace::DecodeStep> rows_;
+  Stats stats_;
   std::uint64_t batches_ = 0;
   std::uint64_t started_ = 0;
   std::uint64_t steps_ = 0;

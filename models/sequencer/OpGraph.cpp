@@ -101,11 +101,11 @@ OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& am
   std::optional<std::uint32_t> kv_consumer;      // the last attention: it holds the staging
   std::uint32_t layer = 0;
 
-  auto compute = [&](const char* name, UnitId unit, tlmx::OpClass cls, tlmx::Op op) {
+  auto compute = [&](const char* name, UnitId unit, tlmx::OpKind kind, tlmx::Op op) {
     OpNode n;
     n.name = name;
     n.unit = unit;
-    n.cls = cls;
+    n.op_kind = kind;
     n.layer = layer;
     n.op = std::move(op);
     const std::uint32_t id = g.add(std::move(n));
@@ -133,15 +133,16 @@ OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& am
     holder = consumer;
     return id;
   };
-  auto vec = [&](const char* name, std::uint64_t elements, std::uint32_t ops) {
-    return compute(name, UnitId::ProcessorArray, tlmx::OpClass::Other,
+  auto vec = [&](const char* name, tlmx::OpKind kind, std::uint64_t elements,
+                 std::uint32_t ops) {
+    return compute(name, UnitId::ProcessorArray, kind,
                    tlmx::VectorOp{elements * b, ops});
   };
-  auto gemv = [&](const char* name, tlmx::GemvOp w) {
+  auto gemv = [&](const char* name, tlmx::OpKind kind, tlmx::GemvOp w) {
     w.batch = b;
     const std::uint32_t s = stream("weight_stream", UnitId::WeightDma, w.weight_bytes(),
                                    weight_consumer);
-    const std::uint32_t c = compute(name, UnitId::ProcessorArray, tlmx::OpClass::Gemv, w);
+    const std::uint32_t c = compute(name, UnitId::ProcessorArray, kind, w);
     g.edge(s, c, EdgeKind::Data);
     return c;
   };
@@ -161,17 +162,18 @@ OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& am
   std::optional<std::uint32_t> x;  // the node that produced the layer's input
   for (layer = 0; layer < model.layers; ++layer) {
     const LayerWeights w = amap.layer(layer);
-    const std::uint32_t norm = vec("rmsnorm", hidden, kNormOps);
+    const std::uint32_t norm = vec("rmsnorm", tlmx::OpKind::rmsnorm, hidden, kNormOps);
     if (x) data(*x, norm);
-    const std::uint32_t qkv = gemv("qkv_gemv", w.qkv);
+    const std::uint32_t qkv = gemv("qkv_gemv", tlmx::OpKind::qkv_gemv, w.qkv);
     data(norm, qkv);
     const std::uint32_t rope =
-        vec("rope", std::uint64_t{model.heads + model.kv_heads} * model.head_dim, kRopeOps);
+        vec("rope", tlmx::OpKind::rope,
+            std::uint64_t{model.heads + model.kv_heads} * model.head_dim, kRopeOps);
     data(qkv, rope);
     std::vector<std::uint32_t> appends;
     for (std::uint32_t i = 0; i < b; ++i) {
       const std::uint32_t a =
-          compute("kv_append", UnitId::AttentionPipeline, tlmx::OpClass::Other,
+          compute("kv_append", UnitId::AttentionPipeline, tlmx::OpKind::kv_append,
                   tlmx::KvAppendOp{amap.kv_layout(slots[i], layer), rows[i].kv_len});
       data(rope, a);
       appends.push_back(a);
@@ -183,33 +185,34 @@ OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& am
       op.algo = algo;
       const std::uint32_t s = stream("kv_stream", UnitId::KvDma, kv_bytes[i], kv_consumer);
       const std::uint32_t a =
-          compute("attention", UnitId::AttentionPipeline, tlmx::OpClass::Attention, op);
+          compute("attention", UnitId::AttentionPipeline, tlmx::OpKind::attention, op);
       data(s, a);
       data(rope, a);          // q
       data(appends[i], a);    // the new token's k and v
       attentions.push_back(a);
     }
-    const std::uint32_t o = gemv("o_gemv", w.o);
+    const std::uint32_t o = gemv("o_gemv", tlmx::OpKind::o_gemv, w.o);
     for (std::uint32_t a : attentions) data(a, o);
-    const std::uint32_t res1 = vec("residual", hidden, kResidualOps);
+    const std::uint32_t res1 = vec("residual", tlmx::OpKind::residual, hidden, kResidualOps);
     data(o, res1);
     if (x) data(*x, res1);
-    const std::uint32_t norm2 = vec("rmsnorm", hidden, kNormOps);
+    const std::uint32_t norm2 = vec("rmsnorm", tlmx::OpKind::rmsnorm, hidden, kNormOps);
     data(res1, norm2);
-    const std::uint32_t up = gemv(gated ? "gate_up_gemv" : "up_gemv", w.ffn_in);
+    const std::uint32_t up = gemv(gated ? "gate_up_gemv" : "up_gemv", tlmx::OpKind::ffn_in_gemv, w.ffn_in);
     data(norm2, up);
-    const std::uint32_t act = vec(gated ? "silu_mul" : "gelu", model.ffn_size, kActivationOps);
+    const std::uint32_t act = vec(gated ? "silu_mul" : "gelu", tlmx::OpKind::activation, model.ffn_size,
+                                   kActivationOps);
     data(up, act);
-    const std::uint32_t down = gemv("down_gemv", w.ffn_down);
+    const std::uint32_t down = gemv("down_gemv", tlmx::OpKind::ffn_down_gemv, w.ffn_down);
     data(act, down);
-    const std::uint32_t res2 = vec("residual", hidden, kResidualOps);
+    const std::uint32_t res2 = vec("residual", tlmx::OpKind::residual, hidden, kResidualOps);
     data(down, res2);
     data(res1, res2);
     x = res2;
   }
-  const std::uint32_t norm = vec("final_rmsnorm", hidden, kNormOps);
+  const std::uint32_t norm = vec("final_rmsnorm", tlmx::OpKind::final_rmsnorm, hidden, kNormOps);
   if (x) data(*x, norm);
-  const std::uint32_t head = gemv("lm_head_gemv", amap.lm_head());
+  const std::uint32_t head = gemv("lm_head_gemv", tlmx::OpKind::lm_head_gemv, amap.lm_head());
   data(norm, head);
   return g;
 }

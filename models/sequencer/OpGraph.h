@@ -51,11 +51,12 @@ struct OpNode {
   NodeKind kind = NodeKind::Compute;
   const char* name = "";
   UnitId unit = UnitId::ProcessorArray;
-  tlmx::OpClass cls = tlmx::OpClass::Other;
+  tlmx::OpKind op_kind = tlmx::OpKind::rmsnorm;  // compute nodes: which operation
   std::uint32_t layer = 0;        // == model layers for the final norm and the LM head
   tlmx::Op op;                    // compute nodes: what the unit runs
   std::uint64_t stream_bytes = 0; // DMA stream nodes: the bytes they bring on chip
   std::uint32_t consumer = 0;     // DMA stream nodes: the compute node that reads them
+  tlmx::OpClass cls() const { return tlmx::op_class_of(op_kind); }
 };
 
 struct OpEdge {

@@ -20,17 +20,17 @@ tlm::tlm_generic_payload* MemoryPort::acquire() {
 }
 
 MemoryPort::Ticket MemoryPort::issue(tlm::tlm_command cmd, std::uint64_t addr,
-                                     std::uint32_t bytes, OpClass owner) {
+                                     std::uint32_t bytes, OpKind owner) {
   return send(cmd, addr, bytes, owner, false);
 }
 
 void MemoryPort::issue_posted(tlm::tlm_command cmd, std::uint64_t addr, std::uint32_t bytes,
-                              OpClass owner) {
+                              OpKind owner) {
   send(cmd, addr, bytes, owner, true);
 }
 
 MemoryPort::Ticket MemoryPort::send(tlm::tlm_command cmd, std::uint64_t addr,
-                                    std::uint32_t bytes, OpClass owner, bool posted) {
+                                    std::uint32_t bytes, OpKind owner, bool posted) {
   if (bytes > scratch_.size()) throw std::logic_error("MemoryPort: request larger than its maximum");
   tlm::tlm_generic_payload* gp = acquire();
   gp->set_command(cmd);
@@ -48,7 +48,7 @@ MemoryPort::Ticket MemoryPort::send(tlm::tlm_command cmd, std::uint64_t addr,
     who = new RequestOwner;  // owned by the pooled payload from now on
     gp->set_extension(who);
   }
-  who->cls = owner;
+  who->kind = owner;
   const Ticket t = posted ? 0 : next_ticket_++;
   in_flight_.emplace(gp, Flight{t, posted, sc_core::sc_time_stamp().value()});
 

@@ -30,11 +30,11 @@ class MemoryPort : public tlm::tlm_bw_transport_if<> {
   tlm::tlm_initiator_socket<> socket;
 
   using Ticket = std::uint64_t;
-  // `owner`: the class of the operation the request serves (a RequestOwner extension).
-  Ticket issue(tlm::tlm_command cmd, std::uint64_t addr, std::uint32_t bytes, OpClass owner);
+  // `owner`: the kind of the operation the request serves (a RequestOwner extension).
+  Ticket issue(tlm::tlm_command cmd, std::uint64_t addr, std::uint32_t bytes, OpKind owner);
   // A posted request (a write-back nobody waits for): its response is only counted.
   void issue_posted(tlm::tlm_command cmd, std::uint64_t addr, std::uint32_t bytes,
-                    OpClass owner);
+                    OpKind owner);
   bool done(Ticket t) const { return done_.count(t) != 0; }
   // Blocks until ticket `t` has its response, then forgets it.
   void wait_done(Ticket t);
@@ -57,7 +57,7 @@ class MemoryPort : public tlm::tlm_bw_transport_if<> {
   std::vector<unsigned char> scratch_;
   std::vector<std::unique_ptr<tlm::tlm_generic_payload>> pool_;
   std::vector<tlm::tlm_generic_payload*> free_;
-  Ticket send(tlm::tlm_command cmd, std::uint64_t addr, std::uint32_t bytes, OpClass owner,
+  Ticket send(tlm::tlm_command cmd, std::uint64_t addr, std::uint32_t bytes, OpKind owner,
               bool posted);
 
   struct Flight {

@@ -3,10 +3,9 @@
 // generic-payload extension over the units' command sockets (blocking transport):
 // b_transport returns when the unit has finished the operation.
 
-#include <tlm>
-
 #include <cstdint>
 #include <string>
+#include <tlm>
 #include <variant>
 #include <vector>
 
@@ -19,11 +18,52 @@ enum class OpClass { Gemv, Attention, Other };
 inline constexpr int kOpClassCount = 3;
 inline const char* op_class_name(OpClass c) {
   switch (c) {
-    case OpClass::Gemv: return "gemv";
-    case OpClass::Attention: return "attention";
-    case OpClass::Other: return "other";
+    case OpClass::Gemv:
+      return "gemv";
+    case OpClass::Attention:
+      return "attention";
+    case OpClass::Other:
+      return "other";
   }
   return "?";
+}
+
+// The kinds of operation a step runs, with the class each is booked to. Every operation
+// the sequencer issues names its kind, and every DRAM request carries the kind of the
+// operation that asked for it (RequestOwner), so cycles, bytes and stalls are booked per
+// kind. SKV_FOR_OP_KINDS(M, A) expands to M(A, name, class, what) for each kind.
+#define SKV_FOR_OP_KINDS(M, A)                                               \
+  M(A, rmsnorm, Other, "RMSNorm before attention and before the FFN")        \
+  M(A, qkv_gemv, Gemv, "the Q, K and V projections")                         \
+  M(A, rope, Other, "RoPE on q and k")                                       \
+  M(A, kv_append, Other, "the new token's k and v written to the KV cache")  \
+  M(A, attention, Attention, "attention of one row")                         \
+  M(A, o_gemv, Gemv, "the output projection")                                \
+  M(A, residual, Other, "the residual adds")                                 \
+  M(A, ffn_in_gemv, Gemv, "the FFN's input projection (gate and up, or up)") \
+  M(A, activation, Other, "the FFN's activation (SiLU and gate, or GELU)")   \
+  M(A, ffn_down_gemv, Gemv, "the FFN's down projection")                     \
+  M(A, final_rmsnorm, Other, "the final RMSNorm")                            \
+  M(A, lm_head_gemv, Gemv, "the LM head")
+
+#define SKV_OP_KIND_ENUM_(a, name, cls, what) name,
+enum class OpKind : std::uint8_t { SKV_FOR_OP_KINDS(SKV_OP_KIND_ENUM_, ) };
+#undef SKV_OP_KIND_ENUM_
+#define SKV_OP_KIND_COUNT_(a, name, cls, what) +1
+inline constexpr int kOpKindCount = 0 SKV_FOR_OP_KINDS(SKV_OP_KIND_COUNT_, );
+#undef SKV_OP_KIND_COUNT_
+
+inline const char* op_kind_name(OpKind k) {
+#define SKV_OP_KIND_NAME_(a, name, cls, what) #name,
+  static constexpr const char* kNames[] = {SKV_FOR_OP_KINDS(SKV_OP_KIND_NAME_, )};
+#undef SKV_OP_KIND_NAME_
+  return kNames[static_cast<int>(k)];
+}
+inline constexpr OpClass op_class_of(OpKind k) {
+#define SKV_OP_KIND_CLASS_(a, name, cls, what) OpClass::cls,
+  constexpr OpClass kClasses[] = {SKV_FOR_OP_KINDS(SKV_OP_KIND_CLASS_, )};
+#undef SKV_OP_KIND_CLASS_
+  return kClasses[static_cast<int>(k)];
 }
 
 // y[batch][out] = W[out][in] x[batch][in]; W streams from DRAM.
@@ -51,9 +91,9 @@ struct AttentionOp {
   std::uint32_t kv_heads = 0;
   std::uint32_t head_dim = 0;
   std::uint32_t kv_bits = 32;
-  std::uint64_t tokens = 0;             // attended tokens (cache incl. the new one)
+  std::uint64_t tokens = 0;  // attended tokens (cache incl. the new one)
   std::uint64_t kv_base_addr = 0;
-  std::uint64_t max_tokens = 0;         // reserved tokens per K or V region
+  std::uint64_t max_tokens = 0;  // reserved tokens per K or V region
   AttentionAlgo algo = AttentionAlgo::SwiftKV;
   // DRAM scratch for materialised scores that do not fit on chip: [q_head][token].
   std::uint64_t score_base_addr = 0;
@@ -69,7 +109,7 @@ struct AttentionOp {
 
 // The new token's k and v, written into the KV cache at position `position`.
 struct KvAppendOp {
-  AttentionOp layout;         // tokens unused
+  AttentionOp layout;  // tokens unused
   std::uint64_t position = 0;
 };
 
@@ -105,21 +145,33 @@ using Op = std::variant<GemvOp, VectorOp, AttentionOp, KvAppendOp>;
 class OpExtension : public tlm::tlm_extension<OpExtension> {
  public:
   Op op;
+  OpKind kind = OpKind::rmsnorm;  // which of the step's operations it is
   tlm_extension_base* clone() const override { return new OpExtension(*this); }
   void copy_from(const tlm_extension_base& other) override {
     op = static_cast<const OpExtension&>(other).op;
+    kind = static_cast<const OpExtension&>(other).kind;
   }
 };
 
-// Rides on every DRAM request (and on the KV SRAM writes that become DRAM requests):
-// the class of the operation that asked for it, so the controller books the bytes to
-// that operation rather than to whatever runs when they move.
+// Whether `kind` names an operation of `op`'s type (a GEMV kind for a GemvOp, ...); a
+// unit refuses an operation whose kind does not fit it.
+inline bool kind_fits(const Op& op, OpKind kind) {
+  if (std::holds_alternative<GemvOp>(op)) return op_class_of(kind) == OpClass::Gemv;
+  if (std::holds_alternative<AttentionOp>(op)) return kind == OpKind::attention;
+  if (std::holds_alternative<KvAppendOp>(op)) return kind == OpKind::kv_append;
+  return op_class_of(kind) == OpClass::Other && kind != OpKind::kv_append;
+}
+
+// Rides on every DRAM request (and on the KV SRAM accesses that become DRAM requests):
+// the kind of the operation that asked for it, so the controller books the bytes and the
+// time they waited to that operation rather than to whatever runs when they move.
 class RequestOwner : public tlm::tlm_extension<RequestOwner> {
  public:
-  OpClass cls = OpClass::Other;
+  OpKind kind = OpKind::rmsnorm;
+  OpClass cls() const { return op_class_of(kind); }
   tlm_extension_base* clone() const override { return new RequestOwner(*this); }
   void copy_from(const tlm_extension_base& other) override {
-    cls = static_cast<const RequestOwner&>(other).cls;
+    kind = static_cast<const RequestOwner&>(other).kind;
   }
 };
 

@@ -16,7 +16,7 @@ Prefetcher::Prefetcher(MemoryPort& port, std::uint32_t request_bytes, std::uint6
   sc_core::sc_spawn([this] { issue_loop(); }, sc_core::sc_gen_unique_name("prefetch"), &opts);
 }
 
-std::uint64_t Prefetcher::enqueue(std::uint64_t addr, std::uint64_t bytes, OpClass owner) {
+std::uint64_t Prefetcher::enqueue(std::uint64_t addr, std::uint64_t bytes, OpKind owner) {
   if (bytes == 0) throw std::logic_error("Prefetcher: empty range");
   for (std::uint64_t off = 0; off < bytes; off += request_bytes_) {
     const auto n = static_cast<std::uint32_t>(std::min<std::uint64_t>(request_bytes_, bytes - off));

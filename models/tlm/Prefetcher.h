@@ -25,8 +25,8 @@ class Prefetcher {
   Prefetcher(MemoryPort& port, std::uint32_t request_bytes, std::uint64_t credits);
 
   // Queues a range; returns the sequence number of its last request (its "mark").
-  // `owner`: the class of the operation that will consume it (booked with its bytes).
-  std::uint64_t enqueue(std::uint64_t addr, std::uint64_t bytes, OpClass owner);
+  // `owner`: the kind of the operation that will consume it (booked with its bytes).
+  std::uint64_t enqueue(std::uint64_t addr, std::uint64_t bytes, OpKind owner);
   // Blocks until every request up to and including `mark` has its data.
   void wait_until(std::uint64_t mark);
   // The consumer no longer needs requests up to and including `mark`.
@@ -49,7 +49,7 @@ class Prefetcher {
   struct Pending {
     std::uint64_t addr;
     std::uint32_t bytes;
-    OpClass owner;
+    OpKind owner;
   };
   void issue_loop();
   void report_held() const;

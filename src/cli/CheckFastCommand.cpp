@@ -7,22 +7,22 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cmath>
-#include <map>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "cli/Commands.h"
 #include "common/Error.h"
 #include "config/ConfigNode.h"
 #include "models/tlm/AttentionAlgo.h"
+#include "models/tlm/Ops.h"
 #include "sweep/ProcessPool.h"
 #include "trace/DecodeTrace.h"
 
@@ -89,8 +89,8 @@ std::vector<Case> load_matrix(const std::string& path) {
     p.finish();
     for (const std::string& a : algos) {
       for (std::uint64_t kv : kvs) {
-        cases.push_back(Case{fmt::format("{}-{}-kv{}", name, a, kv), hw, model, a, kv, batch,
-                             steps, small});
+        cases.push_back(
+            Case{fmt::format("{}-{}-kv{}", name, a, kv), hw, model, a, kv, batch, steps, small});
       }
     }
   }
@@ -121,7 +121,8 @@ std::vector<double> step_latencies(const fs::path& p) {
 }
 
 // Every figure whose key ends in _pct, as "group/key".
-void percentages(const json& j, const std::string& at, std::vector<std::pair<std::string, double>>& out) {
+void percentages(const json& j, const std::string& at,
+                 std::vector<std::pair<std::string, double>>& out) {
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string key = at + "/" + it.key();
     if (it->is_object()) {
@@ -146,6 +147,11 @@ constexpr const char* kWorkFigures[] = {
     "/attention_pipeline/fxp32_macs",
     "/attention_pipeline/token_heads",
     "/totals/decode_steps",
+#define SKV_KIND_OPS_KEY_(a, kind, cls, what)                             \
+  "/sequencer/" #kind "_ops", "/dram_controller/op_" #kind "_read_bytes", \
+      "/dram_controller/op_" #kind "_write_bytes",
+    SKV_FOR_OP_KINDS(SKV_KIND_OPS_KEY_, )  // operations issued and their bytes, by kind
+#undef SKV_KIND_OPS_KEY_
 };
 
 struct Verdict {
@@ -262,9 +268,14 @@ int check_fast(const CheckOptions& o) {
       ++runs_total;
       if (fs::exists(dir / sub / "report.json")) continue;  // resumed
       const std::string trace = sub == "fixed" ? "fixed.csv" : "trace.csv";
-      std::vector<std::string> argv = {"swiftkv-sim", "run", "--hw", fs::absolute(c.hw).string(),
-                                       "--model", fs::absolute(c.model).string(), "--trace",
-                                       trace, "--algo", c.algo, "--mode", mode, "-o", sub, "-q"};
+      std::vector<std::string> argv = {"swiftkv-sim", "run",
+                                       "--hw",        fs::absolute(c.hw).string(),
+                                       "--model",     fs::absolute(c.model).string(),
+                                       "--trace",     trace,
+                                       "--algo",      c.algo,
+                                       "--mode",      mode,
+                                       "-o",          sub,
+                                       "-q"};
       if (mode == "fast") {
         argv.push_back("--cache-dir");
         argv.push_back(fs::absolute(out / "sample-cache").string());
@@ -284,16 +295,16 @@ int check_fast(const CheckOptions& o) {
                          }
                        });
   if (!failed_runs.empty()) {
-    throw SimulationError(fmt::format("check-fast: {} runs failed, first: {}",
-                                      failed_runs.size(), failed_runs.front()));
+    throw SimulationError(fmt::format("check-fast: {} runs failed, first: {}", failed_runs.size(),
+                                      failed_runs.front()));
   }
 
   std::ofstream csv(out / "check-fast.csv");
   csv << "case,steps,worst_step_err_pct,mean_err_pct,tokens_per_s_err_pct,max_util_diff_points,"
          "max_util_figure,exact_spread_pct,step_bound_pct,mean_bound_pct,sample_share_pct,"
          "work_equal,verdict\n";
-  fmt::print("{:<40} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>7}  {}\n", "case", "worst %",
-             "mean %", "tok/s %", "util pt", "spread%", "bound %", "sim %", "verdict");
+  fmt::print("{:<40} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>7}  {}\n", "case", "worst %", "mean %",
+             "tok/s %", "util pt", "spread%", "bound %", "sim %", "verdict");
   std::size_t failures = 0;
   double max_worst = 0;
   double max_mean = 0;
@@ -309,18 +320,18 @@ int check_fast(const CheckOptions& o) {
     for (const auto& f : v.failures) verdict += " " + f;
     const std::string spread = v.spread_pct < 0 ? "-" : fmt::format("{:.3f}", v.spread_pct);
     fmt::print("{:<40} {:>9.4f} {:>9.4f} {:>9.4f} {:>8.3f} {:>8} {:>8.3f} {:>7.2f}  {}\n", c.name,
-               v.worst_pct, v.mean_pct, v.tokens_per_s_pct, v.util_points, spread,
-               v.step_bound_pct, v.sample_share_pct, verdict);
+               v.worst_pct, v.mean_pct, v.tokens_per_s_pct, v.util_points, spread, v.step_bound_pct,
+               v.sample_share_pct, verdict);
     csv << fmt::format("{},{},{:.6f},{:.6f},{:.6f},{:.6f},{},{},{:.6f},{:.6f},{:.6f},{},{}\n",
-                       c.name, c.steps, v.worst_pct, v.mean_pct, v.tokens_per_s_pct,
-                       v.util_points, v.util_key, spread, v.step_bound_pct, v.mean_bound_pct,
-                       v.sample_share_pct, v.work_mismatch.empty() ? "yes" : "no",
-                       ok ? "ok" : "fail");
+                       c.name, c.steps, v.worst_pct, v.mean_pct, v.tokens_per_s_pct, v.util_points,
+                       v.util_key, spread, v.step_bound_pct, v.mean_bound_pct, v.sample_share_pct,
+                       v.work_mismatch.empty() ? "yes" : "no", ok ? "ok" : "fail");
   }
-  fmt::print("maxima: worst step {:.4f}%, mean {:.4f}%, utilisation {:.3f} points; {} of {} "
-             "cases within bounds; wrote {}\n",
-             max_worst, max_mean, max_util, cases.size() - failures, cases.size(),
-             (out / "check-fast.csv").string());
+  fmt::print(
+      "maxima: worst step {:.4f}%, mean {:.4f}%, utilisation {:.3f} points; {} of {} "
+      "cases within bounds; wrote {}\n",
+      max_worst, max_mean, max_util, cases.size() - failures, cases.size(),
+      (out / "check-fast.csv").string());
   return failures == 0 ? 0 : 5;
 }
 

@@ -101,6 +101,35 @@ constexpr int kOther = static_cast<int>(tlmx::OpClass::Other);
          return pct(class_read_bandwidth<CLS>(in), in.dram_peak_bytes_per_s);                      \
        }},
 
+// The cycles of one kind of operation (tlmx::OpKind).
+template <int Kind>
+double kind_cycles(const FigureInputs& in) {
+  return u(in.r.sequencer.*sim::DecodeSequencer::Stats::kCycles[Kind]);
+}
+
+#define SKV_KIND_FIGURES(UNUSED, KIND, CLS, WHAT)                                        \
+  {"operations." #KIND,                                                                  \
+   "share_pct",                                                                          \
+   "%",                                                                                  \
+   "the kind's cycles over the simulated cycles",                                        \
+   false,                                                                                \
+   false,                                                                                \
+   [](const FigureInputs& in) {                                                          \
+     return pct(kind_cycles<static_cast<int>(tlmx::OpKind::KIND)>(in), in.cycles);       \
+   }},                                                                                   \
+      {"operations." #KIND,                                                              \
+       "mean_cycles",                                                                    \
+       "cycles",                                                                         \
+       "cycles per operation of the kind",                                               \
+       false,                                                                            \
+       false,                                                                            \
+       [](const FigureInputs& in) {                                                      \
+         const double n =                                                                \
+             u(in.r.sequencer.*                                                          \
+               sim::DecodeSequencer::Stats::kOps[static_cast<int>(tlmx::OpKind::KIND)]); \
+         return n > 0 ? kind_cycles<static_cast<int>(tlmx::OpKind::KIND)>(in) / n : 0.0; \
+       }},
+
 }  // namespace
 
 FigureInputs::FigureInputs(const config::HwConfig& hw_, const sim::RunResult& r_)
@@ -141,6 +170,8 @@ const std::vector<DerivedFigure>& derived_figures() {
        class_pct<kOther>},
       SKV_CLASS_FIGURES(kGemv, "gemv") SKV_CLASS_FIGURES(kAttention, "attention")
           SKV_CLASS_FIGURES(kOther, "other")
+      // Each kind of operation: its share of the time and its mean length.
+      SKV_FOR_OP_KINDS(SKV_KIND_FIGURES, )
       // The processor array: the attention pipelines run on its PEs in FXP32 mode,
       // time-shared with the GEMVs (the units never overlap), so it is busy during
       // attention too.

@@ -153,11 +153,9 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
   // Every counter of every unit (the stats registry).
   const bool fast = r.fast.has_value();
   std::vector<std::string> not_estimated;
-  add_counters(j["processor_array"], r.array, "processor_array", fast, not_estimated);
-  add_counters(j["attention_pipeline"], r.attention, "attention_pipeline", fast, not_estimated);
-  add_counters(j["kv_sram"], r.sram, "kv_sram", fast, not_estimated);
-  add_counters(j["dram"], r.dram, "dram", fast, not_estimated);
-  add_counters(j["dram_controller"], r.dram_ctrl, "dram_controller", fast, not_estimated);
+  r.visit_groups([&](const char* group, const auto& stats) {
+    add_counters(j[group], stats, group, fast, not_estimated);
+  });
 
   // Every derived figure, from its formula (report/DerivedFigures.h).
   const FigureInputs in(hw, r);
@@ -189,6 +187,21 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
                  {"model", resolved_json(config::resolved_keys(model))}};
   check_percentages(j, "");
   return j;
+}
+
+// The `n` kinds of operation with the largest shares of the time, largest first (ties in
+// the kinds' order): "ffn_in_gemv 34.1%, qkv_gemv 18.2%, ...".
+std::string top_operations(const nlohmann::json& ops, std::size_t n) {
+  std::vector<std::pair<std::string, double>> kinds;
+  for (const auto& [name, k] : ops.items()) kinds.emplace_back(name, k["share_pct"].get<double>());
+  std::stable_sort(kinds.begin(), kinds.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::string out;
+  for (std::size_t i = 0; i < kinds.size() && i < n; ++i) {
+    if (i > 0) out += ", ";
+    out += fmt::format("{} {:.1f}%", kinds[i].first, kinds[i].second);
+  }
+  return out;
 }
 
 std::string run_summary(const nlohmann::json& j) {
@@ -245,6 +258,7 @@ std::string run_summary(const nlohmann::json& j) {
   out += fmt::format("  breakdown           GEMV {:.1f}%, attention {:.1f}%, other {:.1f}%\n",
                      b["gemv_pct"].get<double>(), b["attention_pct"].get<double>(),
                      b["other_pct"].get<double>());
+  out += "  by operation        " + top_operations(j["operations"], 5) + " of the time\n";
   out += fmt::format("  processor array     {}x{}: busy {:.1f}% (GEMV, vector and attention), useful "
                      "MACs {:.1f}% of busy peak (GEMV {:.1f}%, attention {:.1f}%), weight stalls "
                      "{} cycles\n",

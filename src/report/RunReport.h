@@ -21,7 +21,7 @@ namespace skv::report {
 // (groups `dram`, `dram_controller`), derived figures from one table
 // (report/DerivedFigures.h), dram.achieved_bandwidth_bytes_per_s and
 // dram.bandwidth_utilisation_pct renamed bandwidth_over_run_bytes_per_s and _pct.
-inline constexpr int kRunReportVersion = 6;
+inline constexpr int kRunReportVersion = 7;
 
 nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig& model,
                           const sim::RunResult& r);

@@ -95,8 +95,9 @@ Counters counters_from_json(const nlohmann::json& j) {
   return c;
 }
 
-Counters snapshot(const Accelerator& top, const std::array<std::uint64_t, tlmx::kOpClassCount>& cls,
+Counters snapshot(Accelerator& top, const std::array<std::uint64_t, tlmx::kOpClassCount>& cls,
                   std::uint64_t cycle) {
+  top.dram.advance_to_now();
   Counters c;
   c.array = top.array.stats();
   c.attention = top.attention.stats();
@@ -113,6 +114,7 @@ Counters snapshot(const Accelerator& top, const std::array<std::uint64_t, tlmx::
     c.dram.bytes_written += ctrl.write_bytes_by_owner(i);
   }
   c.dram_ctrl = ctrl;
+  c.sequencer = top.sequencer.stats();
   c.class_cycles = cls;
   c.cycles = cycle;
   return c;

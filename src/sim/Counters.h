@@ -5,14 +5,14 @@
 // snapshots taken at the ends of a span subtract to what happened in the span; spans
 // add, scale (a span reused n times) and interpolate (the fast mode, sim/FastMode.h).
 //
-// A snapshot is a cut at one accelerator cycle. The DRAM engine is lazy: its command
-// counters may run a few commands ahead of or behind the cut, so row hits and commands
-// of a span are exact over a whole run and within a few commands at a cut inside it.
+// A snapshot is a cut at one accelerator cycle, with the DRAM engine advanced to it
+// (snapshot() below).
 
 #include <array>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/Stats.h"
@@ -21,27 +21,25 @@
 #include "models/dram/DramStats.h"
 #include "models/dram_controller/DramController.h"
 #include "models/kv_sram/KvCacheSram.h"
+#include "models/sequencer/DecodeSequencer.h"
 #include "models/tlm/Ops.h"
 
 namespace skv::sim {
 
 class Accelerator;
 
-// The groups of the registry (common/Stats.h), by their report names; a snapshot
-// carries each group's sums and integrals (stats::keep_subtractable), which are what
-// subtract, scale and interpolate. Extremes, stamps and histograms are collected over a
-// whole exact run only.
-struct Counters {
+// The groups of the registry (common/Stats.h), by their report names: what a run
+// reports (RunResult) and what a snapshot carries (Counters) both hold them, and both
+// are iterated group by group.
+struct StatGroups {
   ProcessorArray::Stats array;
   AttentionPipeline::Stats attention;
   KvCacheSram::Stats sram;
   dram::DramStats dram;
   DramController::Stats dram_ctrl;
-  std::array<std::uint64_t, tlmx::kOpClassCount> class_cycles{};
-  std::uint64_t cycles = 0;  // the span's accelerator cycles
+  DecodeSequencer::Stats sequencer;
 
-  // f(group, stats::Info, value&) for every group of the registry, with each group's
-  // declared counters: every scalar counter of every kind, in declaration order.
+  // f(group, stats) for every group of the registry, in report order.
   template <class F>
   void visit_groups(F&& f) {
     f("processor_array", array);
@@ -49,7 +47,21 @@ struct Counters {
     f("kv_sram", sram);
     f("dram", dram);
     f("dram_controller", dram_ctrl);
+    f("sequencer", sequencer);
   }
+  template <class F>
+  void visit_groups(F&& f) const {
+    const_cast<StatGroups*>(this)->visit_groups(
+        [&f](const char* g, auto& stats) { f(g, std::as_const(stats)); });
+  }
+};
+
+// A snapshot carries each group's sums and integrals (stats::keep_subtractable), which
+// are what subtract, scale and interpolate. Extremes, stamps and histograms are
+// collected over a whole exact run only.
+struct Counters : StatGroups {
+  std::array<std::uint64_t, tlmx::kOpClassCount> class_cycles{};
+  std::uint64_t cycles = 0;  // the span's accelerator cycles
 
   // f(group, name, kind, value&) for every value a snapshot carries, in a fixed order.
   template <class F>
@@ -87,9 +99,12 @@ Counters interpolate(const Counters& a, std::uint64_t x0, const Counters& b, std
                      std::uint64_t x);
 
 // Every counter of the accelerator now, at accelerator cycle `cycle`, with the cycles
-// booked to each class of operation so far: sums and integrals only. The DRAM bytes are
-// those the controller accepted (posted writes belong to the operation that wrote them).
-Counters snapshot(const Accelerator& top,
+// booked to each class of operation so far: sums and integrals only. A consistent cut:
+// the DRAM engine is first advanced to now, so its counters cover every DRAM cycle
+// before the cut (but for commands a channel that held up the front end had already
+// decided for later cycles). The DRAM bytes are those the controller accepted (posted
+// writes belong to the operation that wrote them).
+Counters snapshot(Accelerator& top,
                   const std::array<std::uint64_t, tlmx::kOpClassCount>& class_cycles,
                   std::uint64_t cycle);
 

@@ -306,6 +306,7 @@ RunResult run_fast(const config::HwConfig& hw, const config::ModelConfig& model,
   r.sram = total.sram;
   r.dram = total.dram;  // sums and integrals; the fast mode has no extremes (report.json)
   r.dram_ctrl = total.dram_ctrl;
+  r.sequencer = total.sequencer;
   r.weight_bytes = amap.weight_bytes();
   r.kv_bytes = amap.kv_bytes();
   r.context_counts = reader.counts();

@@ -75,7 +75,7 @@ Sample measure_sample(const config::HwConfig& hw, const config::ModelConfig& mod
   s.key = key;
   std::array<std::uint64_t, tlmx::kOpClassCount> class_cycles{};
   Counters previous;
-  const Accelerator* accel = nullptr;
+  Accelerator* accel = nullptr;
   Accelerator top("accelerator", hw, model, amap, source, clock, algo,
                   [](const BatchResult&) {});
   accel = &top;

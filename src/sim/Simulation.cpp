@@ -38,7 +38,7 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
   r.min_batch_cycles = UINT64_MAX;
   // The end-of-run invariants (sim/Invariants.h) take what each batch must do from the
   // top module's work model; a batch's bound is checked once it has finished.
-  const Accelerator* accel = nullptr;
+  Accelerator* accel = nullptr;
   ExpectedWork expected;
   BatchOps ops_before;
   Counters counters_before;  // at the previous batch's end
@@ -97,6 +97,7 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
   r.sram = top.kv_sram.stats();
   r.dram = top.dram.engine().stats();
   r.dram_ctrl = top.dram.stats();
+  r.sequencer = top.sequencer.stats();
   r.weight_bytes = amap.weight_bytes();
   r.kv_bytes = amap.kv_bytes();
   r.context_counts = reader.counts();

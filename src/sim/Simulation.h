@@ -22,6 +22,7 @@
 #include "models/dram/DramStats.h"
 #include "models/top/Accelerator.h"
 #include "models/sequencer/DecodeSequencer.h"
+#include "sim/Counters.h"
 
 namespace skv::sim {
 
@@ -47,7 +48,9 @@ struct FastSummary {
   double sample_wall_s = 0;
 };
 
-struct RunResult {
+// A run's results: every unit's counters (StatGroups: array, attention, sram, dram,
+// dram_ctrl, sequencer) and the facts of the run.
+struct RunResult : StatGroups {
   std::string trace_path;
   std::string algorithm;
   std::uint64_t accel_period_ps = 0;
@@ -59,12 +62,7 @@ struct RunResult {
   std::uint64_t min_batch_cycles = 0;
   std::uint64_t max_batch_cycles = 0;
   std::array<std::uint64_t, tlmx::kOpClassCount> class_cycles{};
-  ProcessorArray::Stats array;
   std::uint64_t array_peak_macs_per_cycle = 0;
-  AttentionPipeline::Stats attention;
-  KvCacheSram::Stats sram;
-  dram::DramStats dram;
-  DramController::Stats dram_ctrl;
   std::uint64_t weight_bytes = 0;    // resident in DRAM
   std::uint64_t kv_bytes = 0;        // reserved in DRAM
   std::optional<FastSummary> fast;   // set by the fast mode

@@ -93,6 +93,16 @@ class OpDriver : public sc_core::sc_module {
     for (const auto& op : ops) {
       tlmx::OpExtension ext;
       ext.op = op;
+      // A kind that fits the operation (the units refuse one that does not).
+      if (std::holds_alternative<tlmx::GemvOp>(op)) {
+        ext.kind = tlmx::OpKind::qkv_gemv;
+      } else if (std::holds_alternative<tlmx::AttentionOp>(op)) {
+        ext.kind = tlmx::OpKind::attention;
+      } else if (std::holds_alternative<tlmx::KvAppendOp>(op)) {
+        ext.kind = tlmx::OpKind::kv_append;
+      } else {
+        ext.kind = tlmx::OpKind::residual;
+      }
       tlm::tlm_generic_payload gp;
       gp.set_command(tlm::TLM_IGNORE_COMMAND);
       const tlmx::ScopedExtension<tlmx::OpExtension> attached(gp, &ext);

@@ -49,8 +49,8 @@ TEST_CASE(
     "[system]") {
   const auto listing = skv::report::stats_listing();
   // Every unit's group is listed, and each group has its counters.
-  for (const char* group :
-       {"processor_array.", "attention_pipeline.", "kv_sram.", "dram.", "dram_controller."}) {
+  for (const char* group : {"processor_array.", "attention_pipeline.", "kv_sram.", "dram.",
+                            "dram_controller.", "sequencer."}) {
     INFO(group);
     CHECK(std::count_if(listing.begin(), listing.end(), [&](const auto& s) {
             return s.path.rfind(group, 0) == 0 && s.kind != "derived";
@@ -195,4 +195,68 @@ TEST_CASE(
     }
     CHECK(compared > 50);
   }
+}
+
+// Each DRAM request carries the kind of the operation that asked for it, so the controller
+// books bytes and queue waits per kind, and the sequencer books operations and cycles per
+// kind. The tiny model (configs/models/tiny.yaml: 2 layers, hidden 256, 4 query heads and
+// 2 K/V heads of 64, gated FFN of 512, vocabulary 1,000, INT4 weights) over the golden
+// trace (5 batches of one row).
+TEST_CASE("stats: DRAM bytes, queue waits, operations and cycles are booked by kind", "[system]") {
+  TempDir dir;
+  const std::string out = dir.file("run");
+  const auto r = run_cli({"run", "--hw", kRoot + "/configs/hw/swiftkv-mha-u55c.yaml", "--model",
+                          kRoot + "/configs/models/tiny.yaml", "--trace",
+                          kRoot + "/tests/golden/tiny-5steps.trace", "-o", out, "-q"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const json j = json::parse(read_file(out + "/report.json"));
+  const json& seq = j.at("sequencer");
+  const json& ctrl = j.at("dram_controller");
+  auto n = [](const json& g, const std::string& k) { return g.at(k).get<std::uint64_t>(); };
+  // Per step: each layer runs one QKV, O, FFN-in and FFN-down GEMV and one attention; the
+  // LM head runs once.
+  CHECK(n(seq, "qkv_gemv_ops") == 5 * 2);
+  CHECK(n(seq, "attention_ops") == 5 * 2);
+  CHECK(n(seq, "rmsnorm_ops") == 5 * 2 * 2);
+  CHECK(n(seq, "lm_head_gemv_ops") == 5);
+  // Weights read by each GEMV kind: out x in x 4 bits, per layer and step.
+  CHECK(n(ctrl, "op_qkv_gemv_read_bytes") == 5 * 2 * ((4 + 2 * 2) * 64 * 256 / 2));  // 655,360
+  CHECK(n(ctrl, "op_o_gemv_read_bytes") == 5 * 2 * (256 * 256 / 2));                 // 327,680
+  CHECK(n(ctrl, "op_ffn_in_gemv_read_bytes") == 5 * 2 * (2 * 512 * 256 / 2));        // 1,310,720
+  CHECK(n(ctrl, "op_ffn_down_gemv_read_bytes") == 5 * 2 * (256 * 512 / 2));          // 655,360
+  CHECK(n(ctrl, "op_lm_head_gemv_read_bytes") == 5 * (1000 * 256 / 2));              // 640,000
+  // Vector work moves no DRAM bytes.
+  for (const char* k : {"rmsnorm", "rope", "residual", "activation", "final_rmsnorm"}) {
+    INFO(k);
+    CHECK(n(ctrl, std::string("op_") + k + "_read_bytes") == 0);
+    CHECK(n(ctrl, std::string("op_") + k + "_write_bytes") == 0);
+  }
+  // The kinds add up to their classes, and to the totals.
+  const auto kinds = {"rmsnorm",    "qkv_gemv",      "rope",          "kv_append",
+                      "attention",  "o_gemv",        "residual",      "ffn_in_gemv",
+                      "activation", "ffn_down_gemv", "final_rmsnorm", "lm_head_gemv"};
+  std::uint64_t cycles = 0;
+  std::uint64_t read = 0;
+  std::uint64_t written = 0;
+  std::uint64_t held = 0;
+  for (const std::string k : kinds) {
+    cycles += n(seq, k + "_cycles");
+    read += n(ctrl, "op_" + k + "_read_bytes");
+    written += n(ctrl, "op_" + k + "_write_bytes");
+    held += n(ctrl, "op_" + k + "_held_back_ps");
+  }
+  CHECK(n(ctrl, "gemv_read_bytes") ==
+        n(ctrl, "op_qkv_gemv_read_bytes") + n(ctrl, "op_o_gemv_read_bytes") +
+            n(ctrl, "op_ffn_in_gemv_read_bytes") + n(ctrl, "op_ffn_down_gemv_read_bytes") +
+            n(ctrl, "op_lm_head_gemv_read_bytes"));
+  CHECK(n(ctrl, "attention_read_bytes") == n(ctrl, "op_attention_read_bytes"));
+  CHECK(n(ctrl, "other_write_bytes") == n(ctrl, "op_kv_append_write_bytes"));
+  CHECK(read == n(j.at("dram"), "bytes_read"));
+  CHECK(written == n(j.at("dram"), "bytes_written"));
+  CHECK(held == n(ctrl, "held_back_ps"));
+  const json& b = j.at("breakdown");
+  CHECK(cycles == n(b, "gemv_cycles") + n(b, "attention_cycles") + n(b, "other_cycles"));
+  // The operations run back to back: their cycles are the run's.
+  CHECK(cycles == n(j.at("totals"), "simulated_cycles"));
 }
