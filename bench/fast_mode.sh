@@ -5,18 +5,22 @@
 #   2. the first 100 requests of the conversation trace (../shared/data) on the 32K
 #      long-context model, cold and warm;
 #   3. with --whole, the whole conversation trace (4.09 M steps) on the 32K model.
-# Usage: bench/fast_mode.sh [BUILD_DIR] [--whole]     (from the repository root)
-# One process at a time: the fast mode samples in one child process at a time, so
-# each figure is one core's.
+# Usage: bench/fast_mode.sh [BUILD_DIR] [--whole] [-j N]     (from the repository root)
+# Each figure is given per CPU-second (user + system time of the run and of the
+# processes it forked) and per wall-second; with -j N (default 1) a run simulates N
+# samples at once, which shortens its wall time, not its CPU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=build/release
 whole=no
-for a in "$@"; do
-  case "$a" in
+jobs=1
+while [ $# -gt 0 ]; do
+  case "$1" in
     --whole) whole=yes ;;
-    *) build="$a" ;;
+    -j) jobs=$2; shift ;;
+    *) build="$1" ;;
   esac
+  shift
 done
 sim="${SKV_SIM:-$build/swiftkv-sim}"
 [ -x "$sim" ] || { echo "bench/fast_mode.sh: $sim not built (bash scripts/build.sh)" >&2; exit 1; }
@@ -24,22 +28,24 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 hw=configs/hw/swiftkv-mha-u55c.yaml
 
-# run NAME MODEL TRACE EXTRA...: prints steps, wall seconds, steps/s and where the time went.
+# run NAME MODEL TRACE EXTRA...: prints steps, CPU and wall seconds, steps per CPU- and
+# wall-second, and where the time went.
 run() {
   local name=$1 model=$2 trace=$3
   shift 3
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$sim" run --mode fast --hw "$hw" --model "$model" --trace "$trace" -q -o "$work/$name" \
-    --cache-dir "$work/cache" "$@" > "$work/$name.txt"
-  t1=$(date +%s.%N)
+  local times
+  times=$( { TIMEFORMAT='%R %U %S'; time "$sim" run --mode fast --hw "$hw" --model "$model" \
+    --trace "$trace" -q -o "$work/$name" --cache-dir "$work/cache" -j "$jobs" "$@" \
+    > "$work/$name.txt"; } 2>&1 )
   local steps
   steps=$(grep -m1 '"decode_steps"' "$work/$name/report.json" | tr -dc '0-9')
-  awk -v n="$name" -v s="$steps" -v a="$t0" -v b="$t1" \
-    'BEGIN { w = b - a; printf "%-34s %9d steps %9.2f s %10.1f steps/s\n", n, s, w, s / w }'
+  echo "$times" | awk -v n="$name" -v s="$steps" '{ w = $1; c = $2 + $3
+    printf "%-24s %8d steps  cpu %8.2f s %9.1f steps/s  wall %8.2f s %9.1f steps/s\n",
+           n, s, c, s / c, w, s / w }'
   grep -E 'fast mode samples' "$work/$name.txt" | sed 's/^ */    /'
 }
 
+echo "== -j $jobs"
 echo "== llama2-7b, reference hardware, 200 steps from KV 3,890"
 "$sim" trace gen --prompt 3890 --gen 200 -o "$work/kv3890.trace" > /dev/null
 run llama2-7b-kv3890-cold configs/models/llama2-7b.yaml "$work/kv3890.trace"

@@ -78,10 +78,19 @@ void DecodeSequencer::issue(const OpNode& node, BatchResult& result) {
 void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, BatchResult& result) {
   batch_id_ = rows.front().batch;
   const std::vector<std::uint32_t> slots = kv_slots_.assign(rows);  // each request's KV region
-  const OpGraph graph =
+  OpGraph graph =
       build_batch_graph(model_, amap_, planner_, hw_.memory.request_bytes, rows, slots, algo_);
   std::size_t window_attentions = 0;  // of the window's last layer
+  // Other KV lengths change operations' sizes, never the graph's shape or issue order.
   for (const std::uint32_t id : graph.issue_order()) {
+    if (!new_kv_lens_.empty()) {
+      for (std::size_t i = 0; i < rows_.size() && i < new_kv_lens_.size(); ++i) {
+        rows_[i].kv_len = new_kv_lens_[i];
+      }
+      new_kv_lens_.clear();
+      graph =
+          build_batch_graph(model_, amap_, planner_, hw_.memory.request_bytes, rows_, slots, algo_);
+    }
     const OpNode& n = graph.nodes()[id];
     // A DMA stream is started by the unit that consumes it, when that node starts.
     if (n.kind != NodeKind::Compute) continue;

@@ -101,6 +101,10 @@ class DecodeSequencer : public sc_core::sc_module {
     window_head_ = head;
     window_until_attention_ = until_attention;
   }
+  // The batch in progress goes on, from its next operation, with these KV lengths (one
+  // per row, in row order): the operations already issued did not depend on them. How
+  // the fast mode's samples of one batch shape share their common start.
+  void set_kv_lens(std::vector<std::uint64_t> kv_lens) { new_kv_lens_ = std::move(kv_lens); }
   std::uint64_t batches() const { return batches_; }
   const Stats& stats() const { return stats_; }
   std::uint64_t steps() const { return steps_; }
@@ -141,6 +145,7 @@ class DecodeSequencer : public sc_core::sc_module {
   std::optional<std::string> error_;
   std::vector<trace::DecodeStep> rows_;
   Stats stats_;
+  std::vector<std::uint64_t> new_kv_lens_;  // set_kv_lens, not yet applied
   std::uint64_t batches_ = 0;
   std::uint64_t started_ = 0;
   std::uint64_t steps_ = 0;

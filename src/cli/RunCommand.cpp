@@ -1,10 +1,9 @@
 // `swiftkv-sim run`: one decode trace through the accelerator.
 
 #include <fmt/format.h>
-
-#include <cerrno>
 #include <fmt/ranges.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -56,6 +55,7 @@ struct RunOptions {
   bool no_cache = false;
   std::uint64_t cache_limit_mib = sim::kDefaultCacheLimitBytes >> 20;
   std::uint32_t points_per_tile = sim::kDefaultPointsPerTile;
+  unsigned jobs = 1;
   std::vector<std::string> fast_only_given;  // fast-mode options on the command line
 };
 
@@ -171,6 +171,7 @@ int run(const RunOptions& o) {
   };
   sim::FastOptions fast_options;
   fast_options.points_per_tile = o.points_per_tile;
+  fast_options.jobs = o.jobs;
   if (fast && !o.no_cache) {
     fast_options.cache_root = o.cache_dir.empty() ? default_cache_root() : o.cache_dir;
     fast_options.cache_dir =
@@ -308,9 +309,14 @@ void add_run_command(CLI::App& app, int& exit_code) {
                   "Fast mode: attention samples per K/V tile of KV length")
       ->check(CLI::Range(std::uint32_t{1}, std::uint32_t{1024}))
       ->capture_default_str();
+  sub->add_option("-j,--jobs", o->jobs,
+                  "Fast mode: samples simulated at once, each in a process of its own (the "
+                  "outputs do not depend on it)")
+      ->check(CLI::Range(1u, 256u))
+      ->capture_default_str();
   sub->callback([o, sub, &exit_code] {
     for (const char* name :
-         {"--cache-dir", "--no-cache", "--cache-limit-mib", "--fast-points-per-tile"}) {
+         {"--cache-dir", "--no-cache", "--cache-limit-mib", "--fast-points-per-tile", "--jobs"}) {
       if (sub->count(name) > 0) o->fast_only_given.emplace_back(name);
     }
     exit_code = run(*o);

@@ -14,8 +14,8 @@
 
 #include "common/Error.h"
 #include "common/Figures.h"
-#include "sim/DesignChecks.h"
 #include "models/top/ExpectedWork.h"
+#include "sim/DesignChecks.h"
 #include "sim/Invariants.h"
 #include "trace/DecodeTrace.h"
 
@@ -110,35 +110,58 @@ void FastModel::build_grid() {
   grid_ = std::move(g);
 }
 
-const Sample& FastModel::sample(const SampleKey& key, const char* kind) {
-  const std::string name = key.name();
-  auto it = samples_.find(name);
-  if (it != samples_.end()) return it->second;
+void FastModel::keep(Sample s) {
+  // Counted whether it came from the cache or not, so that reports do not depend on it.
+  summary_.sample_cycles += s.simulated_cycles;
+  if (s.key.until_attention) {
+    ++summary_.attention_samples;
+  } else {
+    ++summary_.layer_samples;
+  }
+  std::string name = s.key.name();
+  samples_.emplace(std::move(name), std::move(s));
+}
 
+void FastModel::fetch(const std::vector<SampleKey>& keys) {
   namespace fs = std::filesystem;
-  const fs::path file = options_.cache_dir.empty()
-                            ? fs::path()
-                            : fs::path(options_.cache_dir) / (name + ".json");
-  std::optional<Sample> s;
-  if (!file.empty()) {
-    std::ifstream in(file);
-    if (in) {
-      try {
-        Sample c = sample_from_json(nlohmann::json::parse(in));
-        if (c.key.name() != name) throw std::runtime_error("it holds sample " + c.key.name());
-        s = std::move(c);
-        ++summary_.cache_hits;
-      } catch (const std::exception& e) {
-        fmt::print(stderr, "warning: {}: ignored a corrupt cached sample ({})\n", file.string(),
-                   e.what());
+  auto cache_file = [&](const SampleKey& key) {
+    return options_.cache_dir.empty() ? fs::path()
+                                      : fs::path(options_.cache_dir) / (key.name() + ".json");
+  };
+  std::vector<SampleKey> missing;
+  for (const SampleKey& key : keys) {
+    const std::string name = key.name();
+    if (samples_.count(name) > 0) continue;
+    if (std::any_of(missing.begin(), missing.end(),
+                    [&](const SampleKey& m) { return m.name() == name; })) {
+      continue;
+    }
+    const fs::path file = cache_file(key);
+    if (!file.empty()) {
+      std::ifstream in(file);
+      if (in) {
+        try {
+          Sample c = sample_from_json(nlohmann::json::parse(in));
+          if (c.key.name() != name) throw std::runtime_error("it holds sample " + c.key.name());
+          ++summary_.cache_hits;
+          keep(std::move(c));
+          continue;
+        } catch (const std::exception& e) {
+          fmt::print(stderr, "warning: {}: ignored a corrupt cached sample ({})\n", file.string(),
+                     e.what());
+        }
       }
     }
+    missing.push_back(key);
   }
-  if (!s) {
-    const auto t0 = std::chrono::steady_clock::now();
-    s = measure_sample_in_child(hw_, model_, algo_, key);
-    summary_.sample_wall_s +=
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (missing.empty()) return;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<Sample> measured = measure_samples(hw_, model_, algo_, missing, options_.jobs);
+  summary_.sample_wall_s +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  bool written = false;
+  for (Sample& s : measured) {
+    const fs::path file = cache_file(s.key);
     if (!file.empty()) {
       ++summary_.cache_misses;
       // Write, then rename: a concurrent reader sees a whole file or none.
@@ -146,25 +169,59 @@ const Sample& FastModel::sample(const SampleKey& key, const char* kind) {
       fs::create_directories(file.parent_path(), ec);
       const fs::path tmp = file.string() + fmt::format(".tmp{}", getpid());
       std::ofstream out(tmp);
-      out << to_json(*s).dump() << '\n';
+      out << to_json(s).dump() << '\n';
       out.close();
       if (out && !ec) fs::rename(tmp, file, ec);
       if (!out || ec) {
         fs::remove(tmp, ec);
         fmt::print(stderr, "warning: {}: cannot write the sample cache\n", file.string());
-      } else if (!options_.cache_root.empty()) {
-        prune_cache(options_.cache_root, options_.cache_limit_bytes);
+      } else {
+        written = true;
       }
     }
+    keep(std::move(s));
   }
-  // Counted whether it came from the cache or not, so that reports do not depend on it.
-  summary_.sample_cycles += s->simulated_cycles;
-  if (std::string(kind) == "layer") {
-    ++summary_.layer_samples;
-  } else {
-    ++summary_.attention_samples;
+  if (written && !options_.cache_root.empty()) {
+    prune_cache(options_.cache_root, options_.cache_limit_bytes);
   }
-  return samples_.emplace(name, std::move(*s)).first->second;
+}
+
+const Sample& FastModel::sample(const SampleKey& key) {
+  const std::string name = key.name();
+  auto it = samples_.find(name);
+  if (it != samples_.end()) return it->second;
+  if (wanted_ != nullptr) {
+    wanted_->push_back(key);
+    return empty_sample_;
+  }
+  fetch({key});
+  return samples_.at(name);
+}
+
+void FastModel::prepare(const std::vector<std::vector<trace::DecodeStep>>& batches,
+                        std::size_t count) {
+  std::vector<SampleKey> wanted;
+  wanted_ = &wanted;
+  try {
+    // What batch() would need, looked up once per batch size and once per KV length.
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::vector<trace::DecodeStep>& rows = batches[i];
+      const auto size = static_cast<std::uint32_t>(rows.size());
+      if (ready_sizes_.insert(size).second) sample(layer_key(size));
+      for (const trace::DecodeStep& r : rows) {
+        if (!ready_kv_lens_.insert(r.kv_len).second) continue;
+        bool interpolated = false;
+        bool without_estimate = false;
+        std::uint64_t error_cycles = 0;
+        attention(r.kv_len, interpolated, without_estimate, error_cycles);
+      }
+    }
+  } catch (...) {
+    wanted_ = nullptr;
+    throw;
+  }
+  wanted_ = nullptr;
+  fetch(wanted);
 }
 
 const Counters& FastModel::attention_sample(std::uint64_t kv_len) {
@@ -175,7 +232,8 @@ const Counters& FastModel::attention_sample(std::uint64_t kv_len) {
   key.kv_len = kv_len;
   key.layers = 1;
   key.until_attention = true;
-  const Sample& s = sample(key, "attention");
+  const Sample& s = sample(key);
+  if (&s == &empty_sample_) return empty_counters_;
   return attention_.emplace(kv_len, s.layer_sum(tlmx::OpClass::Attention, true)).first->second;
 }
 
@@ -218,13 +276,17 @@ Counters FastModel::attention(std::uint64_t kv_len, bool& interpolated, bool& wi
   return result;
 }
 
+SampleKey FastModel::layer_key(std::uint32_t rows) const {
+  SampleKey key;
+  key.rows = rows;
+  key.kv_len = 0;
+  key.layers = std::min<std::uint32_t>(2, model_.layers);
+  key.head = true;
+  return key;
+}
+
 BatchEstimate FastModel::batch(const std::vector<trace::DecodeStep>& rows) {
-  SampleKey base_key;
-  base_key.rows = static_cast<std::uint32_t>(rows.size());
-  base_key.kv_len = 0;
-  base_key.layers = std::min<std::uint32_t>(2, model_.layers);
-  base_key.head = true;
-  const Sample& base = sample(base_key, "layer");
+  const Sample& base = sample(layer_key(static_cast<std::uint32_t>(rows.size())));
 
   BatchEstimate e;
   Counters layer = base.layer_sum(tlmx::OpClass::Attention, false);
@@ -236,6 +298,14 @@ BatchEstimate FastModel::batch(const std::vector<trace::DecodeStep>& rows) {
   e.error_estimate_cycles *= model_.layers;
   return e;
 }
+
+namespace {
+
+// A window of the trace: at most this many batches, or rows.
+constexpr std::size_t kWindowBatches = 4096;
+constexpr std::size_t kWindowRows = 16384;
+
+}  // namespace
 
 RunResult run_fast(const config::HwConfig& hw, const config::ModelConfig& model,
                    const trace::TraceInput& trace, tlmx::AttentionAlgo algo,
@@ -258,7 +328,6 @@ RunResult run_fast(const config::HwConfig& hw, const config::ModelConfig& model,
 
   Counters total;
   ExpectedWork expected;
-  std::vector<trace::DecodeStep> rows;
   std::uint64_t max_error_cycles = 0;
   double max_error_pct = 0;
   std::uint64_t error_cycles = 0;
@@ -266,37 +335,56 @@ RunResult run_fast(const config::HwConfig& hw, const config::ModelConfig& model,
   std::uint64_t steps_interpolated = 0;
   std::uint64_t steps_without_estimate = 0;
   std::vector<std::uint64_t> batch_counters;  // each batch's, for steps.csv; reused
-  while (reader.next_batch(rows)) {
-    check_batch_rows(rows, reader.path(), model, hw);
-    const BatchEstimate e = fast.batch(rows);
-    const ExpectedWork w = work.batch(rows);
-    expected += w;
-    check_batch_bound(rows.front().batch, e.counters.cycles, work.roofline_cycles(w));
-    total += e.counters;
-
-    BatchResult b;
-    b.rows = &rows;
-    b.source = e.interpolated ? "interpolated" : "reused";
-    b.start_cycle = r.cycles;
-    b.cycles = e.counters.cycles;
-    b.class_cycles = e.counters.class_cycles;
-    counter_values(e.counters, batch_counters);
-    b.counters = &batch_counters;
-    r.cycles += b.cycles;
-    r.min_batch_cycles = std::min(r.min_batch_cycles, b.cycles);
-    r.max_batch_cycles = std::max(r.max_batch_cycles, b.cycles);
-    ++r.batches;
-    r.steps += rows.size();
-    (e.interpolated ? steps_interpolated : steps_reused) += rows.size();
-    if (e.without_estimate) steps_without_estimate += rows.size();
-    const double pct_here = pct(static_cast<double>(e.error_estimate_cycles),
-                                static_cast<double>(b.cycles));
-    if (pct_here > max_error_pct || r.batches == 1) {
-      max_error_pct = pct_here;
-      max_error_cycles = e.error_estimate_cycles;
+  // The trace is read a window of batches at a time, so that the samples the window
+  // needs are measured together (options.jobs at a time) before it is assembled.
+  std::vector<std::vector<trace::DecodeStep>> window;
+  bool more = true;
+  while (more) {
+    std::size_t count = 0;
+    std::size_t window_rows = 0;
+    while (count < kWindowBatches && window_rows < kWindowRows) {
+      if (window.size() == count) window.emplace_back();
+      if (!reader.next_batch(window[count])) {
+        more = false;
+        break;
+      }
+      check_batch_rows(window[count], reader.path(), model, hw);
+      window_rows += window[count].size();
+      ++count;
     }
-    error_cycles += e.error_estimate_cycles;
-    sink(b);
+    fast.prepare(window, count);
+    for (std::size_t wi = 0; wi < count; ++wi) {
+      const std::vector<trace::DecodeStep>& rows = window[wi];
+      const BatchEstimate e = fast.batch(rows);
+      const ExpectedWork w = work.batch(rows);
+      expected += w;
+      check_batch_bound(rows.front().batch, e.counters.cycles, work.roofline_cycles(w));
+      total += e.counters;
+
+      BatchResult b;
+      b.rows = &rows;
+      b.source = e.interpolated ? "interpolated" : "reused";
+      b.start_cycle = r.cycles;
+      b.cycles = e.counters.cycles;
+      b.class_cycles = e.counters.class_cycles;
+      counter_values(e.counters, batch_counters);
+      b.counters = &batch_counters;
+      r.cycles += b.cycles;
+      r.min_batch_cycles = std::min(r.min_batch_cycles, b.cycles);
+      r.max_batch_cycles = std::max(r.max_batch_cycles, b.cycles);
+      ++r.batches;
+      r.steps += rows.size();
+      (e.interpolated ? steps_interpolated : steps_reused) += rows.size();
+      if (e.without_estimate) steps_without_estimate += rows.size();
+      const double pct_here =
+          pct(static_cast<double>(e.error_estimate_cycles), static_cast<double>(b.cycles));
+      if (pct_here > max_error_pct || r.batches == 1) {
+        max_error_pct = pct_here;
+        max_error_cycles = e.error_estimate_cycles;
+      }
+      error_cycles += e.error_estimate_cycles;
+      sink(b);
+    }
   }
   if (r.batches == 0) r.min_batch_cycles = 0;
   r.class_cycles = total.class_cycles;

@@ -25,9 +25,9 @@
 // each sweep (so both sides of every tile edge: KV lengths kT - 1 and kT). A row
 // between two grid points gets the straight line between their samples, which share
 // one plan: bytes, MACs and operation counts are affine in the KV length within a plan,
-// so they come out exact. The samples do not depend on the trace, on the order they were needed in or on
-// a cache, so every output byte depends only on the configs, the trace, the algorithm
-// and the binary.
+// so they come out exact. The samples do not depend on the trace, on the order they were needed in
+// or on a cache, so every output byte depends only on the configs, the trace, the algorithm and the
+// binary.
 //
 // The error estimate: how much the cycles per token of the row's grid interval differ
 // from the neighbouring interval's with the same plan (the next one, else the previous
@@ -37,6 +37,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "models/attention/AttentionPlan.h"
@@ -60,6 +61,9 @@ struct FastOptions {
   std::string cache_root;
   std::string cache_dir;
   std::uint64_t cache_limit_bytes = kDefaultCacheLimitBytes;
+  // Samples simulated at once, each in a process of its own (run -j): outputs do not
+  // depend on it.
+  unsigned jobs = 1;
 };
 
 // Deletes the least recently written files below `root` until the rest take at most
@@ -79,6 +83,9 @@ class FastModel {
             tlmx::AttentionAlgo algo, const FastOptions& options);
 
   BatchEstimate batch(const std::vector<trace::DecodeStep>& rows);
+  // Measures (or reads from the cache) every sample that batch() needs for these batches
+  // and does not have yet, options.jobs at a time.
+  void prepare(const std::vector<std::vector<trace::DecodeStep>>& batches, std::size_t count);
 
   // The attention grid: KV lengths with a sample (measured when first needed).
   const std::vector<std::uint64_t>& grid() const { return grid_; }
@@ -99,7 +106,12 @@ class FastModel {
   PlanKey plan_key(std::uint64_t kv_len) const;
   void build_grid();
   void split(std::uint64_t lo, std::uint64_t hi, std::vector<std::uint64_t>& out) const;
-  const Sample& sample(const SampleKey& key, const char* kind);
+  // The layer sample of a batch of `rows` rows (and the final norm and LM head).
+  SampleKey layer_key(std::uint32_t rows) const;
+  const Sample& sample(const SampleKey& key);
+  // Reads what the cache has of `keys`, measures the rest and keeps them all.
+  void fetch(const std::vector<SampleKey>& keys);
+  void keep(Sample s);
   const Counters& attention_sample(std::uint64_t kv_len);
   Counters attention(std::uint64_t kv_len, bool& interpolated, bool& without_estimate,
                      std::uint64_t& error_cycles);
@@ -115,6 +127,14 @@ class FastModel {
   std::vector<std::uint64_t> grid_;
   std::map<std::string, Sample> samples_;
   std::map<std::uint64_t, Counters> attention_;
+  // prepare(): while set, a sample not yet kept is added here (once) and stands in as
+  // an empty one.
+  std::vector<SampleKey>* wanted_ = nullptr;
+  // Batch sizes and KV lengths whose samples prepare() has seen to.
+  std::unordered_set<std::uint32_t> ready_sizes_;
+  std::unordered_set<std::uint64_t> ready_kv_lens_;
+  Sample empty_sample_;
+  Counters empty_counters_;
   FastSummary summary_;
 };
 

@@ -11,16 +11,15 @@
 // refresh phase, posted writes in flight) so that its last layer starts as a layer of a
 // real step does, after a whole layer of the same batch.
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "models/top/HwConfig.h"
 #include "models/sequencer/ModelConfig.h"
 #include "models/tlm/AttentionAlgo.h"
 #include "models/tlm/Ops.h"
+#include "models/top/HwConfig.h"
 #include "sim/Counters.h"
 
 namespace skv::sim {
@@ -62,6 +61,17 @@ Sample measure_sample(const config::HwConfig& hw, const config::ModelConfig& mod
 // the child's error line if it fails.
 Sample measure_sample_in_child(const config::HwConfig& hw, const config::ModelConfig& model,
                                tlmx::AttentionAlgo algo, const SampleKey& key);
+
+// Measures `keys` in forked child processes, at most `jobs` simulating at a time; the
+// samples come back in the order of `keys`, each the same as measure_sample's. Samples
+// with the same number of rows share their start: up to the end of layer 0's RoPE a
+// sample's simulation depends on neither its KV length nor its window, so one process
+// simulates that part once and forks a child per sample there, which goes on with its
+// own KV length and window (DecodeSequencer::set_kv_lens). Throws as
+// measure_sample_in_child does, for the first key that failed.
+std::vector<Sample> measure_samples(const config::HwConfig& hw, const config::ModelConfig& model,
+                                    tlmx::AttentionAlgo algo, const std::vector<SampleKey>& keys,
+                                    unsigned jobs);
 
 nlohmann::json to_json(const Sample& s);
 // Throws std::runtime_error if the text is not a sample.

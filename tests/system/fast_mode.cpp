@@ -3,10 +3,9 @@
 // the exact mode on the small matrix (configs/checks/fast-small.yaml).
 
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -109,6 +108,32 @@ TEST_CASE("fast mode: the same bytes with no cache, a cold cache, a warm one and
   }
 }
 
+TEST_CASE("fast mode: the same bytes with -j 1 and -j 2, each from a cold cache", "[system]") {
+  const TempDir dir;
+  // Batches of one and two rows (two shapes of layer sample), KV lengths on and between
+  // grid points: samples of both kinds, several measured at once.
+  const std::string trace = dir.file("mixed.trace");
+  {
+    std::ofstream t(trace);
+    t << "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n"
+         "0,0,0,63\n0,1,0,200\n1,0,1,64\n1,1,1,201\n2,2,0,500\n3,2,1,501\n4,3,0,1022\n";
+  }
+  const std::string hw = source_path("configs/hw/swiftkv-mha-u55c-batch2.yaml");
+  for (const char* jobs : {"1", "2"}) {
+    const auto r =
+        run_cli({"run", "--hw", hw, "--model", kTiny, "--trace", trace, "--mode", "fast", "-q",
+                 "-j", jobs, "--cache-dir", dir.file(std::string("cache") + jobs), "-o",
+                 dir.file(std::string("j") + jobs)});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.find(" 0 hits") != std::string::npos);
+  }
+  const json j1 = json::parse(read_file(dir.file("j1/report.json")));
+  CHECK(j1.at("fast").at("layer_samples") == 2);
+  CHECK(read_file(dir.file("j1/report.json")) == read_file(dir.file("j2/report.json")));
+  CHECK(read_file(dir.file("j1/steps.csv")) == read_file(dir.file("j2/steps.csv")));
+}
+
 TEST_CASE("fast mode: samples are keyed by the resolved configs, not by their files' text",
           "[system]") {
   const TempDir dir;
@@ -165,11 +190,11 @@ TEST_CASE("fast mode: a grid too coarse for an error estimate says so", "[system
 TEST_CASE("exact mode: the fast mode's options are refused in one line", "[system]") {
   const TempDir dir;
   const auto r = run_cli({"run", "--hw", kHw, "--model", kTiny, "--trace", kGolden, "-q", "-o",
-                          dir.file("out"), "--fast-points-per-tile", "8", "--no-cache"});
+                          dir.file("out"), "--fast-points-per-tile", "8", "--no-cache", "-j", "2"});
   CHECK(r.exit_code == 1);
   REQUIRE(r.err_lines().size() == 1);
-  CHECK(r.err_lines()[0].find("--no-cache, --fast-points-per-tile: only the fast mode has them; "
-                              "add --mode fast") != std::string::npos);
+  CHECK(r.err_lines()[0].find("--no-cache, --fast-points-per-tile, --jobs: only the fast mode "
+                              "has them; add --mode fast") != std::string::npos);
 }
 
 TEST_CASE("fast mode: --timeline simulates its batch exactly, as an exact run of that batch "
