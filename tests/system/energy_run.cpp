@@ -95,6 +95,15 @@ TEST_CASE("energy: the report's figures appear and add up, in both modes", "[sys
   CHECK(lp["energy"]["parts_j"]["board_idle"].get<double>() == 0.0);
 }
 
+TEST_CASE("energy: validate tells an energy preset", "[system]") {
+  const CliResult r = run_cli({"validate", source_path("configs/energy/u55c.yaml"),
+                               source_path("configs/energy/asic-45nm.yaml")});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("energy preset 'u55c'") != std::string::npos);
+  CHECK(r.out.find("energy preset 'asic-45nm'") != std::string::npos);
+}
+
 TEST_CASE("energy: an unknown preset is one error line", "[system]") {
   TempDir dir;
   const CliResult r = run_cli({"run", "--hw", source_path("configs/hw/swiftkv-mha-u55c.yaml"),
@@ -104,4 +113,21 @@ TEST_CASE("energy: an unknown preset is one error line", "[system]") {
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("no energy preset 'nope'") != std::string::npos);
   CHECK(r.err_lines().size() == 1);
+}
+
+TEST_CASE("energy: compare --energy gives every point's energy figures a column", "[system]") {
+  TempDir dir;
+  const std::string out = dir.file("cmp");
+  const CliResult r =
+      run_cli({"compare", "--hw", source_path("configs/hw/swiftkv-mha-u55c.yaml"), "--model",
+               source_path("configs/models/tiny.yaml"), "--kv-lens", "64", "--algos",
+               "swiftkv,native", "--energy", "u55c", "-o", out, "-q", "-j", "1"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto rows = read_csv(out + "/compare.csv");
+  REQUIRE(rows.size() == 3);
+  std::size_t col = 0;
+  while (col < rows[0].size() && rows[0][col] != "energy.joules_per_token") ++col;
+  REQUIRE(col < rows[0].size());
+  for (std::size_t i = 1; i < rows.size(); ++i) CHECK(std::stod(rows[i][col]) > 0);
 }
