@@ -76,6 +76,10 @@ void ProcessorArray::run_gemv(const tlmx::GemvOp& op, tlmx::OpKind kind) {
   stats_.mac_slot_cycles += op.macs() * mac_slots(op);
   const std::uint64_t bytes = op.weight_bytes();
   stats_.weight_bytes += bytes;
+  // Each weight is written into the buffer once and read into a PE once: the array holds
+  // a tile while it applies it to every activation vector of the batch.
+  stats_.weight_buffer_write_bytes += bytes;
+  stats_.weight_buffer_read_bytes += bytes;
   const std::uint64_t chunks = ceil_div(bytes, mem_.request_bytes);
   const std::uint64_t last = prefetcher_.enqueue(op.weight_addr, bytes, kind);
   const std::uint64_t first = last + 1 - chunks;
@@ -105,6 +109,8 @@ void ProcessorArray::run_gemv(const tlmx::GemvOp& op, tlmx::OpKind kind) {
 
 void ProcessorArray::run_vector(const tlmx::VectorOp& op) {
   ++stats_.vector_ops;
+  stats_.vector_elements += op.elements;
+  stats_.vector_element_ops += op.elements * op.ops_per_element;
   const std::uint64_t cycles = vector_cycles(op);
   sc_core::wait(clock_.cycles(cycles));
   stats_.vector_cycles += cycles;

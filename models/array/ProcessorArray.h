@@ -42,7 +42,12 @@ class ProcessorArray : public sc_core::sc_module {
   X(fill_drain_cycles, Sum, AccelCycles, "cycles filling and draining the array")        \
   X(vector_cycles, Sum, AccelCycles, "cycles of element-wise work")                      \
   X(weight_stall_cycles, Sum, AccelCycles, "cycles waiting for weights from DRAM")       \
-  X(weight_bytes, Sum, Bytes, "GEMV weights streamed from DRAM")
+  X(weight_bytes, Sum, Bytes, "GEMV weights streamed from DRAM")                          \
+  X(weight_buffer_write_bytes, Sum, Bytes, "bytes written into the weight buffer from DRAM") \
+  X(weight_buffer_read_bytes, Sum, Bytes,                                                    \
+    "bytes read from the weight buffer into the PEs (once per tile: weight-stationary)")     \
+  X(vector_elements, Sum, Count, "elements the vector lanes processed")                     \
+  X(vector_element_ops, Sum, Count, "element operations on the vector lanes (elements x ops)")
   struct Stats {
     SKV_DECLARE_STATS(SKV_PROCESSOR_ARRAY_STATS)
     std::uint64_t busy_cycles() const {

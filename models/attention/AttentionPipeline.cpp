@@ -82,6 +82,9 @@ void AttentionPipeline::run_attention(const tlmx::AttentionOp& op) {
   stats_.fxp32_macs += op.tokens * op.q_heads * 2ull * op.head_dim;
   using Tile = AttentionPlanner::Tile;
   const AttentionPlanner::Plan plan = planner_.plan(op);
+  const AttentionPlanner::Arithmetic arith = AttentionPlanner::arithmetic(plan);
+  stats_.exp2_evals += arith.exp2_evals;
+  stats_.divisions += arith.divisions;
   const std::uint64_t tiles = plan.tiles();
   at_ = Position{true, false, 0, tiles, 0, plan.passes, clock_.now_cycle()};
   Tile current = planner_.tile(plan, 0);

@@ -52,7 +52,9 @@ class AttentionPipeline : public sc_core::sc_module {
   X(kv_appends, Sum, Count, "KV append operations (one per row and layer)")              \
   X(kv_append_cycles, Sum, AccelCycles, "cycles writing the new k and v")                \
   X(score_bytes_on_chip, Sum, Bytes, "materialised score traffic kept in the SRAM")      \
-  X(score_bytes_spilled, Sum, Bytes, "materialised score traffic sent to DRAM")
+  X(score_bytes_spilled, Sum, Bytes, "materialised score traffic sent to DRAM")           \
+  X(exp2_evals, Sum, Count, "2^x evaluations the schedule makes (per token, block and merge)") \
+  X(divisions, Sum, Count, "divisions (the final o = Y / Z per element, or 1 / Z per head)")
   struct Stats {
     SKV_DECLARE_STATS(SKV_ATTENTION_PIPELINE_STATS)
   };

@@ -43,6 +43,8 @@ std::vector<AttentionPlanner::Sweep> AttentionPlanner::schedule(tlmx::AttentionA
       both.tile_tokens = cfg_.tile_tokens;
       both.cycles_per_token = initiation_interval(d);
       both.tail_cycles = depth_cycles() + divide_cycles(d);
+      both.exp2_per_token = 2;  // a = 2^(m - m'), b = 2^(s - m')
+      both.divisions_after = d;  // o = Y / Z
       s.push_back(both);
       break;
     }
@@ -63,6 +65,8 @@ std::vector<AttentionPlanner::Sweep> AttentionPlanner::schedule(tlmx::AttentionA
       exp.cycles_per_token = 1;
       exp.tail_cycles = cfg_.exp2_latency_cycles + cfg_.accum_latency_cycles +
                         cfg_.divide_latency_cycles;
+      exp.exp2_per_token = 1;
+      exp.divisions_after = 1;  // 1 / Z; the normalisation multiplies by it
       Sweep norm = max;  // p_t = e_t / Z
       norm.write_scores = true;
       norm.tail_cycles = cfg_.accum_latency_cycles;
@@ -85,6 +89,9 @@ std::vector<AttentionPlanner::Sweep> AttentionPlanner::schedule(tlmx::AttentionA
       b.cycles_per_tile = acc + dot_depth + cfg_.max_latency_cycles + cfg_.exp2_latency_cycles +
                           cfg_.accum_latency_cycles;
       b.tail_cycles = divide_cycles(d);
+      b.exp2_per_token = 1;  // 2^(s - m_block)
+      b.exp2_per_tile = 1;   // the rescale 2^(m_old - m_new)
+      b.divisions_after = d;
       s.push_back(b);
       break;
     }
@@ -99,6 +106,9 @@ std::vector<AttentionPlanner::Sweep> AttentionPlanner::schedule(tlmx::AttentionA
       both.token_lanes = p;
       both.tail_cycles = depth_cycles() + (p - 1) * (cfg_.exp2_latency_cycles + acc) +
                        divide_cycles(d);
+      both.exp2_per_token = 2;
+      both.exp2_after = 2 * (p - 1);  // each merge rescales both partials
+      both.divisions_after = d;
       s.push_back(both);
       break;
     }
@@ -125,6 +135,18 @@ AttentionPlanner::Plan AttentionPlanner::plan(const tlmx::AttentionOp& op) const
   const std::uint64_t scores = std::uint64_t{plan.heads_per_pass} * op.tokens * cfg_.score_bits / 8;
   plan.scores_on_chip = staging + scores <= sram_capacity_bytes_;
   return plan;
+}
+
+AttentionPlanner::Arithmetic AttentionPlanner::arithmetic(const Plan& plan) {
+  Arithmetic a;
+  const std::uint64_t heads = plan.op.q_heads;
+  for (std::size_t i = 0; i < plan.sweeps.size(); ++i) {
+    const Sweep& sw = plan.sweeps[i];
+    a.exp2_evals += heads * (plan.op.tokens * sw.exp2_per_token +
+                             plan.tiles_per_sweep[i] * sw.exp2_per_tile + sw.exp2_after);
+    a.divisions += heads * sw.divisions_after;
+  }
+  return a;
 }
 
 AttentionPlanner::Tile AttentionPlanner::tile(const Plan& plan, std::uint64_t index) const {

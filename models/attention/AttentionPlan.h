@@ -26,6 +26,12 @@ class AttentionPlanner {
     std::uint64_t cycles_per_tile = 0;   // fixed cost of each tile (blockwise)
     std::uint64_t token_lanes = 1;       // pipelines sharing one head's tokens (split-K)
     std::uint64_t tail_cycles = 0;       // after the sweep's last tile
+    // Per query head: 2^x evaluations per token, per tile and after the sweep (merges),
+    // and divisions after the sweep (what energy is counted in, not timing).
+    std::uint64_t exp2_per_token = 0;
+    std::uint64_t exp2_per_tile = 0;
+    std::uint64_t exp2_after = 0;
+    std::uint64_t divisions_after = 0;
   };
 
   struct Plan {
@@ -70,6 +76,12 @@ class AttentionPlanner {
   Plan plan(const tlmx::AttentionOp& op) const;
   Tile tile(const Plan& plan, std::uint64_t index) const;
   Traffic traffic(const Plan& plan, std::uint32_t request_bytes) const;
+  // 2^x evaluations and divisions of one operation, from its plan alone.
+  struct Arithmetic {
+    std::uint64_t exp2_evals = 0;
+    std::uint64_t divisions = 0;
+  };
+  static Arithmetic arithmetic(const Plan& plan);
 
  private:
   config::AttentionConfig cfg_;

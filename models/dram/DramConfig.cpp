@@ -199,6 +199,27 @@ const schema::Schema<DramConfig>& dram_schema() {
     s.key("address_mapping", SKV_MEMBER(controller.address_mapping), text(), "",
           fixed(std::string("RoRaBaCoBgCh")), Timing::Yes,
           "address fields from the most to the least significant bit (docs/dram.md)");
+
+    // Energy only (docs/energy.md): a device's JEDEC currents on its main supply rail.
+    s.section("power", /*required=*/false);
+    s.key("devices_per_rank", SKV_MEMBER(power.devices_per_rank), integer(1, 64), "devices",
+          fixed(1), Timing::No,
+          "devices whose currents add up to one rank of one channel (a x64 DDR4 rank of x8 "
+          "dies: 8)");
+    s.key("vdd", SKV_MEMBER(power.vdd), real(0, 5), "V", fixed(0.0), Timing::No,
+          "supply voltage of the currents below; 0: the preset states no currents");
+    s.key("idd0", SKV_MEMBER(power.idd0), real(0, 10000), "mA", fixed(0.0), Timing::No,
+          "IDD0: one bank activated and precharged every tRC");
+    s.key("idd2n", SKV_MEMBER(power.idd2n), real(0, 10000), "mA", fixed(0.0), Timing::No,
+          "IDD2N: precharged standby");
+    s.key("idd3n", SKV_MEMBER(power.idd3n), real(0, 10000), "mA", fixed(0.0), Timing::No,
+          "IDD3N: active standby (a bank open)");
+    s.key("idd4r", SKV_MEMBER(power.idd4r), real(0, 10000), "mA", fixed(0.0), Timing::No,
+          "IDD4R: burst reads");
+    s.key("idd4w", SKV_MEMBER(power.idd4w), real(0, 10000), "mA", fixed(0.0), Timing::No,
+          "IDD4W: burst writes");
+    s.key("idd5b", SKV_MEMBER(power.idd5b), real(0, 10000), "mA", fixed(0.0), Timing::No,
+          "IDD5B: all-bank refresh, during tRFC");
     return s;
   }();
   return instance;
@@ -235,6 +256,18 @@ std::vector<ConfigProblem> check_dram_config(const DramConfig& c) {
     bad("timing", "tRC", fmt::format("{} is less than tRAS + tRP = {}", t.tRC, t.tRAS + t.tRP));
   }
   if (t.tCCD_L < t.tCCD_S) bad("timing", "tCCD_L", "must not be less than tCCD_S");
+  // Currents, when stated: each state above the background it is measured over.
+  const DramPower& p = c.power;
+  if (p.stated()) {
+    if (p.idd2n <= 0) bad("power", "idd2n", "must be above 0 when vdd is set");
+    if (p.idd3n < p.idd2n) bad("power", "idd3n", "must not be less than idd2n");
+    if (p.idd0 < p.idd3n) bad("power", "idd0", "must not be less than idd3n");
+    if (p.idd4r < p.idd3n) bad("power", "idd4r", "must not be less than idd3n");
+    if (p.idd4w < p.idd3n) bad("power", "idd4w", "must not be less than idd3n");
+    if (c.controller.refresh != RefreshMode::None && p.idd5b < p.idd3n) {
+      bad("power", "idd5b", "must not be less than idd3n");
+    }
+  }
   if (t.tRRD_L < t.tRRD_S) bad("timing", "tRRD_L", "must not be less than tRRD_S");
   if (t.tWTR_L < t.tWTR_S) bad("timing", "tWTR_L", "must not be less than tWTR_S");
   switch (c.controller.refresh) {

@@ -101,6 +101,21 @@ struct ControllerConfig {
   std::string address_mapping = "RoRaBaCoBgCh";
 };
 
+// JEDEC supply currents of one device (data sheet IDD values, mA) on its main supply rail,
+// for the energy model's DRAMPower-style arithmetic (docs/energy.md). vdd 0: the preset
+// states no currents, and the energy model uses its energy preset's energy per bit.
+struct DramPower {
+  std::uint32_t devices_per_rank = 1;  // devices whose currents add up to one rank of a channel
+  double vdd = 0;                      // V
+  double idd0 = 0;                     // one bank ACT-PRE cycling at tRC
+  double idd2n = 0;                    // precharged standby
+  double idd3n = 0;                    // active standby
+  double idd4r = 0;                    // burst read
+  double idd4w = 0;                    // burst write
+  double idd5b = 0;                    // all-bank refresh, during tRFC
+  bool stated() const { return vdd > 0; }
+};
+
 struct DramConfig {
   std::string name;      // preset name, e.g. "hbm2-u55c"
   double clock_mhz = 0;  // command clock
@@ -108,6 +123,7 @@ struct DramConfig {
   DramTiming timing;
   CommandBus command_bus;
   ControllerConfig controller;
+  DramPower power;
 
   std::uint32_t burst_cycles() const { return org.burst_length / org.data_rate; }
   double peak_bandwidth_bytes_per_s() const {

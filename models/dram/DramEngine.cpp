@@ -196,7 +196,11 @@ const DramStats& DramEngine::stats() const {
     v.read_to_write_turnarounds += c.read_to_write_turnarounds;
     v.write_to_read_turnarounds += c.write_to_read_turnarounds;
     v.write_drains += ch.write_drains();
+    v.active_standby_rank_cycles += ch.checker().active_rank_cycles_until(now_);
   }
+  // Power-down is not modelled: a rank not in active standby is in precharged standby.
+  v.precharged_standby_rank_cycles =
+      now_ * cfg_.org.ranks * channels_.size() - v.active_standby_rank_cycles;
   v.bursts = v.rd_commands + v.rda_commands + v.wr_commands + v.wra_commands;
   v.data_bus_busy_cycles = v.bursts * cfg_.burst_cycles();
   v.refreshes = v.ref_commands + v.refpb_commands;

@@ -52,6 +52,10 @@ using LatencyHistogram = stats::Histogram;
   X(ref_commands, Sum, Count, "REF commands (all-bank refresh)")                                   \
   X(refpb_commands, Sum, Count, "REFPB commands (per-bank refresh)")                               \
   X(refreshes, Sum, Count, "refresh commands (REF and REFPB)")                                     \
+  X(active_standby_rank_cycles, TimeIntegral, DramCycles,                                          \
+    "ranks with a bank open x cycles, summed over channels (active standby)")                      \
+  X(precharged_standby_rank_cycles, TimeIntegral, DramCycles,                                      \
+    "ranks with every bank closed x cycles, summed over channels (precharged standby)")            \
   X(queue_occupancy_burst_cycles, TimeIntegral, DramCycles,                                        \
     "bursts queued (reads and writes) x cycles, summed over channels")                             \
   X(queue_occupancy_max_bursts, Max, Count, "most bursts queued in any one channel")               \

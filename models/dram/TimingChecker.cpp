@@ -50,12 +50,15 @@ std::uint64_t TimingChecker::earliest_rank_wide(Command cmd, std::uint32_t rank)
   return t;
 }
 
-void TimingChecker::close(std::uint32_t b, std::uint64_t act_allowed) {
+void TimingChecker::close(std::uint32_t b, std::uint64_t act_allowed, std::uint64_t cycle) {
   Bank& bank = banks_[b];
   if (bank.open_row == kClosed) return;
   bank.open_row = kClosed;
   bank.next[kAct] = max2(bank.next[kAct], act_allowed);
-  --ranks_[rank_of(b)].open_banks;
+  if (--ranks_[rank_of(b)].open_banks == 0) {
+    active_left_cycles_ += cycle;
+    --active_ranks_;
+  }
 }
 
 void TimingChecker::issue(Command cmd, std::uint32_t b, std::uint32_t row, std::uint64_t t) {
@@ -67,7 +70,10 @@ void TimingChecker::issue(Command cmd, std::uint32_t b, std::uint32_t row, std::
     case Command::ACT: {
       if (bank.open_row != kClosed) throw std::logic_error("TimingChecker: ACT to an open bank");
       bank.open_row = row;
-      ++rank.open_banks;
+      if (rank.open_banks++ == 0) {
+        active_entered_cycles_ += t;
+        ++active_ranks_;
+      }
       bank.next[kRd] = t + t_->tRCD;
       bank.next[kWr] = t + t_->tRCDW;
       bank.next[kPre] = max2(bank.next[kPre], t + t_->tRAS);
@@ -85,12 +91,12 @@ void TimingChecker::issue(Command cmd, std::uint32_t b, std::uint32_t row, std::
       break;
     }
     case Command::PRE:
-      close(b, t + t_->tRP);
+      close(b, t + t_->tRP, t);
       bus_[kRowBus] = t + cmd_bus_.precharge_cycles;
       break;
     case Command::PREA: {
       const std::uint32_t first = r * banks_per_rank();
-      for (std::uint32_t i = first; i < first + banks_per_rank(); ++i) close(i, t + t_->tRPab);
+      for (std::uint32_t i = first; i < first + banks_per_rank(); ++i) close(i, t + t_->tRPab, t);
       bus_[kRowBus] = t + cmd_bus_.precharge_cycles;
       break;
     }

@@ -59,6 +59,12 @@ class TimingChecker {
   std::uint32_t open_row(std::uint32_t b) const { return banks_[b].open_row; }
   bool is_open(std::uint32_t b) const { return banks_[b].open_row != kClosed; }
   bool rank_has_open_bank(std::uint32_t rank) const { return ranks_[rank].open_banks > 0; }
+  // Cycles its ranks spent with at least one bank open (active standby, the IDD3N state)
+  // up to `cycle`, summed over ranks: kept as the cycles at which a rank opened its first
+  // bank and closed its last, so that the count costs one addition per state change.
+  std::uint64_t active_rank_cycles_until(std::uint64_t cycle) const {
+    return active_left_cycles_ - active_entered_cycles_ + cycle * active_ranks_;
+  }
 
   // Command classes, indexing the "next allowed" arrays.
   enum Class : std::uint8_t { kAct = 0, kPre = 1, kRd = 2, kWr = 3 };
@@ -162,7 +168,7 @@ class TimingChecker {
     data_rank_ = r;
     data_used_ = true;
     bus_[col_bus_] = t + cmd_bus_.column_cycles;
-    if (auto_precharge) close(b, bank.next[kPre] + t_->tRP);
+    if (auto_precharge) close(b, bank.next[kPre] + t_->tRP, t);
     return end;
   }
   // The data bus's last burst so far was a read / a write (neither before the first).
@@ -208,7 +214,8 @@ class TimingChecker {
     return need > latency ? need - latency : 0;
   }
   std::uint64_t earliest_rank_wide(Command cmd, std::uint32_t rank) const;
-  void close(std::uint32_t b, std::uint64_t act_allowed);
+  // Closes bank `b` (at `cycle`, for the active-standby count).
+  void close(std::uint32_t b, std::uint64_t act_allowed, std::uint64_t cycle);
 
   // A replay cycles through every channel, so each command finds most of its channel's
   // state out of the first-level cache: what every command reads or writes comes first, and
@@ -231,6 +238,11 @@ class TimingChecker {
   std::vector<Rank> ranks_;
   CommandBus cmd_bus_;
   std::array<std::uint32_t, 4> rank_gap_{};  // [from write * 2 + to write]
+  // Active standby (a rank with an open bank): the cycles at which ranks became active and
+  // precharged again, summed (exact in modular arithmetic), and the ranks active now.
+  std::uint64_t active_entered_cycles_ = 0;
+  std::uint64_t active_left_cycles_ = 0;
+  std::uint32_t active_ranks_ = 0;
 };
 
 }  // namespace skv::dram

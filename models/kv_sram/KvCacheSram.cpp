@@ -58,6 +58,7 @@ std::uint64_t KvCacheSram::stage(std::uint64_t addr, std::uint64_t bytes, tlmx::
   staged_.push_back(Staged{addr, bytes, mark});
   stats_.fill_bytes += bytes;
   stats_.fill_port_cycles += port_cycles(bytes);  // the fill writes into the banks
+  stats_.bank_writes += bank_words(bytes);
   return mark;
 }
 
@@ -93,6 +94,7 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
   stats_.port_busy_cycles += cycles;
   tlmx::OnChipScratch* scratch = nullptr;
   gp.get_extension(scratch);
+  (gp.is_write() ? stats_.bank_writes : stats_.bank_reads) += bank_words(bytes);
   if (scratch != nullptr) {
     stats_.scratch_bytes += bytes;
   } else if (gp.is_write()) {
@@ -112,6 +114,7 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
       mark = prefetcher_.enqueue(addr, bytes, who->kind);
       stats_.fill_bytes += bytes;
       stats_.fill_port_cycles += port_cycles(bytes);
+      stats_.bank_writes += bank_words(bytes);
       if (recorder_ != nullptr) {
         recorder_->tile_staged(first_request(mark, bytes), mark, true,
                                sc_core::sc_time_stamp().value());

@@ -43,7 +43,9 @@ class KvCacheSram : public sc_core::sc_module {
   X(demand_fills, Sum, Count, "reads whose range had not been announced")               \
   X(stall_cycles, Sum, AccelCycles, "cycles readers waited for DRAM data")              \
   X(port_busy_cycles, Sum, AccelCycles, "the pipeline's reads and writes, over ports")  \
-  X(fill_port_cycles, Sum, AccelCycles, "DRAM fills writing the banks, over ports (not contending yet)")
+  X(fill_port_cycles, Sum, AccelCycles, "DRAM fills writing the banks, over ports (not contending yet)") \
+  X(bank_reads, Sum, Count, "bank-width words read (K/V and on-chip scores)")           \
+  X(bank_writes, Sum, Count, "bank-width words written (DRAM fills, new k and v, on-chip scores)")
   struct Stats {
     SKV_DECLARE_STATS(SKV_KV_SRAM_STATS)
   };
@@ -69,6 +71,10 @@ class KvCacheSram : public sc_core::sc_module {
   std::uint64_t stage(std::uint64_t addr, std::uint64_t bytes, tlmx::OpKind owner);
   std::deque<Staged>::iterator find_staged(std::uint64_t addr, std::uint64_t bytes);
   std::uint64_t port_cycles(std::uint64_t bytes) const;
+  // Bank-width words an access of `bytes` touches (what SRAM energy is counted in).
+  std::uint64_t bank_words(std::uint64_t bytes) const {
+    return (bytes + cfg_.bank_width_bytes - 1) / cfg_.bank_width_bytes;
+  }
   // The first fill request of a range whose last one is `mark`.
   std::uint64_t first_request(std::uint64_t mark, std::uint64_t bytes) const;
 

@@ -31,6 +31,7 @@ struct CompareOptions {
   std::string out_dir;
   bool quiet = false;
   std::string mode;  // overrides the sweep file's mode
+  std::string energy;  // every point's run --energy
 };
 
 sweep::SweepSpec spec_of(const CompareOptions& o) {
@@ -61,6 +62,7 @@ sweep::SweepSpec spec_of(const CompareOptions& o) {
 int compare(const CompareOptions& o) {
   sweep::SweepSpec spec = spec_of(o);
   if (!o.mode.empty()) spec.mode = o.mode;
+  spec.energy = o.energy;
   sweep::SweepRunOptions ro;
   ro.out_dir = o.out_dir.empty() ? "out/" + spec.name : o.out_dir;
   ro.jobs = o.jobs ? o.jobs : sweep::available_cores();
@@ -132,6 +134,9 @@ void add_compare_command(CLI::App& app, int& exit_code) {
   sub->add_flag("-q,--quiet", o->quiet, "No progress output");
   sub->add_option("--mode", o->mode, "exact or fast, for every point (overrides the file's mode)")
       ->check(CLI::IsMember({"exact", "fast"}));
+  sub->add_option("--energy", o->energy,
+                  "Energy preset for every point (run --energy): a .yaml file, or a name in "
+                  "configs/energy beside the hardware config's folder");
   sub->callback([o, algos, sub, &exit_code] {
     o->algos_given = algos->count() > 0;
     if (sub->count("--gen") > 0 && o->in.kv_lens.empty()) {

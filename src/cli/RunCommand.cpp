@@ -57,6 +57,7 @@ struct RunOptions {
   std::uint32_t points_per_tile = sim::kDefaultPointsPerTile;
   unsigned jobs = 1;
   std::vector<std::string> fast_only_given;  // fast-mode options on the command line
+  std::string energy;  // an energy preset: a .yaml path, or a name in <hw dir>/../energy
 };
 
 std::string default_cache_root() {
@@ -92,6 +93,11 @@ int run(const RunOptions& o) {
   }
   const config::HwConfig hw = config::load_hw_config(o.hw);
   const config::ModelConfig model = config::load_model_config(o.model);
+  std::optional<config::EnergyConfig> energy;
+  if (!o.energy.empty()) {
+    energy = config::load_energy_config(
+        o.energy, (std::filesystem::path(o.hw).parent_path() / ".." / "energy").string());
+  }
   trace::TraceInput input(o.trace);
   input.over_context = o.over_context == "skip"   ? trace::OverContext::Skip
                        : o.over_context == "clip" ? trace::OverContext::Clip
@@ -137,7 +143,8 @@ int run(const RunOptions& o) {
   std::filesystem::remove(json_path, ec);
   std::filesystem::remove(o.out_dir + "/timeline-batch.trace", ec);
   const tlmx::ClockDomain clock(hw.clock_mhz);
-  report::StepCsvWriter csv(csv_path, clock.period_ps(), o.step_counters);
+  report::StepCsvWriter csv(csv_path, clock.period_ps(), o.step_counters,
+                            energy ? &*energy : nullptr, &hw);
   Progress progress("run: decode steps", total, o.quiet);
   std::uint64_t done = 0;
 
@@ -185,7 +192,7 @@ int run(const RunOptions& o) {
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
-  nlohmann::json j = report::run_report(hw, model, r);
+  nlohmann::json j = report::run_report(hw, model, r, energy ? &*energy : nullptr);
   if (r.stopped) {
     j["complete"] = false;
     j["interrupted"] = {{"signal", interrupt_signal_name(interrupt_signal())},
@@ -269,6 +276,10 @@ void add_run_command(CLI::App& app, int& exit_code) {
   sub->add_flag("--all-figures", o->all_figures,
                 "After the summary, print every counter and derived figure of the report "
                 "(`swiftkv-sim stats` describes them)");
+  sub->add_option("--energy", o->energy,
+                  "Energy preset: a .yaml file, or a name in configs/energy beside the hardware "
+                  "config's folder (e.g. u55c); adds the report's `energy` group and steps.csv's "
+                  "energy_j (docs/energy.md). Default: none, no energy figures");
   sub->add_flag("--step-counters", o->step_counters,
                 "Add to steps.csv a column per counter (each unit's sums and integrals): what "
                 "the row's batch added to it");

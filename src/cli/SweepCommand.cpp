@@ -30,6 +30,7 @@ struct SweepOptions {
   std::string shard;
   bool quiet = false;
   std::string mode;  // overrides the sweep file's mode
+  std::string energy;  // every point's run --energy
 };
 
 struct MergeOptions {
@@ -61,6 +62,7 @@ Counts count(const sweep::SweepResults& r) {
 int run_sweep_file(const SweepOptions& o) {
   sweep::SweepSpec spec = sweep::load_sweep_spec(o.file);
   if (!o.mode.empty()) spec.mode = o.mode;
+  spec.energy = o.energy;
   sweep::SweepRunOptions ro;
   ro.out_dir = o.out_dir.empty() ? "out/" + spec.name : o.out_dir;
   ro.jobs = o.jobs ? o.jobs : sweep::available_cores();
@@ -203,6 +205,9 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
   sub->add_flag("-q,--quiet", o->quiet, "No progress output");
   sub->add_option("--mode", o->mode, "exact or fast, for every point (overrides the file's mode)")
       ->check(CLI::IsMember({"exact", "fast"}));
+  sub->add_option("--energy", o->energy,
+                  "Energy preset for every point (run --energy): a .yaml file, or a name in "
+                  "configs/energy beside the hardware config's folder");
   sub->footer(
       "A re-run with the same -o skips the points already done with the same inputs.\n"
       "  swiftkv-sim sweep merge DIR... -o OUT   builds OUT/sweep.csv from the output\n"

@@ -12,6 +12,7 @@
 #include "common/Error.h"
 #include "common/InputFile.h"
 #include "config/ConfigNode.h"
+#include "config/EnergyConfig.h"
 #include "config/HwConfigLoader.h"
 #include "config/ModelConfigLoader.h"
 #include "config/DramConfigLoader.h"
@@ -54,9 +55,15 @@ std::string validate_one(const std::string& path, const config::ModelConfig* mod
     config::Node n = config::Node::load_file(path);
     return fmt::format("DRAM preset '{}'", dram::load_dram_config(n).name);
   }
+  if (probe.has("dynamic")) {
+    const auto e = config::load_energy_config(path, "");
+    return fmt::format("energy preset '{}' ({} values marked as assumptions)", e.name,
+                       e.assumed.size());
+  }
   throw InputError(fmt::format("{}:1: cannot tell what this file is (expected a hardware config "
                                "with 'processor_array', a model with 'layers', a DRAM preset with "
-                               "'organisation', or a decode trace starting '{}')",
+                               "'organisation', an energy preset with 'dynamic', or a decode "
+                               "trace starting '{}')",
                                path, trace::kMagicV1));
 }
 
@@ -95,7 +102,8 @@ void add_validate_command(CLI::App& app, int& exit_code) {
   CLI::App* sub = app.add_subcommand(
       "validate", "Check config files and traces without simulating; with --hw and --model, "
                   "also that the model can run on that hardware");
-  sub->add_option("files", o->files, "Hardware configs, models, DRAM presets or decode traces");
+  sub->add_option("files", o->files,
+                  "Hardware configs, models, DRAM presets, energy presets or decode traces");
   auto* hw = sub->add_option("--hw", o->hw, "Hardware config to check a model against");
   auto* model = sub->add_option("--model", o->model, "Model to check against --hw");
   hw->needs(model);

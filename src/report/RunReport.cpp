@@ -13,6 +13,7 @@
 #include "common/StatsJson.h"
 #include "config/ResolvedConfig.h"
 #include "report/DerivedFigures.h"
+#include "report/Energy.h"
 #include "sim/Counters.h"
 #include "sim/Invariants.h"
 
@@ -90,8 +91,61 @@ void check_percentages(const nlohmann::json& j, const std::string& at) {
 
 }  // namespace
 
+sim::Counters run_counters(const sim::RunResult& r) {
+  sim::Counters c;
+  c.array = r.array;
+  c.attention = r.attention;
+  c.sram = r.sram;
+  c.dram = r.dram;
+  c.dram_ctrl = r.dram_ctrl;
+  c.class_cycles = r.class_cycles;
+  c.cycles = r.cycles;
+  return c;
+}
+
+namespace {
+
+// The `energy` group (docs/energy.md): totals, the four parts, every term, and the same
+// joules by unit and by operation class.
+nlohmann::json energy_json(const config::EnergyConfig& cfg, const config::HwConfig& hw,
+                           const sim::RunResult& r) {
+  const Energy e = compute_energy(cfg, hw, run_counters(r), r.accel_period_ps, r.dram_period_ps);
+  const double total = e.total_j();
+  const double tokens = static_cast<double>(r.steps);
+  nlohmann::json g;
+  g["preset"] = cfg.name;
+  g["technology"] = cfg.technology;
+  g["total_j"] = total;
+  g["joules_per_token"] = tokens > 0 ? total / tokens : 0.0;
+  g["tokens_per_joule"] = total > 0 ? tokens / total : 0.0;
+  g["average_w"] = e.time_s > 0 ? total / e.time_s : 0.0;
+  for (int p = 0; p < kEnergyPartCount; ++p) {
+    const auto part = static_cast<EnergyPart>(p);
+    g["parts_j"][energy_part_name(part)] = e.part_j(part);
+    g["parts_pct"][energy_part_name(part)] = round6(pct(e.part_j(part), total));
+  }
+  for (const EnergyTerm& t : e.terms) g["terms_j"][t.name] = t.joules;
+  for (int u = 0; u < kEnergyUnitCount; ++u) {
+    const auto unit = static_cast<EnergyUnit>(u);
+    g["by_unit_j"][energy_unit_name(unit)] = e.unit_j(unit);
+  }
+  for (int c = 0; c < tlmx::kOpClassCount; ++c) {
+    g["by_operation_j"][tlmx::op_class_name(static_cast<tlmx::OpClass>(c))] = e.class_j(c);
+  }
+  g["assumed_j"] = e.assumed_j();
+  g["assumption_share_pct"] = round6(pct(e.assumed_j(), total));
+  // Operations as accelerator papers count them: two per MAC (GEMV and attention).
+  const double ops = 2.0 * static_cast<double>(r.array.macs + r.attention.fxp32_macs);
+  const double gops = e.time_s > 0 ? ops / e.time_s / 1e9 : 0.0;
+  g["gops"] = gops;
+  g["gops_per_w"] = total > 0 ? ops / 1e9 / total : 0.0;
+  return g;
+}
+
+}  // namespace
+
 nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig& model,
-                          const sim::RunResult& r) {
+                          const sim::RunResult& r, const config::EnergyConfig* energy) {
   using nlohmann::json;
   const double cycles = static_cast<double>(r.cycles);
 
@@ -178,6 +232,7 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
           ? "memory"
           : "compute";
   if (fast) j["fast"]["not_estimated"] = not_estimated;
+  if (energy != nullptr) j["energy"] = energy_json(*energy, hw, r);
 
   // The configs as the run used them: every key, defaults filled in, the DRAM preset
   // inlined; and the versions that say what they mean.
@@ -301,6 +356,30 @@ std::string run_summary(const nlohmann::json& j) {
                      rf["memory_bound_cycles_per_step"].get<double>(),
                      rf["compute_bound_cycles_per_step"].get<double>(),
                      rf["bound"].get<std::string>(), rf["simulated_over_bound"].get<double>());
+  if (j.contains("energy")) {
+    const auto& e = j["energy"];
+    const auto& p = e["parts_pct"];
+    out += fmt::format("  energy ({})  {:.4g} mJ/token, {:.4g} tokens/J, {:.3g} W average: dynamic "
+                       "{:.1f}%, unit static {:.1f}%, DRAM background and refresh {:.1f}%, board "
+                       "idle {:.1f}%; {:.1f}% rests on assumed values\n",
+                       e["preset"].get<std::string>(), e["joules_per_token"].get<double>() * 1e3,
+                       e["tokens_per_joule"].get<double>(), e["average_w"].get<double>(),
+                       p["dynamic"].get<double>(), p["unit_static"].get<double>(),
+                       p["dram_background_refresh"].get<double>(), p["board_idle"].get<double>(),
+                       e["assumption_share_pct"].get<double>());
+    const auto& u = e["by_unit_j"];
+    const double tokens = static_cast<double>(j["totals"]["tokens"].get<std::uint64_t>());
+    auto mj = [tokens](const nlohmann::json& v) { return tokens > 0 ? v.get<double>() / tokens * 1e3 : 0.0; };
+    out += fmt::format("  energy by unit      mJ/token: array {:.4g}, attention {:.4g}, KV SRAM {:.4g}, "
+                       "DRAM {:.4g}, rest of the chip {:.4g}, board {:.4g}\n",
+                       mj(u["processor_array"]), mj(u["attention_pipeline"]), mj(u["kv_sram"]),
+                       mj(u["dram"]), mj(u["device"]), mj(u["board"]));
+    const auto& c = e["by_operation_j"];
+    out += fmt::format("  energy by operation mJ/token: GEMV {:.4g}, attention {:.4g}, other {:.4g}\n",
+                       mj(c["gemv"]), mj(c["attention"]), mj(c["other"]));
+    out += fmt::format("  efficiency          {:.1f} GOPS (2 per MAC), {:.2f} GOPS/W\n",
+                       e["gops"].get<double>(), e["gops_per_w"].get<double>());
+  }
   return out;
 }
 
@@ -334,11 +413,20 @@ constexpr StepField kStepFields[] = {
 }  // namespace
 
 StepCsvWriter::StepCsvWriter(const std::string& path, std::uint64_t accel_period_ps,
-                             bool counters)
-    : path_(path), out_(path), period_ps_(accel_period_ps), counters_(counters) {
+                             bool counters, const config::EnergyConfig* energy,
+                             const config::HwConfig* hw)
+    : energy_(energy),
+      hw_(hw),
+      dram_period_ps_(hw != nullptr ? static_cast<std::uint64_t>(std::llround(1e6 / hw->dram.clock_mhz))
+                                    : 0),
+      path_(path),
+      out_(path),
+      period_ps_(accel_period_ps),
+      counters_(counters) {
   if (!out_) throw InputError(write_error(path, "steps.csv", errno));
   for (const auto& f : kStepFields) out_ << f.name << ',';
   out_ << "latency_ns,source";
+  if (energy_ != nullptr) out_ << ",energy_j";
   if (counters_) {
     for (const std::string& name : sim::counter_names()) out_ << ',' << name;
   }
@@ -348,11 +436,21 @@ StepCsvWriter::StepCsvWriter(const std::string& path, std::uint64_t accel_period
 }
 
 void StepCsvWriter::write(const sim::BatchResult& b) {
+  double row_energy_j = 0;
+  if (energy_ != nullptr) {
+    if (b.counters == nullptr) throw std::logic_error("steps.csv: a batch without its counters");
+    sim::Counters c;
+    std::size_t i = 0;
+    c.visit([&](const char*, const char*, stats::Kind, std::uint64_t& v) { v = (*b.counters)[i++]; });
+    const Energy e = compute_energy(*energy_, *hw_, c, period_ps_, dram_period_ps_);
+    row_energy_j = e.total_j() / static_cast<double>(b.rows->size());
+  }
   for (const auto& row : *b.rows) {
     for (const auto& f : kStepFields) out_ << f.value(b, row) << ',';
     // Exact: whole cycles times a whole number of picoseconds, printed in ns.
     const std::uint64_t ps = b.cycles * period_ps_;
     out_ << ps / 1000 << '.' << fmt::format("{:03}", ps % 1000) << ',' << b.source;
+    if (energy_ != nullptr) out_ << ',' << fmt::format("{:.9g}", row_energy_j);
     if (counters_) {
       if (b.counters == nullptr) throw std::logic_error("steps.csv: a batch without its counters");
       for (const std::uint64_t v : *b.counters) out_ << ',' << v;

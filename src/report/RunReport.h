@@ -8,8 +8,10 @@
 #include <fstream>
 #include <string>
 
+#include "config/EnergyConfig.h"
 #include "config/HwConfigLoader.h"
 #include "config/ModelConfigLoader.h"
+#include "sim/Counters.h"
 #include "sim/Simulation.h"
 
 namespace skv::report {
@@ -20,11 +22,18 @@ namespace skv::report {
 // `config` (docs/formats.md, migrations); 6: every DRAM engine and controller counter
 // (groups `dram`, `dram_controller`), derived figures from one table
 // (report/DerivedFigures.h), dram.achieved_bandwidth_bytes_per_s and
-// dram.bandwidth_utilisation_pct renamed bandwidth_over_run_bytes_per_s and _pct.
-inline constexpr int kRunReportVersion = 7;
+// dram.bandwidth_utilisation_pct renamed bandwidth_over_run_bytes_per_s and _pct; 7: work
+// booked by kind of operation (the `sequencer` and `operations` groups); 8: the `energy`
+// group (with an energy preset, `run --energy`).
+inline constexpr int kRunReportVersion = 8;
 
+// With `energy` (an energy preset), the report has an `energy` group (docs/energy.md).
 nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig& model,
-                          const sim::RunResult& r);
+                          const sim::RunResult& r,
+                          const config::EnergyConfig* energy = nullptr);
+
+// The run's counters as one span (the energy model's input).
+sim::Counters run_counters(const sim::RunResult& r);
 
 std::string run_summary(const nlohmann::json& report);
 
@@ -34,10 +43,17 @@ std::string run_summary(const nlohmann::json& report);
 // class) follows as a column of its own: what the row's batch added to it.
 class StepCsvWriter {
  public:
-  StepCsvWriter(const std::string& path, std::uint64_t accel_period_ps, bool counters = false);
+  // With an energy preset (`energy`, on the hardware `hw`), each row also has `energy_j`:
+  // its batch's energy (from the batch's counters) shared equally among the batch's rows.
+  StepCsvWriter(const std::string& path, std::uint64_t accel_period_ps, bool counters = false,
+                const config::EnergyConfig* energy = nullptr,
+                const config::HwConfig* hw = nullptr);
   void write(const sim::BatchResult& b);
 
  private:
+  const config::EnergyConfig* energy_ = nullptr;
+  const config::HwConfig* hw_ = nullptr;
+  std::uint64_t dram_period_ps_ = 0;
   std::string path_;
   std::ofstream out_;
   std::uint64_t period_ps_;

@@ -10,6 +10,7 @@
 #include "common/BuildId.h"
 #include "common/Error.h"
 #include "common/Progress.h"
+#include "config/EnergyConfig.h"
 #include "config/HwConfigLoader.h"
 #include "config/ModelConfigLoader.h"
 #include "config/ResolvedConfig.h"
@@ -96,8 +97,17 @@ SweepPlan plan_sweep(const SweepSpec& spec) {
     trace_hash = "file " + hash_file(spec.trace.file);
   }
   const std::string model_hash = hash_file(spec.model_file);
+  // An energy preset by name is found beside the base hardware config (configs/energy), as
+  // `run --energy` finds it; each point's run gets the file's absolute path.
+  std::string energy_file;
+  if (!spec.energy.empty()) {
+    const std::string dir =
+        (std::filesystem::path(spec.hw_file).parent_path() / ".." / "energy").string();
+    energy_file = absolute(config::load_energy_config(spec.energy, dir).source_file);
+  }
 
   SweepPlan plan;
+  plan.energy_file = energy_file;
   plan.name = spec.name;
   plan.sweep_file = spec.source_file;
   plan.hw_file = spec.hw_file;
@@ -141,6 +151,7 @@ SweepPlan plan_sweep(const SweepSpec& spec) {
     h.add("algorithm", p.algorithm);
     // The mode joins a fast point's hash only: an exact point's does without it.
     if (spec.mode != "exact") h.add("mode", spec.mode);
+    if (!energy_file.empty()) h.add("energy", hash_file(energy_file));
     // The same files may mean other keys, defaults or timing to another build: a point
     // run by another schema or build runs again rather than mix its results with ours.
     h.add("schema_version", config::schema_version());
@@ -227,6 +238,10 @@ SweepTally run_sweep(const SweepPlan& plan, const SweepRunOptions& o) {
     if (plan.mode == "fast") {
       job.argv.push_back("-j");
       job.argv.push_back(std::to_string(std::max<std::size_t>(1, o.jobs / to_run.size())));
+    }
+    if (!plan.energy_file.empty()) {
+      job.argv.push_back("--energy");
+      job.argv.push_back(plan.energy_file);
     }
     job.cwd = dir.string();
     job.log_path = kLogFile;

@@ -35,6 +35,7 @@ struct SweepPlan {
   std::string sweep_file;
   std::string hw_file;
   std::string mode = "exact";  // every point's run --mode
+  std::string energy_file;     // every point's run --energy (absolute), or none
   std::string model_file;  // absolute
   std::vector<std::string> axis_keys;
   std::vector<PlannedPoint> points;

@@ -63,6 +63,7 @@ struct SweepSpec {
   TraceSpec trace;
   std::string algorithm = kDefaultAlgorithm;  // unless an algorithm axis sets it
   std::string mode = "exact";                 // run --mode: exact or fast
+  std::string energy;  // run --energy for every point: a preset name or file ("": none)
   std::vector<AxisGroup> groups;              // first group outermost in the cross product
 
   // Every axis in column order (groups in order, a zip group's axes in order).

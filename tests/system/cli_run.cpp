@@ -131,7 +131,7 @@ TEST_CASE("cli: trace gen then run writes report.json and steps.csv", "[system]"
 
   const json j = load_json(out + "/report.json");
   CHECK(j.at("report") == "swiftkv-sim run");
-  CHECK(j.at("format_version") == 7);
+  CHECK(j.at("format_version") == 8);
   CHECK(j.at("inputs").at("hw_config") == kHw);
   CHECK(j.at("inputs").at("model_name") == "tiny");
   CHECK(j.at("inputs").at("trace") == trace);
@@ -354,7 +354,7 @@ TEST_CASE("cli schema: the key tables, and docs/formats.md checked against them"
   const std::string docs = source_path("docs/formats.md");
   const CliResult check = run_cli({"schema", "--check", docs});
   CHECK(check.exit_code == 0);
-  CHECK(check.out == "ok: " + docs + ": 11 schema tables up to date\n");
+  CHECK(check.out == "ok: " + docs + ": 12 schema tables up to date\n");
 
   // --docs rewrites a stale table in place; --check names it first.
   TempDir dir;
@@ -372,6 +372,6 @@ TEST_CASE("cli schema: the key tables, and docs/formats.md checked against them"
                            stale + ")\n");
   const CliResult fixed = run_cli({"schema", "--docs", stale});
   CHECK(fixed.exit_code == 0);
-  CHECK(fixed.out == stale + ": 11 schema tables, 1 rewritten (dram.timing)\n");
+  CHECK(fixed.out == stale + ": 12 schema tables, 1 rewritten (dram.timing)\n");
   CHECK(read_file(stale) == text);
 }
