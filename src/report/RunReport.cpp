@@ -93,11 +93,7 @@ void check_percentages(const nlohmann::json& j, const std::string& at) {
 
 sim::Counters run_counters(const sim::RunResult& r) {
   sim::Counters c;
-  c.array = r.array;
-  c.attention = r.attention;
-  c.sram = r.sram;
-  c.dram = r.dram;
-  c.dram_ctrl = r.dram_ctrl;
+  static_cast<sim::StatGroups&>(c) = r;  // every group of the registry
   c.class_cycles = r.class_cycles;
   c.cycles = r.cycles;
   return c;
