@@ -18,6 +18,7 @@
 // is visible to the scheduler from cycle a on; callers first advance the channel to a.
 // The whole state is plain values (a channel can be copied).
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -83,6 +84,20 @@ class ChannelController {
   }
   const TimingChecker& checker() const { return checker_; }
   const ChannelStats& stats() const { return stats_; }
+  // A queue-occupancy scope (DramEngine::open_scope): the maxima so far, set aside, and
+  // restarted from the occupancy now; restore_queue_maxima() merges them back.
+  std::array<std::uint32_t, 2> restart_queue_maxima() {
+    const std::array<std::uint32_t, 2> saved{stats_.queue_occupancy_max_bursts,
+                                             stats_.write_queue_occupancy_max_bursts};
+    stats_.queue_occupancy_max_bursts = queued();
+    stats_.write_queue_occupancy_max_bursts = writes_queued();
+    return saved;
+  }
+  void restore_queue_maxima(const std::array<std::uint32_t, 2>& saved) {
+    stats_.queue_occupancy_max_bursts = std::max(stats_.queue_occupancy_max_bursts, saved[0]);
+    stats_.write_queue_occupancy_max_bursts =
+        std::max(stats_.write_queue_occupancy_max_bursts, saved[1]);
+  }
   // Queue occupancy integral (bursts x cycles) up to `cycle`, or up to the channel's latest
   // event when that is later (a channel may have been simulated past the engine's now).
   std::uint64_t occupancy_until(std::uint64_t cycle) const;

@@ -68,7 +68,11 @@ void DramEngine::enqueue(const Request& req, std::uint64_t now) {
   Slot& s = slots_[slot];
   s = Slot{req.id,    now,         request_seq_++, 0, static_cast<std::uint32_t>(last - first + 1),
            req.bytes, req.is_write};
-  if (request_stats_.requests++ == 0) request_stats_.first_arrival_cycle = now;
+  ++request_stats_.requests;
+  if (!arrival_seen_) {
+    request_stats_.first_arrival_cycle = now;
+    arrival_seen_ = true;
+  }
   ++outstanding_;
 
   // A burst reaches its channel's queue, where the scheduler can act on it, the front end's
@@ -177,9 +181,41 @@ std::uint64_t DramEngine::next_event_cycle() {
   return e;
 }
 
+void DramEngine::open_scope() {
+  run_until(now_);
+  SavedScope saved;
+  saved.arrival_seen = arrival_seen_;
+  saved.channel_maxima.reserve(channels_.size());
+  for (ChannelController& ch : channels_) saved.channel_maxima.push_back(ch.restart_queue_maxima());
+  saved_scopes_.push_back(std::move(saved));
+  scopes_.open(request_stats_);
+  arrival_seen_ = false;
+}
+
+DramStats DramEngine::close_scope() {
+  if (saved_scopes_.empty())
+    throw std::logic_error("DramEngine: close_scope() without open_scope()");
+  run_until(now_);
+  DramStats segment = scopes_.close(request_stats_);
+  segment.elapsed_cycles = now_;
+  const SavedScope& saved = saved_scopes_.back();
+  for (std::size_t c = 0; c < channels_.size(); ++c) {
+    const ChannelStats& st = channels_[c].stats();
+    segment.queue_occupancy_max_bursts =
+        std::max<std::uint64_t>(segment.queue_occupancy_max_bursts, st.queue_occupancy_max_bursts);
+    segment.write_queue_occupancy_max_bursts = std::max<std::uint64_t>(
+        segment.write_queue_occupancy_max_bursts, st.write_queue_occupancy_max_bursts);
+    channels_[c].restore_queue_maxima(saved.channel_maxima[c]);
+  }
+  arrival_seen_ = arrival_seen_ || saved.arrival_seen;
+  saved_scopes_.pop_back();
+  return segment;
+}
+
 const DramStats& DramEngine::stats() const {
   DramStats& v = stats_view_;
   v = request_stats_;
+  scopes_.merge_saved_into(v);  // the segments enclosing any open scope
   v.elapsed_cycles = now_;
   for (const ChannelController& ch : channels_) {
     const ChannelStats& c = ch.stats();
@@ -197,6 +233,13 @@ const DramStats& DramEngine::stats() const {
     v.write_to_read_turnarounds += c.write_to_read_turnarounds;
     v.write_drains += ch.write_drains();
     v.active_standby_rank_cycles += ch.checker().active_rank_cycles_until(now_);
+  }
+  for (const SavedScope& saved : saved_scopes_) {  // maxima of segments enclosing a scope
+    for (const auto& m : saved.channel_maxima) {
+      v.queue_occupancy_max_bursts = std::max<std::uint64_t>(v.queue_occupancy_max_bursts, m[0]);
+      v.write_queue_occupancy_max_bursts =
+          std::max<std::uint64_t>(v.write_queue_occupancy_max_bursts, m[1]);
+    }
   }
   // Power-down is not modelled: a rank not in active standby is in precharged standby.
   v.precharged_standby_rank_cycles =

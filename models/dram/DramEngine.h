@@ -31,6 +31,7 @@
 // the front end has been simulated past now() (its future was already fixed), so channel
 // counters in stats() may include commands decided for cycles after now().
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -90,6 +91,14 @@ class DramEngine {
   // Totals so far (built on each call from the channels' and the front end's counters).
   const DramStats& stats() const;
 
+  // Extremes per segment (common/Stats.h's scopes): open_scope() brings every channel up
+  // to now and starts a segment; close_scope() returns its first arrival and last
+  // completion, its latency histograms (requests completed in it), its queue maxima
+  // (bursts admitted in it, from the occupancy at its start) and now as elapsed_cycles;
+  // sums and integrals are zero. Scopes nest; stats() still gives the whole run's values.
+  void open_scope();
+  DramStats close_scope();
+
   // Called for every command as it is issued, in time order within a channel (channels
   // are simulated lazily, so records of different channels may interleave out of order).
   // Off by default; costs one branch per command when off.
@@ -126,6 +135,13 @@ class DramEngine {
   CompletionQueue done_;  // requests whose last burst is issued, until their cycle
   std::vector<Completion> completed_;
   DramStats request_stats_;  // the front end's counters
+  bool arrival_seen_ = false;  // in the innermost open scope (or the run)
+  struct SavedScope {
+    bool arrival_seen = false;
+    std::vector<std::array<std::uint32_t, 2>> channel_maxima;
+  };
+  stats::ScopeStack<DramStats> scopes_;
+  std::vector<SavedScope> saved_scopes_;
   CommandObserver observer_;
 
   std::uint64_t min_completion_latency_;  // min(RL, WL) + burst: issue to completion

@@ -78,6 +78,15 @@ class DramController : public sc_core::sc_module {
   // now: a consistent cut for a snapshot. The engine's results do not depend on when it
   // is advanced (it has no input between two calls), so no timing changes.
   void advance_to_now() { engine_.run_until(clock_.now_cycle()); }
+  // A segment's DRAM extremes (dram::DramEngine::open_scope), cut at now.
+  void open_scope() {
+    advance_to_now();
+    engine_.open_scope();
+  }
+  dram::DramStats close_scope() {
+    advance_to_now();
+    return engine_.close_scope();
+  }
   const tlmx::ClockDomain& clock() const { return clock_; }
   const Stats& stats() const { return stats_; }
   // Reports every read, write and refresh command to `recorder` (null: none). Without one

@@ -63,8 +63,10 @@ void DecodeSequencer::issue(const OpNode& node, BatchResult& result) {
   if (recorder_ != nullptr) {
     recorder_->operation_started(batch_id_, sc_core::sc_time_stamp().value());
   }
+  if (segment_hook_) segment_hook_(Segment::Operation, true, &node);
   socket->b_transport(gp, delay);
   sc_core::wait(delay);
+  if (segment_hook_) segment_hook_(Segment::Operation, false, &node);
   op_name_ = nullptr;
   const std::uint64_t end = clock_.now_cycle();
   result.class_cycles[static_cast<int>(node.cls())] += end - start;
@@ -81,6 +83,7 @@ void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, Batc
   OpGraph graph =
       build_batch_graph(model_, amap_, planner_, hw_.memory.request_bytes, rows, slots, algo_);
   std::size_t window_attentions = 0;  // of the window's last layer
+  bool in_layer = false;              // a layer segment is open (segment_hook_)
   // Other KV lengths change operations' sizes, never the graph's shape or issue order.
   for (const std::uint32_t id : graph.issue_order()) {
     if (!new_kv_lens_.empty()) {
@@ -103,9 +106,15 @@ void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, Batc
     if (n.layer + 1 == window_layers_ && n.op_kind == tlmx::OpKind::attention) {
       ++window_attentions;
     }
+    if (segment_hook_ && (!in_layer || n.layer != layer_)) {
+      if (in_layer) segment_hook_(Segment::Layer, false, nullptr);
+      segment_hook_(Segment::Layer, true, &n);
+      in_layer = true;
+    }
     layer_ = n.layer;
     issue(n, result);
   }
+  if (in_layer) segment_hook_(Segment::Layer, false, nullptr);
 }
 
 std::string DecodeSequencer::activity() const {
@@ -126,7 +135,9 @@ void DecodeSequencer::run() {
       result.start_cycle = clock_.now_cycle();
       ++started_;
       progress_.notify(sc_core::SC_ZERO_TIME);
+      if (segment_hook_) segment_hook_(Segment::Batch, true, nullptr);
       run_batch(rows_, result);
+      if (segment_hook_) segment_hook_(Segment::Batch, false, nullptr);
       result.cycles = clock_.now_cycle() - result.start_cycle;
       ++batches_;
       steps_ += rows_.size();

@@ -82,6 +82,11 @@ class DecodeSequencer : public sc_core::sc_module {
 
   using BatchSink = std::function<void(const BatchResult&)>;
   using OpSink = std::function<void(const OpRecord&)>;
+  // The segments a run is cut into, outermost first: a batch, each of its layers (the
+  // final norm and the LM head form a segment of their own, layer == model layers), and
+  // each operation. The hook is called at every segment's start (open) and end, nested.
+  enum class Segment { Batch, Layer, Operation };
+  using SegmentHook = std::function<void(Segment, bool open, const OpNode* node)>;
 
   DecodeSequencer(sc_core::sc_module_name name, const config::ModelConfig& model,
                   const config::HwConfig& hw, const AddressMap& amap, trace::BatchSource& reader,
@@ -93,6 +98,9 @@ class DecodeSequencer : public sc_core::sc_module {
   void set_op_sink(OpSink sink) { op_sink_ = std::move(sink); }
   // Reports each operation's issue to `recorder` (null: none).
   void set_recorder(tlmx::ActivityRecorder* recorder) { recorder_ = recorder; }
+  // Called at every segment boundary (optional): how the top module opens the scopes that
+  // collect extremes per operation, layer and batch.
+  void set_segment_hook(SegmentHook hook) { segment_hook_ = std::move(hook); }
   // Issue only the operations of the first `layers` layers, and the final norm and LM
   // head only if `head`; with `until_attention`, the last of those layers stops after
   // its attentions. How a sample of the fast mode simulates a window of a batch.
@@ -136,6 +144,7 @@ class DecodeSequencer : public sc_core::sc_module {
   KvSlots kv_slots_;
   AttentionPlanner planner_;
   OpSink op_sink_;
+  SegmentHook segment_hook_;
   tlmx::ActivityRecorder* recorder_ = nullptr;
   std::uint64_t batch_id_ = 0;
   std::uint32_t layer_ = 0;

@@ -19,7 +19,8 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const config::HwConfig& h
       dram("dram", hw.dram),
       clock_(clock),
       work_(model, hw, amap, algo),
-      watchdog_multiple_(watchdog_multiple) {
+      watchdog_multiple_(watchdog_multiple),
+      layers_(model.layers) {
   SC_HAS_PROCESS(Accelerator);
   sequencer.array.bind(array.cmd);
   sequencer.attention.bind(attention.cmd);
@@ -36,6 +37,34 @@ void Accelerator::set_recorder(tlmx::ActivityRecorder* recorder) {
   attention.set_recorder(recorder);
   kv_sram.set_recorder(recorder);
   dram.set_recorder(recorder);
+}
+
+void Accelerator::collect_dram_extremes() {
+  extremes_.by_layer.assign(std::size_t{layers_} + 1, dram::DramStats{});
+  sequencer.set_segment_hook(
+      [this](DecodeSequencer::Segment segment, bool open, const OpNode* node) {
+        using Segment = DecodeSequencer::Segment;
+        if (open) {
+          dram.open_scope();
+          if (segment == Segment::Operation) open_kind_ = node->op_kind;
+          if (segment == Segment::Layer) open_layer_ = node->layer;
+          return;
+        }
+        const dram::DramStats s = dram.close_scope();
+        switch (segment) {
+          case Segment::Operation:
+            stats::merge_extremes(extremes_.by_kind[static_cast<int>(open_kind_)], s);
+            break;
+          case Segment::Layer:
+            stats::merge_extremes(extremes_.by_layer.at(open_layer_), s);
+            break;
+          case Segment::Batch:
+            extremes_.batches.push_back(DramExtremes::Batch{
+                sequencer.current_batch_id(), s.read_latency_cycles.percentile(99),
+                s.read_latency_cycles.max(), s.queue_occupancy_max_bursts});
+            break;
+        }
+      });
 }
 
 std::string Accelerator::activity() const {

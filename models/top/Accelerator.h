@@ -10,21 +10,21 @@
 // that has not finished within `watchdog_multiple` x (its roofline bound +
 // kWatchdogSlackCycles); check_finished() looks at the state sc_start() left behind.
 
-#include <systemc>
-
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <systemc>
 
-#include "models/top/HwConfig.h"
-#include "models/sequencer/ModelConfig.h"
+#include "models/array/ProcessorArray.h"
 #include "models/attention/AttentionPipeline.h"
 #include "models/dram_controller/DramController.h"
 #include "models/kv_sram/KvCacheSram.h"
-#include "models/array/ProcessorArray.h"
 #include "models/sequencer/AddressMap.h"
 #include "models/sequencer/DecodeSequencer.h"
+#include "models/sequencer/ModelConfig.h"
+#include "models/top/DramExtremes.h"
 #include "models/top/ExpectedWork.h"
+#include "models/top/HwConfig.h"
 
 namespace skv::sim {
 
@@ -49,6 +49,11 @@ class Accelerator : public sc_core::sc_module {
   DramController dram;
 
   const WorkModel& work_model() const { return work_; }
+  // Opens a scope of the DRAM's extremes at every batch, layer and operation boundary and
+  // keeps them by kind, by layer and by batch (dram_extremes()); call before sc_start().
+  // Off by default: the fast mode, which reports no extremes, does not pay for it.
+  void collect_dram_extremes();
+  const DramExtremes& dram_extremes() const { return extremes_; }
   // Every unit reports what it does to `recorder` (null, the default: none); call before
   // sc_start().
   void set_recorder(tlmx::ActivityRecorder* recorder);
@@ -65,7 +70,11 @@ class Accelerator : public sc_core::sc_module {
   const tlmx::ClockDomain& clock_;
   WorkModel work_;
   std::uint64_t watchdog_multiple_;
+  std::uint32_t layers_;
   std::optional<std::string> stalled_;
+  DramExtremes extremes_;
+  tlmx::OpKind open_kind_ = tlmx::OpKind::rmsnorm;  // of the operation scope open
+  std::uint32_t open_layer_ = 0;                    // of the layer scope open
 };
 
 }  // namespace skv::sim

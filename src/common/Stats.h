@@ -22,7 +22,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace skv::stats {
@@ -173,6 +175,84 @@ void keep_subtractable(Group& g) {
   });
   g.for_each_histogram_mutable([](const Info&, Histogram& h) { h = Histogram(); });
 }
+
+// Moves `from`'s extremes (maxima, minima, stamps, histograms) into `into`, replacing
+// those there, and clears them in `from`; sums and integrals stay as they were in both.
+template <class Group>
+void move_extremes(Group& into, Group& from) {
+  std::vector<std::uint64_t*> src;
+  from.for_each_mutable([&](const Info& info, std::uint64_t& v) {
+    if (!subtractable(info.kind)) src.push_back(&v);
+  });
+  std::size_t i = 0;
+  into.for_each_mutable([&](const Info& info, std::uint64_t& v) {
+    if (subtractable(info.kind)) return;
+    v = *src[i];
+    *src[i++] = 0;
+  });
+  std::vector<Histogram*> hist;
+  from.for_each_histogram_mutable([&](const Info&, Histogram& h) { hist.push_back(&h); });
+  i = 0;
+  into.for_each_histogram_mutable([&](const Info&, Histogram& h) {
+    h = std::move(*hist[i]);
+    *hist[i++] = Histogram();
+  });
+}
+
+// A group holding only `live`'s extremes, which are cleared in `live`: how a scope starts
+// a segment (ScopeStack, below).
+template <class Group>
+Group take_extremes(Group& live) {
+  Group out;
+  move_extremes(out, live);
+  return out;
+}
+
+// `from`'s extremes merged into `into` by their kinds; sums and integrals untouched.
+template <class Group>
+void merge_extremes(Group& into, const Group& from) {
+  std::vector<std::uint64_t> values;
+  from.for_each([&](const Info& info, std::uint64_t v) {
+    if (!subtractable(info.kind)) values.push_back(v);
+  });
+  std::size_t i = 0;
+  into.for_each_mutable([&](const Info& info, std::uint64_t& v) {
+    if (!subtractable(info.kind)) v = merged(info.kind, v, values[i++]);
+  });
+  std::vector<const Histogram*> hist;
+  from.for_each_histogram([&](const Info&, const Histogram& h) { hist.push_back(&h); });
+  i = 0;
+  into.for_each_histogram_mutable([&](const Info&, Histogram& h) { h.merge(*hist[i++]); });
+}
+
+// Extremes collected per segment, in scopes that nest (a batch, its layers, their
+// operations). open() sets the extremes a group holds aside and clears them, so that what
+// the group holds at close() is the segment's own; close() returns those and merges the
+// set-aside values back, so that an enclosing scope, and the whole run, still see every
+// value. A maximum of a level (a queue's occupancy) must be restarted from the level at
+// open() by the owner: a cleared maximum would miss a level that never changes.
+template <class Group>
+class ScopeStack {
+ public:
+  void open(Group& live) { saved_.push_back(take_extremes(live)); }
+  Group close(Group& live) {
+    if (saved_.empty()) throw std::logic_error("stats: a scope closed that was never opened");
+    Group segment = take_extremes(live);
+    move_extremes(live, saved_.back());
+    merge_extremes(live, segment);
+    saved_.pop_back();
+    return segment;
+  }
+  std::size_t depth() const { return saved_.size(); }
+  // `g` with the extremes of every open scope's enclosing segments merged in: the values
+  // over the whole run so far.
+  void merge_saved_into(Group& g) const {
+    for (const Group& s : saved_) merge_extremes(g, s);
+  }
+
+ private:
+  std::vector<Group> saved_;
+};
 
 // How many counters of each sort a group declares.
 template <class Group>

@@ -44,6 +44,61 @@ void add_counters(nlohmann::json& group, const Stats& s, const char* group_name,
   });
 }
 
+// Where a spread's extreme segments are: {"min": v, "min_<what>": at, "max": ..., ...}.
+struct Spread {
+  std::uint64_t min = 0, max = 0, min_at = 0, max_at = 0;
+  bool any = false;
+  void add(std::uint64_t v, std::uint64_t at) {
+    if (!any || v < min) min = v, min_at = at;
+    if (!any || v > max) max = v, max_at = at;
+    any = true;
+  }
+  nlohmann::json json(const char* what) const {
+    return {{"min", min},
+            {std::string("min_") + what, min_at},
+            {"max", max},
+            {std::string("max_") + what, max_at}};
+  }
+};
+
+// The DRAM's extremes per segment (sim::DramExtremes): for each kind of operation that
+// moves DRAM data, its latency histograms and queue maxima; across layers and across
+// batches, the spread of the read latency's 99th percentile and of the queue maxima.
+nlohmann::json dram_extremes_json(const sim::DramExtremes& x, std::uint32_t layers) {
+  nlohmann::json j;
+  for (int k = 0; k < tlmx::kOpKindCount; ++k) {
+    const auto kind = static_cast<tlmx::OpKind>(k);
+    if (tlmx::op_class_of(kind) == tlmx::OpClass::Other && kind != tlmx::OpKind::kv_append) {
+      continue;  // vector operations move no DRAM data
+    }
+    const dram::DramStats& s = x.by_kind[k];
+    j["by_operation"][tlmx::op_kind_name(kind)] = {
+        {"read_latency_cycles", stats::histogram_json(s.read_latency_cycles)},
+        {"write_latency_cycles", stats::histogram_json(s.write_latency_cycles)},
+        {"queue_occupancy_max_bursts", s.queue_occupancy_max_bursts},
+        {"write_queue_occupancy_max_bursts", s.write_queue_occupancy_max_bursts}};
+  }
+  Spread layer_p99, layer_queue;
+  for (std::uint32_t l = 0; l < layers && l < x.by_layer.size(); ++l) {
+    const dram::DramStats& s = x.by_layer[l];
+    if (s.read_latency_cycles.count() == 0) continue;
+    layer_p99.add(s.read_latency_cycles.percentile(99), l);
+    layer_queue.add(s.queue_occupancy_max_bursts, l);
+  }
+  j["by_layer"] = {{"read_latency_p99_cycles", layer_p99.json("layer")},
+                   {"queue_occupancy_max_bursts", layer_queue.json("layer")}};
+  Spread batch_p99, batch_max, batch_queue;
+  for (const sim::DramExtremes::Batch& b : x.batches) {
+    batch_p99.add(b.read_latency_p99_cycles, b.id);
+    batch_max.add(b.read_latency_max_cycles, b.id);
+    batch_queue.add(b.queue_occupancy_max_bursts, b.id);
+  }
+  j["by_batch"] = {{"read_latency_p99_cycles", batch_p99.json("batch")},
+                   {"read_latency_max_cycles", batch_max.json("batch")},
+                   {"queue_occupancy_max_bursts", batch_queue.json("batch")}};
+  return j;
+}
+
 // The JSON object at a dotted group path ("dram_by_operation.gemv").
 nlohmann::json& group_at(nlohmann::json& j, const std::string& path) {
   nlohmann::json* at = &j;
@@ -227,6 +282,11 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
               j["roofline"]["compute_bound_cycles_per_step"].get<double>()
           ? "memory"
           : "compute";
+  if (r.dram_extremes) {
+    j["dram_extremes"] = dram_extremes_json(*r.dram_extremes, model.layers);
+  } else if (fast) {
+    not_estimated.push_back("dram_extremes");
+  }
   if (fast) j["fast"]["not_estimated"] = not_estimated;
   if (energy != nullptr) j["energy"] = energy_json(*energy, hw, r);
 

@@ -24,8 +24,9 @@ namespace skv::report {
 // (report/DerivedFigures.h), dram.achieved_bandwidth_bytes_per_s and
 // dram.bandwidth_utilisation_pct renamed bandwidth_over_run_bytes_per_s and _pct; 7: work
 // booked by kind of operation (the `sequencer` and `operations` groups); 8: the `energy`
-// group (with an energy preset, `run --energy`).
-inline constexpr int kRunReportVersion = 8;
+// group (with an energy preset, `run --energy`); 9: the `dram_extremes` group (extremes
+// per operation, layer and batch; exact mode).
+inline constexpr int kRunReportVersion = 9;
 
 // With `energy` (an energy preset), the report has an `energy` group (docs/energy.md).
 nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig& model,

@@ -79,6 +79,7 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
   Accelerator top("accelerator", hw, model, amap, reader, clock, algo, record,
                   watchdog_multiple);
   if (op_sink) top.sequencer.set_op_sink(op_sink);
+  top.collect_dram_extremes();
   top.set_recorder(recorder);
   accel = &top;
 
@@ -98,6 +99,7 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
   r.dram = top.dram.engine().stats();
   r.dram_ctrl = top.dram.stats();
   r.sequencer = top.sequencer.stats();
+  r.dram_extremes = top.dram_extremes();
   r.weight_bytes = amap.weight_bytes();
   r.kv_bytes = amap.kv_bytes();
   r.context_counts = reader.counts();

@@ -66,6 +66,7 @@ struct RunResult : StatGroups {
   std::uint64_t weight_bytes = 0;    // resident in DRAM
   std::uint64_t kv_bytes = 0;        // reserved in DRAM
   std::optional<FastSummary> fast;   // set by the fast mode
+  std::optional<DramExtremes> dram_extremes;  // per segment; exact mode only
   trace::OverContext over_context = trace::OverContext::Stop;
   trace::ContextCounts context_counts;
 };

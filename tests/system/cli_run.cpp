@@ -131,7 +131,7 @@ TEST_CASE("cli: trace gen then run writes report.json and steps.csv", "[system]"
 
   const json j = load_json(out + "/report.json");
   CHECK(j.at("report") == "swiftkv-sim run");
-  CHECK(j.at("format_version") == 8);
+  CHECK(j.at("format_version") == 9);
   CHECK(j.at("inputs").at("hw_config") == kHw);
   CHECK(j.at("inputs").at("model_name") == "tiny");
   CHECK(j.at("inputs").at("trace") == trace);

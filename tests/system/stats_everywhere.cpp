@@ -260,3 +260,52 @@ TEST_CASE("stats: DRAM bytes, queue waits, operations and cycles are booked by k
   // The operations run back to back: their cycles are the run's.
   CHECK(cycles == n(j.at("totals"), "simulated_cycles"));
 }
+
+// The DRAM's extremes per segment: scopes opened at every operation, layer and batch
+// boundary. Each read completes within the operation that asked for it (an operation
+// ends with its reads complete), so the kinds' read latency histograms partition the
+// run's; the tiny model over the golden trace, as above.
+TEST_CASE("stats: the DRAM's extremes are collected per operation, layer and batch", "[system]") {
+  TempDir dir;
+  const std::string out = dir.file("run");
+  const auto r = run_cli({"run", "--hw", kRoot + "/configs/hw/swiftkv-mha-u55c.yaml", "--model",
+                          kRoot + "/configs/models/tiny.yaml", "--trace",
+                          kRoot + "/tests/golden/tiny-5steps.trace", "-o", out, "-q"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const json j = json::parse(read_file(out + "/report.json"));
+  auto n = [](const json& g, const std::string& k) { return g.at(k).get<std::uint64_t>(); };
+  const json& by_op = j.at("dram_extremes").at("by_operation");
+  // The QKV GEMV's weights, 65,536 B per layer ((4 + 2·2)·64 x 256 x 4 bit / 8), come in
+  // requests of 4,096 B (memory.request_bytes): 16 per layer, 5 x 2 x 16 = 160 reads.
+  CHECK(n(by_op.at("qkv_gemv").at("read_latency_cycles"), "count") == 5 * 2 * 16);
+  // The LM head: 1000 x 256 x 4 bit / 8 = 128,000 B, 31.25 requests: 32 per step.
+  CHECK(n(by_op.at("lm_head_gemv").at("read_latency_cycles"), "count") == 5 * 32);
+  const json& dram = j.at("dram");
+  std::uint64_t reads = 0;
+  std::uint64_t sum = 0;
+  std::uint64_t max = 0;
+  std::uint64_t queue_max = 0;
+  for (const auto& [kind, s] : by_op.items()) {
+    reads += n(s.at("read_latency_cycles"), "count");
+    sum += n(s.at("read_latency_cycles"), "sum");
+    max = std::max(max, n(s.at("read_latency_cycles"), "max"));
+    queue_max = std::max(queue_max, n(s, "queue_occupancy_max_bursts"));
+  }
+  CHECK(reads == n(dram, "reads"));
+  CHECK(sum == n(dram.at("read_latency_cycles"), "sum"));
+  CHECK(max == n(dram.at("read_latency_cycles"), "max"));
+  CHECK(queue_max <= n(dram, "queue_occupancy_max_bursts"));
+  CHECK(queue_max > 0);
+  // Across layers and batches: the slowest segment's p99 is the run's at most, its max is
+  // the run's.
+  const json& layers = j.at("dram_extremes").at("by_layer").at("read_latency_p99_cycles");
+  CHECK(n(layers, "min") <= n(layers, "max"));
+  CHECK(n(layers, "max_layer") < 2);
+  const json& batches = j.at("dram_extremes").at("by_batch");
+  CHECK(n(batches.at("read_latency_max_cycles"), "max") ==
+        n(dram.at("read_latency_cycles"), "max"));
+  CHECK(n(batches.at("read_latency_p99_cycles"), "max_batch") < 5);
+  CHECK(n(batches.at("queue_occupancy_max_bursts"), "max") ==
+        n(dram, "queue_occupancy_max_bursts"));
+}

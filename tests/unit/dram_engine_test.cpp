@@ -474,3 +474,47 @@ TEST_CASE("DRAM stats: JSON keys with units, table, latency histogram", "[dram]"
   CHECK(p50 >= 1499);
   CHECK(static_cast<double>(p50) <= 1499 * 1.016 + 1);
 }
+
+// Extremes per segment: a request's latency goes to the scope open when it completes, its
+// arrival and queue level to the scope open when it arrives; a queue maximum restarts from
+// the level at the scope's start. The enclosing scope and the run see everything.
+TEST_CASE("scopes: latencies, stamps and queue maxima per segment", "[dram]") {
+  DramEngine e(ddr4_no_refresh());
+  e.open_scope();  // outer, at 0
+  // A: 256 B = 4 bursts at 100, as in "a request of many bursts": ACT 101, 105, 109, 113,
+  // RD 123, 127, 131, 135; it completes at 135 + RL 22 + burst 4 = 161 (latency 61).
+  e.enqueue(Request{1, 0, 256, false}, 100);
+  e.run_until(102);
+  e.open_scope();  // inner 1, at 102: A's 4 bursts are queued, none has its RD yet
+  e.run_until(200);
+  const DramStats in1 = e.close_scope();
+  CHECK(in1.read_latency_cycles.count() == 1);
+  CHECK(in1.read_latency_cycles.max() == 61);
+  CHECK(in1.first_arrival_cycle == 0);  // nothing arrived in it
+  CHECK(in1.last_completion_cycle == 161);
+  CHECK(in1.queue_occupancy_max_bursts == 4);  // the level at its start
+  CHECK(in1.elapsed_cycles == 200);
+  CHECK(in1.bytes_read == 0);  // sums are not a scope's
+  e.open_scope();              // inner 2, at 200
+  // B: 64 B at 300 to A's open row: RD at 301, done 301 + 22 + 4 = 327 (latency 27).
+  e.enqueue(Request{2, 0, 64, false}, 300);
+  e.run_until(400);
+  const DramStats in2 = e.close_scope();
+  CHECK(in2.read_latency_cycles.count() == 1);
+  CHECK(in2.read_latency_cycles.max() == 27);
+  CHECK(in2.first_arrival_cycle == 300);
+  CHECK(in2.last_completion_cycle == 327);
+  CHECK(in2.queue_occupancy_max_bursts == 1);  // not inner 1's 4
+  const DramStats outer = e.close_scope();
+  CHECK(outer.read_latency_cycles.count() == 2);
+  CHECK(outer.read_latency_cycles.sum() == 61 + 27);
+  CHECK(outer.first_arrival_cycle == 100);
+  CHECK(outer.last_completion_cycle == 327);
+  CHECK(outer.queue_occupancy_max_bursts == 4);
+  const DramStats& run = e.stats();
+  CHECK(run.read_latency_cycles.count() == 2);
+  CHECK(run.first_arrival_cycle == 100);
+  CHECK(run.queue_occupancy_max_bursts == 4);
+  CHECK(run.bytes_read == 256 + 64);
+  CHECK_THROWS_AS(e.close_scope(), std::logic_error);
+}
