@@ -144,14 +144,20 @@ class Histogram {
   std::uint64_t max_ = 0;
 };
 
-// The member type of a counter of kind K.
+// The value of a scalar counter of kind k before anything was seen: a minimum starts at
+// the largest value, so that the first value seen replaces it; every other kind at 0.
+constexpr std::uint64_t initial_value(Kind k) { return k == Kind::Min ? ~std::uint64_t{0} : 0; }
+
+// The member type of a counter of kind K, and its initial value.
 template <Kind K>
 struct Storage {
   using type = std::uint64_t;
+  static constexpr type initial() { return initial_value(K); }
 };
 template <>
 struct Storage<Kind::Histogram> {
   using type = Histogram;
+  static type initial() { return Histogram(); }
 };
 
 // The macro's visitors: each calls f for the members of its kind and skips the others.
@@ -171,7 +177,7 @@ inline void merge_value(Kind, Histogram& a, const Histogram& b) { a.merge(b); }
 template <class Group>
 void keep_subtractable(Group& g) {
   g.for_each_mutable([](const Info& info, std::uint64_t& v) {
-    if (!subtractable(info.kind)) v = 0;
+    if (!subtractable(info.kind)) v = initial_value(info.kind);
   });
   g.for_each_histogram_mutable([](const Info&, Histogram& h) { h = Histogram(); });
 }
@@ -188,7 +194,7 @@ void move_extremes(Group& into, Group& from) {
   into.for_each_mutable([&](const Info& info, std::uint64_t& v) {
     if (subtractable(info.kind)) return;
     v = *src[i];
-    *src[i++] = 0;
+    *src[i++] = initial_value(info.kind);
   });
   std::vector<Histogram*> hist;
   from.for_each_histogram_mutable([&](const Info&, Histogram& h) { hist.push_back(&h); });
@@ -262,8 +268,9 @@ constexpr std::size_t count_declared() {
 
 }  // namespace skv::stats
 
-#define SKV_STAT_MEMBER_(name, kind, unit, description) \
-  ::skv::stats::Storage<::skv::stats::Kind::kind>::type name{};
+#define SKV_STAT_MEMBER_(name, kind, unit, description)        \
+  ::skv::stats::Storage<::skv::stats::Kind::kind>::type name = \
+      ::skv::stats::Storage<::skv::stats::Kind::kind>::initial();
 #define SKV_STAT_INFO_(name, kind, unit, description) \
   ::skv::stats::Info{#name, ::skv::stats::Kind::kind, ::skv::stats::Unit::unit, description},
 #define SKV_STAT_VISIT_(name, kind, unit, description) \

@@ -41,6 +41,20 @@ bool has(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
+// report.json of the tiny model (configs/models/tiny.yaml: 2 layers, hidden 256, 4 query
+// heads and 2 K/V heads of 64, gated FFN of 512, vocabulary 1,000, INT4 weights) on the
+// reference hardware over the golden trace (5 batches of one row).
+json tiny_golden_report() {
+  TempDir dir;
+  const std::string out = dir.file("run");
+  const auto r = run_cli({"run", "--hw", kRoot + "/configs/hw/swiftkv-mha-u55c.yaml", "--model",
+                          kRoot + "/configs/models/tiny.yaml", "--trace",
+                          kRoot + "/tests/golden/tiny-5steps.trace", "-o", out, "-q"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  return json::parse(read_file(out + "/report.json"));
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -203,14 +217,7 @@ TEST_CASE(
 // 2 K/V heads of 64, gated FFN of 512, vocabulary 1,000, INT4 weights) over the golden
 // trace (5 batches of one row).
 TEST_CASE("stats: DRAM bytes, queue waits, operations and cycles are booked by kind", "[system]") {
-  TempDir dir;
-  const std::string out = dir.file("run");
-  const auto r = run_cli({"run", "--hw", kRoot + "/configs/hw/swiftkv-mha-u55c.yaml", "--model",
-                          kRoot + "/configs/models/tiny.yaml", "--trace",
-                          kRoot + "/tests/golden/tiny-5steps.trace", "-o", out, "-q"});
-  INFO(r.out << r.err);
-  REQUIRE(r.exit_code == 0);
-  const json j = json::parse(read_file(out + "/report.json"));
+  const json j = tiny_golden_report();
   const json& seq = j.at("sequencer");
   const json& ctrl = j.at("dram_controller");
   auto n = [](const json& g, const std::string& k) { return g.at(k).get<std::uint64_t>(); };
@@ -266,14 +273,7 @@ TEST_CASE("stats: DRAM bytes, queue waits, operations and cycles are booked by k
 // ends with its reads complete), so the kinds' read latency histograms partition the
 // run's; the tiny model over the golden trace, as above.
 TEST_CASE("stats: the DRAM's extremes are collected per operation, layer and batch", "[system]") {
-  TempDir dir;
-  const std::string out = dir.file("run");
-  const auto r = run_cli({"run", "--hw", kRoot + "/configs/hw/swiftkv-mha-u55c.yaml", "--model",
-                          kRoot + "/configs/models/tiny.yaml", "--trace",
-                          kRoot + "/tests/golden/tiny-5steps.trace", "-o", out, "-q"});
-  INFO(r.out << r.err);
-  REQUIRE(r.exit_code == 0);
-  const json j = json::parse(read_file(out + "/report.json"));
+  const json j = tiny_golden_report();
   auto n = [](const json& g, const std::string& k) { return g.at(k).get<std::uint64_t>(); };
   const json& by_op = j.at("dram_extremes").at("by_operation");
   // The QKV GEMV's weights, 65,536 B per layer ((4 + 2·2)·64 x 256 x 4 bit / 8), come in

@@ -134,7 +134,7 @@ TEST_CASE("stats registry: every kind merges by its rule, and a snapshot keeps s
   CHECK(a.events == 7);
   CHECK(a.level_cycles == 150);
   CHECK(a.peak == 0);
-  CHECK(a.floor == 0);
+  CHECK(a.floor == ~std::uint64_t{0});  // a minimum starts above every value (initial_value)
   CHECK(a.first_cycle == 0);
   CHECK(a.last_cycle == 0);
   CHECK(a.latency.count() == 0);
@@ -142,22 +142,13 @@ TEST_CASE("stats registry: every kind merges by its rule, and a snapshot keeps s
 
 namespace {
 
-// A group with one counter of each sort a scope treats differently.
-#define SKV_SCOPE_TEST_STATS(X)                                 \
-  X(bytes, Sum, Bytes, "bytes moved, summed over the run")      \
-  X(peak, Max, Count, "the largest level seen in the segment")  \
-  X(first, FirstStamp, DramCycles, "the segment's first event") \
-  X(last, LastStamp, DramCycles, "the segment's last event")    \
-  X(latency, Histogram, DramCycles, "latencies seen in the segment")
-struct ScopeTestStats {
-  SKV_DECLARE_STATS(SKV_SCOPE_TEST_STATS)
-};
-
-void event(ScopeTestStats& s, std::uint64_t cycle, std::uint64_t level, std::uint64_t latency) {
-  s.bytes += 64;
+// One event of the test group (KindsStats, above): an amount, a level and a latency.
+void event(KindsStats& s, std::uint64_t cycle, std::uint64_t level, std::uint64_t latency) {
+  s.events += 1;
   s.peak = std::max(s.peak, level);
-  if (s.first == 0) s.first = cycle;
-  s.last = cycle;
+  s.floor = std::min(s.floor, level);
+  if (s.first_cycle == 0) s.first_cycle = cycle;
+  s.last_cycle = cycle;
   s.latency.add(latency);
 }
 
@@ -166,39 +157,43 @@ void event(ScopeTestStats& s, std::uint64_t cycle, std::uint64_t level, std::uin
 // A batch scope around two operation scopes: each segment sees only its own extremes,
 // the enclosing one sees both, and sums are never touched.
 TEST_CASE("stats registry: scopes collect extremes per segment and nest", "[unit]") {
-  skv::stats::ScopeStack<ScopeTestStats> scopes;
-  ScopeTestStats live;
+  skv::stats::ScopeStack<KindsStats> scopes;
+  KindsStats live;
   event(live, 10, 3, 100);  // before any scope: the run's own
   scopes.open(live);        // batch
   scopes.open(live);        // operation 1
   event(live, 20, 5, 200);
   event(live, 30, 2, 300);
-  const ScopeTestStats op1 = scopes.close(live);
-  CHECK(op1.bytes == 0);  // sums are the difference of snapshots, not a scope's
+  const KindsStats op1 = scopes.close(live);
+  CHECK(op1.events == 0);  // sums are the difference of snapshots, not a scope's
   CHECK(op1.peak == 5);
-  CHECK(op1.first == 20);
-  CHECK(op1.last == 30);
+  CHECK(op1.floor == 2);
+  CHECK(op1.first_cycle == 20);
+  CHECK(op1.last_cycle == 30);
   CHECK(op1.latency.count() == 2);
   CHECK(op1.latency.sum() == 200 + 300);
   scopes.open(live);  // operation 2
   event(live, 40, 4, 50);
-  const ScopeTestStats op2 = scopes.close(live);
-  CHECK(op2.peak == 4);  // not operation 1's 5
-  CHECK(op2.first == 40);
+  const KindsStats op2 = scopes.close(live);
+  CHECK(op2.peak == 4);   // not operation 1's 5
+  CHECK(op2.floor == 4);  // not operation 1's 2
+  CHECK(op2.first_cycle == 40);
   CHECK(op2.latency.count() == 1);
   CHECK(op2.latency.max() == 50);
-  const ScopeTestStats batch = scopes.close(live);
+  const KindsStats batch = scopes.close(live);
   CHECK(batch.peak == 5);    // max(5, 4)
-  CHECK(batch.first == 20);  // operation 1's, not the run's 10
-  CHECK(batch.last == 40);
+  CHECK(batch.floor == 2);   // min(2, 4)
+  CHECK(batch.first_cycle == 20);  // operation 1's, not the run's 10
+  CHECK(batch.last_cycle == 40);
   CHECK(batch.latency.count() == 3);
   CHECK(batch.latency.sum() == 200 + 300 + 50);
   CHECK(scopes.depth() == 0);
   // The run holds everything: its own event and the batch's.
-  CHECK(live.bytes == 4 * 64);
+  CHECK(live.events == 4);
   CHECK(live.peak == 5);
-  CHECK(live.first == 10);
-  CHECK(live.last == 40);
+  CHECK(live.floor == 2);
+  CHECK(live.first_cycle == 10);
+  CHECK(live.last_cycle == 40);
   CHECK(live.latency.count() == 4);
   CHECK(live.latency.sum() == 100 + 200 + 300 + 50);
   CHECK_THROWS_AS(scopes.close(live), std::logic_error);
@@ -207,16 +202,16 @@ TEST_CASE("stats registry: scopes collect extremes per segment and nest", "[unit
 // While a scope is open, the run's values are the live ones merged with every segment set
 // aside.
 TEST_CASE("stats registry: the whole run's extremes while scopes are open", "[unit]") {
-  skv::stats::ScopeStack<ScopeTestStats> scopes;
-  ScopeTestStats live;
+  skv::stats::ScopeStack<KindsStats> scopes;
+  KindsStats live;
   event(live, 10, 7, 100);
   scopes.open(live);
   event(live, 20, 2, 900);
-  ScopeTestStats run = live;
+  KindsStats run = live;
   scopes.merge_saved_into(run);
   CHECK(run.peak == 7);
-  CHECK(run.first == 10);
-  CHECK(run.last == 20);
+  CHECK(run.first_cycle == 10);
+  CHECK(run.last_cycle == 20);
   CHECK(run.latency.count() == 2);
   CHECK(run.latency.max() == 900);
 }
