@@ -98,6 +98,7 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
   r.dram = top.dram.engine().stats();
   r.dram_ctrl = top.dram.stats();
   r.sequencer = top.sequencer.stats();
+  r.weight_prefetch = top.array.prefetch_stats();
   r.weight_bytes = amap.weight_bytes();
   r.kv_bytes = amap.kv_bytes();
   r.context_counts = reader.counts();
