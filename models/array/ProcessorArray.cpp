@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "common/IntMath.h"
@@ -23,7 +24,13 @@ ProcessorArray::ProcessorArray(sc_core::sc_module_name name,
 }
 
 std::string ProcessorArray::activity() const {
-  if (!in_gemv_) return {};
+  if (!in_gemv_) {
+    if (ahead_.empty()) return {};
+    return fmt::format(
+        "processor_array holds {} weight streams fetched ahead of their GEMVs; its "
+        "weight buffer {}",
+        ahead_.size(), prefetcher_.describe());
+  }
   return fmt::format("processor_array is at weight request {} of {} of a GEMV; its weight buffer {}",
                      chunk_ + 1, chunks_, prefetcher_.describe());
 }
@@ -56,6 +63,13 @@ void ProcessorArray::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&
   if (!tlmx::kind_fits(ext->op, ext->kind)) {
     throw std::logic_error("ProcessorArray: an operation whose kind does not fit it");
   }
+  if (ext->prefetch) {
+    const auto* g = std::get_if<tlmx::GemvOp>(&ext->op);
+    if (g == nullptr) throw std::logic_error("ProcessorArray: a prefetch of no GEMV");
+    start_stream(*g, ext->kind);  // takes no time: the DMA runs on its own
+    gp.set_response_status(tlm::TLM_OK_RESPONSE);
+    return;
+  }
   // Operations start at the caller's local time on a clock edge.
   sc_core::wait(delay);
   delay = sc_core::SC_ZERO_TIME;
@@ -70,6 +84,18 @@ void ProcessorArray::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
+ProcessorArray::PrefetchStats ProcessorArray::prefetch_stats() const {
+  PrefetchStats s = prefetch_stats_;
+  s.buffer_peak_bytes = prefetcher_.peak_held() * mem_.request_bytes;
+  return s;
+}
+
+void ProcessorArray::start_stream(const tlmx::GemvOp& op, tlmx::OpKind kind) {
+  const std::uint64_t bytes = op.weight_bytes();
+  ahead_.push_back(Ahead{op.weight_addr, bytes, prefetcher_.enqueue(op.weight_addr, bytes, kind)});
+  ++prefetch_stats_.streams_ahead;
+}
+
 void ProcessorArray::run_gemv(const tlmx::GemvOp& op, tlmx::OpKind kind) {
   ++stats_.gemv_ops;
   stats_.macs += op.macs();
@@ -81,8 +107,24 @@ void ProcessorArray::run_gemv(const tlmx::GemvOp& op, tlmx::OpKind kind) {
   stats_.weight_buffer_write_bytes += bytes;
   stats_.weight_buffer_read_bytes += bytes;
   const std::uint64_t chunks = ceil_div(bytes, mem_.request_bytes);
-  const std::uint64_t last = prefetcher_.enqueue(op.weight_addr, bytes, kind);
+  std::uint64_t last = 0;
+  if (ahead_.empty()) {
+    last = prefetcher_.enqueue(op.weight_addr, bytes, kind);
+  } else {
+    // Its stream was started ahead: the oldest one, which must be this GEMV's.
+    if (ahead_.front().addr != op.weight_addr || ahead_.front().bytes != bytes) {
+      throw std::logic_error(
+          "ProcessorArray: a GEMV other than the one its weights were fetched for");
+    }
+    last = ahead_.front().last;
+    ahead_.pop_front();
+  }
   const std::uint64_t first = last + 1 - chunks;
+  // Requests of this stream sent before now: fetched ahead of the GEMV.
+  const std::uint64_t sent = prefetcher_.requests_issued_before_now();
+  const std::uint64_t ahead = sent > first ? std::min(sent - first, chunks) : 0;
+  prefetch_stats_.prefetched_bytes +=
+      ahead == chunks ? bytes : ahead * std::uint64_t{mem_.request_bytes};
   const std::uint64_t total = gemv_compute_cycles(op);
   // Chunk k of the weight stream carries its share of the compute: the cycles are
   // spread so that they add up to `total` exactly.

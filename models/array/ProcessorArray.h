@@ -11,20 +11,21 @@
 // plus `pipeline_fill_cycles` once to fill and drain the array. Compute consumes the
 // weight stream in order; it stalls (counted) when the next weights have not arrived.
 
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/simple_target_socket.h>
 
 #include <cstdint>
+#include <deque>
 #include <string>
+#include <systemc>
+#include <tlm>
 
+#include "common/Stats.h"
 #include "models/array/ProcessorArrayConfig.h"
-#include "models/tlm/MemorySystemConfig.h"
 #include "models/tlm/ClockDomain.h"
 #include "models/tlm/MemoryPort.h"
+#include "models/tlm/MemorySystemConfig.h"
 #include "models/tlm/Ops.h"
 #include "models/tlm/Prefetcher.h"
-#include "common/Stats.h"
 
 namespace skv {
 
@@ -55,6 +56,21 @@ class ProcessorArray : public sc_core::sc_module {
     }
   };
 
+  // The weight buffer under overlap (hardware config `overlap.weights` other than
+  // `none`): reported as its own group, `weight_prefetch`, only by runs with overlap, so
+  // a run without it reports what it always did. Nothing is fetched twice or wasted:
+  // every stream fetched ahead is read by its GEMV, which comes next in the same order.
+#define SKV_WEIGHT_PREFETCH_STATS(X)                                                     \
+  X(streams_ahead, Sum, Count, "GEMV weight streams started before their GEMV")          \
+  X(prefetched_bytes, Sum, Bytes,                                                        \
+    "GEMV weights requested from DRAM before their GEMV started (fetched ahead)")        \
+  X(buffer_peak_bytes, Max, Bytes,                                                       \
+    "most weight-buffer space held at once (requests sent and not yet consumed), never " \
+    "above memory.max_outstanding x memory.request_bytes")
+  struct PrefetchStats {
+    SKV_DECLARE_STATS(SKV_WEIGHT_PREFETCH_STATS)
+  };
+
   ProcessorArray(sc_core::sc_module_name name, const config::ProcessorArrayConfig& cfg,
                  const config::MemorySystemConfig& mem, const tlmx::ClockDomain& clock);
 
@@ -69,6 +85,7 @@ class ProcessorArray : public sc_core::sc_module {
   std::uint64_t peak_macs_per_cycle() const { return peak_macs_per_cycle(cfg_); }
 
   const Stats& stats() const { return stats_; }
+  PrefetchStats prefetch_stats() const;
   // Reports its weight requests to `recorder` (null: none).
   void set_recorder(tlmx::ActivityRecorder* recorder) {
     weights.set_recorder(recorder, tlmx::MemoryRole::Weights);
@@ -76,11 +93,13 @@ class ProcessorArray : public sc_core::sc_module {
   const config::ProcessorArrayConfig& config() const { return cfg_; }
   // What the array is doing now, for a stalled simulation's error line; empty if idle.
   std::string activity() const;
-  bool drained() const { return prefetcher_.drained(); }
+  bool drained() const { return ahead_.empty() && prefetcher_.drained(); }
 
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   void run_gemv(const tlmx::GemvOp& op, tlmx::OpKind kind);
+  // Starts a GEMV's weight stream ahead of the GEMV (a prefetch command).
+  void start_stream(const tlmx::GemvOp& op, tlmx::OpKind kind);
   void run_vector(const tlmx::VectorOp& op);
 
   config::ProcessorArrayConfig cfg_;
@@ -91,7 +110,16 @@ class ProcessorArray : public sc_core::sc_module {
   bool in_gemv_ = false;
   std::uint64_t chunk_ = 0;
   std::uint64_t chunks_ = 0;
+  // Weight streams started ahead of their GEMVs, oldest first: each one's range and the
+  // sequence number of its last request.
+  struct Ahead {
+    std::uint64_t addr;
+    std::uint64_t bytes;
+    std::uint64_t last;
+  };
+  std::deque<Ahead> ahead_;
   Stats stats_;
+  PrefetchStats prefetch_stats_;
 };
 
 }  // namespace skv

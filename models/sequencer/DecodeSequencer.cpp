@@ -77,11 +77,36 @@ void DecodeSequencer::issue(const OpNode& node, BatchResult& result) {
   }
 }
 
+std::string describe_layer_graph(const config::ModelConfig& model, const config::HwConfig& hw,
+                                 const std::vector<trace::DecodeStep>& rows,
+                                 tlmx::AttentionAlgo algo) {
+  const AddressMap amap(model, hw);
+  config::ModelConfig one = model;
+  one.layers = 1;
+  KvSlots slots(hw.memory.max_batch);
+  const AttentionPlanner planner(hw.attention, hw.kv_sram.capacity_bytes());
+  return build_batch_graph(one, amap, planner, hw.memory.request_bytes, rows, slots.assign(rows),
+                           algo, hw.overlap.weights)
+      .describe();
+}
+
+void DecodeSequencer::prefetch(const OpNode& gemv) {
+  tlmx::OpExtension ext;
+  ext.op = gemv.op;
+  ext.kind = gemv.op_kind;
+  ext.prefetch = true;
+  tlm::tlm_generic_payload gp;
+  gp.set_command(tlm::TLM_IGNORE_COMMAND);
+  const tlmx::ScopedExtension<tlmx::OpExtension> attached(gp, &ext);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  array->b_transport(gp, delay);  // returns at once: the DMA runs on its own
+}
+
 void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, BatchResult& result) {
   batch_id_ = rows.front().batch;
   const std::vector<std::uint32_t> slots = kv_slots_.assign(rows);  // each request's KV region
-  OpGraph graph =
-      build_batch_graph(model_, amap_, planner_, hw_.memory.request_bytes, rows, slots, algo_);
+  OpGraph graph = build_batch_graph(model_, amap_, planner_, hw_.memory.request_bytes, rows, slots,
+                                    algo_, hw_.overlap.weights);
   std::size_t window_attentions = 0;  // of the window's last layer
   bool in_layer = false;              // a layer segment is open (segment_hook_)
   // Other KV lengths change operations' sizes, never the graph's shape or issue order.
@@ -91,13 +116,27 @@ void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, Batc
         rows_[i].kv_len = new_kv_lens_[i];
       }
       new_kv_lens_.clear();
-      graph =
-          build_batch_graph(model_, amap_, planner_, hw_.memory.request_bytes, rows_, slots, algo_);
+      graph = build_batch_graph(model_, amap_, planner_, hw_.memory.request_bytes, rows_, slots,
+                                algo_, hw_.overlap.weights);
     }
     const OpNode& n = graph.nodes()[id];
-    // A DMA stream is started by the unit that consumes it, when that node starts.
-    if (n.kind != NodeKind::Compute) continue;
     const bool head = n.layer >= model_.layers;
+    if (n.kind != NodeKind::Compute) {
+      // A DMA stream is started by the unit that consumes it, when that node starts;
+      // under next_op the weight streams are started here, ahead of their GEMVs (their
+      // consumer comes later in this order: one outside the window is never issued).
+      if (hw_.overlap.weights != config::WeightOverlap::NextOp || n.unit != UnitId::WeightDma) {
+        continue;
+      }
+      const OpNode& c = graph.nodes()[n.consumer];
+      if (head ? !window_head_ : n.layer >= window_layers_) continue;
+      if (window_until_attention_ && n.layer + 1 == window_layers_ &&
+          c.op_kind != tlmx::OpKind::qkv_gemv) {
+        continue;
+      }
+      prefetch(c);
+      continue;
+    }
     if (head ? !window_head_ : n.layer >= window_layers_) continue;
     if (window_until_attention_ && n.layer + 1 == window_layers_ &&
         window_attentions == rows.size()) {

@@ -59,6 +59,13 @@ struct OpRecord {
 void check_batch_rows(const std::vector<trace::DecodeStep>& rows, const std::string& path,
                       const config::ModelConfig& model, const config::HwConfig& hw);
 
+// The operation graph of `rows` (one batch) as the sequencer would build it for layer 0
+// and the LM head, described with its edges (OpGraph::describe): what `run --dump-graph`
+// prints. Addresses are those of the whole model.
+std::string describe_layer_graph(const config::ModelConfig& model, const config::HwConfig& hw,
+                                 const std::vector<trace::DecodeStep>& rows,
+                                 tlmx::AttentionAlgo algo);
+
 class DecodeSequencer : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<DecodeSequencer> array;      // to the ProcessorArray
@@ -133,6 +140,8 @@ class DecodeSequencer : public sc_core::sc_module {
   void run();
   void run_batch(const std::vector<trace::DecodeStep>& rows, BatchResult& result);
   void issue(const OpNode& node, BatchResult& result);
+  // Starts the weight stream of `gemv` (a GEMV node) on the array, ahead of the GEMV.
+  void prefetch(const OpNode& gemv);
 
   const config::ModelConfig& model_;
   const config::HwConfig& hw_;

@@ -5,6 +5,7 @@
 #include <array>
 #include <optional>
 #include <stdexcept>
+#include <utility>
 
 namespace skv::sim {
 
@@ -38,6 +39,13 @@ void OpGraph::edge(std::uint32_t from, std::uint32_t to, EdgeKind kind) {
     throw std::logic_error("OpGraph: edge between unknown or equal nodes");
   }
   edges_.push_back(OpEdge{from, to, kind});
+}
+
+void OpGraph::set_consumer(std::uint32_t stream, std::uint32_t consumer) {
+  if (stream >= nodes_.size() || nodes_[stream].kind != NodeKind::DmaStream) {
+    throw std::logic_error("OpGraph: a consumer for a node that is no stream");
+  }
+  nodes_[stream].consumer = consumer;
 }
 
 std::vector<std::uint32_t> OpGraph::issue_order() const {
@@ -91,7 +99,8 @@ std::string OpGraph::describe() const {
 OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& amap,
                           const AttentionPlanner& planner, std::uint32_t request_bytes,
                           const std::vector<trace::DecodeStep>& rows,
-                          const std::vector<std::uint32_t>& slots, tlmx::AttentionAlgo algo) {
+                          const std::vector<std::uint32_t>& slots, tlmx::AttentionAlgo algo,
+                          config::WeightOverlap weights) {
   OpGraph g;
   const auto b = static_cast<std::uint32_t>(rows.size());
   const std::uint64_t hidden = model.hidden_size;
@@ -138,8 +147,42 @@ OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& am
     return compute(name, UnitId::ProcessorArray, kind,
                    tlmx::VectorOp{elements * b, ops});
   };
+  // next_op: every GEMV of the batch in order (its layer and weights), known up front so
+  // that GEMV k+1's stream can be placed before GEMV k.
+  const bool next_op = weights == config::WeightOverlap::NextOp;
+  std::vector<std::pair<std::uint32_t, tlmx::GemvOp>> gemvs;
+  if (next_op) {
+    for (std::uint32_t l = 0; l < model.layers; ++l) {
+      const LayerWeights w = amap.layer(l);
+      for (const tlmx::GemvOp& op : {w.qkv, w.o, w.ffn_in, w.ffn_down}) gemvs.emplace_back(l, op);
+    }
+    gemvs.emplace_back(model.layers, amap.lm_head());
+  }
+  std::size_t gemv_index = 0;
+  std::optional<std::uint32_t> next_stream;  // next_op: the stream of the GEMV to come
+  auto ahead_stream = [&](std::size_t k) {
+    OpNode n;
+    n.kind = NodeKind::DmaStream;
+    n.name = "weight_stream";
+    n.unit = UnitId::WeightDma;
+    n.layer = gemvs[k].first;
+    n.stream_bytes = gemvs[k].second.weight_bytes();
+    const std::uint32_t id = g.add(std::move(n));
+    if (next_stream) g.edge(*next_stream, id, EdgeKind::Buffer);  // behind it in the buffer
+    return id;
+  };
   auto gemv = [&](const char* name, tlmx::OpKind kind, tlmx::GemvOp w) {
     w.batch = b;
+    if (next_op) {
+      const std::size_t k = gemv_index++;
+      if (k == 0) next_stream = ahead_stream(0);
+      const std::uint32_t mine = *next_stream;
+      if (k + 1 < gemvs.size()) next_stream = ahead_stream(k + 1);
+      const std::uint32_t c = compute(name, UnitId::ProcessorArray, kind, w);
+      g.set_consumer(mine, c);
+      g.edge(mine, c, EdgeKind::Data);
+      return c;
+    }
     const std::uint32_t s = stream("weight_stream", UnitId::WeightDma, w.weight_bytes(),
                                    weight_consumer);
     const std::uint32_t c = compute(name, UnitId::ProcessorArray, kind, w);
@@ -214,6 +257,7 @@ OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& am
   if (x) data(*x, norm);
   const std::uint32_t head = gemv("lm_head_gemv", tlmx::OpKind::lm_head_gemv, amap.lm_head());
   data(norm, head);
+  if (gemv_index != gemvs.size()) throw std::logic_error("OpGraph: GEMVs and their streams differ");
   return g;
 }
 

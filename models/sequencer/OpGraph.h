@@ -9,7 +9,10 @@
 //           after its row's KV append, a GEMV after its weight stream)
 //   unit    both run on one unit, which runs one operation at a time
 //   buffer  a stream may fill a buffer only once the previous stream's consumer has
-//           released it (the array's weight buffer, the KV SRAM's staging space)
+//           released it (the array's weight buffer, the KV SRAM's staging space); from
+//           one stream to the next (overlap.weights: next_op), the later stream queues
+//           behind the earlier one in the same buffer and takes the slots the earlier
+//           one's consumer releases, request by request
 //   chain   the issue policy: today's sequencer runs the operations one after another,
 //           so each compute node also waits for the one before it
 //
@@ -18,6 +21,11 @@
 // buffer and the SRAM's staging space fill while it runs), so with the chain edges the
 // graph reproduces a plain sequence; edges that let a stream start earlier, and the
 // buffers they need, are how operations come to overlap.
+//
+// With overlap.weights: next_op the weight streams are issued by the sequencer: GEMV
+// k+1's stream is placed just before GEMV k (node ids give the issue order among ready
+// nodes), with a buffer edge from GEMV k's stream and none from GEMV k, so it starts as
+// GEMV k starts and fills the weight buffer while GEMV k computes.
 
 #include <cstdint>
 #include <string>
@@ -27,6 +35,7 @@
 #include "models/sequencer/AddressMap.h"
 #include "models/sequencer/DecodeStep.h"
 #include "models/sequencer/ModelConfig.h"
+#include "models/sequencer/OverlapConfig.h"
 #include "models/tlm/Ops.h"
 
 namespace skv::sim {
@@ -69,6 +78,8 @@ class OpGraph {
  public:
   std::uint32_t add(OpNode node);
   void edge(std::uint32_t from, std::uint32_t to, EdgeKind kind);
+  // A stream added before the node that reads it learns its consumer's id here.
+  void set_consumer(std::uint32_t stream, std::uint32_t consumer);
 
   const std::vector<OpNode>& nodes() const { return nodes_; }
   const std::vector<OpEdge>& edges() const { return edges_; }
@@ -86,10 +97,13 @@ class OpGraph {
 // The graph of one batch: for every layer RMSNorm, the QKV GEMV, RoPE, a KV append and
 // an attention per row, the O GEMV, the residual, RMSNorm, the FFN GEMVs with their
 // activation and the residual; then the final RMSNorm and the LM head. `slots` gives
-// each row's KV cache slot; `planner` the bytes each attention's K/V stream brings.
+// each row's KV cache slot; `planner` the bytes each attention's K/V stream brings;
+// `weights` whether each GEMV's weight stream starts with it (none) or as the GEMV
+// before it starts (next_op; the batch's first GEMV's stream just before it).
 OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& amap,
                           const AttentionPlanner& planner, std::uint32_t request_bytes,
                           const std::vector<trace::DecodeStep>& rows,
-                          const std::vector<std::uint32_t>& slots, tlmx::AttentionAlgo algo);
+                          const std::vector<std::uint32_t>& slots, tlmx::AttentionAlgo algo,
+                          config::WeightOverlap weights = config::WeightOverlap::None);
 
 }  // namespace skv::sim

@@ -146,10 +146,14 @@ class OpExtension : public tlm::tlm_extension<OpExtension> {
  public:
   Op op;
   OpKind kind = OpKind::rmsnorm;  // which of the step's operations it is
+  // A GEMV's weight stream only: the unit starts fetching the weights into its weight
+  // buffer and returns at once; the GEMV itself comes later, in the same order.
+  bool prefetch = false;
   tlm_extension_base* clone() const override { return new OpExtension(*this); }
   void copy_from(const tlm_extension_base& other) override {
     op = static_cast<const OpExtension&>(other).op;
     kind = static_cast<const OpExtension&>(other).kind;
+    prefetch = static_cast<const OpExtension&>(other).prefetch;
   }
 };
 

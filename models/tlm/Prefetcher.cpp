@@ -36,7 +36,12 @@ void Prefetcher::issue_loop() {
     // user, so ticket == sequence number.
     const MemoryPort::Ticket t = port_.issue(tlm::TLM_READ_COMMAND, p.addr, p.bytes, p.owner);
     if (t != ticket_base_ + issued_) throw std::logic_error("Prefetcher: port shared");
+    if (sc_core::sc_time_stamp() != last_issue_time_ || issued_ == 0) {
+      last_issue_time_ = sc_core::sc_time_stamp();
+      issued_before_last_time_ = issued_;
+    }
     ++issued_;
+    peak_held_ = std::max(peak_held_, issued_ - std::min(issued_, released_));
     if (recorder_ != nullptr) report_held();
   }
 }

@@ -33,6 +33,14 @@ class Prefetcher {
   void release_through(std::uint64_t mark);
 
   std::uint64_t requests_issued() const { return issued_; }
+  // Requests sent at a time before now (those sent at this very time excluded, whatever
+  // the order of the delta cycles that sent them).
+  std::uint64_t requests_issued_before_now() const {
+    return sc_core::sc_time_stamp() > last_issue_time_ ? issued_ : issued_before_last_time_;
+  }
+  // The most requests held at once (issued and not yet released): the buffer's peak
+  // occupancy in request-sized slots, never above `credits`.
+  std::uint64_t peak_held() const { return peak_held_; }
   // Reports the buffer space held (requests issued and not released, in request-sized
   // slots) to `recorder` as the KV SRAM's staging whenever it changes (null: none).
   void set_staging_recorder(ActivityRecorder* recorder) { recorder_ = recorder; }
@@ -63,6 +71,9 @@ class Prefetcher {
   std::uint64_t released_ = 0;  // requests the consumer has given back
   std::uint64_t waited_ = 0;    // requests the consumer has seen complete
   std::uint64_t ticket_base_;   // port ticket of sequence number 0
+  std::uint64_t peak_held_ = 0;
+  sc_core::sc_time last_issue_time_;           // when the last request was sent
+  std::uint64_t issued_before_last_time_ = 0;  // requests sent before that time
   bool waiting_ = false;        // the consumer is blocked in wait_until()
   std::uint64_t waiting_for_ = 0;
   sc_core::sc_time waiting_since_;

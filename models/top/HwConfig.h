@@ -10,6 +10,7 @@
 #include "models/attention/AttentionConfig.h"
 #include "models/dram/DramConfig.h"
 #include "models/kv_sram/KvSramConfig.h"
+#include "models/sequencer/OverlapConfig.h"
 #include "models/tlm/MemorySystemConfig.h"
 
 namespace skv::config {
@@ -22,6 +23,7 @@ struct HwConfig {
   AttentionConfig attention;
   KvSramConfig kv_sram;
   MemorySystemConfig memory;
+  OverlapConfig overlap;
   dram::DramConfig dram;
 };
 
@@ -40,6 +42,16 @@ inline const schema::Schema<HwConfig>& hw_schema() {
     s.part("attention", SKV_MEMBER(attention), attention_schema());
     s.part("kv_sram", SKV_MEMBER(kv_sram), kv_sram_schema());
     s.part("memory", SKV_MEMBER(memory), memory_system_schema());
+    // Optional: a file without it runs the operations one after another, as before.
+    s.section("overlap", /*required=*/false);
+    s.key("weights", SKV_MEMBER(overlap.weights),
+          names<WeightOverlap>({{"none", WeightOverlap::None}, {"next_op", WeightOverlap::NextOp}}),
+          "", fixed(WeightOverlap::None), Timing::Yes,
+          "`none`: a GEMV's weights stream in when it starts; `next_op`: while a GEMV computes, "
+          "the next GEMV's weights fill the weight buffer as the running one frees it. The "
+          "buffer is the existing one of `memory.max_outstanding` x `memory.request_bytes` "
+          "bytes, kept filling across operation boundaries (no second buffer). Exact mode "
+          "only for now: `--mode fast` refuses it");
     s.part("dram", SKV_MEMBER(dram), dram::dram_schema());
     return s;
   }();

@@ -58,6 +58,7 @@ struct RunOptions {
   unsigned jobs = 1;
   std::vector<std::string> fast_only_given;  // fast-mode options on the command line
   std::string energy;  // an energy preset: a .yaml path, or a name in <hw dir>/../energy
+  bool dump_graph = false;
 };
 
 std::string default_cache_root() {
@@ -106,10 +107,12 @@ int run(const RunOptions& o) {
   // names the requests to drop (skip); a batch larger than the hardware's KV slots, or a
   // --timeline-batch the trace does not have, stops it too.
   bool timeline_batch_found = !o.timeline_batch.has_value();
+  std::vector<trace::DecodeStep> first_rows;  // for --dump-graph
   trace::TraceScan scan = trace::scan_trace(
       o.trace, model.max_context, input.over_context, model.name,
       [&](const std::vector<trace::DecodeStep>& rows) {
         if (rows.size() > hw.memory.max_batch) sim::check_batch_rows(rows, o.trace, model, hw);
+        if (first_rows.empty()) first_rows = rows;
         if (o.timeline_batch && rows.front().batch == *o.timeline_batch) timeline_batch_found = true;
       });
   const std::uint64_t total = scan.rows;
@@ -121,6 +124,19 @@ int run(const RunOptions& o) {
   input.stop_requested = [] { return interrupt_requested(); };
   if (total == 0) {
     throw InputError(fmt::format("{}: the trace has no decode steps (a header and no rows)", o.trace));
+  }
+  tlmx::AttentionAlgo algo = tlmx::AttentionAlgo::SwiftKV;
+  for (auto a : tlmx::kAttentionAlgos) {
+    if (o.algo == tlmx::attention_algo_name(a)) algo = a;
+  }
+  if (o.dump_graph) {
+    fmt::print(
+        "# operation graph of layer 0 and the LM head, batch {} of {} ({} rows), "
+        "overlap.weights = {}\n# id name [unit] <- predecessor(edge kind) ...\n{}",
+        first_rows.front().batch, o.trace, first_rows.size(),
+        config::weight_overlap_name(hw.overlap.weights),
+        sim::describe_layer_graph(model, hw, first_rows, algo));
+    return 0;
   }
   if (!o.timeline.empty() && !timeline_batch_found) {
     throw InputError(fmt::format("--timeline-batch: batch {} is not in {}", *o.timeline_batch, o.trace));
@@ -149,10 +165,6 @@ int run(const RunOptions& o) {
   std::uint64_t done = 0;
 
   const auto wall_start = std::chrono::steady_clock::now();
-  tlmx::AttentionAlgo algo = tlmx::AttentionAlgo::SwiftKV;
-  for (auto a : tlmx::kAttentionAlgos) {
-    if (o.algo == tlmx::attention_algo_name(a)) algo = a;
-  }
   report::TimelineSettings timeline_settings;
   timeline_settings.batch = o.timeline_batch;
   timeline_settings.accel_period_ps = clock.period_ps();
@@ -280,6 +292,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
                   "Energy preset: a .yaml file, or a name in configs/energy beside the hardware "
                   "config's folder (e.g. u55c); adds the report's `energy` group and steps.csv's "
                   "energy_j (docs/energy.md). Default: none, no energy figures");
+  sub->add_flag("--dump-graph", o->dump_graph,
+                "Print the operation graph of the trace's first batch (layer 0 and the LM head) "
+                "with its edges, and exit without simulating");
   sub->add_flag("--step-counters", o->step_counters,
                 "Add to steps.csv a column per counter (each unit's sums and integrals): what "
                 "the row's batch added to it");

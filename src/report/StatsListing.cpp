@@ -14,9 +14,10 @@ std::vector<ListedStat> stats_listing() {
   sim::Counters groups;
   groups.visit_groups([&out](const char* group, auto& stats) {
     for (const stats::Info& info : stats.kInfo) {
+      const bool overlap = sim::StatGroups::overlap_only(group);
       out.push_back({std::string(group) + "." + info.name, stats::kind_name(info.kind),
                      stats::unit_name(info.unit), info.description,
-                     !stats::subtractable(info.kind)});
+                     overlap || !stats::subtractable(info.kind), overlap});
     }
   });
   for (const DerivedFigure& f : derived_figures()) {
@@ -32,7 +33,9 @@ std::string stats_markdown() {
       "|---|---|---|---|---|\n";
   for (const ListedStat& s : stats_listing()) {
     out += fmt::format("| `{}` | {} | {} | {} | {} |\n", s.path, s.kind, s.unit, s.description,
-                       s.exact_only ? "exact runs only" : "yes");
+                       s.overlap_only ? "exact runs with `overlap` only"
+                       : s.exact_only ? "exact runs only"
+                                      : "yes");
   }
   return out;
 }

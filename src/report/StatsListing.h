@@ -17,6 +17,9 @@ struct ListedStat {
   std::string unit;
   std::string description;
   bool exact_only = false;  // left out of a fast-mode report
+  // Only in the report of a design with overlap (hardware config `overlap`), which the
+  // fast mode refuses for now.
+  bool overlap_only = false;
 };
 
 std::vector<ListedStat> stats_listing();

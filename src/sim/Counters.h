@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -38,6 +39,13 @@ struct StatGroups {
   dram::DramStats dram;
   DramController::Stats dram_ctrl;
   DecodeSequencer::Stats sequencer;
+  ProcessorArray::PrefetchStats weight_prefetch;  // the weight buffer under overlap
+
+  // Groups a report holds only for some designs: `weight_prefetch` only with
+  // overlap.weights other than none (a run without overlap reports what it always did).
+  static bool overlap_only(const char* group) {
+    return std::string_view(group) == "weight_prefetch";
+  }
 
   // f(group, stats) for every group of the registry, in report order.
   template <class F>
@@ -48,6 +56,7 @@ struct StatGroups {
     f("dram", dram);
     f("dram_controller", dram_ctrl);
     f("sequencer", sequencer);
+    f("weight_prefetch", weight_prefetch);
   }
   template <class F>
   void visit_groups(F&& f) const {

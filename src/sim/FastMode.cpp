@@ -61,6 +61,14 @@ FastModel::FastModel(const config::HwConfig& hw, const config::ModelConfig& mode
       options_(options),
       amap_(model, hw),
       planner_(hw.attention, hw.kv_sram.capacity_bytes()) {
+  // Its samples start each layer with an empty weight buffer; under overlap a layer
+  // starts with the next GEMV's weights in flight, which no sample's key holds yet.
+  if (hw.overlap.weights != config::WeightOverlap::None) {
+    throw InputError(fmt::format(
+        "{}: overlap.weights = {}: the fast mode does not model overlapping operations yet; "
+        "only --mode exact supports it for now",
+        hw.source_file, config::weight_overlap_name(hw.overlap.weights)));
+  }
   build_grid();
   summary_.points_per_tile = options_.points_per_tile;
   summary_.grid_points = grid_.size();

@@ -100,6 +100,7 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
   r.dram_ctrl = top.dram.stats();
   r.sequencer = top.sequencer.stats();
   r.dram_extremes = top.dram_extremes();
+  r.weight_prefetch = top.array.prefetch_stats();
   r.weight_bytes = amap.weight_bytes();
   r.kv_bytes = amap.kv_bytes();
   r.context_counts = reader.counts();

@@ -80,6 +80,9 @@ class OpDriver : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<OpDriver> socket;
   std::vector<tlmx::Op> ops;
+  // prefetch[i]: op i (a GEMV) is sent as a prefetch command (its weight stream only),
+  // which returns at once; empty: none is.
+  std::vector<bool> prefetch;
   std::vector<std::uint64_t> cycles;
 
   OpDriver(sc_core::sc_module_name name, const tlmx::ClockDomain& clock)
@@ -90,9 +93,11 @@ class OpDriver : public sc_core::sc_module {
 
  private:
   void run() {
-    for (const auto& op : ops) {
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      const tlmx::Op& op = ops[i];
       tlmx::OpExtension ext;
       ext.op = op;
+      ext.prefetch = i < prefetch.size() && prefetch[i];
       // A kind that fits the operation (the units refuse one that does not).
       if (std::holds_alternative<tlmx::GemvOp>(op)) {
         ext.kind = tlmx::OpKind::qkv_gemv;

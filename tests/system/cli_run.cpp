@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -354,7 +355,7 @@ TEST_CASE("cli schema: the key tables, and docs/formats.md checked against them"
   const std::string docs = source_path("docs/formats.md");
   const CliResult check = run_cli({"schema", "--check", docs});
   CHECK(check.exit_code == 0);
-  CHECK(check.out == "ok: " + docs + ": 12 schema tables up to date\n");
+  CHECK(check.out == "ok: " + docs + ": 13 schema tables up to date\n");
 
   // --docs rewrites a stale table in place; --check names it first.
   TempDir dir;
@@ -372,6 +373,78 @@ TEST_CASE("cli schema: the key tables, and docs/formats.md checked against them"
                            stale + ")\n");
   const CliResult fixed = run_cli({"schema", "--docs", stale});
   CHECK(fixed.exit_code == 0);
-  CHECK(fixed.out == stale + ": 12 schema tables, 1 rewritten (dram.timing)\n");
+  CHECK(fixed.out == stale + ": 13 schema tables, 1 rewritten (dram.timing)\n");
   CHECK(read_file(stale) == text);
+}
+
+namespace {
+
+// The u55c preset with `overlap.weights: next_op`, in dir/hw beside its DRAM preset.
+std::string overlap_hw(const TempDir& dir) {
+  dir.write("dram/hbm2-u55c.yaml", read_file(source_path("configs/dram/hbm2-u55c.yaml")));
+  return dir.write("hw/overlap.yaml",
+                   read_file(kHw) + "\noverlap:\n  weights: next_op  # prefetch the next GEMV\n");
+}
+
+}  // namespace
+
+TEST_CASE("cli: overlap.weights next_op runs in exact mode, saves time, moves the same bytes",
+          "[system]") {
+  TempDir dir;
+  const std::string hw = overlap_hw(dir);
+  const std::string trace = dir.write(
+      "t.trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,64\n1,0,1,65\n");
+  const CliResult plain = run_cli(
+      {"run", "--hw", kHw, "--model", kTiny, "--trace", trace, "-o", dir.file("plain"), "-q"});
+  const CliResult ahead = run_cli(
+      {"run", "--hw", hw, "--model", kTiny, "--trace", trace, "-o", dir.file("ahead"), "-q"});
+  INFO(plain.err << ahead.err);
+  REQUIRE(plain.exit_code == 0);
+  REQUIRE(ahead.exit_code == 0);
+  CHECK(ahead.err.empty());
+  const json a = json::parse(read_file(dir.file("plain/report.json")));
+  const json b = json::parse(read_file(dir.file("ahead/report.json")));
+  CHECK(!a.contains("weight_prefetch"));  // without overlap: the report as it always was
+  CHECK(b.at("config").at("hw").dump().find("next_op") != std::string::npos);
+  // The same work: bytes, MACs and operations; the next GEMV's weights fetched ahead.
+  CHECK(b["dram"]["bytes_read"] == a["dram"]["bytes_read"]);
+  CHECK(b["processor_array"]["macs"] == a["processor_array"]["macs"]);
+  CHECK(b["processor_array"]["gemv_ops"] == a["processor_array"]["gemv_ops"]);
+  CHECK(b["weight_prefetch"]["prefetched_bytes"].get<std::uint64_t>() > 0);
+  // The weight buffer holds memory.max_outstanding (64) x request_bytes (4096) at most.
+  CHECK(b["weight_prefetch"]["buffer_peak_bytes"].get<std::uint64_t>() <= 64 * 4096);
+  CHECK(b["processor_array"]["weight_stall_cycles"].get<std::uint64_t>() <
+        a["processor_array"]["weight_stall_cycles"].get<std::uint64_t>());
+  CHECK(b["totals"]["simulated_cycles"].get<std::uint64_t>() <
+        a["totals"]["simulated_cycles"].get<std::uint64_t>());
+}
+
+TEST_CASE("cli: the fast mode refuses overlap in one line, and --dump-graph prints the edges",
+          "[system]") {
+  TempDir dir;
+  const std::string hw = overlap_hw(dir);
+  const std::string trace =
+      dir.write("t.trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,64\n");
+  const CliResult fast = run_cli({"run", "--mode", "fast", "--no-cache", "--hw", hw, "--model",
+                                  kTiny, "--trace", trace, "-o", dir.file("f"), "-q"});
+  CHECK(fast.exit_code == 1);
+  CHECK(fast.err == "swiftkv-sim: error: " + hw +
+                        ": overlap.weights = next_op: the fast mode does not model overlapping "
+                        "operations yet; only --mode exact supports it for now\n");
+  CHECK(!std::filesystem::exists(dir.file("f/report.json")));
+
+  const CliResult graph =
+      run_cli({"run", "--dump-graph", "--hw", hw, "--model", kTiny, "--trace", trace});
+  INFO(graph.err);
+  REQUIRE(graph.exit_code == 0);
+  // The O GEMV's weight stream queues behind the QKV GEMV's (a buffer edge from stream
+  // to stream), before the QKV GEMV itself.
+  CHECK(graph.out.find("overlap.weights = next_op") != std::string::npos);
+  CHECK(graph.out.find("2 weight_stream [weight_dma] 32768 B for 9 <- 1(buffer)\n") !=
+        std::string::npos);
+  const CliResult plain =
+      run_cli({"run", "--dump-graph", "--hw", kHw, "--model", kTiny, "--trace", trace});
+  REQUIRE(plain.exit_code == 0);
+  CHECK(plain.out.find("7 weight_stream [weight_dma] 32768 B for 8 <- 2(buffer)\n") !=
+        std::string::npos);
 }

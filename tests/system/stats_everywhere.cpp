@@ -84,6 +84,10 @@ TEST_CASE(
   for (const auto& s : listing) {
     INFO(s.path);
     const json* v = skv::find_dotted(report, s.path);
+    if (s.overlap_only) {  // a design without overlap reports what it always did
+      CHECK(v == nullptr);
+      continue;
+    }
     REQUIRE(v != nullptr);
     CHECK(r.out.find("  " + s.path + " ") != std::string::npos);
     if (s.kind == "histogram") {
@@ -112,10 +116,34 @@ TEST_CASE(
   const auto cmp_cols = header_of(read_file(dir.file("cmp") + "/compare.csv"));
   for (const auto& st : listing) {
     INFO(st.path);
+    if (st.overlap_only) continue;  // checked below, with overlap
     const std::string col = st.kind == "histogram" ? st.path + ".p99" : st.path;
     CHECK(has(sweep_cols, col));
     CHECK(has(cmp_cols, col));
   }
+
+  // With overlap (the u55c preset and `overlap.weights: next_op`), the overlap-only
+  // groups are in report.json and --all-figures too.
+  dir.write("dram/hbm2-u55c.yaml", read_file(kRoot + "/configs/dram/hbm2-u55c.yaml"));
+  const std::string hw_overlap =
+      dir.write("hw/overlap.yaml", read_file(kRoot + "/configs/hw/swiftkv-mha-u55c.yaml") +
+                                       "\noverlap:\n  weights: next_op\n");
+  const std::string out2 = dir.file("run-overlap");
+  const auto r2 =
+      run_cli({"run", "--hw", hw_overlap, "--model", kRoot + "/configs/models/tiny.yaml", "--trace",
+               trace, "-o", out2, "-q", "--all-figures"});
+  INFO(r2.out << r2.err);
+  REQUIRE(r2.exit_code == 0);
+  const json report2 = json::parse(read_file(out2 + "/report.json"));
+  std::size_t overlap_only = 0;
+  for (const auto& st : listing) {
+    INFO(st.path);
+    const json* v = skv::find_dotted(report2, st.path);
+    REQUIRE(v != nullptr);
+    CHECK(r2.out.find("  " + st.path + " ") != std::string::npos);
+    overlap_only += st.overlap_only ? 1 : 0;
+  }
+  CHECK(overlap_only >= 3);
 }
 
 TEST_CASE("stats registry: a fast run reports sums and integrals and names what it leaves out",
@@ -133,6 +161,10 @@ TEST_CASE("stats registry: a fast run reports sums and integrals and names what 
   const json& left_out = report.at("fast").at("not_estimated");
   for (const auto& s : skv::report::stats_listing()) {
     INFO(s.path);
+    if (s.overlap_only) {  // the fast mode refuses overlap; without it, not reported
+      CHECK(skv::find_dotted(report, s.path) == nullptr);
+      continue;
+    }
     const bool listed_out =
         std::find(left_out.begin(), left_out.end(), json(s.path)) != left_out.end();
     CHECK(listed_out == s.exact_only);

@@ -17,12 +17,13 @@ using skv::sim::OpGraph;
 namespace {
 
 struct TinyGraph : skv::test::TinyDesign {
-  OpGraph build(const std::vector<skv::trace::DecodeStep>& rows) const {
+  OpGraph build(const std::vector<skv::trace::DecodeStep>& rows,
+                skv::config::WeightOverlap weights = skv::config::WeightOverlap::None) const {
     const skv::sim::AddressMap amap(model, hw);
     const skv::AttentionPlanner planner(hw.attention, hw.kv_sram.capacity_bytes());
     std::vector<std::uint32_t> slots(rows.size(), 0);
-    return skv::sim::build_batch_graph(model, amap, planner, hw.memory.request_bytes, rows,
-                                       slots, skv::tlmx::AttentionAlgo::SwiftKV);
+    return skv::sim::build_batch_graph(model, amap, planner, hw.memory.request_bytes, rows, slots,
+                                       skv::tlmx::AttentionAlgo::SwiftKV, weights);
   }
 };
 
@@ -96,4 +97,48 @@ TEST_CASE("op graph: the issue order is today's sequence, appends before attenti
   cyclic.edge(a, b, EdgeKind::Data);
   cyclic.edge(b, a, EdgeKind::Data);
   CHECK_THROWS_WITH(cyclic.issue_order(), "OpGraph: the edges form a cycle");
+}
+
+TEST_CASE("op graph: next_op places each GEMV's weight stream before the GEMV ahead of it",
+          "[unit]") {
+  const OpGraph g = TinyGraph{}.build({{0, 0, 0, 100, 3}}, skv::config::WeightOverlap::NextOp);
+  // The same 37 nodes as without overlap; only the weight streams move and change edges.
+  REQUIRE(g.nodes().size() == 2 * 17 + 3);
+  const std::vector<std::string> all = lines(g.describe());
+  // The QKV stream (1) and the O stream (2) both come before the QKV GEMV (3): the O
+  // stream queues behind the QKV stream in the weight buffer (a buffer edge from 1, none
+  // from the QKV GEMV) and fills the slots the QKV GEMV frees while it computes. Each
+  // later stream sits just before the GEMV ahead of its own: gate/up (8) before the O
+  // GEMV (9), down (12) before gate/up (13), layer 1's QKV (15) before down (16).
+  const std::vector<std::string> expected = {
+      "0 rmsnorm [processor_array]",
+      "1 weight_stream [weight_dma] 65536 B for 3",
+      "2 weight_stream [weight_dma] 32768 B for 9 <- 1(buffer)",
+      "3 qkv_gemv [processor_array] <- 0(unit) 0(chain) 1(data) 0(data)",
+      "4 rope [processor_array] <- 3(unit) 3(chain) 3(data)",
+      "5 kv_append [attention_pipeline] <- 4(chain) 4(data)",
+      "6 kv_stream [kv_dma] 103424 B for 7",
+      "7 attention [attention_pipeline] <- 5(unit) 5(chain) 6(data) 4(data) 5(data)",
+      "8 weight_stream [weight_dma] 131072 B for 13 <- 2(buffer)",
+      "9 o_gemv [processor_array] <- 4(unit) 7(chain) 2(data) 7(data)",
+      "10 residual [processor_array] <- 9(unit) 9(chain) 9(data)",
+      "11 rmsnorm [processor_array] <- 10(unit) 10(chain) 10(data)",
+      "12 weight_stream [weight_dma] 65536 B for 16 <- 8(buffer)",
+      "13 gate_up_gemv [processor_array] <- 11(unit) 11(chain) 8(data) 11(data)",
+      "14 silu_mul [processor_array] <- 13(unit) 13(chain) 13(data)",
+      "15 weight_stream [weight_dma] 65536 B for 20 <- 12(buffer)",
+      "16 down_gemv [processor_array] <- 14(unit) 14(chain) 12(data) 14(data)",
+      "17 residual [processor_array] <- 16(unit) 16(chain) 16(data) 10(data)",
+  };
+  CHECK(std::vector<std::string>(all.begin(), all.begin() + 18) == expected);
+  // Layer 1 has one stream fewer in its span (its QKV stream is 15) and one more: the LM
+  // head's (1000 x 256 / 2 = 128000 bytes) just before layer 1's down GEMV (33).
+  CHECK(all[32] == "32 weight_stream [weight_dma] 128000 B for 36 <- 29(buffer)");
+  CHECK(all[33].rfind("33 down_gemv", 0) == 0);
+  CHECK(all[36].rfind("36 lm_head_gemv [processor_array] <- 35(unit) 35(chain) 32(data)", 0) == 0);
+  // Every edge runs from a lower id to a higher one, so the issue order is the ids'
+  // order: a stream is issued just before the GEMV it overlaps.
+  std::vector<std::uint32_t> ids(g.nodes().size());
+  for (std::uint32_t i = 0; i < ids.size(); ++i) ids[i] = i;
+  CHECK(g.issue_order() == ids);
 }

@@ -71,7 +71,7 @@ TEST_CASE("set_key sets any key of the schema, present or not, and rejects other
         "vector_lanes, pipeline_fill_cycles); did you mean 'rows'?");
   CHECK(error_of([&] { set_key(root, "x.y", "1", w, "base.yaml"); })
             .find("(keys of the top level: name, clock_mhz, processor_array, attention, kv_sram, "
-                  "memory, dram)") != std::string::npos);
+                  "memory, overlap, dram)") != std::string::npos);
   CHECK(error_of([&] {
           set_key(root, "dram.timing.tRDC", "1", w, "base.yaml");
         }).find("(keys of dram.timing: tRCD, tRCDW,") != std::string::npos);
