@@ -10,6 +10,13 @@
 
 namespace skv::config {
 
+// Where native attention keeps its materialised scores.
+enum class ScoreHome {
+  Auto,  // in the KV SRAM while a pass's scores fit beside the K/V staging, else DRAM
+  Sram,  // in the KV SRAM; a design whose scores do not fit is refused
+  Dram,  // written to and read back from DRAM
+};
+
 struct AttentionConfig {
   std::uint32_t heads_in_parallel = 1;  // per-token pipelines working side by side
   std::uint32_t dot_lanes = 0;          // q.k multipliers per pipeline
@@ -23,6 +30,9 @@ struct AttentionConfig {
   std::uint32_t block_tokens = 0;       // block size of blockwise (FlashAttention) attention
   std::uint32_t splitk_partitions = 0;  // partitions of split-K (FlashDecoding) attention
   std::uint32_t score_bits = 32;        // one materialised score or probability
+  ScoreHome scores = ScoreHome::Auto;   // native attention's score buffer
+  std::uint32_t softmax_passes = 3;     // native: max, exp-and-sum, normalise (3) or online (2)
+  bool exp2_pipelined = true;           // a new 2^x every cycle, or one per exp2 latency
 };
 
 inline const schema::Schema<AttentionConfig>& attention_schema() {
@@ -57,6 +67,20 @@ inline const schema::Schema<AttentionConfig>& attention_schema() {
           Timing::Yes, "partitions P of split-K (`--algo flashdecoding`) attention");
     s.key("score_bits", SKV_MEMBER(score_bits), integer(8, 64), "bits", fixed(32), Timing::Yes,
           "width of one materialised score (`--algo native`)");
+    s.key("scores", SKV_MEMBER(scores),
+          names<ScoreHome>(
+              {{"auto", ScoreHome::Auto}, {"sram", ScoreHome::Sram}, {"dram", ScoreHome::Dram}}),
+          "", fixed(ScoreHome::Auto), Timing::Yes,
+          "where `--algo native` keeps its scores: `auto` in the KV SRAM while a pass's scores "
+          "fit beside two K/V tiles, else in DRAM; `sram` always on chip (a model whose "
+          "scores at `max_context` do not fit is refused); `dram` always spilled");
+    s.key("softmax_passes", SKV_MEMBER(softmax_passes), integer_one_of({2, 3}), "passes", fixed(3),
+          Timing::Yes,
+          "softmax sweeps of `--algo native` over its scores: 3 (max; exp and sum; "
+          "normalise), or 2 (max and sum together with an online normaliser; normalise)");
+    s.key("exp2_pipelined", SKV_MEMBER(exp2_pipelined), boolean(), "", fixed(true), Timing::Yes,
+          "the exp2 unit takes a new input every cycle; `false`: one every "
+          "`exp2_latency_cycles`, so a sweep spends at least that per 2^x of a token");
     return s;
   }();
   return instance;

@@ -35,6 +35,8 @@ std::vector<AttentionPlanner::Sweep> AttentionPlanner::schedule(tlmx::AttentionA
   const std::uint64_t dot = ceil_div(d, cfg_.dot_lanes);      // q.k of one token
   const std::uint64_t acc = ceil_div(d, cfg_.accum_lanes);    // Y update of one token
   const std::uint64_t dot_depth = 1 + ceil_log2(cfg_.dot_lanes);
+  // Cycles between two inputs of the exp2 unit.
+  const std::uint64_t exp_interval = cfg_.exp2_pipelined ? 1 : cfg_.exp2_latency_cycles;
   std::vector<Sweep> s;
   switch (algo) {
     case tlmx::AttentionAlgo::SwiftKV: {
@@ -59,6 +61,26 @@ std::vector<AttentionPlanner::Sweep> AttentionPlanner::schedule(tlmx::AttentionA
       max.tile_tokens = cfg_.tile_tokens;
       max.cycles_per_token = 1;
       max.tail_cycles = cfg_.max_latency_cycles;
+      Sweep pv;  // o = sum p_t v_t
+      pv.read_v = pv.read_scores = true;
+      pv.tile_tokens = cfg_.tile_tokens;
+      pv.cycles_per_token = acc;
+      pv.tail_cycles = cfg_.accum_latency_cycles;
+      if (cfg_.softmax_passes == 2) {
+        // Online normaliser: m' = max(m, s_t), Z' = Z 2^(m - m') + 2^(s_t - m') in one
+        // sweep, then 1/Z once; the normalisation recomputes p_t = 2^(s_t - m) / Z.
+        Sweep online = max;
+        online.tail_cycles = cfg_.max_latency_cycles + cfg_.exp2_latency_cycles +
+                             cfg_.accum_latency_cycles + cfg_.divide_latency_cycles;
+        online.exp2_per_token = 2;
+        online.divisions_after = 1;
+        Sweep norm = max;
+        norm.write_scores = true;
+        norm.tail_cycles = cfg_.exp2_latency_cycles + cfg_.accum_latency_cycles;
+        norm.exp2_per_token = 1;
+        s = {qk, online, norm, pv};
+        break;
+      }
       Sweep exp;  // e_t = 2^(s_t - m), Z = sum e_t; then 1/Z once
       exp.read_scores = exp.write_scores = true;
       exp.tile_tokens = cfg_.tile_tokens;
@@ -70,11 +92,6 @@ std::vector<AttentionPlanner::Sweep> AttentionPlanner::schedule(tlmx::AttentionA
       Sweep norm = max;  // p_t = e_t / Z
       norm.write_scores = true;
       norm.tail_cycles = cfg_.accum_latency_cycles;
-      Sweep pv;  // o = sum p_t v_t
-      pv.read_v = pv.read_scores = true;
-      pv.tile_tokens = cfg_.tile_tokens;
-      pv.cycles_per_token = acc;
-      pv.tail_cycles = cfg_.accum_latency_cycles;
       s = {qk, max, exp, norm, pv};
       break;
     }
@@ -85,7 +102,7 @@ std::vector<AttentionPlanner::Sweep> AttentionPlanner::schedule(tlmx::AttentionA
       Sweep b;
       b.read_k = b.read_v = true;
       b.tile_tokens = cfg_.block_tokens;
-      b.cycles_per_token = dot + 1 + 1 + acc;
+      b.cycles_per_token = dot + 1 + exp_interval + acc;
       b.cycles_per_tile = acc + dot_depth + cfg_.max_latency_cycles + cfg_.exp2_latency_cycles +
                           cfg_.accum_latency_cycles;
       b.tail_cycles = divide_cycles(d);
@@ -113,7 +130,30 @@ std::vector<AttentionPlanner::Sweep> AttentionPlanner::schedule(tlmx::AttentionA
       break;
     }
   }
+  if (!cfg_.exp2_pipelined && algo != tlmx::AttentionAlgo::Blockwise) {
+    // An unpipelined exp2 unit paces a sweep whose tokens need more of its time than
+    // the rest of the pipeline does (blockwise's phases add up instead, above).
+    for (Sweep& sw : s) {
+      sw.cycles_per_token = std::max(sw.cycles_per_token, sw.exp2_per_token * exp_interval);
+    }
+  }
   return s;
+}
+
+bool AttentionPlanner::scores_fit(const Plan& plan) const {
+  return staging_bytes(plan) + score_buffer_bytes(plan) <= sram_capacity_bytes_;
+}
+
+std::uint64_t AttentionPlanner::staging_bytes(const Plan& plan) const {
+  // Two K/V tiles (the staging double buffer) of each K/V head a pass reads.
+  const tlmx::AttentionOp& op = plan.op;
+  const std::uint64_t kv_heads_per_pass =
+      std::min<std::uint64_t>(op.kv_heads, ceil_div(plan.heads_per_pass, op.q_heads / op.kv_heads));
+  return 2 * 2 * kv_heads_per_pass * cfg_.tile_tokens * op.head_dim * op.elem_bytes();
+}
+
+std::uint64_t AttentionPlanner::score_buffer_bytes(const Plan& plan) const {
+  return std::uint64_t{plan.heads_per_pass} * plan.op.tokens * cfg_.score_bits / 8;
 }
 
 AttentionPlanner::Plan AttentionPlanner::plan(const tlmx::AttentionOp& op) const {
@@ -126,14 +166,14 @@ AttentionPlanner::Plan AttentionPlanner::plan(const tlmx::AttentionOp& op) const
     plan.tiles_per_sweep.push_back(ceil_div(op.tokens, sw.tile_tokens));
     plan.tiles_per_pass += plan.tiles_per_sweep.back();
   }
-  // Scores stay on chip while a pass's scores fit beside two K/V tiles (the staging
-  // double buffer) in the SRAM.
-  const std::uint64_t kv_heads_per_pass =
-      std::min<std::uint64_t>(op.kv_heads, ceil_div(plan.heads_per_pass, op.q_heads / op.kv_heads));
-  const std::uint64_t staging = 2 * 2 * kv_heads_per_pass * cfg_.tile_tokens * op.head_dim *
-                                op.elem_bytes();
-  const std::uint64_t scores = std::uint64_t{plan.heads_per_pass} * op.tokens * cfg_.score_bits / 8;
-  plan.scores_on_chip = staging + scores <= sram_capacity_bytes_;
+  // attention.scores (native attention's; the other schedules write no scores and keep
+  // the auto decision, so that the key changes nothing for them): auto keeps them on chip
+  // while they fit; sram always (check_design refuses a model whose scores do not fit);
+  // dram never.
+  plan.scores_on_chip = scores_fit(plan);
+  if (op.algo == tlmx::AttentionAlgo::Native && cfg_.scores != config::ScoreHome::Auto) {
+    plan.scores_on_chip = cfg_.scores == config::ScoreHome::Sram;
+  }
   return plan;
 }
 

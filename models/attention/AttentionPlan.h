@@ -74,6 +74,11 @@ class AttentionPlanner {
   std::vector<Sweep> schedule(tlmx::AttentionAlgo algo, std::uint32_t head_dim) const;
 
   Plan plan(const tlmx::AttentionOp& op) const;
+  // Whether a pass's scores fit in the KV SRAM beside two K/V tiles of every K/V head
+  // the pass reads (what `attention.scores: auto` decides by, and `sram` requires).
+  bool scores_fit(const Plan& plan) const;
+  std::uint64_t staging_bytes(const Plan& plan) const;
+  std::uint64_t score_buffer_bytes(const Plan& plan) const;
   Tile tile(const Plan& plan, std::uint64_t index) const;
   Traffic traffic(const Plan& plan, std::uint32_t request_bytes) const;
   // 2^x evaluations and divisions of one operation, from its plan alone.

@@ -11,8 +11,10 @@
 
 #include "cli/Commands.h"
 #include "common/Error.h"
+#include "config/HwConfigLoader.h"
 #include "models/tlm/AttentionAlgo.h"
 #include "sweep/Compare.h"
+#include "sweep/Ladder.h"
 #include "sweep/ProcessPool.h"
 #include "sweep/SweepFiles.h"
 #include "sweep/SweepRunner.h"
@@ -32,6 +34,7 @@ struct CompareOptions {
   bool quiet = false;
   std::string mode;  // overrides the sweep file's mode
   std::string energy;  // every point's run --energy
+  bool ladder = false;  // the speedup ladder instead of the algorithms
 };
 
 sweep::SweepSpec spec_of(const CompareOptions& o) {
@@ -59,7 +62,67 @@ sweep::SweepSpec spec_of(const CompareOptions& o) {
   return spec;
 }
 
+// compare --ladder: the rungs and the leave-one-out rows as one sweep, then their tables.
+int ladder(const CompareOptions& o) {
+  if (!o.file.empty()) {
+    throw InputError(
+        "compare: --ladder takes --hw, --model and --trace or --kv-lens, not a "
+        "sweep file");
+  }
+  if (o.in.hw.empty() || o.in.model.empty()) {
+    throw InputError("compare: --ladder needs --hw and --model (with --trace or --kv-lens)");
+  }
+  if (o.algos_given) throw InputError("compare: --ladder runs its own algorithms; drop --algos");
+  const config::HwConfig hw = config::load_hw_config(o.in.hw);
+  const sweep::LadderDesign design =
+      sweep::ladder_design(hw.attention.heads_in_parallel, hw.attention.splitk_partitions);
+  sweep::CompareInputs in = o.in;
+  in.algorithms.clear();
+  sweep::SweepSpec spec = sweep::ladder_spec(in, design);
+  if (!o.mode.empty()) spec.mode = o.mode;
+  spec.energy = o.energy;
+  sweep::SweepRunOptions ro;
+  ro.out_dir = o.out_dir.empty() ? "out/" + spec.name : o.out_dir;
+  ro.jobs = o.jobs ? o.jobs : sweep::available_cores();
+  ro.quiet = o.quiet;
+  const sweep::SweepPlan plan = sweep::plan_sweep(spec);
+  fmt::print(
+      "compare --ladder: {} rungs and {} leave-one-out rows as {} point{}, {} process{} "
+      "at a time, into {}\n",
+      design.rungs.size(), design.mechanisms.size(), plan.points.size(),
+      plan.points.size() == 1 ? "" : "s", ro.jobs, ro.jobs == 1 ? "" : "es", ro.out_dir);
+  std::fflush(stdout);
+  const sweep::SweepTally t = sweep::run_sweep(plan, ro);
+
+  sweep::SweepResults results = sweep::collect_results({ro.out_dir});
+  sweep::write_summary(ro.out_dir, results);
+  const sweep::Ladder l(std::move(results), design);
+  sweep::write_ladder(ro.out_dir, l);
+  fmt::print(
+      "\nspeedup ladder on {} ({} mode): attention and whole-step latency per decode step; "
+      "gain over the rung before and over rung 0\n\n{}",
+      hw.name, spec.mode, l.ladder_table());
+  fmt::print(
+      "leave-one-out: each mechanism taken off the last rung; its gain added last (this row "
+      "over the last rung) beside its gain at its rung\n\n{}",
+      l.leave_one_out_table());
+  fmt::print("ran {}, skipped {} (already done), infeasible {}, failed {}\n", t.ran, t.skipped,
+             l.infeasible(), l.failures());
+  const std::string csv = (std::filesystem::path(ro.out_dir) / sweep::kLadderFile).string();
+  fmt::print("wrote {}\n", csv);
+  if (l.failures() > 0) {
+    std::fflush(stdout);
+    fmt::print(stderr,
+               "swiftkv-sim: error: compare --ladder: {} of {} points failed (errors in the "
+               "tables and in {})\n",
+               l.failures(), t.selected, csv);
+    return 1;
+  }
+  return 0;
+}
+
 int compare(const CompareOptions& o) {
+  if (o.ladder) return ladder(o);
   sweep::SweepSpec spec = spec_of(o);
   if (!o.mode.empty()) spec.mode = o.mode;
   spec.energy = o.energy;
@@ -134,6 +197,9 @@ void add_compare_command(CLI::App& app, int& exit_code) {
   sub->add_flag("-q,--quiet", o->quiet, "No progress output");
   sub->add_option("--mode", o->mode, "exact or fast, for every point (overrides the file's mode)")
       ->check(CLI::IsMember({"exact", "fast"}));
+  sub->add_flag("--ladder", o->ladder,
+                "A speedup ladder from native attention to SwiftKV-MHA, one mechanism per "
+                "rung, and a leave-one-out table (docs/sweeps.md)");
   sub->add_option("--energy", o->energy,
                   "Energy preset for every point (run --energy): a .yaml file, or a name in "
                   "configs/energy beside the hardware config's folder");

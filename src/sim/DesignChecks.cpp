@@ -27,6 +27,23 @@ void check_design(const config::HwConfig& hw, const config::ModelConfig& model,
                   tlmx::AttentionAlgo algo) {
   const AddressMap fits_dram(model, hw);  // throws if weights and KV caches do not fit
   (void)fits_dram;
+  if (algo == tlmx::AttentionAlgo::Native && hw.attention.scores == config::ScoreHome::Sram) {
+    // A score buffer on chip is sized for the longest context the model reserves.
+    const AttentionPlanner planner(hw.attention, hw.kv_sram.capacity_bytes());
+    tlmx::AttentionOp op = AddressMap(model, hw).kv_layout(0, 0);
+    op.tokens = model.max_context;
+    op.algo = algo;
+    const AttentionPlanner::Plan plan = planner.plan(op);
+    if (!planner.scores_fit(plan)) {
+      throw InputError(fmt::format(
+          "{}: attention.scores: infeasible: sram: the scores of {} head{} at max_context {} "
+          "of model {} ({} KiB) and two K/V tiles ({} KiB) do not fit kv_sram.capacity_kib = "
+          "{}; use auto or dram",
+          hw.source_file, plan.heads_per_pass, plan.heads_per_pass == 1 ? "" : "s",
+          model.max_context, model.name, ceil_div(planner.score_buffer_bytes(plan), 1024),
+          ceil_div(planner.staging_bytes(plan), 1024), hw.kv_sram.capacity_kib));
+    }
+  }
   const KvSramNeed need = kv_sram_need(hw, model, algo);
   const std::uint64_t credits = hw.kv_sram.capacity_bytes() / hw.memory.request_bytes;
   if (credits < need.tile_requests) {

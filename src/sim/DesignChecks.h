@@ -27,7 +27,9 @@ KvSramNeed kv_sram_need(const config::HwConfig& hw, const config::ModelConfig& m
                         tlmx::AttentionAlgo algo);
 
 // Throws InputError (file:line: key: ...) if the design point cannot run: the weights
-// and KV caches must fit the DRAM, and the KV SRAM must hold one tile.
+// and KV caches must fit the DRAM, and the KV SRAM must hold one tile; native attention
+// with `attention.scores: sram` must fit a pass's scores at max_context beside two K/V
+// tiles (the error says "infeasible", never a silent spill).
 void check_design(const config::HwConfig& hw, const config::ModelConfig& model,
                   tlmx::AttentionAlgo algo);
 

@@ -10,6 +10,7 @@
 #include "common/Error.h"
 #include "common/Figures.h"
 #include "sweep/SweepFiles.h"
+#include "sweep/TextTable.h"
 
 namespace skv::sweep {
 
@@ -145,34 +146,7 @@ std::string Comparison::table() const {
     }
     rows.push_back(std::move(row));
   }
-  std::vector<std::size_t> width(header.size());
-  for (std::size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
-  for (const auto& row : rows) {
-    if (row.size() != header.size()) continue;  // an error line does not set the widths
-    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-  }
-  auto line = [&](const std::vector<std::string>& row) {
-    std::string out;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      if (c) out += "  ";
-      // Names left-aligned, figures right-aligned; the last cell of an error row as is.
-      if (row.size() != header.size() && c + 1 == row.size()) {
-        out += row[c];
-      } else if (c < fixed) {
-        out += fmt::format("{:<{}}", row[c], width[c]);
-      } else {
-        out += fmt::format("{:>{}}", row[c], width[c]);
-      }
-    }
-    while (!out.empty() && out.back() == ' ') out.pop_back();
-    return out + "\n";
-  };
-  std::string out = line(header);
-  std::size_t total = 0;
-  for (const auto w : width) total += w + 2;
-  out += std::string(total - 2, '-') + "\n";
-  for (const auto& row : rows) out += line(row);
-  return out;
+  return text_table(header, rows, fixed);
 }
 
 void write_comparison(const std::string& dir, const Comparison& c) {
