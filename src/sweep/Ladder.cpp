@@ -276,29 +276,30 @@ std::string not_done_text(const LadderRow& r) {
 
 }  // namespace
 
-std::string Ladder::ladder_table() const {
+std::string Ladder::tables_by_kv(
+    const char* table, const std::vector<std::string>& header, std::size_t label_columns,
+    const std::function<void(const LadderRow&, std::vector<std::string>&)>& figures) const {
   std::string out;
   std::string kv;
   std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> header = {"rung", "mechanism", "change", "attention cycles/step",
-                                     "step cycles"};
-  if (has_energy_) header.push_back("mJ/token");
-  header.insert(header.end(),
-                {"attention gain", "step gain", "cumulative attention", "cumulative step"});
-  if (has_energy_) header.insert(header.end(), {"energy gain", "cumulative energy"});
   auto flush = [&] {
     if (rows.empty()) return;
     if (!kv.empty()) out += fmt::format("KV length {}:\n", kv);
-    out += text_table(header, rows, 3) + "\n";
+    out += text_table(header, rows, label_columns) + "\n";
     rows.clear();
   };
   for (const auto& r : rows_) {
-    if (r.table != "ladder") continue;
+    if (r.table != table) continue;
     if (r.kv_len != kv) {
       flush();
       kv = r.kv_len;
     }
-    std::vector<std::string> row = {std::to_string(r.step), r.mechanism, r.change};
+    std::vector<std::string> row;
+    if (std::string(table) == "ladder") {
+      row = {std::to_string(r.step), r.mechanism, r.change};
+    } else {
+      row = {r.mechanism.substr(std::string("without ").size()), r.change};
+    }
     if (r.status != "done") {
       row.push_back(not_done_text(r));
     } else {
@@ -310,12 +311,7 @@ std::string Ladder::ladder_table() const {
       }
       row.push_back(gain_text(r.attention_gain));
       row.push_back(gain_text(r.step_gain));
-      row.push_back(gain_text(r.cumulative_attention_gain));
-      row.push_back(gain_text(r.cumulative_step_gain));
-      if (has_energy_) {
-        row.push_back(gain_text(r.energy_gain));
-        row.push_back(gain_text(r.cumulative_energy_gain));
-      }
+      figures(r, row);
     }
     rows.push_back(std::move(row));
   }
@@ -323,51 +319,40 @@ std::string Ladder::ladder_table() const {
   return out;
 }
 
+std::string Ladder::ladder_table() const {
+  std::vector<std::string> header = {"rung", "mechanism", "change", "attention cycles/step",
+                                     "step cycles"};
+  if (has_energy_) header.push_back("mJ/token");
+  header.insert(header.end(),
+                {"attention gain", "step gain", "cumulative attention", "cumulative step"});
+  if (has_energy_) header.insert(header.end(), {"energy gain", "cumulative energy"});
+  return tables_by_kv("ladder", header, 3,
+                      [this](const LadderRow& r, std::vector<std::string>& row) {
+                        row.push_back(gain_text(r.cumulative_attention_gain));
+                        row.push_back(gain_text(r.cumulative_step_gain));
+                        if (has_energy_) {
+                          row.push_back(gain_text(r.energy_gain));
+                          row.push_back(gain_text(r.cumulative_energy_gain));
+                        }
+                      });
+}
+
 std::string Ladder::leave_one_out_table() const {
-  std::string out;
-  std::string kv;
-  std::vector<std::vector<std::string>> rows;
   std::vector<std::string> header = {"without", "change", "attention cycles/step", "step cycles"};
   if (has_energy_) header.push_back("mJ/token");
   header.insert(header.end(), {"attention gain added last", "step gain added last",
                                "attention gain at its rung"});
-  auto flush = [&] {
-    if (rows.empty()) return;
-    if (!kv.empty()) out += fmt::format("KV length {}:\n", kv);
-    out += text_table(header, rows, 2) + "\n";
-    rows.clear();
-  };
-  for (const auto& r : rows_) {
-    if (r.table != "leave_one_out") continue;
-    if (r.kv_len != kv) {
-      flush();
-      kv = r.kv_len;
-    }
-    std::vector<std::string> row = {r.mechanism.substr(std::string("without ").size()), r.change};
-    if (r.status != "done") {
-      row.push_back(not_done_text(r));
-    } else {
-      row.push_back(cycles_text(r.attention_cycles_per_step));
-      row.push_back(cycles_text(r.latency_per_step_mean_cycles));
-      if (has_energy_) {
-        row.push_back(r.joules_per_token ? fmt::format("{:.3f}", *r.joules_per_token * 1e3)
-                                         : std::string("-"));
-      }
-      row.push_back(gain_text(r.attention_gain));
-      row.push_back(gain_text(r.step_gain));
-      // The same mechanism's gain where the ladder switched it on.
-      std::optional<double> at_rung;
-      for (const auto& l : rows_) {
-        if (l.table == "ladder" && l.kv_len == r.kv_len && l.step == r.step) {
-          at_rung = l.attention_gain;
-        }
-      }
-      row.push_back(gain_text(at_rung));
-    }
-    rows.push_back(std::move(row));
-  }
-  flush();
-  return out;
+  return tables_by_kv("leave_one_out", header, 2,
+                      [this](const LadderRow& r, std::vector<std::string>& row) {
+                        // The same mechanism's gain where the ladder switched it on.
+                        std::optional<double> at_rung;
+                        for (const auto& l : rows_) {
+                          if (l.table == "ladder" && l.kv_len == r.kv_len && l.step == r.step) {
+                            at_rung = l.attention_gain;
+                          }
+                        }
+                        row.push_back(gain_text(at_rung));
+                      });
 }
 
 std::string Ladder::csv() const {

@@ -13,6 +13,7 @@
 // as infeasible, never switched to something that runs.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -113,6 +114,12 @@ class Ladder {
   std::string csv() const;
 
  private:
+  // A text table per KV length of the rows of `table` ("ladder" or "leave_one_out"): the
+  // label columns, the figures every row has, then the table's own (`figures`).
+  std::string tables_by_kv(
+      const char* table, const std::vector<std::string>& header, std::size_t label_columns,
+      const std::function<void(const LadderRow&, std::vector<std::string>&)>& figures) const;
+
   SweepResults results_;
   LadderDesign design_;
   std::vector<LadderRow> rows_;
