@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/Error.h"
+#include "config/DramConfigLoader.h"
 #include "config/EnergyConfig.h"
 #include "config/HwConfigLoader.h"
 #include "report/Energy.h"
@@ -176,6 +177,57 @@ TEST_CASE("energy model: a DRAM preset without currents uses the energy per bit"
   CHECK(term(e, "dram_activates") == 0.0);
   CHECK(term(e, "dram_background") == 0.0);
   CHECK(term(e, "dram_refresh") == 0.0);
+}
+
+TEST_CASE("energy model: the hbm2-u55c preset's currents, per pseudo-channel", "[energy]") {
+  // DRAMsim3's HBM2 currents per 128-bit channel (VDD 1.2 V; IDD0 65, IDD2N 40, IDD3N 55,
+  // IDD4R 390, IDD4W 500, IDD5AB 250 mA), halved for each of a channel's two 64-bit
+  // pseudo-channels; the preset models 32 of them at 900 MHz (tCK 1,111 ps).
+  const dram::DramConfig d =
+      dram::load_dram_preset("hbm2-u55c", std::string(SKV_SOURCE_DIR) + "/configs/dram");
+  REQUIRE(d.power.stated());
+  CHECK(d.power.devices_per_rank == 1);
+  CHECK(d.power.vdd == 1.2);
+  CHECK(d.power.idd0 == 65.0 / 2);
+  CHECK(d.power.idd2n == 40.0 / 2);
+  CHECK(d.power.idd3n == 55.0 / 2);
+  CHECK(d.power.idd4r == 390.0 / 2);
+  CHECK(d.power.idd4w == 500.0 / 2);
+  CHECK(d.power.idd5b == 250.0 / 2);
+  REQUIRE(d.org.channels == 32);
+  REQUIRE(d.timing.tRC == 39);
+  REQUIRE(d.timing.tRAS == 26);
+  REQUIRE(d.timing.tRFC == 198);
+  REQUIRE(d.burst_cycles() == 2);
+  // One mA for one cycle at 1.2 V: 1.2 V x 1 mA x 1.111 ns = 1.3332 pJ.
+  const report::DramCommandEnergy de = report::dram_command_energy(d, 1111);
+  // ACT + PRE: 32.5 x 39 - 27.5 x 26 - 20 x (39 - 26) = 1267.5 - 715 - 260 = 292.5 mA-cycles.
+  CHECK(de.act_pre == Approx(292.5 * 1.3332e-12));  // 389.96 pJ
+  // A BL4 read (32 B, 2 cycles): (195 - 27.5) x 2 = 335 mA-cycles; a write (250 - 27.5) x 2.
+  CHECK(de.read_burst == Approx(335 * 1.3332e-12));   // 446.62 pJ, 1.74 pJ/bit
+  CHECK(de.write_burst == Approx(445 * 1.3332e-12));  // 593.27 pJ, 2.32 pJ/bit
+  // All-bank refresh: (125 - 27.5) x tRFC 198 = 19,305 mA-cycles; a per-bank REF is 1/16.
+  CHECK(de.refresh_all == Approx(19305 * 1.3332e-12));        // 25.74 nJ
+  CHECK(de.refresh_bank == Approx(19305 * 1.3332e-12 / 16));  // 1.61 nJ
+  CHECK(de.active_cycle == Approx(27.5 * 1.3332e-12));
+  CHECK(de.precharged_cycle == Approx(20 * 1.3332e-12));
+
+  // Background over 1,000 accelerator cycles of 1,111 ps (1,000 DRAM cycles): 32
+  // pseudo-channels x 1,000 rank-cycles, all precharged, x 20 mA x 1.3332 pJ = 853.25 nJ,
+  // that is 32 x 1.2 V x 20 mA = 0.768 W (16 channels x 1.2 V x 40 mA). No energy per bit:
+  // the preset states its currents.
+  config::HwConfig hw;
+  hw.dram = d;
+  sim::Counters c;
+  c.cycles = 1000;
+  const report::Energy e = report::compute_energy(test_energy(), hw, c, 1111, 1111);
+  CHECK(term(e, "dram_background") == Approx(32000 * 20 * 1.3332e-12));
+  CHECK(term(e, "dram_background") / e.time_s == Approx(32 * 1.2 * 0.020));
+  CHECK(term(e, "dram_per_bit") == 0.0);
+  // With a bank open in every pseudo-channel throughout: 32 x 1.2 V x 27.5 mA = 1.056 W.
+  c.dram.active_standby_rank_cycles = 32000;
+  const report::Energy active = report::compute_energy(test_energy(), hw, c, 1111, 1111);
+  CHECK(term(active, "dram_background") / active.time_s == Approx(1.056));
 }
 
 TEST_CASE("energy presets: the shipped ones load, and bad values are one-line errors", "[energy]") {
