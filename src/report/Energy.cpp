@@ -170,8 +170,8 @@ Energy compute_energy(const config::EnergyConfig& e, const config::HwConfig& hw,
   dyn("sram_writes", EnergyUnit::KvSram, c.sram.bank_writes, e.sram_write_pj, one_class(kAttention),
       "sram_write_pj");
 
-  // DRAM commands from the DRAM preset's currents (no assumption: the presets cite data
-  // sheets), or all DRAM energy per bit when the preset states none.
+  // DRAM commands from the DRAM preset's currents (not counted as assumed: each preset
+  // cites where its currents come from), or all DRAM energy per bit when it states none.
   const auto& d = c.dram;
   const DramCommandEnergy de = dram_command_energy(hw.dram, dram_period_ps);
   const double bits = u(d.bytes_read + d.bytes_written) * 8.0;
