@@ -63,6 +63,17 @@ sweep::SweepSpec spec_of(const CompareOptions& o) {
 }
 
 // compare --ladder: the rungs and the leave-one-out rows as one sweep, then their tables.
+// The command line's mode and energy preset set on `spec`, and how its points run.
+sweep::SweepRunOptions apply_options(const CompareOptions& o, sweep::SweepSpec& spec) {
+  if (!o.mode.empty()) spec.mode = o.mode;
+  spec.energy = o.energy;
+  sweep::SweepRunOptions ro;
+  ro.out_dir = o.out_dir.empty() ? "out/" + spec.name : o.out_dir;
+  ro.jobs = o.jobs ? o.jobs : sweep::available_cores();
+  ro.quiet = o.quiet;
+  return ro;
+}
+
 int ladder(const CompareOptions& o) {
   if (!o.file.empty()) {
     throw InputError(
@@ -79,12 +90,7 @@ int ladder(const CompareOptions& o) {
   sweep::CompareInputs in = o.in;
   in.algorithms.clear();
   sweep::SweepSpec spec = sweep::ladder_spec(in, design);
-  if (!o.mode.empty()) spec.mode = o.mode;
-  spec.energy = o.energy;
-  sweep::SweepRunOptions ro;
-  ro.out_dir = o.out_dir.empty() ? "out/" + spec.name : o.out_dir;
-  ro.jobs = o.jobs ? o.jobs : sweep::available_cores();
-  ro.quiet = o.quiet;
+  const sweep::SweepRunOptions ro = apply_options(o, spec);
   const sweep::SweepPlan plan = sweep::plan_sweep(spec);
   fmt::print(
       "compare --ladder: {} rungs and {} leave-one-out rows as {} point{}, {} process{} "
@@ -124,12 +130,7 @@ int ladder(const CompareOptions& o) {
 int compare(const CompareOptions& o) {
   if (o.ladder) return ladder(o);
   sweep::SweepSpec spec = spec_of(o);
-  if (!o.mode.empty()) spec.mode = o.mode;
-  spec.energy = o.energy;
-  sweep::SweepRunOptions ro;
-  ro.out_dir = o.out_dir.empty() ? "out/" + spec.name : o.out_dir;
-  ro.jobs = o.jobs ? o.jobs : sweep::available_cores();
-  ro.quiet = o.quiet;
+  const sweep::SweepRunOptions ro = apply_options(o, spec);
   const sweep::SweepPlan plan = sweep::plan_sweep(spec);
   fmt::print("compare: {} point{}, {} process{} at a time, into {}\n", plan.points.size(),
              plan.points.size() == 1 ? "" : "s", ro.jobs, ro.jobs == 1 ? "" : "es", ro.out_dir);
