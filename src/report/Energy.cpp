@@ -135,69 +135,77 @@ Energy compute_energy(const config::EnergyConfig& e, const config::HwConfig& hw,
               u(dc.read_bytes_by_owner(kAttention) + dc.write_bytes_by_owner(kAttention)),
               u(dc.read_bytes_by_owner(kOther) + dc.write_bytes_by_owner(kOther))});
 
-  auto add = [&](const char* name, EnergyPart part, EnergyUnit unit, double joules,
-                 const std::array<double, 3>& split, bool assumed) {
-    EnergyTerm t{name, part, unit, joules, {}, assumed};
+  auto add = [&](const char* name, const char* what, EnergyPart part, EnergyUnit unit,
+                 double joules, const std::array<double, 3>& split, bool assumed) {
+    EnergyTerm t{name, what, part, unit, joules, {}, assumed};
     for (int i = 0; i < 3; ++i) t.by_class[i] = joules * split[i];
     out.terms.push_back(t);
   };
-  auto dyn = [&](const char* name, EnergyUnit unit, std::uint64_t count, double pj,
-                 const std::array<double, 3>& split, const char* key) {
-    add(name, EnergyPart::Dynamic, unit, u(count) * pj * kPico, split, e.is_assumed(key));
+  auto dyn = [&](const char* name, const char* what, EnergyUnit unit, std::uint64_t count,
+                 double pj, const std::array<double, 3>& split, const char* key) {
+    add(name, what, EnergyPart::Dynamic, unit, u(count) * pj * kPico, split, e.is_assumed(key));
   };
-  auto stat = [&](const char* name, EnergyPart part, EnergyUnit unit, double watts,
-                  const char* key) {
-    add(name, part, unit, watts * time_s, by_time, e.is_assumed(key));
+  auto stat = [&](const char* name, const char* what, EnergyPart part, EnergyUnit unit,
+                  double watts, const char* key) {
+    add(name, what, part, unit, watts * time_s, by_time, e.is_assumed(key));
   };
 
   // Dynamic: energy per action times the units' counters.
   const auto& a = c.array;
   const auto& at = c.attention;
-  dyn("gemv_macs", EnergyUnit::Array, a.mac_slot_cycles, e.mac_pj, one_class(kGemv), "mac_pj");
-  dyn("weight_buffer_writes", EnergyUnit::Array, a.weight_buffer_write_bytes,
-      e.weight_buffer_write_pj_per_byte, one_class(kGemv), "weight_buffer_write_pj_per_byte");
-  dyn("weight_buffer_reads", EnergyUnit::Array, a.weight_buffer_read_bytes,
-      e.weight_buffer_read_pj_per_byte, one_class(kGemv), "weight_buffer_read_pj_per_byte");
-  dyn("vector_ops", EnergyUnit::Array, a.vector_element_ops, e.vector_op_pj, one_class(kOther),
-      "vector_op_pj");
-  dyn("attention_macs", EnergyUnit::Attention, at.fxp32_macs, e.fxp32_mac_pj, one_class(kAttention),
-      "fxp32_mac_pj");
-  dyn("exp2", EnergyUnit::Attention, at.exp2_evals, e.exp2_pj, one_class(kAttention), "exp2_pj");
-  dyn("divisions", EnergyUnit::Attention, at.divisions, e.divide_pj, one_class(kAttention),
-      "divide_pj");
-  dyn("sram_reads", EnergyUnit::KvSram, c.sram.bank_reads, e.sram_read_pj, one_class(kAttention),
-      "sram_read_pj");
-  dyn("sram_writes", EnergyUnit::KvSram, c.sram.bank_writes, e.sram_write_pj, one_class(kAttention),
-      "sram_write_pj");
+  dyn("gemv_macs", "GEMV MAC slot-cycles x mac_pj", EnergyUnit::Array, a.mac_slot_cycles, e.mac_pj,
+      one_class(kGemv), "mac_pj");
+  dyn("weight_buffer_writes", "weight bytes written into the weight buffer x its pJ/byte",
+      EnergyUnit::Array, a.weight_buffer_write_bytes, e.weight_buffer_write_pj_per_byte,
+      one_class(kGemv), "weight_buffer_write_pj_per_byte");
+  dyn("weight_buffer_reads", "weight bytes read from the weight buffer x its pJ/byte",
+      EnergyUnit::Array, a.weight_buffer_read_bytes, e.weight_buffer_read_pj_per_byte,
+      one_class(kGemv), "weight_buffer_read_pj_per_byte");
+  dyn("vector_ops", "vector element operations x vector_op_pj", EnergyUnit::Array,
+      a.vector_element_ops, e.vector_op_pj, one_class(kOther), "vector_op_pj");
+  dyn("attention_macs", "FXP32 attention MACs x fxp32_mac_pj", EnergyUnit::Attention, at.fxp32_macs,
+      e.fxp32_mac_pj, one_class(kAttention), "fxp32_mac_pj");
+  dyn("exp2", "exp2 evaluations x exp2_pj", EnergyUnit::Attention, at.exp2_evals, e.exp2_pj,
+      one_class(kAttention), "exp2_pj");
+  dyn("divisions", "divisions x divide_pj", EnergyUnit::Attention, at.divisions, e.divide_pj,
+      one_class(kAttention), "divide_pj");
+  dyn("sram_reads", "KV SRAM bank-width reads x sram_read_pj", EnergyUnit::KvSram,
+      c.sram.bank_reads, e.sram_read_pj, one_class(kAttention), "sram_read_pj");
+  dyn("sram_writes", "KV SRAM bank-width writes x sram_write_pj", EnergyUnit::KvSram,
+      c.sram.bank_writes, e.sram_write_pj, one_class(kAttention), "sram_write_pj");
 
   // DRAM commands from the DRAM preset's currents (not counted as assumed: each preset
   // cites where its currents come from), or all DRAM energy per bit when it states none.
   const auto& d = c.dram;
   const DramCommandEnergy de = dram_command_energy(hw.dram, dram_period_ps);
   const double bits = u(d.bytes_read + d.bytes_written) * 8.0;
-  add("dram_activates", EnergyPart::Dynamic, EnergyUnit::Dram, u(d.act_commands) * de.act_pre,
-      by_bytes, false);
-  add("dram_reads", EnergyPart::Dynamic, EnergyUnit::Dram,
-      u(d.rd_commands + d.rda_commands) * de.read_burst, by_reads, false);
-  add("dram_writes", EnergyPart::Dynamic, EnergyUnit::Dram,
-      u(d.wr_commands + d.wra_commands) * de.write_burst, by_writes, false);
-  add("dram_per_bit", EnergyPart::Dynamic, EnergyUnit::Dram,
+  add("dram_activates", "ACT commands x (IDD0 over tRC less the background)", EnergyPart::Dynamic,
+      EnergyUnit::Dram, u(d.act_commands) * de.act_pre, by_bytes, false);
+  add("dram_reads", "read bursts x (IDD4R - IDD3N) over a burst", EnergyPart::Dynamic,
+      EnergyUnit::Dram, u(d.rd_commands + d.rda_commands) * de.read_burst, by_reads, false);
+  add("dram_writes", "write bursts x (IDD4W - IDD3N) over a burst", EnergyPart::Dynamic,
+      EnergyUnit::Dram, u(d.wr_commands + d.wra_commands) * de.write_burst, by_writes, false);
+  add("dram_per_bit",
+      "DRAM bits moved x dram_pj_per_bit, only with a DRAM preset that states no currents",
+      EnergyPart::Dynamic, EnergyUnit::Dram,
       hw.dram.power.stated() ? 0.0 : bits * e.dram_pj_per_bit * kPico, by_bytes,
       !hw.dram.power.stated() && e.is_assumed("dram_pj_per_bit"));
-  add("dram_io", EnergyPart::Dynamic, EnergyUnit::Dram, bits * e.dram_io_pj_per_bit * kPico,
-      by_bytes, e.is_assumed("dram_io_pj_per_bit"));
+  add("dram_io", "DRAM bits moved x dram_io_pj_per_bit (the interface)", EnergyPart::Dynamic,
+      EnergyUnit::Dram, bits * e.dram_io_pj_per_bit * kPico, by_bytes,
+      e.is_assumed("dram_io_pj_per_bit"));
 
   // Static power over the whole span.
-  stat("array_static", EnergyPart::UnitStatic, EnergyUnit::Array, e.array_static_w,
-       "array_static_w");
-  stat("attention_static", EnergyPart::UnitStatic, EnergyUnit::Attention, e.attention_static_w,
-       "attention_static_w");
-  stat("kv_sram_static", EnergyPart::UnitStatic, EnergyUnit::KvSram, e.kv_sram_static_w,
-       "kv_sram_static_w");
-  stat("dram_controller_static", EnergyPart::UnitStatic, EnergyUnit::Dram,
-       e.dram_controller_static_w, "dram_controller_static_w");
-  stat("device_static", EnergyPart::UnitStatic, EnergyUnit::Device, e.device_static_w,
-       "device_static_w");
+  stat("array_static", "the processor array's static power x time", EnergyPart::UnitStatic,
+       EnergyUnit::Array, e.array_static_w, "array_static_w");
+  stat("attention_static", "the attention pipeline's static power x time", EnergyPart::UnitStatic,
+       EnergyUnit::Attention, e.attention_static_w, "attention_static_w");
+  stat("kv_sram_static", "the KV SRAM's static power x time", EnergyPart::UnitStatic,
+       EnergyUnit::KvSram, e.kv_sram_static_w, "kv_sram_static_w");
+  stat("dram_controller_static", "the DRAM controller's static power x time",
+       EnergyPart::UnitStatic, EnergyUnit::Dram, e.dram_controller_static_w,
+       "dram_controller_static_w");
+  stat("device_static", "the rest of the chip's static power x time", EnergyPart::UnitStatic,
+       EnergyUnit::Device, e.device_static_w, "device_static_w");
 
   // DRAM background: every rank of every channel is in active standby (a bank open) or in
   // precharged standby for the whole span (power-down is not modelled); the engine counts
@@ -208,12 +216,55 @@ Energy compute_energy(const config::EnergyConfig& e, const config::HwConfig& hw,
                                        hw.dram.org.channels * hw.dram.org.ranks;
   const double active = u(d.active_standby_rank_cycles);
   const double precharged = std::max(0.0, rank_cycles - active);
-  add("dram_background", EnergyPart::DramBackground, EnergyUnit::Dram,
+  add("dram_background",
+      "rank-cycles in active standby x IDD3N, the rest in precharged standby x IDD2N",
+      EnergyPart::DramBackground, EnergyUnit::Dram,
       active * de.active_cycle + precharged * de.precharged_cycle, by_time, false);
-  add("dram_refresh", EnergyPart::DramBackground, EnergyUnit::Dram,
+  add("dram_refresh", "refresh commands x (IDD5B - IDD3N) over tRFC (a bank's share per REFpb)",
+      EnergyPart::DramBackground, EnergyUnit::Dram,
       u(d.ref_commands) * de.refresh_all + u(d.refpb_commands) * de.refresh_bank, by_time, false);
 
-  stat("board_idle", EnergyPart::BoardIdle, EnergyUnit::Board, e.board_idle_w, "board_idle_w");
+  stat("board_idle", "the board's idle power x time", EnergyPart::BoardIdle, EnergyUnit::Board,
+       e.board_idle_w, "board_idle_w");
+  return out;
+}
+
+std::vector<EnergyFigure> energy_figures() {
+  std::vector<EnergyFigure> out = {
+      {"total_j", "J", "energy of the run, the four parts together"},
+      {"joules_per_token", "J/token", "total_j over the tokens (trace rows)"},
+      {"tokens_per_joule", "tokens/J", "tokens (trace rows) over total_j"},
+      {"average_w", "W", "total_j over the simulated time"},
+  };
+  for (int p = 0; p < kEnergyPartCount; ++p) {
+    const std::string part = energy_part_name(static_cast<EnergyPart>(p));
+    out.push_back({"parts_j." + part, "J", "the " + part + " part of total_j"});
+  }
+  for (int p = 0; p < kEnergyPartCount; ++p) {
+    const std::string part = energy_part_name(static_cast<EnergyPart>(p));
+    out.push_back({"parts_pct." + part, "%", "the " + part + " part's share of total_j"});
+  }
+  // The terms are compute_energy's own, whatever its counters.
+  const Energy terms =
+      compute_energy(config::EnergyConfig{}, config::HwConfig{}, sim::Counters{}, 1, 1);
+  for (const EnergyTerm& t : terms.terms) {
+    out.push_back({std::string("terms_j.") + t.name, "J", t.description});
+  }
+  for (int u = 0; u < kEnergyUnitCount; ++u) {
+    const std::string unit = energy_unit_name(static_cast<EnergyUnit>(u));
+    out.push_back({"by_unit_j." + unit, "J", "the terms booked to " + unit});
+  }
+  for (int c = 0; c < tlmx::kOpClassCount; ++c) {
+    const std::string cls = tlmx::op_class_name(static_cast<tlmx::OpClass>(c));
+    out.push_back({"by_operation_j." + cls, "J",
+                   "the terms' joules spent on " + cls +
+                       " operations (dynamic by the class's actions, static and background "
+                       "by its share of time)"});
+  }
+  out.push_back({"assumed_j", "J", "the joules whose energy-preset value is an ASSUMPTION"});
+  out.push_back({"assumption_share_pct", "%", "assumed_j's share of total_j"});
+  out.push_back({"gops", "GOPS", "two operations per MAC (GEMV and attention) over the time"});
+  out.push_back({"gops_per_w", "GOPS/W", "the same operations over total_j"});
   return out;
 }
 

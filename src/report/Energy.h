@@ -29,6 +29,7 @@ const char* energy_unit_name(EnergyUnit u);  // "processor_array", ...
 // value rests on an assumption of the energy preset.
 struct EnergyTerm {
   const char* name;  // "gemv_macs", "dram_background", ...
+  const char* description;  // what it counts, for the stats listing (docs/stats.md)
   EnergyPart part;
   EnergyUnit unit;
   double joules = 0;
@@ -53,6 +54,16 @@ struct Energy {
 Energy compute_energy(const config::EnergyConfig& e, const config::HwConfig& hw,
                       const sim::Counters& c, std::uint64_t accel_period_ps,
                       std::uint64_t dram_period_ps);
+
+// Every figure of report.json's `energy` group (a run with an energy preset): its path
+// below `energy.`, unit and description, in the report's order; the terms are
+// compute_energy's own, so the listing cannot miss one.
+struct EnergyFigure {
+  std::string path;  // e.g. "terms_j.gemv_macs"
+  std::string unit;
+  std::string description;
+};
+std::vector<EnergyFigure> energy_figures();
 
 // DRAMPower-style energies of one command or cycle of one rank of one channel, J (0 when
 // the DRAM preset states no currents).

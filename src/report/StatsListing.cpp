@@ -5,6 +5,7 @@
 #include "common/JsonPath.h"
 #include "common/Stats.h"
 #include "report/DerivedFigures.h"
+#include "report/Energy.h"
 #include "sim/Counters.h"
 
 namespace skv::report {
@@ -24,6 +25,11 @@ std::vector<ListedStat> stats_listing() {
     out.push_back(
         {std::string(f.group) + "." + f.name, "derived", f.unit, f.description, f.exact_only});
   }
+  for (const EnergyFigure& f : energy_figures()) {
+    ListedStat s{"energy." + f.path, "derived", f.unit, f.description};
+    s.energy_only = true;
+    out.push_back(std::move(s));
+  }
   return out;
 }
 
@@ -33,9 +39,10 @@ std::string stats_markdown() {
       "|---|---|---|---|---|\n";
   for (const ListedStat& s : stats_listing()) {
     out += fmt::format("| `{}` | {} | {} | {} | {} |\n", s.path, s.kind, s.unit, s.description,
-                       s.overlap_only ? "exact runs with `overlap` only"
-                       : s.exact_only ? "exact runs only"
-                                      : "yes");
+                       s.overlap_only  ? "exact runs with `overlap` only"
+                       : s.energy_only ? "yes, with an energy preset"
+                       : s.exact_only  ? "exact runs only"
+                                       : "yes");
   }
   return out;
 }

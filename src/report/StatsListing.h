@@ -4,6 +4,7 @@
 // with its path in report.json, kind, unit and description. `swiftkv-sim stats` prints
 // it (docs/stats.md is its output, checked by a test), and `run --all-figures` prints
 // every value of a report in this order.
+// The energy group's figures (report/Energy.h) close the list.
 
 #include <nlohmann/json.hpp>
 #include <string>
@@ -20,6 +21,9 @@ struct ListedStat {
   // Only in the report of a design with overlap (hardware config `overlap`), which the
   // fast mode refuses for now.
   bool overlap_only = false;
+  // Only in the report of a run with an energy preset (`run --energy`, a sweep's
+  // `energy` key): the `energy` group (report/Energy.h).
+  bool energy_only = false;
 };
 
 std::vector<ListedStat> stats_listing();

@@ -84,7 +84,7 @@ TEST_CASE(
   for (const auto& s : listing) {
     INFO(s.path);
     const json* v = skv::find_dotted(report, s.path);
-    if (s.overlap_only) {  // a design without overlap reports what it always did
+    if (s.overlap_only || s.energy_only) {  // no overlap and no energy preset: not reported
       CHECK(v == nullptr);
       continue;
     }
@@ -116,34 +116,45 @@ TEST_CASE(
   const auto cmp_cols = header_of(read_file(dir.file("cmp") + "/compare.csv"));
   for (const auto& st : listing) {
     INFO(st.path);
-    if (st.overlap_only) continue;  // checked below, with overlap
+    if (st.overlap_only || st.energy_only) continue;  // checked below, with both
     const std::string col = st.kind == "histogram" ? st.path + ".p99" : st.path;
     CHECK(has(sweep_cols, col));
     CHECK(has(cmp_cols, col));
   }
 
-  // With overlap (the u55c preset and `overlap.weights: next_op`), the overlap-only
-  // groups are in report.json and --all-figures too.
+  // With overlap (the u55c preset and `overlap.weights: next_op`) and an energy preset,
+  // the overlap-only groups and the energy group are in report.json and --all-figures too.
   dir.write("dram/hbm2-u55c.yaml", read_file(kRoot + "/configs/dram/hbm2-u55c.yaml"));
   const std::string hw_overlap =
       dir.write("hw/overlap.yaml", read_file(kRoot + "/configs/hw/swiftkv-mha-u55c.yaml") +
                                        "\noverlap:\n  weights: next_op\n");
   const std::string out2 = dir.file("run-overlap");
-  const auto r2 =
-      run_cli({"run", "--hw", hw_overlap, "--model", kRoot + "/configs/models/tiny.yaml", "--trace",
-               trace, "-o", out2, "-q", "--all-figures"});
+  const auto r2 = run_cli({"run", "--hw", hw_overlap, "--model",
+                           kRoot + "/configs/models/tiny.yaml", "--trace", trace, "-o", out2, "-q",
+                           "--all-figures", "--energy", kRoot + "/configs/energy/u55c.yaml"});
   INFO(r2.out << r2.err);
   REQUIRE(r2.exit_code == 0);
   const json report2 = json::parse(read_file(out2 + "/report.json"));
   std::size_t overlap_only = 0;
+  std::size_t energy_only = 0;
   for (const auto& st : listing) {
     INFO(st.path);
     const json* v = skv::find_dotted(report2, st.path);
     REQUIRE(v != nullptr);
     CHECK(r2.out.find("  " + st.path + " ") != std::string::npos);
     overlap_only += st.overlap_only ? 1 : 0;
+    energy_only += st.energy_only ? 1 : 0;
   }
   CHECK(overlap_only >= 3);
+  // 4 totals, 4 parts in J and in %, 22 terms, 6 units, 3 classes, 2 assumption and 2
+  // efficiency figures.
+  CHECK(energy_only == 4 + 4 + 4 + 22 + 6 + 3 + 2 + 2);
+  // And every leaf of the energy group is listed.
+  std::size_t leaves = 0;
+  for (const auto& [key, value] : report2.at("energy").items()) {
+    leaves += value.is_object() ? value.size() : (value.is_number() ? 1 : 0);
+  }
+  CHECK(leaves == energy_only);
 }
 
 TEST_CASE("stats registry: a fast run reports sums and integrals and names what it leaves out",
@@ -152,9 +163,10 @@ TEST_CASE("stats registry: a fast run reports sums and integrals and names what 
   const std::string trace = dir.write(
       "t.trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,64\n1,0,1,65\n");
   const std::string out = dir.file("run");
-  const auto r = run_cli(
-      {"run", "--mode", "fast", "--hw", kRoot + "/configs/hw/swiftkv-mha-u55c.yaml", "--model",
-       kRoot + "/configs/models/tiny.yaml", "--trace", trace, "-o", out, "-q", "--no-cache"});
+  const auto r =
+      run_cli({"run", "--mode", "fast", "--hw", kRoot + "/configs/hw/swiftkv-mha-u55c.yaml",
+               "--model", kRoot + "/configs/models/tiny.yaml", "--trace", trace, "-o", out, "-q",
+               "--no-cache", "--energy", kRoot + "/configs/energy/u55c.yaml"});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   const json report = json::parse(read_file(out + "/report.json"));
