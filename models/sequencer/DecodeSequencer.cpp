@@ -105,8 +105,14 @@ void DecodeSequencer::prefetch(const OpNode& gemv) {
 void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, BatchResult& result) {
   batch_id_ = rows.front().batch;
   const std::vector<std::uint32_t> slots = kv_slots_.assign(rows);  // each request's KV region
+  // Under overlap a window with the head is built as a model that ends there, so that
+  // its last layer hands over to the LM head as a step's last layer does; without
+  // overlap the operations run one after another and the window only skips some.
+  const std::uint32_t graph_layers = hw_.overlap.any() && window_head_ && !window_until_attention_
+                                         ? window_layers_
+                                         : model_.layers;
   OpGraph graph = build_batch_graph(model_, amap_, planner_, hw_.memory.request_bytes, rows, slots,
-                                    algo_, hw_.overlap.weights);
+                                    algo_, hw_.overlap.weights, graph_layers);
   std::size_t window_attentions = 0;  // of the window's last layer
   bool in_layer = false;              // a layer segment is open (segment_hook_)
   // Other KV lengths change operations' sizes, never the graph's shape or issue order.
@@ -117,7 +123,7 @@ void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, Batc
       }
       new_kv_lens_.clear();
       graph = build_batch_graph(model_, amap_, planner_, hw_.memory.request_bytes, rows_, slots,
-                                algo_, hw_.overlap.weights);
+                                algo_, hw_.overlap.weights, graph_layers);
     }
     const OpNode& n = graph.nodes()[id];
     const bool head = n.layer >= model_.layers;

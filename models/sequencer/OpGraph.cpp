@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <optional>
 #include <stdexcept>
@@ -100,8 +101,9 @@ OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& am
                           const AttentionPlanner& planner, std::uint32_t request_bytes,
                           const std::vector<trace::DecodeStep>& rows,
                           const std::vector<std::uint32_t>& slots, tlmx::AttentionAlgo algo,
-                          config::WeightOverlap weights) {
+                          config::WeightOverlap weights, std::uint32_t layers) {
   OpGraph g;
+  const std::uint32_t n_layers = std::min(layers, model.layers);
   const auto b = static_cast<std::uint32_t>(rows.size());
   const std::uint64_t hidden = model.hidden_size;
   std::optional<std::uint32_t> chain_last;
@@ -152,7 +154,7 @@ OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& am
   const bool next_op = weights == config::WeightOverlap::NextOp;
   std::vector<std::pair<std::uint32_t, tlmx::GemvOp>> gemvs;
   if (next_op) {
-    for (std::uint32_t l = 0; l < model.layers; ++l) {
+    for (std::uint32_t l = 0; l < n_layers; ++l) {
       const LayerWeights w = amap.layer(l);
       for (const tlmx::GemvOp& op : {w.qkv, w.o, w.ffn_in, w.ffn_down}) gemvs.emplace_back(l, op);
     }
@@ -203,7 +205,7 @@ OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& am
 
   const bool gated = model.ffn_kind == config::FfnKind::GatedSilu;
   std::optional<std::uint32_t> x;  // the node that produced the layer's input
-  for (layer = 0; layer < model.layers; ++layer) {
+  for (layer = 0; layer < n_layers; ++layer) {
     const LayerWeights w = amap.layer(layer);
     const std::uint32_t norm = vec("rmsnorm", tlmx::OpKind::rmsnorm, hidden, kNormOps);
     if (x) data(*x, norm);
@@ -253,6 +255,7 @@ OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& am
     data(res1, res2);
     x = res2;
   }
+  layer = model.layers;  // the head's nodes, also after a window
   const std::uint32_t norm = vec("final_rmsnorm", tlmx::OpKind::final_rmsnorm, hidden, kNormOps);
   if (x) data(*x, norm);
   const std::uint32_t head = gemv("lm_head_gemv", tlmx::OpKind::lm_head_gemv, amap.lm_head());

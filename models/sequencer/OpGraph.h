@@ -26,6 +26,11 @@
 // k+1's stream is placed just before GEMV k (node ids give the issue order among ready
 // nodes), with a buffer edge from GEMV k's stream and none from GEMV k, so it starts as
 // GEMV k starts and fills the weight buffer while GEMV k computes.
+//
+// `layers` (fewer than the model's) builds a window: the model's first `layers` layers,
+// then its final norm and LM head (which keep the model's layer number), as if the
+// model ended there; under overlap the window's last layer then hands its weight buffer
+// over to the LM head as a step's last layer does (the fast mode's samples).
 
 #include <cstdint>
 #include <string>
@@ -104,6 +109,7 @@ OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& am
                           const AttentionPlanner& planner, std::uint32_t request_bytes,
                           const std::vector<trace::DecodeStep>& rows,
                           const std::vector<std::uint32_t>& slots, tlmx::AttentionAlgo algo,
-                          config::WeightOverlap weights = config::WeightOverlap::None);
+                          config::WeightOverlap weights = config::WeightOverlap::None,
+                          std::uint32_t layers = ~std::uint32_t{0});
 
 }  // namespace skv::sim

@@ -50,8 +50,8 @@ inline const schema::Schema<HwConfig>& hw_schema() {
           "`none`: a GEMV's weights stream in when it starts; `next_op`: while a GEMV computes, "
           "the next GEMV's weights fill the weight buffer as the running one frees it. The "
           "buffer is the existing one of `memory.max_outstanding` x `memory.request_bytes` "
-          "bytes, kept filling across operation boundaries (no second buffer). Exact mode "
-          "only for now: `--mode fast` refuses it");
+          "bytes, kept filling across operation boundaries (no second buffer). The fast mode "
+          "reuses whole steps under it, batches of one row only (docs/fast-mode.md)");
     s.part("dram", SKV_MEMBER(dram), dram::dram_schema());
     return s;
   }();

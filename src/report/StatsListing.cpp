@@ -17,8 +17,8 @@ std::vector<ListedStat> stats_listing() {
     for (const stats::Info& info : stats.kInfo) {
       const bool overlap = sim::StatGroups::overlap_only(group);
       out.push_back({std::string(group) + "." + info.name, stats::kind_name(info.kind),
-                     stats::unit_name(info.unit), info.description,
-                     overlap || !stats::subtractable(info.kind), overlap});
+                     stats::unit_name(info.unit), info.description, !stats::subtractable(info.kind),
+                     overlap});
     }
   });
   for (const DerivedFigure& f : derived_figures()) {
@@ -39,7 +39,8 @@ std::string stats_markdown() {
       "|---|---|---|---|---|\n";
   for (const ListedStat& s : stats_listing()) {
     out += fmt::format("| `{}` | {} | {} | {} | {} |\n", s.path, s.kind, s.unit, s.description,
-                       s.overlap_only  ? "exact runs with `overlap` only"
+                       s.overlap_only  ? (s.exact_only ? "exact runs with `overlap` only"
+                                                       : "runs with `overlap` only")
                        : s.energy_only ? "yes, with an energy preset"
                        : s.exact_only  ? "exact runs only"
                                        : "yes");

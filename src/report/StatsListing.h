@@ -18,8 +18,7 @@ struct ListedStat {
   std::string unit;
   std::string description;
   bool exact_only = false;  // left out of a fast-mode report
-  // Only in the report of a design with overlap (hardware config `overlap`), which the
-  // fast mode refuses for now.
+  // Only in the report of a design with overlap (hardware config `overlap`).
   bool overlap_only = false;
   // Only in the report of a run with an energy preset (`run --energy`, a sweep's
   // `energy` key): the `energy` group (report/Energy.h).

@@ -60,15 +60,8 @@ FastModel::FastModel(const config::HwConfig& hw, const config::ModelConfig& mode
       algo_(algo),
       options_(options),
       amap_(model, hw),
-      planner_(hw.attention, hw.kv_sram.capacity_bytes()) {
-  // Its samples start each layer with an empty weight buffer; under overlap a layer
-  // starts with the next GEMV's weights in flight, which no sample's key holds yet.
-  if (hw.overlap.weights != config::WeightOverlap::None) {
-    throw InputError(fmt::format(
-        "{}: overlap.weights = {}: the fast mode does not model overlapping operations yet; "
-        "only --mode exact supports it for now",
-        hw.source_file, config::weight_overlap_name(hw.overlap.weights)));
-  }
+      planner_(hw.attention, hw.kv_sram.capacity_bytes()),
+      overlap_(hw.overlap.any()) {
   build_grid();
   summary_.points_per_tile = options_.points_per_tile;
   summary_.grid_points = grid_.size();
@@ -215,13 +208,20 @@ void FastModel::prepare(const std::vector<std::vector<trace::DecodeStep>>& batch
     for (std::size_t i = 0; i < count; ++i) {
       const std::vector<trace::DecodeStep>& rows = batches[i];
       const auto size = static_cast<std::uint32_t>(rows.size());
-      if (ready_sizes_.insert(size).second) sample(layer_key(size));
+      if (overlap_ && size > 1) {
+        throw InputError(fmt::format(
+            "{}: overlap: batch {} has {} rows; under overlap the fast mode reuses whole steps "
+            "of one row only, for now: use --mode exact for batches of several rows",
+            hw_.source_file, rows.front().batch, size));
+      }
+      if (!overlap_ && ready_sizes_.insert(size).second) sample(layer_key(size));
       for (const trace::DecodeStep& r : rows) {
         if (!ready_kv_lens_.insert(r.kv_len).second) continue;
         bool interpolated = false;
         bool without_estimate = false;
         std::uint64_t error_cycles = 0;
-        attention(r.kv_len, interpolated, without_estimate, error_cycles);
+        on_grid(overlap_ ? &FastModel::step_sample : &FastModel::attention_sample, r.kv_len,
+                interpolated, without_estimate, error_cycles);
       }
     }
   } catch (...) {
@@ -245,26 +245,49 @@ const Counters& FastModel::attention_sample(std::uint64_t kv_len) {
   return attention_.emplace(kv_len, s.layer_sum(tlmx::OpClass::Attention, true)).first->second;
 }
 
-std::int64_t FastModel::slope(std::size_t i) {
-  const Counters& a = attention_sample(grid_[i]);
-  const Counters& b = attention_sample(grid_[i + 1]);
+SampleKey FastModel::step_key(std::uint64_t kv_len) const {
+  SampleKey key;
+  key.rows = 1;
+  key.kv_len = kv_len;
+  key.layers = std::min<std::uint32_t>(3, model_.layers);
+  key.head = true;
+  key.every_layer = true;
+  return key;
+}
+
+const Counters& FastModel::step_sample(std::uint64_t kv_len) {
+  auto it = steps_.find(kv_len);
+  if (it != steps_.end()) return it->second;
+  const Sample& s = sample(step_key(kv_len));
+  if (&s == &empty_sample_) return empty_counters_;
+  // first + (layers - 2) x middle + last + head; a window of fewer than three layers is
+  // the whole model.
+  Counters step = s.head_sum();
+  for (std::uint32_t l = 0; l < s.key.layers; ++l) step += s.whole_layer(l);
+  if (model_.layers > s.key.layers) step += s.whole_layer(1).times(model_.layers - s.key.layers);
+  return steps_.emplace(kv_len, step).first->second;
+}
+
+std::int64_t FastModel::slope(GridSample get, std::size_t i) {
+  const Counters& a = (this->*get)(grid_[i]);
+  const Counters& b = (this->*get)(grid_[i + 1]);
   const auto dy = static_cast<std::int64_t>(b.cycles) - static_cast<std::int64_t>(a.cycles);
   return dy * 1024 / static_cast<std::int64_t>(grid_[i + 1] - grid_[i]);
 }
 
-Counters FastModel::attention(std::uint64_t kv_len, bool& interpolated, bool& without_estimate,
-                              std::uint64_t& error_cycles) {
+Counters FastModel::on_grid(GridSample get, std::uint64_t kv_len, bool& interpolated,
+                            bool& without_estimate, std::uint64_t& error_cycles) {
   const auto above = std::upper_bound(grid_.begin(), grid_.end(), kv_len);
   if (above == grid_.begin()) throw std::logic_error("fast mode: the grid does not start at 0");
   const std::size_t i0 = static_cast<std::size_t>(above - grid_.begin()) - 1;
   const std::uint64_t g0 = grid_[i0];
-  if (g0 == kv_len) return attention_sample(kv_len);
+  if (g0 == kv_len) return (this->*get)(kv_len);
   if (above == grid_.end()) {
     throw std::logic_error(fmt::format("fast mode: KV length {} is past the grid", kv_len));
   }
   const std::uint64_t g1 = grid_[i0 + 1];
   interpolated = true;
-  const Counters result = interpolate(attention_sample(g0), g0, attention_sample(g1), g1, kv_len);
+  const Counters result = interpolate((this->*get)(g0), g0, (this->*get)(g1), g1, kv_len);
   // The neighbouring interval with the same plan: the next one, or the previous one.
   const PlanKey plan = plan_key(g0);
   std::optional<std::size_t> n;
@@ -275,7 +298,7 @@ Counters FastModel::attention(std::uint64_t kv_len, bool& interpolated, bool& wi
     n = i0 - 1;
   }
   if (n) {
-    const std::int64_t d = slope(i0) - slope(*n);
+    const std::int64_t d = slope(get, i0) - slope(get, *n);
     const std::uint64_t near = std::min(kv_len - g0, g1 - kv_len);
     error_cycles += static_cast<std::uint64_t>((d < 0 ? -d : d)) * near / 1024;
   } else {
@@ -294,12 +317,19 @@ SampleKey FastModel::layer_key(std::uint32_t rows) const {
 }
 
 BatchEstimate FastModel::batch(const std::vector<trace::DecodeStep>& rows) {
+  if (overlap_) {  // one row (prepare() refuses more): its whole step
+    BatchEstimate e;
+    e.counters = on_grid(&FastModel::step_sample, rows.front().kv_len, e.interpolated,
+                         e.without_estimate, e.error_estimate_cycles);
+    return e;
+  }
   const Sample& base = sample(layer_key(static_cast<std::uint32_t>(rows.size())));
 
   BatchEstimate e;
   Counters layer = base.layer_sum(tlmx::OpClass::Attention, false);
   for (const auto& r : rows) {
-    layer += attention(r.kv_len, e.interpolated, e.without_estimate, e.error_estimate_cycles);
+    layer += on_grid(&FastModel::attention_sample, r.kv_len, e.interpolated, e.without_estimate,
+                     e.error_estimate_cycles);
   }
   e.counters = layer.times(model_.layers);
   e.counters += base.head_sum();

@@ -29,6 +29,19 @@
 // or on a cache, so every output byte depends only on the configs, the trace, the algorithm and the
 // binary.
 //
+// Under overlap (hardware config `overlap`) an operation's time depends on what the one
+// before it left in flight (the next GEMV's weights, the next attention's K/V), so
+// operations are no longer reused one by one. The unit of reuse is then the layer in
+// its steady state: a sample of one row at KV length L simulates three layers and the
+// head and measures every layer (the first starts cold, as a step's first layer does;
+// the second starts with what a layer leaves in flight, as every middle layer does; the
+// third hands over to the head, as a step's last layer does), and a step costs
+//
+//   first(L) + (layers - 2) x middle(L) + last(L) + head(L)
+//
+// (a model of fewer than three layers is simulated whole). Steps are interpolated on the
+// same grid, as whole steps. Batches of several rows are refused under overlap for now.
+//
 // The error estimate: how much the cycles per token of the row's grid interval differ
 // from the neighbouring interval's with the same plan (the next one, else the previous
 // one), times the row's distance to its nearer sample; a step's estimate is the sum
@@ -112,11 +125,18 @@ class FastModel {
   // Reads what the cache has of `keys`, measures the rest and keeps them all.
   void fetch(const std::vector<SampleKey>& keys);
   void keep(Sample s);
+  // What is measured at a grid point: one row's attention, or (under overlap) one row's
+  // whole step.
+  using GridSample = const Counters& (FastModel::*)(std::uint64_t kv_len);
   const Counters& attention_sample(std::uint64_t kv_len);
-  Counters attention(std::uint64_t kv_len, bool& interpolated, bool& without_estimate,
-                     std::uint64_t& error_cycles);
+  const Counters& step_sample(std::uint64_t kv_len);
+  // The sample at `kv_len`, or the straight line between the grid points around it.
+  Counters on_grid(GridSample get, std::uint64_t kv_len, bool& interpolated, bool& without_estimate,
+                   std::uint64_t& error_cycles);
   // The cycles per token of grid interval [grid[i], grid[i + 1]], in 1/1024 cycles.
-  std::int64_t slope(std::size_t i);
+  std::int64_t slope(GridSample get, std::size_t i);
+  // Under overlap: the sample of one row's whole step at `kv_len`.
+  SampleKey step_key(std::uint64_t kv_len) const;
 
   const config::HwConfig& hw_;
   const config::ModelConfig& model_;
@@ -127,6 +147,8 @@ class FastModel {
   std::vector<std::uint64_t> grid_;
   std::map<std::string, Sample> samples_;
   std::map<std::uint64_t, Counters> attention_;
+  std::map<std::uint64_t, Counters> steps_;  // under overlap
+  bool overlap_ = false;
   // prepare(): while set, a sample not yet kept is added here (once) and stands in as
   // an empty one.
   std::vector<SampleKey>* wanted_ = nullptr;

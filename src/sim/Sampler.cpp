@@ -23,8 +23,8 @@
 namespace skv::sim {
 
 std::string SampleKey::name() const {
-  return fmt::format("r{}-kv{}-l{}{}{}", rows, kv_len, layers, until_attention ? "-attn" : "",
-                     head ? "-head" : "");
+  return fmt::format("r{}-kv{}-l{}{}{}{}", rows, kv_len, layers, until_attention ? "-attn" : "",
+                     head ? "-head" : "", every_layer ? "-all" : "");
 }
 
 Counters Sample::layer_sum(tlmx::OpClass cls, bool that_class) const {
@@ -38,6 +38,14 @@ Counters Sample::layer_sum(tlmx::OpClass cls, bool that_class) const {
 Counters Sample::head_sum() const {
   Counters c;
   for (const OpSpan& op : head_ops) c += op.delta;
+  return c;
+}
+
+Counters Sample::whole_layer(std::uint32_t layer) const {
+  const std::vector<OpSpan>& ops =
+      layer + 1 == key.layers ? layer_ops : earlier_layer_ops.at(layer);
+  Counters c;
+  for (const OpSpan& op : ops) c += op.delta;
   return c;
 }
 
@@ -113,11 +121,14 @@ Sample simulate(const config::HwConfig& hw, const config::ModelConfig& model,
   if (fork_point && !forked)
     throw std::logic_error("sample " + key.name() + ": no RoPE in layer 0");
   // Which operations are measured is known once the key is (after the fork point).
+  if (key.every_layer) s.earlier_layer_ops.resize(key.layers - 1);
   for (auto& [layer, span] : spans) {
     if (layer >= model.layers) {
       s.head_ops.push_back(std::move(span));
     } else if (layer + 1 == key.layers) {
       s.layer_ops.push_back(std::move(span));
+    } else if (key.every_layer) {
+      s.earlier_layer_ops[layer].push_back(std::move(span));
     }
   }
   s.key = key;
@@ -330,7 +341,7 @@ std::vector<Sample> measure_samples(const config::HwConfig& hw, const config::Mo
   jobs = std::max(1u, jobs);
   // A pipe per sample: at most this many samples to one process, well below the limit
   // on open files.
-  constexpr std::size_t kMaxPerTask = 64;
+  const std::size_t kMaxPerTask = hw.overlap.any() ? 1 : 64;
   std::map<std::uint32_t, std::vector<std::size_t>> shapes;
   for (std::size_t i = 0; i < keys.size(); ++i) shapes[keys[i].rows].push_back(i);
   std::vector<Task> tasks;
@@ -446,8 +457,14 @@ nlohmann::json to_json(const Sample& s) {
           {"head", s.key.head},
           {"until_attention", s.key.until_attention},
           {"simulated_cycles", s.simulated_cycles},
+          {"every_layer", s.key.every_layer},
           {"layer_ops", spans_json(s.layer_ops)},
-          {"head_ops", spans_json(s.head_ops)}};
+          {"head_ops", spans_json(s.head_ops)},
+          {"earlier_layer_ops", [&s] {
+             nlohmann::json a = nlohmann::json::array();
+             for (const auto& ops : s.earlier_layer_ops) a.push_back(spans_json(ops));
+             return a;
+           }()}};
 }
 
 Sample sample_from_json(const nlohmann::json& j) {
@@ -461,6 +478,13 @@ Sample sample_from_json(const nlohmann::json& j) {
     s.simulated_cycles = j.at("simulated_cycles").get<std::uint64_t>();
     s.layer_ops = spans_from_json(j.at("layer_ops"));
     s.head_ops = spans_from_json(j.at("head_ops"));
+    s.key.every_layer = j.at("every_layer").get<bool>();
+    for (const auto& ops : j.at("earlier_layer_ops")) {
+      s.earlier_layer_ops.push_back(spans_from_json(ops));
+    }
+    if (s.key.every_layer && s.earlier_layer_ops.size() + 1 != s.key.layers) {
+      throw std::runtime_error("not a sample: the wrong number of earlier layers");
+    }
     return s;
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(std::string("not a sample: ") + e.what());

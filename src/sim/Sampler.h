@@ -30,8 +30,11 @@ struct SampleKey {
   std::uint32_t layers = 2;  // layers simulated; the last one is measured
   bool head = false;         // also simulate and measure the final norm and LM head
   bool until_attention = false;  // the measured layer stops after its attentions
+  // Every layer of the window is measured, not only the last (the fast mode under
+  // overlap, where a layer's time depends on what the one before left in flight).
+  bool every_layer = false;
 
-  // A file-name-safe name, e.g. "r1-kv512-l1-attn" or "r2-kv0-l2-head".
+  // A file-name-safe name, e.g. "r1-kv512-l1-attn", "r2-kv0-l2-head" or "r1-kv512-l3-head-all".
   std::string name() const;
 };
 
@@ -45,11 +48,15 @@ struct Sample {
   SampleKey key;
   std::vector<OpSpan> layer_ops;  // the measured layer's operations, in issue order
   std::vector<OpSpan> head_ops;   // the final norm and the LM head (if key.head)
+  // key.every_layer: the operations of the window's layers before the last, by layer.
+  std::vector<std::vector<OpSpan>> earlier_layer_ops;
   std::uint64_t simulated_cycles = 0;  // the whole window, warm-up layers included
 
   // The measured layer's operations of one class, or all but that class, summed.
   Counters layer_sum(tlmx::OpClass cls, bool that_class) const;
   Counters head_sum() const;
+  // key.every_layer: all operations of window layer `layer` (the last one included).
+  Counters whole_layer(std::uint32_t layer) const;
 };
 
 // Simulates the sample in this process. SystemC elaborates once per process: call it in
@@ -67,7 +74,9 @@ Sample measure_sample_in_child(const config::HwConfig& hw, const config::ModelCo
 // with the same number of rows share their start: up to the end of layer 0's RoPE a
 // sample's simulation depends on neither its KV length nor its window, so one process
 // simulates that part once and forks a child per sample there, which goes on with its
-// own KV length and window (DecodeSequencer::set_kv_lens). Throws as
+// own KV length and window (DecodeSequencer::set_kv_lens); under overlap (hardware config
+// `overlap`) nothing is shared, since streams ahead of layer 0's RoPE may already depend
+// on the KV length: each sample is simulated from its start. Throws as
 // measure_sample_in_child does, for the first key that failed.
 std::vector<Sample> measure_samples(const config::HwConfig& hw, const config::ModelConfig& model,
                                     tlmx::AttentionAlgo algo, const std::vector<SampleKey>& keys,

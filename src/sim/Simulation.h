@@ -31,7 +31,9 @@ namespace skv::sim {
 struct FastSummary {
   std::uint32_t points_per_tile = 0;   // attention grid points per K/V tile
   std::uint64_t grid_points = 0;       // KV lengths on the attention grid
-  std::uint64_t layer_samples = 0;     // samples of a whole layer and the head, per batch size
+  // Samples of a whole layer and the head, per batch size; under overlap, of three
+  // layers and the head, per grid point (sim/FastMode.h).
+  std::uint64_t layer_samples = 0;
   std::uint64_t attention_samples = 0; // samples of one row's attention, per grid point
   std::uint64_t sample_cycles = 0;     // accelerator cycles the samples simulated exactly
   std::uint64_t steps_reused = 0;      // every row's KV length on the grid

@@ -419,18 +419,26 @@ TEST_CASE("cli: overlap.weights next_op runs in exact mode, saves time, moves th
         a["totals"]["simulated_cycles"].get<std::uint64_t>());
 }
 
-TEST_CASE("cli: the fast mode refuses overlap in one line, and --dump-graph prints the edges",
-          "[system]") {
+TEST_CASE(
+    "cli: under overlap the fast mode refuses batches of several rows in one line, and "
+    "--dump-graph prints the edges",
+    "[system]") {
   TempDir dir;
   const std::string hw = overlap_hw(dir);
   const std::string trace =
       dir.write("t.trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,64\n");
-  const CliResult fast = run_cli({"run", "--mode", "fast", "--no-cache", "--hw", hw, "--model",
-                                  kTiny, "--trace", trace, "-o", dir.file("f"), "-q"});
+  const std::string hw2 = dir.write(
+      "hw/overlap2.yaml", read_file(source_path("configs/hw/swiftkv-mha-u55c-batch2.yaml")) +
+                              "\noverlap:\n  weights: next_op\n");
+  const std::string trace2 = dir.write(
+      "t2.trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,64\n0,1,0,80\n");
+  const CliResult fast = run_cli({"run", "--mode", "fast", "--no-cache", "--hw", hw2, "--model",
+                                  kTiny, "--trace", trace2, "-o", dir.file("f"), "-q"});
   CHECK(fast.exit_code == 1);
-  CHECK(fast.err == "swiftkv-sim: error: " + hw +
-                        ": overlap.weights = next_op: the fast mode does not model overlapping "
-                        "operations yet; only --mode exact supports it for now\n");
+  CHECK(fast.err == "swiftkv-sim: error: " + hw2 +
+                        ": overlap: batch 0 has 2 rows; under overlap the fast mode reuses whole "
+                        "steps of one row only, for now: use --mode exact for batches of several "
+                        "rows\n");
   CHECK(!std::filesystem::exists(dir.file("f/report.json")));
 
   const CliResult graph =

@@ -3,11 +3,13 @@
 // the exact mode on the small matrix (configs/checks/fast-small.yaml).
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "support/RunCli.h"
@@ -70,6 +72,60 @@ TEST_CASE("fast mode: the report says what was simulated, and the work equals ex
   const std::vector<std::string> sources = {"reused", "reused", "interpolated", "interpolated",
                                             "interpolated"};
   for (std::size_t i = 1; i < csv.size(); ++i) CHECK(csv[i].back() == sources[i - 1]);
+}
+
+TEST_CASE(
+    "fast mode under overlap: whole steps of one row, exact on the grid, the same work "
+    "between",
+    "[system]") {
+  const TempDir dir;
+  const std::string hw = source_path("configs/hw/swiftkv-mha-u55c-prefetch.yaml");
+  // tiny has 2 layers: a sample under overlap simulates the whole model (both layers
+  // and the head) from a cold start, as the trace's first step does. KV 64 is a grid
+  // point (a tile edge); 100 lies between the grid points 96 and 127 (tile 64, two
+  // points per tile: every 32 tokens, and 127 | 128 where a second tile starts).
+  const std::string trace =
+      dir.write("t.trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,64\n");
+  const std::string trace2 =
+      dir.write("t2.trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,100\n");
+  for (const char* mode : {"exact", "fast"}) {
+    for (const auto& [name, t] :
+         {std::pair<std::string, std::string>{"on", trace}, {"off", trace2}}) {
+      const bool fast = std::string(mode) == "fast";
+      const auto r = run_cli({"run", "--hw", hw, "--model", kTiny, "--trace", t, "--mode", mode,
+                              fast ? "--no-cache" : "-q", "-q", "-o",
+                              dir.file(std::string(mode) + "-" + name)});
+      INFO(r.err);
+      REQUIRE(r.exit_code == 0);
+    }
+  }
+  const json e = json::parse(read_file(dir.file("exact-on/report.json")));
+  const json f = json::parse(read_file(dir.file("fast-on/report.json")));
+  CHECK(f.at("fast").at("steps_reused") == 1);
+  CHECK(f.at("fast").at("layer_samples") == 1);      // the step at KV 64
+  CHECK(f.at("fast").at("attention_samples") == 0);  // no attention is reused on its own
+  // On the grid the sample is the step itself: the same cycles, to the cycle.
+  CHECK(f.at("totals").at("simulated_cycles") == e.at("totals").at("simulated_cycles"));
+  CHECK(f.at("weight_prefetch").at("prefetched_bytes") ==
+        e.at("weight_prefetch").at("prefetched_bytes"));
+
+  // Between grid points: the straight line between the steps at 96 and 127, whose bytes
+  // are affine in the KV length within a plan, so the work is exact mode's.
+  const json e2 = json::parse(read_file(dir.file("exact-off/report.json")));
+  const json f2 = json::parse(read_file(dir.file("fast-off/report.json")));
+  CHECK(f2.at("fast").at("steps_interpolated") == 1);
+  // 96 and 127 around it, and 64 for the error estimate: the neighbouring interval with
+  // the same plan is 64..96 (the next one, 127..128, ends in a third tile).
+  CHECK(f2.at("fast").at("layer_samples") == 3);
+  CHECK(f2.at("fast").at("steps_without_estimate") == 0);
+  for (const char* key : {"/dram/bytes_read", "/dram/bytes_written", "/processor_array/macs",
+                          "/attention_pipeline/fxp32_macs", "/kv_sram/fill_bytes"}) {
+    INFO(key);
+    CHECK(f2.at(json::json_pointer(key)) == e2.at(json::json_pointer(key)));
+  }
+  const double ec = e2.at("totals").at("simulated_cycles").get<double>();
+  const double fc = f2.at("totals").at("simulated_cycles").get<double>();
+  CHECK(std::abs(fc - ec) / ec < 0.005);
 }
 
 TEST_CASE("fast mode: the same bytes with no cache, a cold cache, a warm one and a corrupt "
@@ -228,8 +284,9 @@ TEST_CASE("check-fast: the small matrix stays within its bounds", "[system]") {
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
   const auto csv = read_csv(dir.file("check/check-fast.csv"));
-  // tiny x 4 algorithms, small8 x 2 algorithms x 2 KV lengths, small8 batch 2.
-  REQUIRE(csv.size() == 1 + 4 + 4 + 1);
+  // tiny x 4 algorithms, small8 x 2 algorithms x 2 KV lengths, small8 batch 2, small8
+  // with weight prefetch x 2 algorithms x 2 KV lengths.
+  REQUIRE(csv.size() == 1 + 4 + 4 + 1 + 4);
   const std::vector<std::string>& header = csv[0];
   for (std::size_t i = 1; i < csv.size(); ++i) {
     INFO(csv[i][0]);
@@ -240,7 +297,7 @@ TEST_CASE("check-fast: the small matrix stays within its bounds", "[system]") {
   const auto again = run_cli({"check-fast", source_path("configs/checks/fast-small.yaml"), "-o",
                               dir.file("check"), "-j", "2"});
   CHECK(again.exit_code == 0);
-  CHECK(again.out.find("0 runs to do (27 done before)") != std::string::npos);
+  CHECK(again.out.find("0 runs to do (39 done before)") != std::string::npos);
 }
 
 TEST_CASE("run: rows past the model's context stop the run before simulating, or are "
