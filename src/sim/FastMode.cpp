@@ -60,7 +60,7 @@ FastModel::FastModel(const config::HwConfig& hw, const config::ModelConfig& mode
       algo_(algo),
       options_(options),
       amap_(model, hw),
-      planner_(hw.attention, hw.kv_sram.capacity_bytes()) {
+      planner_(hw.attention, hw.kv_sram.score_space_bytes()) {
   // Its samples start each layer with an empty weight buffer; under overlap a layer
   // starts with the next GEMV's weights in flight, which no sample's key holds yet.
   if (hw.overlap.weights != config::WeightOverlap::None) {
@@ -68,6 +68,13 @@ FastModel::FastModel(const config::HwConfig& hw, const config::ModelConfig& mode
         "{}: overlap.weights = {}: the fast mode does not model overlapping operations yet; "
         "only --mode exact supports it for now",
         hw.source_file, config::weight_overlap_name(hw.overlap.weights)));
+  }
+  // Likewise its samples start each attention with nothing fetched ahead.
+  if (hw.overlap.kv != config::KvOverlap::None) {
+    throw InputError(
+        fmt::format("{}: overlap.kv = {}: the fast mode does not model overlapping operations yet; "
+                    "only --mode exact supports it for now",
+                    hw.source_file, config::kv_overlap_name(hw.overlap.kv)));
   }
   build_grid();
   summary_.points_per_tile = options_.points_per_tile;

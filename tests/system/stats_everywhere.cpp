@@ -122,12 +122,16 @@ TEST_CASE(
     CHECK(has(cmp_cols, col));
   }
 
-  // With overlap (the u55c preset and `overlap.weights: next_op`), the overlap-only
-  // groups are in report.json and --all-figures too.
+  // With overlap (the u55c preset with `overlap.weights: next_op` and `overlap.kv:
+  // next_attention` in 256 KiB of prefetch space), the overlap-only groups are in
+  // report.json and --all-figures too.
   dir.write("dram/hbm2-u55c.yaml", read_file(kRoot + "/configs/dram/hbm2-u55c.yaml"));
-  const std::string hw_overlap =
-      dir.write("hw/overlap.yaml", read_file(kRoot + "/configs/hw/swiftkv-mha-u55c.yaml") +
-                                       "\noverlap:\n  weights: next_op\n");
+  std::string hw_text = read_file(kRoot + "/configs/hw/swiftkv-mha-u55c.yaml");
+  const std::string capacity = "  capacity_kib: 2048";
+  REQUIRE(hw_text.find(capacity) != std::string::npos);
+  hw_text.insert(hw_text.find(capacity) + capacity.size(), "\n  prefetch_kib: 256");
+  const std::string hw_overlap = dir.write(
+      "hw/overlap.yaml", hw_text + "\noverlap:\n  weights: next_op\n  kv: next_attention\n");
   const std::string out2 = dir.file("run-overlap");
   const auto r2 =
       run_cli({"run", "--hw", hw_overlap, "--model", kRoot + "/configs/models/tiny.yaml", "--trace",
@@ -143,7 +147,7 @@ TEST_CASE(
     CHECK(r2.out.find("  " + st.path + " ") != std::string::npos);
     overlap_only += st.overlap_only ? 1 : 0;
   }
-  CHECK(overlap_only >= 3);
+  CHECK(overlap_only >= 3 + 7);  // weight_prefetch's and kv_prefetch's
 }
 
 TEST_CASE("stats registry: a fast run reports sums and integrals and names what it leaves out",
