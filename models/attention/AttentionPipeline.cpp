@@ -19,7 +19,7 @@ AttentionPipeline::AttentionPipeline(sc_core::sc_module_name name,
       cfg_(cfg),
       sram_(sram),
       clock_(clock),
-      planner_(cfg, sram.capacity_bytes()) {
+      planner_(cfg, sram.score_space_bytes()) {
   cmd.register_b_transport(this, &AttentionPipeline::b_transport);
 }
 
@@ -36,6 +36,16 @@ void AttentionPipeline::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_ti
   if (ext == nullptr) throw std::logic_error("AttentionPipeline: command without an operation");
   if (!tlmx::kind_fits(ext->op, ext->kind)) {
     throw std::logic_error("AttentionPipeline: an operation whose kind does not fit it");
+  }
+  if (ext->prefetch) {
+    tlmx::KvPrefetch* ranges = nullptr;
+    gp.get_extension(ranges);
+    if (ranges == nullptr || !std::holds_alternative<tlmx::AttentionOp>(ext->op)) {
+      throw std::logic_error("AttentionPipeline: a prefetch of no attention's K/V");
+    }
+    prefetch(*ranges);  // takes no time: the SRAM's DMA runs on its own
+    gp.set_response_status(tlm::TLM_OK_RESPONSE);
+    return;
   }
   sc_core::wait(delay);
   delay = sc_core::SC_ZERO_TIME;
@@ -74,6 +84,23 @@ sc_core::sc_time AttentionPipeline::kv_access(tlm::tlm_command command, const tl
   kv->b_transport(gp, delay);
   if (gp.is_response_error()) throw std::runtime_error("AttentionPipeline: KV access failed");
   return delay;
+}
+
+void AttentionPipeline::prefetch(const tlmx::KvPrefetch& ranges) {
+  tlm::tlm_generic_payload gp;
+  gp.set_command(tlm::TLM_IGNORE_COMMAND);
+  gp.set_address(0);
+  gp.set_data_ptr(nullptr);
+  gp.set_data_length(0);
+  gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  tlmx::KvPrefetch copy = ranges;
+  tlmx::RequestOwner owner;
+  owner.kind = tlmx::OpKind::attention;
+  const tlmx::ScopedExtension<tlmx::KvPrefetch> with_ranges(gp, &copy);
+  const tlmx::ScopedExtension<tlmx::RequestOwner> with_owner(gp, &owner);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  kv->b_transport(gp, delay);
+  if (gp.is_response_error()) throw std::runtime_error("AttentionPipeline: K/V prefetch failed");
 }
 
 void AttentionPipeline::run_attention(const tlmx::AttentionOp& op) {

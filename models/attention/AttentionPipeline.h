@@ -74,6 +74,8 @@ class AttentionPipeline : public sc_core::sc_module {
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   void run_attention(const tlmx::AttentionOp& op);
   void run_kv_append(const tlmx::KvAppendOp& op);
+  // Has the KV SRAM fetch an attention's first K/V ranges into its prefetch space.
+  void prefetch(const tlmx::KvPrefetch& ranges);
   sc_core::sc_time kv_access(tlm::tlm_command cmd, const tlmx::AddrRange& r,
                              const std::vector<tlmx::AddrRange>* this_tile,
                              const std::vector<tlmx::AddrRange>* next_tile, bool scratch = false);

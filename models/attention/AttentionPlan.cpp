@@ -209,6 +209,8 @@ AttentionPlanner::Tile AttentionPlanner::tile(const Plan& plan, std::uint64_t in
     if (sw.read_k) t.reads.push_back({op.k_addr(kvh, first), kv_bytes});
     if (sw.read_v) t.reads.push_back({op.v_addr(kvh, first), kv_bytes});
   }
+  t.kv_reads = t.reads.size();
+  t.first_token = first;
   const std::uint64_t score_bytes = cfg_.score_bits / 8;
   const std::uint64_t row_bytes = t.tokens * score_bytes;
   const std::uint64_t heads = q_last - q_first + 1;
@@ -224,6 +226,26 @@ AttentionPlanner::Tile AttentionPlanner::tile(const Plan& plan, std::uint64_t in
     }
   }
   return t;
+}
+
+std::vector<tlmx::AddrRange> AttentionPlanner::prefetch_ranges(const Plan& plan,
+                                                               std::uint64_t budget_bytes,
+                                                               std::uint32_t request_bytes) const {
+  std::vector<tlmx::AddrRange> out;
+  std::uint64_t used = 0;
+  for (std::uint64_t i = 0; i < plan.tiles(); ++i) {
+    const Tile tl = tile(plan, i);
+    // The last position (the new token's) is in DRAM only once the append has run.
+    const bool in_dram = tl.first_token + tl.tokens < plan.op.tokens;
+    for (std::size_t r = 0; r < tl.reads.size(); ++r) {
+      if (r >= tl.kv_reads || !in_dram) return out;
+      const std::uint64_t need = ceil_div(tl.reads[r].bytes, request_bytes) * request_bytes;
+      if (used + need > budget_bytes) return out;
+      used += need;
+      out.push_back(tl.reads[r]);
+    }
+  }
+  return out;
 }
 
 AttentionPlanner::Traffic AttentionPlanner::traffic(const Plan& plan,

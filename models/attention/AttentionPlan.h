@@ -46,7 +46,9 @@ class AttentionPlanner {
   };
 
   struct Tile {
-    std::vector<tlmx::AddrRange> reads;   // staged from DRAM
+    std::vector<tlmx::AddrRange> reads;   // staged from DRAM: K/V first, then scores
+    std::size_t kv_reads = 0;             // how many of `reads` are K or V ranges
+    std::uint64_t first_token = 0;        // its tokens: [first_token, first_token + tokens)
     std::vector<tlmx::AddrRange> writes;  // written through to DRAM (spilled scores)
     std::uint64_t scratch_bytes = 0;      // on-chip score traffic (reads + writes)
     std::uint64_t spill_bytes = 0;        // score traffic to and from DRAM
@@ -64,6 +66,8 @@ class AttentionPlanner {
     std::uint64_t widest_tile_requests = 0;  // DMA requests of its largest tile's reads
   };
 
+  // `sram_capacity_bytes`: the room native attention's on-chip-score decision weighs
+  // (config::KvSramConfig::score_space_bytes).
   AttentionPlanner(const config::AttentionConfig& cfg, std::uint64_t sram_capacity_bytes);
 
   std::uint64_t initiation_interval(std::uint32_t head_dim) const;
@@ -81,6 +85,13 @@ class AttentionPlanner {
   std::uint64_t score_buffer_bytes(const Plan& plan) const;
   Tile tile(const Plan& plan, std::uint64_t index) const;
   Traffic traffic(const Plan& plan, std::uint32_t request_bytes) const;
+  // What overlap.kv: next_attention fetches ahead of the operation: its K/V ranges in
+  // read order (the first tiles of its first pass), whole ranges only, from the first
+  // on while each is K or V of positions before the last (the step's new token, appended
+  // just before the attention, is not in DRAM yet) and the requests they take
+  // (`ceil(bytes / request_bytes)` each) fit in `budget_bytes`.
+  std::vector<tlmx::AddrRange> prefetch_ranges(const Plan& plan, std::uint64_t budget_bytes,
+                                               std::uint32_t request_bytes) const;
   // 2^x evaluations and divisions of one operation, from its plan alone.
   struct Arithmetic {
     std::uint64_t exp2_evals = 0;

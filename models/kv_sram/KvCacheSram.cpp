@@ -19,16 +19,64 @@ KvCacheSram::KvCacheSram(sc_core::sc_module_name name, const config::KvSramConfi
       cfg_(cfg),
       mem_(mem),
       clock_(clock),
-      // The whole SRAM is staging space; the reader's one-tile hint keeps at most two
-      // tiles in it (double buffering). The run checks before simulating that one tile
-      // of the widest pass fits (sim/RunChecks).
+      // The staging space (the whole SRAM without the split keys); the reader's one-tile
+      // hint keeps at most two tiles in it (double buffering). The run checks before
+      // simulating that one tile of the widest pass fits (sim/DesignChecks).
       prefetcher_(fill, mem.request_bytes,
-                  std::max<std::uint64_t>(1, cfg.capacity_bytes() / mem.request_bytes)) {
+                  std::max<std::uint64_t>(1, cfg.staging_bytes() / mem.request_bytes)) {
   target.register_b_transport(this, &KvCacheSram::b_transport);
+  if (cfg.prefetch_kib != 0) {
+    ahead_port_ = std::make_unique<tlmx::MemoryPort>("prefetch", mem.request_bytes);
+    ahead_ = std::make_unique<tlmx::Prefetcher>(
+        *ahead_port_, mem.request_bytes,
+        std::max<std::uint64_t>(1, cfg.prefetch_bytes() / mem.request_bytes));
+    prefetch_stats_.buffer_bytes = cfg.prefetch_bytes();
+  }
 }
 
 std::string KvCacheSram::activity() const {
-  return "kv_sram " + prefetcher_.describe();
+  std::string s = "kv_sram " + prefetcher_.describe();
+  if (ahead_ != nullptr) {
+    s += "; its prefetch space holds " + std::to_string(prefetched_.size()) +
+         " ranges fetched ahead and " + ahead_->describe();
+  }
+  return s;
+}
+
+std::deque<KvCacheSram::Staged>::iterator KvCacheSram::find_prefetched(std::uint64_t addr,
+                                                                       std::uint64_t bytes) {
+  return std::find_if(prefetched_.begin(), prefetched_.end(),
+                      [&](const Staged& s) { return s.addr == addr && s.bytes == bytes; });
+}
+
+void KvCacheSram::note_fetch(std::uint64_t addr, std::uint64_t bytes) {
+  if (wasted_.empty()) return;
+  const auto it = wasted_.find({addr, bytes});
+  if (it == wasted_.end()) return;
+  prefetch_stats_.refetched_bytes += bytes;
+  wasted_.erase(it);
+}
+
+void KvCacheSram::prefetch(const std::vector<tlmx::AddrRange>& ranges, tlmx::OpKind owner) {
+  if (ahead_ == nullptr) throw std::logic_error("KvCacheSram: a prefetch without prefetch space");
+  const std::uint64_t slots =
+      std::max<std::uint64_t>(1, cfg_.prefetch_bytes() / mem_.request_bytes);
+  ++prefetch_stats_.streams;
+  for (const auto& r : ranges) {
+    // Within the space's limit: the ranges that do not fit are left to the staging space.
+    const std::uint64_t need = requests_of(r.bytes);
+    if (ahead_held_ + need > slots) break;
+    ahead_held_ += need;
+    const std::uint64_t mark = ahead_->enqueue(r.addr, r.bytes, owner);
+    prefetched_.push_back(Staged{r.addr, r.bytes, mark});
+    prefetch_stats_.prefetched_bytes += r.bytes;
+    prefetch_stats_.buffer_peak_bytes =
+        std::max(prefetch_stats_.buffer_peak_bytes, ahead_held_ * mem_.request_bytes);
+    stats_.fill_bytes += r.bytes;
+    stats_.fill_port_cycles += port_cycles(r.bytes);
+    stats_.bank_writes += bank_words(r.bytes);
+    note_fetch(r.addr, r.bytes);
+  }
 }
 
 void KvCacheSram::set_recorder(tlmx::ActivityRecorder* recorder) {
@@ -56,6 +104,7 @@ std::uint64_t KvCacheSram::stage(std::uint64_t addr, std::uint64_t bytes, tlmx::
   // Staged K/V and spilled scores serve the operation that hinted them.
   const std::uint64_t mark = prefetcher_.enqueue(addr, bytes, owner);
   staged_.push_back(Staged{addr, bytes, mark});
+  note_fetch(addr, bytes);
   stats_.fill_bytes += bytes;
   stats_.fill_port_cycles += port_cycles(bytes);  // the fill writes into the banks
   stats_.bank_writes += bank_words(bytes);
@@ -70,6 +119,13 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
   tlmx::RequestOwner* who = nullptr;
   gp.get_extension(who);
   if (who == nullptr) throw std::logic_error("KvCacheSram: an access without its owner");
+  tlmx::KvPrefetch* ahead = nullptr;
+  gp.get_extension(ahead);
+  if (ahead != nullptr) {
+    prefetch(ahead->ranges, who->kind);  // takes no time: the DMA runs on its own
+    gp.set_response_status(tlm::TLM_OK_RESPONSE);
+    return;
+  }
   if (hint != nullptr) {
     // The fill requests of each tile staged here, for the recorder: [first, last].
     std::optional<std::pair<std::uint64_t, std::uint64_t>> this_tile, next_tile;
@@ -77,13 +133,19 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
       if (!tile) tile.emplace(first_request(mark, range_bytes), mark);
       tile->second = mark;
     };
+    // Ranges already in the prefetch space are not staged again.
     for (const auto& r : hint->this_tile) {
-      if (find_staged(r.addr, r.bytes) == staged_.end()) {
+      if (find_staged(r.addr, r.bytes) == staged_.end() &&
+          (prefetched_.empty() || find_prefetched(r.addr, r.bytes) == prefetched_.end())) {
         note(this_tile, stage(r.addr, r.bytes, who->kind), r.bytes);
       }
     }
     // Queued behind this tile: fetched while this tile is consumed.
-    for (const auto& r : hint->next_tile) note(next_tile, stage(r.addr, r.bytes, who->kind), r.bytes);
+    for (const auto& r : hint->next_tile) {
+      if (prefetched_.empty() || find_prefetched(r.addr, r.bytes) == prefetched_.end()) {
+        note(next_tile, stage(r.addr, r.bytes, who->kind), r.bytes);
+      }
+    }
     if (recorder_ != nullptr) {
       const std::uint64_t now_ps = sc_core::sc_time_stamp().value();
       if (this_tile) recorder_->tile_staged(this_tile->first, this_tile->second, false, now_ps);
@@ -108,8 +170,24 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
     ++stats_.reads;
     stats_.read_bytes += bytes;
     std::uint64_t mark;
-    auto it = find_staged(addr, bytes);
-    if (it == staged_.end()) {
+    tlmx::Prefetcher* from = &prefetcher_;
+    auto ahead_it = prefetched_.empty() ? prefetched_.end() : find_prefetched(addr, bytes);
+    auto it = ahead_it == prefetched_.end() ? find_staged(addr, bytes) : staged_.end();
+    if (ahead_it != prefetched_.end()) {
+      // Fetched ahead: ranges prefetched before it and not read are dropped (wasted), and
+      // its space and theirs go back once it has arrived.
+      from = ahead_.get();
+      mark = ahead_it->mark;
+      for (auto w = prefetched_.begin(); w != ahead_it; ++w) {
+        prefetch_stats_.wasted_bytes += w->bytes;
+        ahead_held_ -= requests_of(w->bytes);
+        wasted_.insert({w->addr, w->bytes});
+      }
+      prefetch_stats_.used_bytes += bytes;
+      ahead_held_ -= requests_of(bytes);
+      prefetched_.erase(prefetched_.begin(), ahead_it + 1);
+    } else if (it == staged_.end()) {
+      note_fetch(addr, bytes);
       ++stats_.demand_fills;
       mark = prefetcher_.enqueue(addr, bytes, who->kind);
       stats_.fill_bytes += bytes;
@@ -125,7 +203,7 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
       staged_.erase(staged_.begin(), it + 1);
     }
     const sc_core::sc_time before = sc_core::sc_time_stamp();
-    prefetcher_.wait_until(mark);
+    from->wait_until(mark);
     if (sc_core::sc_time_stamp() > before) {
       clock_.align();
       stats_.stall_cycles += clock_.cycle_at_or_after(sc_core::sc_time_stamp()) -
@@ -136,7 +214,7 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
     }
     // The range is the pipeline's now: its staging space goes back to the prefetcher
     // range by range, so a tile larger than the free space still streams through.
-    prefetcher_.release_through(mark);
+    from->release_through(mark);
   }
   if (bytes != 0) delay += clock_.cycles(cfg_.access_latency_cycles + cycles);
   gp.set_response_status(tlm::TLM_OK_RESPONSE);

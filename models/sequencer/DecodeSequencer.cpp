@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <stdexcept>
+
 #include "common/Error.h"
 
 namespace skv::sim {
@@ -21,7 +23,7 @@ DecodeSequencer::DecodeSequencer(sc_core::sc_module_name name, const config::Mod
       algo_(algo),
       sink_(std::move(sink)),
       kv_slots_(hw.memory.max_batch),
-      planner_(hw.attention, hw.kv_sram.capacity_bytes()) {
+      planner_(hw.attention, hw.kv_sram.score_space_bytes()) {
   SC_HAS_PROCESS(DecodeSequencer);
   SC_THREAD(run);
 }
@@ -83,11 +85,35 @@ std::string describe_layer_graph(const config::ModelConfig& model, const config:
   const AddressMap amap(model, hw);
   config::ModelConfig one = model;
   one.layers = 1;
+  // Under overlap.kv, layer 1 too: its K/V prefetch streams wait for layer 0's attentions.
+  one.layers = hw.overlap.kv != config::KvOverlap::None && model.layers > 1 ? 2 : 1;
   KvSlots slots(hw.memory.max_batch);
-  const AttentionPlanner planner(hw.attention, hw.kv_sram.capacity_bytes());
+  const AttentionPlanner planner(hw.attention, hw.kv_sram.score_space_bytes());
   return build_batch_graph(one, amap, planner, hw.memory.request_bytes, rows, slots.assign(rows),
-                           algo, hw.overlap.weights)
+                           algo, hw.overlap.weights, kv_share(hw, rows.size()))
       .describe();
+}
+
+std::uint64_t kv_share(const config::HwConfig& hw, std::size_t rows) {
+  if (hw.overlap.kv == config::KvOverlap::None) return 0;
+  return kv_prefetch_share(hw.kv_sram.prefetch_bytes(), hw.memory.request_bytes, rows);
+}
+
+void DecodeSequencer::prefetch_kv(const OpNode& node, std::uint64_t share) {
+  const auto* op = std::get_if<tlmx::AttentionOp>(&node.op);
+  if (op == nullptr) throw std::logic_error("DecodeSequencer: a K/V prefetch for no attention");
+  tlmx::OpExtension ext;
+  ext.op = node.op;
+  ext.kind = node.op_kind;
+  ext.prefetch = true;
+  tlmx::KvPrefetch ranges;
+  ranges.ranges = planner_.prefetch_ranges(planner_.plan(*op), share, hw_.memory.request_bytes);
+  tlm::tlm_generic_payload gp;
+  gp.set_command(tlm::TLM_IGNORE_COMMAND);
+  const tlmx::ScopedExtension<tlmx::OpExtension> attached(gp, &ext);
+  const tlmx::ScopedExtension<tlmx::KvPrefetch> with_ranges(gp, &ranges);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  attention->b_transport(gp, delay);  // returns at once: the SRAM's DMA runs on its own
 }
 
 void DecodeSequencer::prefetch(const OpNode& gemv) {
@@ -108,11 +134,12 @@ void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, Batc
   // Under overlap a window with the head is built as a model that ends there, so that
   // its last layer hands over to the LM head as a step's last layer does; without
   // overlap the operations run one after another and the window only skips some.
+  const std::uint64_t share = kv_share(hw_, rows.size());
   const std::uint32_t graph_layers = hw_.overlap.any() && window_head_ && !window_until_attention_
                                          ? window_layers_
                                          : model_.layers;
   OpGraph graph = build_batch_graph(model_, amap_, planner_, hw_.memory.request_bytes, rows, slots,
-                                    algo_, hw_.overlap.weights, graph_layers);
+                                    algo_, hw_.overlap.weights, share, graph_layers);
   std::size_t window_attentions = 0;  // of the window's last layer
   bool in_layer = false;              // a layer segment is open (segment_hook_)
   // Other KV lengths change operations' sizes, never the graph's shape or issue order.
@@ -123,19 +150,22 @@ void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, Batc
       }
       new_kv_lens_.clear();
       graph = build_batch_graph(model_, amap_, planner_, hw_.memory.request_bytes, rows_, slots,
-                                algo_, hw_.overlap.weights, graph_layers);
+                                algo_, hw_.overlap.weights, share, graph_layers);
     }
     const OpNode& n = graph.nodes()[id];
     const bool head = n.layer >= model_.layers;
     if (n.kind != NodeKind::Compute) {
       // A DMA stream is started by the unit that consumes it, when that node starts;
-      // under next_op the weight streams are started here, ahead of their GEMVs (their
-      // consumer comes later in this order: one outside the window is never issued).
-      if (hw_.overlap.weights != config::WeightOverlap::NextOp || n.unit != UnitId::WeightDma) {
-        continue;
-      }
+      // under overlap the streams fetched ahead (next_op's weight streams, next_attention's
+      // K/V prefetches) are started here, ahead of their consumers (which come later in
+      // this order: one outside the window is never issued).
+      if (!n.ahead) continue;
       const OpNode& c = graph.nodes()[n.consumer];
       if (head ? !window_head_ : n.layer >= window_layers_) continue;
+      if (n.unit == UnitId::KvDma) {
+        prefetch_kv(c, share);
+        continue;
+      }
       if (window_until_attention_ && n.layer + 1 == window_layers_ &&
           c.op_kind != tlmx::OpKind::qkv_gemv) {
         continue;

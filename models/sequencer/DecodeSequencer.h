@@ -60,11 +60,15 @@ void check_batch_rows(const std::vector<trace::DecodeStep>& rows, const std::str
                       const config::ModelConfig& model, const config::HwConfig& hw);
 
 // The operation graph of `rows` (one batch) as the sequencer would build it for layer 0
-// and the LM head, described with its edges (OpGraph::describe): what `run --dump-graph`
-// prints. Addresses are those of the whole model.
+// (and layer 1 under overlap.kv) and the LM head, described with its edges (OpGraph::describe):
+// what `run --dump-graph` prints. Addresses are those of the whole model.
 std::string describe_layer_graph(const config::ModelConfig& model, const config::HwConfig& hw,
                                  const std::vector<trace::DecodeStep>& rows,
                                  tlmx::AttentionAlgo algo);
+
+// Each row's share of the KV SRAM's prefetch space under overlap.kv: next_attention
+// (kv_prefetch_share), 0 without it.
+std::uint64_t kv_share(const config::HwConfig& hw, std::size_t rows);
 
 class DecodeSequencer : public sc_core::sc_module {
  public:
@@ -142,6 +146,9 @@ class DecodeSequencer : public sc_core::sc_module {
   void issue(const OpNode& node, BatchResult& result);
   // Starts the weight stream of `gemv` (a GEMV node) on the array, ahead of the GEMV.
   void prefetch(const OpNode& gemv);
+  // Starts the K/V prefetch of `node` (an attention node): its first ranges within
+  // `share` bytes of the KV SRAM's prefetch space, through the attention pipeline.
+  void prefetch_kv(const OpNode& node, std::uint64_t share);
 
   const config::ModelConfig& model_;
   const config::HwConfig& hw_;

@@ -101,7 +101,8 @@ OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& am
                           const AttentionPlanner& planner, std::uint32_t request_bytes,
                           const std::vector<trace::DecodeStep>& rows,
                           const std::vector<std::uint32_t>& slots, tlmx::AttentionAlgo algo,
-                          config::WeightOverlap weights, std::uint32_t layers) {
+                          config::WeightOverlap weights, std::uint64_t kv_share,
+                          std::uint32_t layers) {
   OpGraph g;
   const std::uint32_t n_layers = std::min(layers, model.layers);
   const auto b = static_cast<std::uint32_t>(rows.size());
@@ -167,6 +168,7 @@ OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& am
     n.kind = NodeKind::DmaStream;
     n.name = "weight_stream";
     n.unit = UnitId::WeightDma;
+    n.ahead = true;
     n.layer = gemvs[k].first;
     n.stream_bytes = gemvs[k].second.weight_bytes();
     const std::uint32_t id = g.add(std::move(n));
@@ -193,15 +195,44 @@ OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& am
   };
   auto data = [&g](std::uint32_t from, std::uint32_t to) { g.edge(from, to, EdgeKind::Data); };
 
-  // Each row's K/V stream: the same for every layer (one attention shape per row).
+  // Each row's K/V stream: the same for every layer (one attention shape per row); under
+  // overlap.kv the part fetched ahead is a stream of its own.
   std::vector<std::uint64_t> kv_bytes(b);
+  std::vector<std::uint64_t> ahead_bytes(b, 0);
   for (std::uint32_t i = 0; i < b; ++i) {
     tlmx::AttentionOp op = amap.kv_layout(slots[i], 0);
     op.tokens = rows[i].kv_len + 1;
     op.algo = algo;
-    const AttentionPlanner::Traffic t = planner.traffic(planner.plan(op), request_bytes);
+    const AttentionPlanner::Plan plan = planner.plan(op);
+    const AttentionPlanner::Traffic t = planner.traffic(plan, request_bytes);
     kv_bytes[i] = t.kv_read_bytes + t.score_read_bytes;
+    if (kv_share != 0) {
+      for (const auto& r : planner.prefetch_ranges(plan, kv_share, request_bytes)) {
+        ahead_bytes[i] += r.bytes;
+      }
+      kv_bytes[i] -= ahead_bytes[i];
+    }
   }
+  // overlap.kv: the prefetch streams of a layer's attentions, row by row (none for a row
+  // with nothing to prefetch); `after`: the attention that frees the prefetch space.
+  std::vector<std::optional<std::uint32_t>> kv_ahead(b);
+  auto kv_prefetches = [&](std::uint32_t of_layer, std::optional<std::uint32_t> after) {
+    for (std::uint32_t i = 0; i < b; ++i) {
+      kv_ahead[i].reset();
+      if (ahead_bytes[i] == 0) continue;
+      OpNode n;
+      n.kind = NodeKind::DmaStream;
+      n.name = "kv_prefetch";
+      n.unit = UnitId::KvDma;
+      n.layer = of_layer;
+      n.stream_bytes = ahead_bytes[i];
+      n.ahead = true;
+      const std::uint32_t id = g.add(std::move(n));
+      if (after) g.edge(*after, id, EdgeKind::Buffer);
+      kv_ahead[i] = id;
+    }
+  };
+  if (kv_share != 0 && model.layers != 0) kv_prefetches(0, std::nullopt);
 
   const bool gated = model.ffn_kind == config::FfnKind::GatedSilu;
   std::optional<std::uint32_t> x;  // the node that produced the layer's input
@@ -232,9 +263,17 @@ OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& am
       const std::uint32_t a =
           compute("attention", UnitId::AttentionPipeline, tlmx::OpKind::attention, op);
       data(s, a);
+      if (kv_ahead[i]) {
+        g.set_consumer(*kv_ahead[i], a);
+        data(*kv_ahead[i], a);
+      }
       data(rope, a);          // q
       data(appends[i], a);    // the new token's k and v
       attentions.push_back(a);
+    }
+    if (kv_share != 0 && layer + 1 < n_layers) {
+      // The next layer's streams, placed here: issued once these attentions have ended.
+      kv_prefetches(layer + 1, attentions.back());
     }
     const std::uint32_t o = gemv("o_gemv", tlmx::OpKind::o_gemv, w.o);
     for (std::uint32_t a : attentions) data(a, o);

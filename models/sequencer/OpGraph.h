@@ -31,6 +31,10 @@
 // then its final norm and LM head (which keep the model's layer number), as if the
 // model ended there; under overlap the window's last layer then hands its weight buffer
 // over to the LM head as a step's last layer does (the fast mode's samples).
+//
+// With overlap.kv: next_attention each attention's first K/V ranges form a stream of
+// their own, `kv_prefetch`, into the KV SRAM's prefetch space, issued by the sequencer
+// once the previous attention has finished (build_batch_graph says where).
 
 #include <cstdint>
 #include <string>
@@ -70,6 +74,9 @@ struct OpNode {
   tlmx::Op op;                    // compute nodes: what the unit runs
   std::uint64_t stream_bytes = 0; // DMA stream nodes: the bytes they bring on chip
   std::uint32_t consumer = 0;     // DMA stream nodes: the compute node that reads them
+  // DMA stream nodes: started by the sequencer ahead of their consumer (overlap), not
+  // by the consumer's unit when it starts.
+  bool ahead = false;
   tlmx::OpClass cls() const { return tlmx::op_class_of(op_kind); }
 };
 
@@ -105,11 +112,30 @@ class OpGraph {
 // each row's KV cache slot; `planner` the bytes each attention's K/V stream brings;
 // `weights` whether each GEMV's weight stream starts with it (none) or as the GEMV
 // before it starts (next_op; the batch's first GEMV's stream just before it).
+//
+// `kv_share` (overlap.kv: next_attention; 0: none) is each row's share of the KV SRAM's
+// prefetch space in bytes (kv_prefetch_share): every attention then also has a
+// `kv_prefetch` stream of the ranges AttentionPlanner::prefetch_ranges picks within
+// it, and its `kv_stream` brings the rest. Layer 0's prefetch streams come first in
+// the batch (no predecessor: they start as the batch starts); layer l + 1's come right
+// after layer l's attentions, with a buffer edge from the last of them (the prefetch
+// space is free once the previous attention on the pipeline has finished), so they
+// start before the O GEMV and fill during the O projection, the FFN, the next norm and
+// QKV. A row whose attention has nothing to prefetch gets no such stream.
 OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& amap,
                           const AttentionPlanner& planner, std::uint32_t request_bytes,
                           const std::vector<trace::DecodeStep>& rows,
                           const std::vector<std::uint32_t>& slots, tlmx::AttentionAlgo algo,
                           config::WeightOverlap weights = config::WeightOverlap::None,
+                          std::uint64_t kv_share = 0,
                           std::uint32_t layers = ~std::uint32_t{0});
+
+// Each row's share of a prefetch space of `prefetch_bytes` among `rows` rows: whole
+// requests of `request_bytes`, split evenly (the remainder unused).
+inline std::uint64_t kv_prefetch_share(std::uint64_t prefetch_bytes, std::uint32_t request_bytes,
+                                       std::size_t rows) {
+  if (rows == 0 || request_bytes == 0) return 0;
+  return prefetch_bytes / request_bytes / rows * request_bytes;
+}
 
 }  // namespace skv::sim

@@ -18,9 +18,26 @@ inline const char* weight_overlap_name(WeightOverlap w) {
   return w == WeightOverlap::NextOp ? "next_op" : "none";
 }
 
+// What the K/V DMA may fetch ahead of the attention that reads it.
+//   none            an attention's K/V stream into the KV SRAM's staging space starts
+//                   when the attention starts
+//   next_attention  as soon as the previous attention on the pipeline has finished (the
+//                   batch's start for layer 0), the sequencer starts each row's next
+//                   attention's K/V stream into the SRAM's prefetch space: the first
+//                   whole K/V ranges of its first pass, in its read order, that are in
+//                   DRAM before the step's KV append and fit in the row's share of
+//                   `kv_sram.prefetch_kib`; they arrive during the O projection, the FFN,
+//                   the next layer's norm and QKV. Nothing crosses a batch's end.
+enum class KvOverlap : std::uint8_t { None, NextAttention };
+
+inline const char* kv_overlap_name(KvOverlap k) {
+  return k == KvOverlap::NextAttention ? "next_attention" : "none";
+}
+
 struct OverlapConfig {
   WeightOverlap weights = WeightOverlap::None;
-  bool any() const { return weights != WeightOverlap::None; }
+  KvOverlap kv = KvOverlap::None;
+  bool any() const { return weights != WeightOverlap::None || kv != KvOverlap::None; }
 };
 
 }  // namespace skv::config

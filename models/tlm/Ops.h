@@ -148,6 +148,9 @@ class OpExtension : public tlm::tlm_extension<OpExtension> {
   OpKind kind = OpKind::rmsnorm;  // which of the step's operations it is
   // A GEMV's weight stream only: the unit starts fetching the weights into its weight
   // buffer and returns at once; the GEMV itself comes later, in the same order.
+  // An attention's K/V stream (overlap.kv: next_attention) likewise: the pipeline passes
+  // the command's KvPrefetch ranges to the KV SRAM, which fetches them into its prefetch
+  // space, and returns at once.
   bool prefetch = false;
   tlm_extension_base* clone() const override { return new OpExtension(*this); }
   void copy_from(const tlm_extension_base& other) override {
@@ -196,6 +199,19 @@ class TileHint : public tlm::tlm_extension<TileHint> {
   tlm_extension_base* clone() const override { return new TileHint(*this); }
   void copy_from(const tlm_extension_base& other) override {
     *this = static_cast<const TileHint&>(other);
+  }
+};
+
+// Rides on an attention's prefetch command (sequencer to pipeline) and on the
+// pipeline's command to the KV SRAM (no read or write of its own): fetch `ranges` into
+// the SRAM's prefetch space now, for the attention that will read them later
+// (overlap.kv: next_attention; AttentionPlanner::prefetch_ranges chose them).
+class KvPrefetch : public tlm::tlm_extension<KvPrefetch> {
+ public:
+  std::vector<AddrRange> ranges;
+  tlm_extension_base* clone() const override { return new KvPrefetch(*this); }
+  void copy_from(const tlm_extension_base& other) override {
+    *this = static_cast<const KvPrefetch&>(other);
   }
 };
 

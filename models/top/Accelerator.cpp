@@ -28,6 +28,9 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const config::HwConfig& h
   array.weights.socket.bind(dram.target);
   kv_sram.fill.socket.bind(dram.target);
   kv_sram.writeback.socket.bind(dram.target);
+  // The prefetch space's port (kv_sram.prefetch_kib > 0 only): a design without it has
+  // the same three initiators as before.
+  if (kv_sram.prefetch_port() != nullptr) kv_sram.prefetch_port()->socket.bind(dram.target);
   SC_THREAD(watchdog);
 }
 
@@ -117,7 +120,8 @@ void Accelerator::check_finished() const {
   }
   if (!array.drained() || !kv_sram.drained() || !dram.drained() ||
       array.weights.outstanding() != 0 || kv_sram.fill.outstanding() != 0 ||
-      kv_sram.writeback.outstanding() != 0) {
+      kv_sram.writeback.outstanding() != 0 ||
+      (kv_sram.prefetch_port() != nullptr && kv_sram.prefetch_port()->outstanding() != 0)) {
     throw SimulationError(fmt::format(
         "simulation ended at cycle {} with work left after the last step: {}",
         clock_.now_cycle(), activity()));

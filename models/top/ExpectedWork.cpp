@@ -32,7 +32,7 @@ WorkModel::WorkModel(const config::ModelConfig& model, const config::HwConfig& h
       hw_(hw),
       amap_(amap),
       algo_(algo),
-      planner_(hw.attention, hw.kv_sram.capacity_bytes()) {}
+      planner_(hw.attention, hw.kv_sram.score_space_bytes()) {}
 
 ExpectedWork WorkModel::batch(const std::vector<trace::DecodeStep>& rows) const {
   ExpectedWork w;

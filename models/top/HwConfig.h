@@ -52,6 +52,18 @@ inline const schema::Schema<HwConfig>& hw_schema() {
           "buffer is the existing one of `memory.max_outstanding` x `memory.request_bytes` "
           "bytes, kept filling across operation boundaries (no second buffer). The fast mode "
           "reuses whole steps under it, batches of one row only (docs/fast-mode.md)");
+    s.key(
+        "kv", SKV_MEMBER(overlap.kv),
+        names<KvOverlap>({{"none", KvOverlap::None}, {"next_attention", KvOverlap::NextAttention}}),
+        "", fixed(KvOverlap::None), Timing::Yes,
+        "`none`: an attention's K/V stream into the KV SRAM's staging space starts with the "
+        "attention; `next_attention`: once the previous attention on the pipeline has "
+        "finished (for layer 0, when the batch starts; nothing crosses a batch's end), each "
+        "row's next attention's first whole K/V ranges (first pass, read order; only "
+        "positions in DRAM before the step's KV append) stream into the SRAM's prefetch "
+        "space, `kv_sram.prefetch_kib` split evenly between the batch's rows, while the O "
+        "projection, the FFN, the next norm and QKV run. Needs `kv_sram.prefetch_kib` > 0. "
+        "The fast mode refuses it for now");
     s.part("dram", SKV_MEMBER(dram), dram::dram_schema());
     return s;
   }();

@@ -131,10 +131,12 @@ int run(const RunOptions& o) {
   }
   if (o.dump_graph) {
     fmt::print(
-        "# operation graph of layer 0 and the LM head, batch {} of {} ({} rows), "
-        "overlap.weights = {}\n# id name [unit] <- predecessor(edge kind) ...\n{}",
+        "# operation graph of layer 0{} and the LM head, batch {} of {} ({} rows), "
+        "overlap.weights = {}, overlap.kv = {}\n# id name [unit] <- predecessor(edge kind) "
+        "...\n{}",
+        hw.overlap.kv != config::KvOverlap::None && model.layers > 1 ? " (and 1)" : "",
         first_rows.front().batch, o.trace, first_rows.size(),
-        config::weight_overlap_name(hw.overlap.weights),
+        config::weight_overlap_name(hw.overlap.weights), config::kv_overlap_name(hw.overlap.kv),
         sim::describe_layer_graph(model, hw, first_rows, algo));
     return 0;
   }
@@ -293,8 +295,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
                   "config's folder (e.g. u55c); adds the report's `energy` group and steps.csv's "
                   "energy_j (docs/energy.md). Default: none, no energy figures");
   sub->add_flag("--dump-graph", o->dump_graph,
-                "Print the operation graph of the trace's first batch (layer 0 and the LM head) "
-                "with its edges, and exit without simulating");
+                "Print the operation graph of the trace's first batch (layer 0, also layer 1 "
+                "under overlap.kv, and the LM head) with its edges, and exit without simulating");
   sub->add_flag("--step-counters", o->step_counters,
                 "Add to steps.csv a column per counter (each unit's sums and integrals): what "
                 "the row's batch added to it");

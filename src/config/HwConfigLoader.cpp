@@ -41,6 +41,8 @@ HwConfig load_hw_config(const std::string& path) {
   nodes.finish();
   hw.kv_sram.capacity_kib_line = nodes.at("kv_sram").line_of("capacity_kib");
   hw.memory.max_batch_line = nodes.at("memory").line_of("max_batch");
+  hw.kv_sram.prefetch_kib_line = nodes.at("kv_sram").line_of("prefetch_kib");
+  hw.kv_sram.score_kib_line = nodes.at("kv_sram").line_of("score_kib");
 
   // Rules across keys.
   if (hw.attention.splitk_partitions > hw.attention.heads_in_parallel) {
@@ -49,6 +51,20 @@ HwConfig load_hw_config(const std::string& path) {
               fmt::format("{} is more than heads_in_parallel = {} (each partition runs on a "
                           "pipeline of its own)",
                           hw.attention.splitk_partitions, hw.attention.heads_in_parallel));
+  }
+  // The KV SRAM's split: prefetch and score space leave some staging space (whether one
+  // K/V tile fits in it depends on the model: sim::check_design).
+  if (hw.kv_sram.prefetch_kib + hw.kv_sram.score_kib >= hw.kv_sram.capacity_kib) {
+    nodes.at("kv_sram").fail(
+        hw.kv_sram.prefetch_kib != 0 ? "prefetch_kib" : "score_kib",
+        fmt::format("prefetch_kib {} + score_kib {} leaves no staging space in capacity_kib = "
+                    "{}; their sum must be less than capacity_kib",
+                    hw.kv_sram.prefetch_kib, hw.kv_sram.score_kib, hw.kv_sram.capacity_kib));
+  }
+  if (hw.overlap.kv == KvOverlap::NextAttention && hw.kv_sram.prefetch_kib == 0) {
+    nodes.at("overlap").fail("kv",
+                             "next_attention needs prefetch space: set kv_sram.prefetch_kib "
+                             "> 0 (KiB, less than capacity_kib - score_kib), or use none");
   }
   const std::uint32_t burst_bytes = hw.dram.org.burst_bytes();
   if (hw.memory.request_bytes % burst_bytes != 0) {

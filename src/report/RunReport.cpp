@@ -259,7 +259,7 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
   const bool fast = r.fast.has_value();
   std::vector<std::string> not_estimated;
   r.visit_groups([&](const char* group, const auto& stats) {
-    if (sim::StatGroups::overlap_only(group) && !hw.overlap.any()) return;
+    if (!sim::StatGroups::reported(group, hw.overlap)) return;
     add_counters(j[group], stats, group, fast, not_estimated);
   });
 

@@ -25,7 +25,8 @@ namespace skv::report {
 // dram.bandwidth_utilisation_pct renamed bandwidth_over_run_bytes_per_s and _pct; 7: work
 // booked by kind of operation (the `sequencer` and `operations` groups); 8: the `energy`
 // group (with an energy preset, `run --energy`); 9: the `dram_extremes` group (extremes
-// per operation, layer and batch; exact mode) and, with overlap, `weight_prefetch`.
+// per operation, layer and batch; exact mode) and, with overlap, `weight_prefetch` or
+// `kv_prefetch` (groups a design without overlap never reports, so no new version).
 inline constexpr int kRunReportVersion = 9;
 
 // With `energy` (an energy preset), the report has an `energy` group (docs/energy.md).

@@ -117,6 +117,8 @@ Counters snapshot(Accelerator& top, const std::array<std::uint64_t, tlmx::kOpCla
   c.sequencer = top.sequencer.stats();
   c.weight_prefetch = top.array.prefetch_stats();
   stats::keep_subtractable(c.weight_prefetch);
+  c.kv_prefetch = top.kv_sram.prefetch_stats();
+  stats::keep_subtractable(c.kv_prefetch);
   c.class_cycles = cls;
   c.cycles = cycle;
   return c;

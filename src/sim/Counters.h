@@ -40,11 +40,21 @@ struct StatGroups {
   DramController::Stats dram_ctrl;
   DecodeSequencer::Stats sequencer;
   ProcessorArray::PrefetchStats weight_prefetch;  // the weight buffer under overlap
+  KvCacheSram::PrefetchStats kv_prefetch;         // the KV SRAM's prefetch space
 
   // Groups a report holds only for some designs: `weight_prefetch` only with
-  // overlap.weights other than none (a run without overlap reports what it always did).
+  // overlap.weights other than none, `kv_prefetch` only with overlap.kv other than none
+  // (a run without overlap reports what it always did).
   static bool overlap_only(const char* group) {
-    return std::string_view(group) == "weight_prefetch";
+    return std::string_view(group) == "weight_prefetch" || std::string_view(group) == "kv_prefetch";
+  }
+  // Whether a run with `overlap` reports `group`.
+  static bool reported(const char* group, const config::OverlapConfig& overlap) {
+    if (std::string_view(group) == "weight_prefetch") {
+      return overlap.weights != config::WeightOverlap::None;
+    }
+    if (std::string_view(group) == "kv_prefetch") return overlap.kv != config::KvOverlap::None;
+    return true;
   }
 
   // f(group, stats) for every group of the registry, in report order.
@@ -57,6 +67,7 @@ struct StatGroups {
     f("dram_controller", dram_ctrl);
     f("sequencer", sequencer);
     f("weight_prefetch", weight_prefetch);
+    f("kv_prefetch", kv_prefetch);
   }
   template <class F>
   void visit_groups(F&& f) const {

@@ -386,7 +386,72 @@ std::string overlap_hw(const TempDir& dir) {
                    read_file(kHw) + "\noverlap:\n  weights: next_op  # prefetch the next GEMV\n");
 }
 
+// The u55c preset with `overlap.kv: next_attention` and `prefetch_kib` KiB of its 2048
+// as prefetch space, in dir/hw beside its DRAM preset.
+std::string kv_overlap_hw(const TempDir& dir, int prefetch_kib) {
+  dir.write("dram/hbm2-u55c.yaml", read_file(source_path("configs/dram/hbm2-u55c.yaml")));
+  std::string text = read_file(kHw);
+  const std::string capacity = "  capacity_kib: 2048";
+  text.insert(text.find(capacity) + capacity.size(),
+              "\n  prefetch_kib: " + std::to_string(prefetch_kib));
+  return dir.write("hw/kv-overlap.yaml",
+                   text + "\noverlap:\n  kv: next_attention  # prefetch the next K/V\n");
+}
+
 }  // namespace
+
+TEST_CASE("cli: overlap.kv next_attention runs in exact mode, saves time, moves the same bytes",
+          "[system]") {
+  TempDir dir;
+  const std::string hw = kv_overlap_hw(dir, 64);
+  // KV 64 and 65 on the tiny model: tile 0 (tokens 0..63, both K/V heads, K and V: 4 x
+  // 16 KiB) is in DRAM before each step's append and fits the 64 KiB of prefetch space.
+  const std::string trace = dir.write(
+      "t.trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,64\n1,0,1,65\n");
+  const CliResult plain = run_cli(
+      {"run", "--hw", kHw, "--model", kTiny, "--trace", trace, "-o", dir.file("plain"), "-q"});
+  const CliResult ahead = run_cli(
+      {"run", "--hw", hw, "--model", kTiny, "--trace", trace, "-o", dir.file("ahead"), "-q"});
+  INFO(plain.err << ahead.err);
+  REQUIRE(plain.exit_code == 0);
+  REQUIRE(ahead.exit_code == 0);
+  const json a = json::parse(read_file(dir.file("plain/report.json")));
+  const json b = json::parse(read_file(dir.file("ahead/report.json")));
+  CHECK(!a.contains("kv_prefetch"));      // without overlap: the report as it always was
+  CHECK(!b.contains("weight_prefetch"));  // only the overlap the design has
+  // The same work and bytes; 2 layers x 2 batches x 64 KiB fetched ahead and all read.
+  CHECK(b["dram"]["bytes_read"] == a["dram"]["bytes_read"]);
+  CHECK(b["kv_sram"]["fill_bytes"] == a["kv_sram"]["fill_bytes"]);
+  CHECK(b["attention_pipeline"]["token_heads"] == a["attention_pipeline"]["token_heads"]);
+  const json& p = b["kv_prefetch"];
+  CHECK(p["streams"] == 4);
+  CHECK(p["prefetched_bytes"] == 4 * 65536);
+  CHECK(p["used_bytes"] == 4 * 65536);
+  CHECK(p["wasted_bytes"] == 0);
+  CHECK(p["refetched_bytes"] == 0);
+  CHECK(p["buffer_bytes"] == 65536);
+  CHECK(p["buffer_peak_bytes"].get<std::uint64_t>() <= 65536);
+  CHECK(b["kv_sram"]["stall_cycles"].get<std::uint64_t>() <
+        a["kv_sram"]["stall_cycles"].get<std::uint64_t>());
+  CHECK(b["totals"]["simulated_cycles"].get<std::uint64_t>() <
+        a["totals"]["simulated_cycles"].get<std::uint64_t>());
+
+  // The fast mode refuses it in one line; --dump-graph shows the streams and edges.
+  const CliResult fast = run_cli({"run", "--mode", "fast", "--no-cache", "--hw", hw, "--model",
+                                  kTiny, "--trace", trace, "-o", dir.file("f"), "-q"});
+  CHECK(fast.exit_code == 1);
+  CHECK(fast.err == "swiftkv-sim: error: " + hw +
+                        ": overlap.kv = next_attention: the fast mode does not model K/V "
+                        "prefetch yet; only --mode exact supports it for now\n");
+  const CliResult graph =
+      run_cli({"run", "--dump-graph", "--hw", hw, "--model", kTiny, "--trace", trace});
+  INFO(graph.err);
+  REQUIRE(graph.exit_code == 0);
+  CHECK(graph.out.find("overlap.kv = next_attention") != std::string::npos);
+  CHECK(graph.out.find("0 kv_prefetch [kv_dma] 65536 B for 7\n") != std::string::npos);
+  CHECK(graph.out.find("8 kv_prefetch [kv_dma] 65536 B for 25 <- 7(buffer)\n") !=
+        std::string::npos);
+}
 
 TEST_CASE("cli: overlap.weights next_op runs in exact mode, saves time, moves the same bytes",
           "[system]") {

@@ -122,12 +122,16 @@ TEST_CASE(
     CHECK(has(cmp_cols, col));
   }
 
-  // With overlap (the u55c preset and `overlap.weights: next_op`) and an energy preset,
-  // the overlap-only groups and the energy group are in report.json and --all-figures too.
+  // With overlap (the u55c preset with `overlap.weights: next_op` and `overlap.kv:
+  // next_attention` in 256 KiB of prefetch space) and an energy preset, the overlap-only
+  // groups and the energy group are in report.json and --all-figures too.
   dir.write("dram/hbm2-u55c.yaml", read_file(kRoot + "/configs/dram/hbm2-u55c.yaml"));
-  const std::string hw_overlap =
-      dir.write("hw/overlap.yaml", read_file(kRoot + "/configs/hw/swiftkv-mha-u55c.yaml") +
-                                       "\noverlap:\n  weights: next_op\n");
+  std::string hw_text = read_file(kRoot + "/configs/hw/swiftkv-mha-u55c.yaml");
+  const std::string capacity = "  capacity_kib: 2048";
+  REQUIRE(hw_text.find(capacity) != std::string::npos);
+  hw_text.insert(hw_text.find(capacity) + capacity.size(), "\n  prefetch_kib: 256");
+  const std::string hw_overlap = dir.write(
+      "hw/overlap.yaml", hw_text + "\noverlap:\n  weights: next_op\n  kv: next_attention\n");
   const std::string out2 = dir.file("run-overlap");
   const auto r2 = run_cli({"run", "--hw", hw_overlap, "--model",
                            kRoot + "/configs/models/tiny.yaml", "--trace", trace, "-o", out2, "-q",
@@ -145,7 +149,7 @@ TEST_CASE(
     overlap_only += st.overlap_only ? 1 : 0;
     energy_only += st.energy_only ? 1 : 0;
   }
-  CHECK(overlap_only >= 3);
+  CHECK(overlap_only >= 3 + 7);  // weight_prefetch's and kv_prefetch's
   // 4 totals, 4 parts in J and in %, 22 terms, 6 units, 3 classes, 2 assumption and 2
   // efficiency figures.
   CHECK(energy_only == 4 + 4 + 4 + 22 + 6 + 3 + 2 + 2);

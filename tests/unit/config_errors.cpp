@@ -335,9 +335,30 @@ TEST_CASE("hw config: a valid file loads, with the documented defaults", "[confi
   CHECK(hw.attention.score_bits == 32);        // default
   CHECK(hw.kv_sram.capacity_bytes() == 2048u * 1024u);
   CHECK(hw.kv_sram.bytes_per_cycle() == 16u * 64u);
+  // No split by default: all of it is staging, and the scores' decision weighs all of it.
+  CHECK(hw.kv_sram.prefetch_kib == 0);
+  CHECK(hw.kv_sram.score_kib == 0);
+  CHECK(hw.kv_sram.staging_bytes() == 2048u * 1024u);
+  CHECK(hw.kv_sram.score_space_bytes() == 2048u * 1024u);
+  CHECK(hw.overlap.kv == skv::config::KvOverlap::None);
+  CHECK(!hw.overlap.any());
   CHECK(hw.memory.request_bytes == 4096);
   CHECK(hw.memory.max_batch == 1);
   CHECK(hw.dram.name == "hbm2-u55c");
+}
+
+TEST_CASE("hw config: the KV SRAM split into staging, prefetch and score space", "[config]") {
+  HwFixture fx;
+  const std::string text =
+      replace_line(kHw, "  capacity_kib: 2048",
+                   "  capacity_kib: 2048\n  prefetch_kib: 512\n  score_kib: 256") +
+      "overlap:\n  kv: next_attention\n";
+  const auto hw = skv::config::load_hw_config(fx.write(text));
+  CHECK(hw.overlap.kv == skv::config::KvOverlap::NextAttention);
+  CHECK(hw.overlap.any());
+  CHECK(hw.kv_sram.prefetch_bytes() == 512u * 1024u);
+  CHECK(hw.kv_sram.score_space_bytes() == 256u * 1024u);
+  CHECK(hw.kv_sram.staging_bytes() == (2048u - 512u - 256u) * 1024u);  // the rest
 }
 
 TEST_CASE("hw config: optional keys override their defaults", "[config]") {
@@ -443,6 +464,25 @@ TEST_CASE("hw config: impossible combinations are errors at the offending key", 
   SECTION("a DMA request that is not a whole number of DRAM bursts") {
     const std::string text = replace_line(kHw, "  request_bytes: 4096", "  request_bytes: 4100");
     check_error(fx.error(text), path, 26, "memory.request_bytes", "burst");
+  }
+  SECTION("KV SRAM prefetch and score space that leave no staging space") {
+    const std::string text = replace_line(kHw, "  capacity_kib: 2048",
+                                          "  capacity_kib: 2048\n  prefetch_kib: 1024\n"
+                                          "  score_kib: 1024");
+    const std::string msg = fx.error(text);
+    check_error(msg, path, 21, "kv_sram.prefetch_kib", "leaves no staging space");
+    CHECK(msg.find("must be less than capacity_kib") != std::string::npos);
+  }
+  SECTION("K/V prefetch without prefetch space") {
+    const std::string text = kHw + "overlap:\n  kv: next_attention\n";
+    check_error(fx.error(text), path, line_starting(text, "kv:"), "overlap.kv",
+                "next_attention needs prefetch space: set kv_sram.prefetch_kib > 0");
+  }
+  SECTION("an unknown K/V overlap") {
+    const std::string text = kHw + "overlap:\n  kv: later\n";
+    const std::string msg = fx.error(text);
+    check_error(msg, path, line_starting(text, "kv:"), "overlap.kv", "later");
+    CHECK(msg.find("next_attention") != std::string::npos);
   }
   SECTION("tRC < tRAS + tRP in an inline dram section") {
     const std::string text = with_inline_dram([](std::string preset) {

@@ -212,10 +212,10 @@ TEST_CASE("schema: every entry has its key, member, description, range and defau
   check_entries(skv::config::hw_schema(), "hw");
   check_entries(skv::config::model_schema(), "model");
   check_entries(skv::dram::dram_schema(), "dram");
-  // The hardware config's schema is its own keys (name, clock_mhz, overlap.weights) plus
-  // each unit's, the DRAM preset's under `dram`.
+  // The hardware config's schema is its own keys (name, clock_mhz, overlap.weights,
+  // overlap.kv) plus each unit's, the DRAM preset's under `dram`.
   const auto& hw = skv::config::hw_schema();
-  CHECK(hw.fields().size() == 3 + skv::config::processor_array_schema().fields().size() +
+  CHECK(hw.fields().size() == 4 + skv::config::processor_array_schema().fields().size() +
                                   skv::config::attention_schema().fields().size() +
                                   skv::config::kv_sram_schema().fields().size() +
                                   skv::config::memory_system_schema().fields().size() +
@@ -294,7 +294,7 @@ TEST_CASE("schema: errors name the file, line and key, what is wrong and what is
   // An unknown key lists every key of its mapping, those left at their defaults too.
   CHECK(err(replace(kMinimalHw, "  ports: 2\n", "  ports: 2\n  port: 2\n")) ==
         "hw.yaml:23: kv_sram.port: unknown key (allowed here: access_latency_cycles, "
-        "bank_width_bytes, banks, capacity_kib, ports)");
+        "bank_width_bytes, banks, capacity_kib, ports, prefetch_kib, score_kib)");
   CHECK(err(replace(kMinimalHw, "  fxp32_mac_slots: 4\n", "  fxp32_mac_slots: 4\n  lanes: 4\n"))
             .rfind("hw.yaml:8: processor_array.lanes: unknown key (allowed here: activation_bits, "
                    "cols, fxp32_mac_slots, macs_per_pe_per_cycle, pipeline_fill_cycles, rows, "

@@ -18,12 +18,13 @@ namespace {
 
 struct TinyGraph : skv::test::TinyDesign {
   OpGraph build(const std::vector<skv::trace::DecodeStep>& rows,
-                skv::config::WeightOverlap weights = skv::config::WeightOverlap::None) const {
+                skv::config::WeightOverlap weights = skv::config::WeightOverlap::None,
+                std::uint64_t kv_share = 0) const {
     const skv::sim::AddressMap amap(model, hw);
     const skv::AttentionPlanner planner(hw.attention, hw.kv_sram.capacity_bytes());
     std::vector<std::uint32_t> slots(rows.size(), 0);
     return skv::sim::build_batch_graph(model, amap, planner, hw.memory.request_bytes, rows, slots,
-                                       skv::tlmx::AttentionAlgo::SwiftKV, weights);
+                                       skv::tlmx::AttentionAlgo::SwiftKV, weights, kv_share);
   }
 };
 
@@ -141,4 +142,60 @@ TEST_CASE("op graph: next_op places each GEMV's weight stream before the GEMV ah
   std::vector<std::uint32_t> ids(g.nodes().size());
   for (std::uint32_t i = 0; i < ids.size(); ++i) ids[i] = i;
   CHECK(g.issue_order() == ids);
+}
+
+TEST_CASE("op graph: next_attention adds each attention's K/V prefetch stream, issued ahead",
+          "[unit]") {
+  // One row at kv_len 100: 101 tokens in tiles of 64, so tile 0 (tokens 0..63) is in
+  // DRAM before the append and tile 1 (64..100, the new token's) is not. Tile 0 reads K
+  // and V of both K/V heads: 4 ranges of 64 x 64 x 4 = 16384 bytes (4 requests of 4096
+  // each), 65536 bytes in all: a share of 64 KiB takes all of tile 0.
+  const OpGraph g = TinyGraph{}.build({{0, 0, 0, 100, 3}}, skv::config::WeightOverlap::None, 65536);
+  // Per layer one node more than without (17), the prefetch stream; the attention's K/V
+  // stream keeps the rest, 103424 - 65536 = 37888 bytes.
+  REQUIRE(g.nodes().size() == 2 * 18 + 3);
+  const std::vector<std::string> all = lines(g.describe());
+  // Layer 0's prefetch (0) comes first, with no predecessor: it starts with the batch.
+  // Layer 1's (8) sits right after layer 0's attention (7), with a buffer edge from it:
+  // issued once that attention has finished, before the O GEMV, so it fills during the
+  // O projection, the FFN and layer 1's norm and QKV. Each feeds its attention (7, 25).
+  const std::vector<std::string> expected = {
+      "0 kv_prefetch [kv_dma] 65536 B for 7",
+      "1 rmsnorm [processor_array]",
+      "2 weight_stream [weight_dma] 65536 B for 3",
+      "3 qkv_gemv [processor_array] <- 1(unit) 1(chain) 2(data) 1(data)",
+      "4 rope [processor_array] <- 3(unit) 3(chain) 3(data)",
+      "5 kv_append [attention_pipeline] <- 4(chain) 4(data)",
+      "6 kv_stream [kv_dma] 37888 B for 7",
+      "7 attention [attention_pipeline] <- 5(unit) 5(chain) 6(data) 0(data) 4(data) 5(data)",
+      "8 kv_prefetch [kv_dma] 65536 B for 25 <- 7(buffer)",
+      "9 weight_stream [weight_dma] 32768 B for 10 <- 3(buffer)",
+      "10 o_gemv [processor_array] <- 4(unit) 7(chain) 9(data) 7(data)",
+  };
+  CHECK(std::vector<std::string>(all.begin(), all.begin() + 11) == expected);
+  CHECK(all[24] == "24 kv_stream [kv_dma] 37888 B for 25 <- 7(buffer)");
+  CHECK(all[25] ==
+        "25 attention [attention_pipeline] <- 23(unit) 23(chain) 24(data) 8(data) 22(data) "
+        "23(data)");
+  CHECK(g.nodes()[0].ahead);
+  CHECK(!g.nodes()[6].ahead);  // the rest streams in as the attention runs, as before
+  // The issue order is the ids' order: layer 1's prefetch right after layer 0's attention.
+  std::vector<std::uint32_t> ids(g.nodes().size());
+  for (std::uint32_t i = 0; i < ids.size(); ++i) ids[i] = i;
+  CHECK(g.issue_order() == ids);
+
+  // A share of 40 KiB holds whole ranges of 16 KiB only: two (K and V of head 0).
+  const OpGraph part =
+      TinyGraph{}.build({{0, 0, 0, 100, 3}}, skv::config::WeightOverlap::None, 40960);
+  CHECK(lines(part.describe())[0] == "0 kv_prefetch [kv_dma] 32768 B for 7");
+  // A row whose first tile holds the new token (kv_len 10: one tile) prefetches nothing:
+  // no stream, the graph of overlap.kv: none.
+  const OpGraph none = TinyGraph{}.build({{0, 0, 0, 10, 3}});
+  const OpGraph short_row =
+      TinyGraph{}.build({{0, 0, 0, 10, 3}}, skv::config::WeightOverlap::None, 65536);
+  CHECK(short_row.describe() == none.describe());
+  // Shares: whole requests, split evenly between the rows.
+  CHECK(skv::sim::kv_prefetch_share(512 * 1024, 4096, 1) == 512 * 1024);
+  CHECK(skv::sim::kv_prefetch_share(512 * 1024, 4096, 3) == 42 * 4096);
+  CHECK(skv::sim::kv_prefetch_share(4096, 4096, 2) == 0);
 }

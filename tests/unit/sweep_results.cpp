@@ -328,7 +328,8 @@ TEST_CASE("plan_sweep: each point's config, trace and inputs hash", "[sweep]") {
                               "  - kv_sram.capacity: [1]\n",
                        "s.yaml", ""),
       "s.yaml:5: axes[0].kv_sram.capacity: not a key of the hardware config (keys of kv_sram: "
-      "capacity_kib, banks, bank_width_bytes, ports, access_latency_cycles)");
+      "capacity_kib, prefetch_kib, score_kib, banks, bank_width_bytes, ports, "
+      "access_latency_cycles)");
   // A value its key does not allow: an error at the axis's line, before any run.
   CHECK_THROWS_WITH(
       plan_sweep(parse_sweep_spec(head + "trace: {prompt_tokens: 8, generate_tokens: 1}\naxes:\n"
