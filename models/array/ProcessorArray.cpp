@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "common/IntMath.h"
@@ -87,12 +88,17 @@ void ProcessorArray::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&
 ProcessorArray::PrefetchStats ProcessorArray::prefetch_stats() const {
   PrefetchStats s = prefetch_stats_;
   s.buffer_peak_bytes = prefetcher_.peak_held() * mem_.request_bytes;
+  // request x ps to byte x cycles (rounded down; every change of the held slots falls
+  // on a clock edge, so exact at a cut on one).
+  s.buffer_occupancy_byte_cycles =
+      prefetcher_.held_request_ps() * mem_.request_bytes / clock_.period_ps();
   return s;
 }
 
 void ProcessorArray::start_stream(const tlmx::GemvOp& op, tlmx::OpKind kind) {
   const std::uint64_t bytes = op.weight_bytes();
-  ahead_.push_back(Ahead{op.weight_addr, bytes, prefetcher_.enqueue(op.weight_addr, bytes, kind)});
+  ahead_.push_back(Ahead{op.weight_addr, bytes, prefetcher_.enqueue(op.weight_addr, bytes, kind),
+                         clock_.now_cycle()});
   ++prefetch_stats_.streams_ahead;
 }
 
@@ -117,6 +123,20 @@ void ProcessorArray::run_gemv(const tlmx::GemvOp& op, tlmx::OpKind kind) {
           "ProcessorArray: a GEMV other than the one its weights were fetched for");
     }
     last = ahead_.front().last;
+    // The hideable bound of this boundary (ProcessorArray.h).
+    const std::uint64_t buffer = std::uint64_t{mem_.max_outstanding} * mem_.request_bytes;
+    const std::uint64_t held = std::min(buffer, bytes);
+    const std::uint64_t window = clock_.now_cycle() - ahead_.front().start_cycle;
+    if (dram_peak_bytes_per_cycle_ > 0) {
+      const double peak = dram_peak_bytes_per_cycle_;
+      const auto in_window =
+          static_cast<std::uint64_t>(std::floor(static_cast<double>(window) * peak));
+      prefetch_stats_.hideable_bytes += std::min(held, in_window);
+      const auto at_peak = static_cast<std::uint64_t>(std::ceil(static_cast<double>(held) / peak));
+      prefetch_stats_.hideable_cycles += std::min(at_peak, window);
+    } else {
+      prefetch_stats_.hideable_bytes += held;
+    }
     ahead_.pop_front();
   }
   const std::uint64_t first = last + 1 - chunks;

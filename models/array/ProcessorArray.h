@@ -60,13 +60,32 @@ class ProcessorArray : public sc_core::sc_module {
   // `none`): reported as its own group, `weight_prefetch`, only by runs with overlap, so
   // a run without it reports what it always did. Nothing is fetched twice or wasted:
   // every stream fetched ahead is read by its GEMV, which comes next in the same order.
-#define SKV_WEIGHT_PREFETCH_STATS(X)                                                     \
-  X(streams_ahead, Sum, Count, "GEMV weight streams started before their GEMV")          \
-  X(prefetched_bytes, Sum, Bytes,                                                        \
-    "GEMV weights requested from DRAM before their GEMV started (fetched ahead)")        \
-  X(buffer_peak_bytes, Max, Bytes,                                                       \
-    "most weight-buffer space held at once (requests sent and not yet consumed), never " \
-    "above memory.max_outstanding x memory.request_bytes")
+  // The hideable bound (hideable_bytes, hideable_cycles) is summed over the GEMVs whose
+  // stream was started ahead:
+  //   bytes  = min(B, W, floor(T x P))       B: the buffer's bytes, W: the GEMV's weights,
+  //   cycles = min(ceil(min(B, W) / P), T)   P: DRAM peak bytes per accelerator cycle,
+  //                                          T: cycles from the stream's start to the GEMV's
+  // the bytes the buffer can hold when the GEMV starts, and their transfer time at peak
+  // bandwidth: the DRAM time prefetch can take off the GEMV, if the DRAM moved nothing else
+  // meanwhile. Not counted: the first request's latency, which prefetch hides too, so a
+  // measured saving can pass the bound by up to one latency per GEMV (docs/architecture.md,
+  // "Overlapping operations").
+#define SKV_WEIGHT_PREFETCH_STATS(X)                                                      \
+  X(streams_ahead, Sum, Count, "GEMV weight streams started before their GEMV")           \
+  X(prefetched_bytes, Sum, Bytes,                                                         \
+    "GEMV weights requested from DRAM before their GEMV started (fetched ahead)")         \
+  X(buffer_peak_bytes, Max, Bytes,                                                        \
+    "most weight-buffer space held at once (requests sent and not yet consumed), never "  \
+    "above memory.max_outstanding x memory.request_bytes")                                \
+  X(buffer_occupancy_byte_cycles, TimeIntegral, AccelCycles,                              \
+    "weight-buffer space held (bytes of requests sent and not yet consumed) summed over " \
+    "accelerator cycles: over the run's cycles, the buffer's mean occupancy")             \
+  X(hideable_bytes, Sum, Bytes,                                                           \
+    "per GEMV whose stream was started ahead: min(buffer size, its weight bytes, what "   \
+    "the DRAM's peak bandwidth moves from the stream's start to the GEMV's)")             \
+  X(hideable_cycles, Sum, AccelCycles,                                                    \
+    "per such GEMV: min(buffer size, its weight bytes) at the DRAM's peak bandwidth "     \
+    "(cycles, rounded up), capped by the cycles from its stream's start to the GEMV's")
   struct PrefetchStats {
     SKV_DECLARE_STATS(SKV_WEIGHT_PREFETCH_STATS)
   };
@@ -91,6 +110,9 @@ class ProcessorArray : public sc_core::sc_module {
     weights.set_recorder(recorder, tlmx::MemoryRole::Weights);
   }
   const config::ProcessorArrayConfig& config() const { return cfg_; }
+  // The DRAM's peak bandwidth in bytes per accelerator cycle, for the hideable bound
+  // (0, the default: no bound is counted).
+  void set_dram_peak_bytes_per_cycle(double bytes) { dram_peak_bytes_per_cycle_ = bytes; }
   // What the array is doing now, for a stalled simulation's error line; empty if idle.
   std::string activity() const;
   bool drained() const { return ahead_.empty() && prefetcher_.drained(); }
@@ -116,10 +138,12 @@ class ProcessorArray : public sc_core::sc_module {
     std::uint64_t addr;
     std::uint64_t bytes;
     std::uint64_t last;
+    std::uint64_t start_cycle;  // when the stream was started
   };
   std::deque<Ahead> ahead_;
   Stats stats_;
   PrefetchStats prefetch_stats_;
+  double dram_peak_bytes_per_cycle_ = 0;
 };
 
 }  // namespace skv

@@ -40,10 +40,17 @@ void Prefetcher::issue_loop() {
       last_issue_time_ = sc_core::sc_time_stamp();
       issued_before_last_time_ = issued_;
     }
+    account_held();
     ++issued_;
     peak_held_ = std::max(peak_held_, issued_ - std::min(issued_, released_));
     if (recorder_ != nullptr) report_held();
   }
+}
+
+void Prefetcher::account_held() {
+  const std::uint64_t now = sc_core::sc_time_stamp().value();
+  held_request_ps_ += held() * (now - held_since_ps_);
+  held_since_ps_ = now;
 }
 
 void Prefetcher::report_held() const {
@@ -75,6 +82,7 @@ std::string Prefetcher::describe() const {
 
 void Prefetcher::release_through(std::uint64_t mark) {
   if (mark + 1 > released_) {
+    account_held();
     released_ = mark + 1;
     wake_issuer_.notify(sc_core::SC_ZERO_TIME);
     if (recorder_ != nullptr) report_held();

@@ -41,6 +41,11 @@ class Prefetcher {
   // The most requests held at once (issued and not yet released): the buffer's peak
   // occupancy in request-sized slots, never above `credits`.
   std::uint64_t peak_held() const { return peak_held_; }
+  // The held slots summed over time up to now: requests x picoseconds (the buffer's
+  // occupancy integral; over a span, divided by the span's length, its mean occupancy).
+  std::uint64_t held_request_ps() const {
+    return held_request_ps_ + held() * (sc_core::sc_time_stamp().value() - held_since_ps_);
+  }
   // Reports the buffer space held (requests issued and not released, in request-sized
   // slots) to `recorder` as the KV SRAM's staging whenever it changes (null: none).
   void set_staging_recorder(ActivityRecorder* recorder) { recorder_ = recorder; }
@@ -61,6 +66,10 @@ class Prefetcher {
   };
   void issue_loop();
   void report_held() const;
+  std::uint64_t held() const { return issued_ > released_ ? issued_ - released_ : 0; }
+  // Adds the time since the held slots last changed to the occupancy integral (called
+  // just before they change).
+  void account_held();
 
   MemoryPort& port_;
   std::uint32_t request_bytes_;
@@ -72,6 +81,8 @@ class Prefetcher {
   std::uint64_t waited_ = 0;    // requests the consumer has seen complete
   std::uint64_t ticket_base_;   // port ticket of sequence number 0
   std::uint64_t peak_held_ = 0;
+  std::uint64_t held_request_ps_ = 0;  // occupancy integral up to held_since_ps_
+  std::uint64_t held_since_ps_ = 0;
   sc_core::sc_time last_issue_time_;           // when the last request was sent
   std::uint64_t issued_before_last_time_ = 0;  // requests sent before that time
   bool waiting_ = false;        // the consumer is blocked in wait_until()

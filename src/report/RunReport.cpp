@@ -2,18 +2,18 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
-
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 
 #include "common/Error.h"
-#include "common/InputFile.h"
 #include "common/Figures.h"
+#include "common/InputFile.h"
 #include "common/StatsJson.h"
 #include "config/ResolvedConfig.h"
 #include "report/DerivedFigures.h"
 #include "report/Energy.h"
+#include "report/OverlapReport.h"
 #include "sim/Counters.h"
 #include "sim/Invariants.h"
 
@@ -290,6 +290,14 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
   }
   if (fast) j["fast"]["not_estimated"] = not_estimated;
   if (energy != nullptr) j["energy"] = energy_json(*energy, hw, r);
+  if (hw.overlap.any()) {
+    // End-of-run invariant: the exclusive breakdown's parts add up to the simulated cycles.
+    try {
+      j["overlap"] = overlap_json(hw, r, j);
+    } catch (const std::runtime_error& e) {
+      throw sim::InvariantError(e.what());
+    }
+  }
 
   // The configs as the run used them: every key, defaults filled in, the DRAM preset
   // inlined; and the versions that say what they mean.
@@ -407,6 +415,30 @@ std::string run_summary(const nlohmann::json& j) {
                      st["attention_waiting_for_kv_cycles"].get<std::uint64_t>(),
                      st["attention_bound_by_sram_ports_cycles"].get<std::uint64_t>(),
                      st["dram_requests_held_back"].get<std::uint64_t>());
+  if (j.contains("overlap")) {
+    const auto& o = j["overlap"];
+    const auto& w = o["streams"]["weights"];
+    const auto& x = o["exclusive_breakdown"];
+    out += fmt::format(
+        "  overlap             weights {}: {} GEMVs started with their weights "
+        "fetched ahead ({:.1f} MiB); buffer {} KiB, peak {:.1f}%, mean {:.1f}%; "
+        "hideable bound {:.3f} ms\n",
+        w["choice"].get<std::string>(), w["boundaries"].get<std::uint64_t>(),
+        static_cast<double>(w["prefetched_bytes"].get<std::uint64_t>()) / 1048576.0,
+        w["buffer_bytes"].get<std::uint64_t>() / 1024,
+        pct(static_cast<double>(w["buffer_peak_bytes"].get<std::uint64_t>()),
+            static_cast<double>(w["buffer_bytes"].get<std::uint64_t>())),
+        w["buffer_mean_pct"].get<double>(), o["hideable_ns"].get<double>() / 1e6);
+    out += fmt::format(
+        "  exclusive breakdown GEMV array {:.1f}% + waiting for weights {:.1f}%, "
+        "attention pipeline {:.1f}% + waiting for K/V {:.1f}%, other units "
+        "{:.1f}%, unattributed {:.1f}%\n",
+        x["gemv_array_pct"].get<double>(), x["gemv_waiting_for_weights_pct"].get<double>(),
+        x["attention_pipeline_pct"].get<double>(), x["attention_waiting_for_kv_pct"].get<double>(),
+        x["other_units_pct"].get<double>(),
+        x["gemv_unattributed_pct"].get<double>() + x["attention_unattributed_pct"].get<double>() +
+            x["other_unattributed_pct"].get<double>());
+  }
   const auto& rf = j["roofline"];
   out += fmt::format("  roofline            per step: memory {:.0f} cycles (DRAM bytes / peak), "
                      "compute {:.0f} cycles (MACs / peak); {}-bound, simulated = {:.2f}x the bound\n",

@@ -482,6 +482,41 @@ TEST_CASE("cli: overlap.weights next_op runs in exact mode, saves time, moves th
         a["processor_array"]["weight_stall_cycles"].get<std::uint64_t>());
   CHECK(b["totals"]["simulated_cycles"].get<std::uint64_t>() <
         a["totals"]["simulated_cycles"].get<std::uint64_t>());
+
+  // The `overlap` group: only with overlap.
+  CHECK(!a.contains("overlap"));
+  const json& o = b.at("overlap");
+  const json& w = o.at("streams").at("weights");
+  CHECK(w["choice"] == "next_op");
+  CHECK(w["buffer_bytes"] == 64 * 4096);
+  CHECK(w["buffer_peak_bytes"] == b["weight_prefetch"]["buffer_peak_bytes"]);
+  CHECK(w["prefetched_bytes"] == b["weight_prefetch"]["prefetched_bytes"]);
+  CHECK(w["boundaries"] == b["weight_prefetch"]["streams_ahead"]);
+  CHECK(w["wasted_bytes"] == 0);
+  CHECK(w["fetched_twice_bytes"] == 0);
+  // Mean occupancy: the integral over the run's cycles, never above the peak.
+  const double cycles = b["totals"]["simulated_cycles"].get<double>();
+  CHECK(w["buffer_mean_bytes"].get<double>() ==
+        Approx(b["weight_prefetch"]["buffer_occupancy_byte_cycles"].get<double>() / cycles)
+            .margin(1e-6));
+  CHECK(w["buffer_mean_bytes"].get<double>() > 0);
+  CHECK(w["buffer_mean_bytes"].get<double>() <= w["buffer_peak_bytes"].get<double>());
+  // The bound is never more than the buffer's worth per boundary, and is the stream's sum.
+  CHECK(w["hideable_bytes"].get<std::uint64_t>() <=
+        w["boundaries"].get<std::uint64_t>() * 64 * 4096);
+  CHECK(w["hideable_cycles"].get<std::uint64_t>() > 0);
+  CHECK(o["hideable_cycles"] == w["hideable_cycles"]);
+  // The exclusive breakdown adds up to the simulated cycles.
+  std::uint64_t sum = 0;
+  for (const auto& [key, v] : o.at("exclusive_breakdown").items()) {
+    if (key.size() > 7 && key.compare(key.size() - 7, 7, "_cycles") == 0)
+      sum += v.get<std::uint64_t>();
+  }
+  CHECK(sum == b["totals"]["simulated_cycles"].get<std::uint64_t>());
+  CHECK(o["exclusive_breakdown"]["gemv_waiting_for_weights_cycles"] ==
+        b["processor_array"]["weight_stall_cycles"]);
+  CHECK(o["exclusive_breakdown"]["attention_waiting_for_kv_cycles"] ==
+        b["kv_sram"]["stall_cycles"]);
 }
 
 TEST_CASE(

@@ -1,0 +1,67 @@
+#pragma once
+// `compare --overlap`: what each overlap choice saves, measured from a paired run with
+// overlap off (docs/sweeps.md, "Overlap"). The choices run as a sweep with an
+// `overlap.weights` axis (innermost; `none` and `next_op` unless the sweep file sets
+// it); each point is set against the point with `overlap.weights: none` and the same
+// values of every other axis: the same trace on the same hardware. Beside the measured
+// saving stands the hideable bound of the point's report (report.json
+// `overlap.hideable_ns`) and the exclusive breakdown of its cycles.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "report/OverlapReport.h"
+#include "sweep/Compare.h"
+#include "sweep/SweepSpec.h"
+#include "sweep/SweepSummary.h"
+
+namespace skv::sweep {
+
+inline constexpr const char* kOverlapAxis = "overlap.weights";
+inline constexpr const char* kOverlapFile = "overlap.csv";  // compare --overlap
+inline constexpr const char* kOverlapBaseline = "none";
+
+// The sweep a `compare --overlap` command line describes: axes kv_len (if any), then
+// overlap.weights with every choice. `in.algorithms`: one algorithm, or none (swiftkv).
+SweepSpec overlap_spec(const CompareInputs& in);
+
+// For `compare --overlap FILE`: adds the overlap.weights axis (innermost, every choice)
+// to a sweep file without one; a file with one must list `none` (the baseline).
+void add_overlap_axis(SweepSpec& spec);
+
+// One point set against its baseline, per decode step (trace row), in ms.
+struct OverlapRow {
+  std::optional<double> ms_per_token;
+  std::optional<double> tokens_per_s;
+  std::optional<double> dram_gb_per_s;
+  std::optional<double> hideable_ms_per_token;  // 0 for the baseline
+  std::optional<double> saved_ms_per_token;     // baseline - this; nullopt without baseline
+  std::optional<double> saved_pct;              // of the baseline's time
+  std::optional<report::ExclusiveBreakdown> breakdown;
+};
+
+class OverlapComparison {
+ public:
+  explicit OverlapComparison(SweepResults results);
+
+  const SweepResults& results() const { return results_; }
+  const OverlapRow& row(std::size_t index) const { return rows_[index]; }
+  // overlap.csv: the other axes, overlap.weights, status, error, the figures of OverlapRow
+  // and the breakdown's parts (cycles per step and %), then every figure of the report.
+  std::vector<CsvField> fields() const;
+  // The terminal table: one row per point, a failed one with its error.
+  std::string table() const;
+
+ private:
+  SweepResults results_;
+  std::vector<std::size_t> group_axes_;  // every axis but overlap.weights
+  std::size_t overlap_axis_ = 0;
+  std::vector<OverlapRow> rows_;  // by point index
+};
+
+// Writes DIR/overlap.csv (atomically).
+void write_overlap_comparison(const std::string& dir, const OverlapComparison& c);
+
+}  // namespace skv::sweep

@@ -1,0 +1,138 @@
+// `compare --overlap` end to end on the tiny model: each overlap choice against the run
+// with overlap off on the same trace and hardware, overlap.csv's pairing, and the errors
+// of a bad combination. Which choice is faster is asserted only as the figures relate.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support/RunCli.h"
+#include "support/TempDir.h"
+
+namespace fs = std::filesystem;
+using skv::test::read_file;
+using skv::test::run_cli;
+using skv::test::source_path;
+using skv::test::TempDir;
+
+namespace {
+
+// The rows of a CSV file without quoted fields, each as header name to value.
+std::vector<std::map<std::string, std::string>> simple_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    REQUIRE(line.find('"') == std::string::npos);
+    std::vector<std::string> cells;
+    std::size_t start = 0;
+    for (std::size_t comma; (comma = line.find(',', start)) != std::string::npos;
+         start = comma + 1) {
+      cells.push_back(line.substr(start, comma - start));
+    }
+    cells.push_back(line.substr(start));
+    lines.push_back(cells);
+  }
+  std::vector<std::map<std::string, std::string>> rows;
+  for (std::size_t r = 1; r < lines.size(); ++r) {
+    REQUIRE(lines[r].size() == lines[0].size());
+    std::map<std::string, std::string> row;
+    for (std::size_t c = 0; c < lines[0].size(); ++c) row[lines[0][c]] = lines[r][c];
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+double num(const std::map<std::string, std::string>& row, const std::string& key) {
+  return std::stod(row.at(key));
+}
+
+}  // namespace
+
+TEST_CASE("compare --overlap: each choice against overlap off on the tiny model", "[sweep]") {
+  TempDir dir;
+  const std::string out = dir.file("overlap");
+  const std::string hw = source_path("configs/hw/swiftkv-mha-u55c.yaml");
+  const std::string tiny = source_path("configs/models/tiny.yaml");
+  const auto r = run_cli({"compare", "--overlap", "--hw", hw, "--model", tiny, "--kv-lens",
+                          "64,128", "-j", "2", "-o", out, "-q"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("hideable us") != std::string::npos);
+  CHECK(r.out.find("saved %") != std::string::npos);
+  CHECK(r.out.find("wrote " + out + "/overlap.csv") != std::string::npos);
+  const auto rows = simple_csv(read_file(out + "/overlap.csv"));
+  // Two KV lengths x (none, next_op), overlap.weights innermost.
+  REQUIRE(rows.size() == 4);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& row = rows[i];
+    INFO("row " << i);
+    CHECK(row.at("kv_len") == (i < 2 ? "64" : "128"));
+    CHECK(row.at("overlap.weights") == (i % 2 == 0 ? "none" : "next_op"));
+    CHECK(row.at("algorithm") == "swiftkv");
+    CHECK(row.at("status") == "done");
+    // ms/token and tokens/s describe the same time: one token per step here.
+    CHECK(num(row, "ms_per_token") * num(row, "tokens_per_s") == Approx(1000.0).epsilon(1e-5));
+    // The exclusive breakdown's shares add up to 100.
+    double pct = 0;
+    for (const char* part : {"gemv_array", "gemv_waiting_for_weights", "gemv_unattributed",
+                             "attention_pipeline", "attention_waiting_for_kv",
+                             "attention_unattributed", "other_units", "other_unattributed"}) {
+      pct += num(row, std::string(part) + "_pct");
+    }
+    CHECK(pct == Approx(100.0).margin(1e-4));
+  }
+  for (std::size_t i = 0; i < rows.size(); i += 2) {
+    const auto& none = rows[i];
+    const auto& ahead = rows[i + 1];
+    // The baseline saves nothing against itself and has no bound.
+    CHECK(num(none, "saved_ms_per_token") == 0.0);
+    CHECK(num(none, "hideable_ms_per_token") == 0.0);
+    // next_op: the saving is the difference of the two measured times, exactly.
+    CHECK(num(ahead, "saved_ms_per_token") ==
+          Approx(num(none, "ms_per_token") - num(ahead, "ms_per_token")).margin(1e-6));
+    CHECK(
+        num(ahead, "saved_pct") ==
+        Approx(100.0 * num(ahead, "saved_ms_per_token") / num(none, "ms_per_token")).margin(1e-4));
+    CHECK(num(ahead, "hideable_ms_per_token") > 0.0);
+    // Its report's bound, per token (one token per run).
+    CHECK(num(ahead, "hideable_ms_per_token") ==
+          Approx(num(ahead, "overlap.hideable_ns") / 1e6).margin(1e-6));
+    CHECK(num(ahead, "saved_ms_per_token") > 0.0);
+  }
+  CHECK(fs::exists(out + "/sweep.csv"));
+}
+
+TEST_CASE("compare --overlap: bad combinations are one clear line", "[sweep]") {
+  TempDir dir;
+  const std::string hw = source_path("configs/hw/swiftkv-mha-u55c.yaml");
+  const std::string tiny = source_path("configs/models/tiny.yaml");
+  const auto ladder = run_cli({"compare", "--overlap", "--ladder", "--hw", hw, "--model", tiny,
+                               "--kv-lens", "64", "-o", dir.file("a"), "-q"});
+  CHECK(ladder.exit_code == 1);
+  CHECK(ladder.err ==
+        "swiftkv-sim: error: compare: --overlap and --ladder are two comparisons; give one\n");
+  const auto algos = run_cli({"compare", "--overlap", "--hw", hw, "--model", tiny, "--kv-lens",
+                              "64", "--algos", "native,swiftkv", "-o", dir.file("b"), "-q"});
+  CHECK(algos.exit_code == 1);
+  CHECK(algos.err ==
+        "swiftkv-sim: error: compare: --overlap compares overlap choices under one algorithm; "
+        "give --algos with one name\n");
+  // A sweep file whose overlap axis leaves out the baseline.
+  const std::string sweep =
+      dir.write("s.yaml", fmt::format("hw: {}\nmodel: {}\ntrace:\n  prompt_tokens: 64\n  "
+                                      "generate_tokens: 1\naxes:\n  - overlap.weights: [next_op]\n",
+                                      hw, tiny));
+  const auto no_base = run_cli({"compare", "--overlap", sweep, "-o", dir.file("c"), "-q"});
+  CHECK(no_base.exit_code == 1);
+  CHECK(no_base.err.find("overlap.weights") != std::string::npos);
+  CHECK(no_base.err.find("`none`") != std::string::npos);
+  CHECK(std::count(no_base.err.begin(), no_base.err.end(), '\n') == 1);
+}
