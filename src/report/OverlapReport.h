@@ -37,7 +37,7 @@ struct ExclusiveBreakdown {
     return kNames[k];
   }
   std::vector<BreakdownPart> parts;  // kParts of them, in part_name order
-  std::uint64_t total_cycles = 0;    // totals.simulated_cycles
+  std::uint64_t total_cycles = 0;    // totals.simulated_cycles (fast mode: the parts' sum)
   // {"<part>_cycles": n, "<part>_pct": share, ...}
   nlohmann::json json() const;
 };
