@@ -4,8 +4,8 @@
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 #
 # builds the fuzz targets (tests/fuzz/) with clang, AddressSanitizer and
-# UndefinedBehaviorSanitizer in build/fuzz (only the libraries they need: no SystemC
-# code), then runs each target for SECONDS (default 60), FUZZ_JOBS at a time (default:
+# UndefinedBehaviorSanitizer in build/fuzz (the libraries they need; SystemC is linked but
+# never started), then runs each target for SECONDS (default 60), FUZZ_JOBS at a time (default:
 # the number of cores). Each is seeded with the shipped files it reads and its kept
 # reproducers (tests/fuzz/CMakeLists.txt lists them); what it finds beyond them is kept in
 # build/fuzz/corpus/TARGET for the next run. Prints each target's executions and

@@ -23,6 +23,11 @@
 #include "trace/ContextPolicy.h"
 #include "trace/DecodeTrace.h"
 
+// The sweep layer links the report layer, and through it libsystemc, which refers to
+// sc_main. The fuzz binaries and fuzz_replay have a main of their own and never start a
+// simulation, so this is never called (as tests/support/catch_main.cpp).
+extern "C" int sc_main(int, char**) { return 1; }
+
 namespace skv::fuzz {
 
 namespace fs = std::filesystem;
