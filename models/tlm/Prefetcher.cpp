@@ -42,7 +42,7 @@ void Prefetcher::issue_loop() {
     }
     account_held();
     ++issued_;
-    peak_held_ = std::max(peak_held_, issued_ - std::min(issued_, released_));
+    peak_held_ = std::max(peak_held_, held());
     if (recorder_ != nullptr) report_held();
   }
 }
@@ -54,8 +54,7 @@ void Prefetcher::account_held() {
 }
 
 void Prefetcher::report_held() const {
-  const std::uint64_t held = issued_ - std::min(issued_, released_);
-  recorder_->sram_staging(held * request_bytes_, sc_core::sc_time_stamp().value());
+  recorder_->sram_staging(held() * request_bytes_, sc_core::sc_time_stamp().value());
 }
 
 void Prefetcher::wait_until(std::uint64_t mark) {
@@ -71,8 +70,8 @@ void Prefetcher::wait_until(std::uint64_t mark) {
 }
 
 std::string Prefetcher::describe() const {
-  std::string s = fmt::format("holds {} of {} prefetch credits, {} requests not issued",
-                              issued_ - std::min(issued_, released_), credits_, queue_.size());
+  std::string s = fmt::format("holds {} of {} prefetch credits, {} requests not issued", held(),
+                              credits_, queue_.size());
   if (waiting_) {
     s += fmt::format(", its reader waits for request {} (of {} queued) since {} ns",
                      waiting_for_ + 1, queued_, waiting_since_.value() / 1000);
