@@ -8,7 +8,8 @@ board). docs/energy.md explains the figures.
 
 Example:
   python3 scripts/energy-plot.py out/report.json -o energy.svg
-  python3 scripts/energy-plot.py out-1k/report.json out-4k/report.json -o energy.svg
+  python3 scripts/energy-plot.py out-1k/report.json out-4k/report.json -o energy.svg \
+          --label "KV 1,024" --label "KV 4,093"
 """
 
 import argparse
@@ -35,9 +36,9 @@ def load(path):
     return j
 
 
-def label_of(j, path):
+def label_of(j, name):
     inp = j["inputs"]
-    return f'{inp["model_name"]}, {inp["algorithm"]}, {j["energy"]["preset"]} ({path})'
+    return f'{inp["model_name"]}, {inp["algorithm"]}, {j["energy"]["preset"]}, {name}'
 
 
 def bars(reports, key, items):
@@ -59,7 +60,7 @@ def svg(reports):
         out.append(f'<text x="10" y="{y + 14}" font-weight="bold">{escape(title)}</text>')
         y += 24
         for label, segs in rows:
-            out.append(f'<text x="10" y="{y + 15}" font-size="11">{escape(label[:40])}</text>')
+            out.append(f'<text x="10" y="{y + 15}" font-size="11">{escape(label[:44])}</text>')
             x = LEFT
             for v, name, colour in segs:
                 w = v / top * WIDTH
@@ -85,8 +86,15 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("reports", nargs="+", help="report.json files of runs with --energy")
     ap.add_argument("-o", "--out", default="energy.svg", help="SVG file to write")
+    ap.add_argument("--label", action="append", default=[],
+                    help="a report's name in the picture, once per report in their order "
+                         "(default: its file name)")
     a = ap.parse_args()
-    reports = [(p, load(p)) for p in a.reports]
+    if a.label and len(a.label) != len(a.reports):
+        ap.error(f"--label: given {len(a.label)} times for {len(a.reports)} reports; "
+                 "give it once per report, or not at all")
+    names = a.label or a.reports
+    reports = [(name, load(p)) for name, p in zip(names, a.reports)]
     with open(a.out, "w") as f:
         f.write(svg(reports))
     print(f"wrote {a.out}")

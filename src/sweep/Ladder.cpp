@@ -134,7 +134,7 @@ Ladder::Ladder(SweepResults results, LadderDesign design)
   for (const auto& p : results_.points) {
     if (p.state == PointState::Done && p.report.contains("energy")) has_energy_ = true;
   }
-  auto fill = [this](LadderRow& row, const PointResult& p) {
+  auto fill = [](LadderRow& row, const PointResult& p) {
     row.algorithm = p.algorithm;
     if (p.state == PointState::Done) {
       row.status = "done";

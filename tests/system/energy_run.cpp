@@ -2,6 +2,8 @@
 // to the total; per token and per second back to the total; steps.csv's batches to the
 // run), in both modes; a bad preset is one error line.
 
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -98,6 +100,26 @@ TEST_CASE("energy: the report's figures appear and add up, in both modes", "[sys
     CHECK(fast["energy"]["terms_j"][t].get<double>() ==
           Approx(exact["energy"]["terms_j"][t].get<double>()));
   }
+  // scripts/energy-plot.py draws the report: one bar per part and per unit, each bar labelled
+  // with its report's --label and ending in the run's mJ per token.
+  const std::string svg = dir.file("energy.svg");
+  const CliResult plot = skv::test::run_program(
+      "/usr/bin/env", {"python3", source_path("scripts/energy-plot.py"),
+                       dir.file("exact") + "/report.json", "-o", svg, "--label", "tiny exact"});
+  INFO(plot.err);
+  REQUIRE(plot.exit_code == 0);
+  const std::string picture = read_file(svg);
+  CHECK(picture.find("tiny, swiftkv, u55c, tiny exact") != std::string::npos);
+  const std::string mj =
+      fmt::format("{:.4g} mJ</text>", exact["energy"]["joules_per_token"].get<double>() * 1e3);
+  CHECK(picture.find(mj) != std::string::npos);
+  // A --label count that does not match the reports is refused in one line.
+  const CliResult bad =
+      skv::test::run_program("/usr/bin/env", {"python3", source_path("scripts/energy-plot.py"),
+                                              dir.file("exact") + "/report.json", "-o", svg,
+                                              "--label", "a", "--label", "b"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("--label: given 2 times for 1 reports") != std::string::npos);
   // A DRAM preset with currents: background and refresh energy from them.
   const json lp =
       run_energy(dir, "lpddr4", "configs/hw/swiftkv-mha-lpddr4.yaml", "asic-45nm", "exact");
