@@ -1,6 +1,7 @@
 #include "models/kv_sram/KvCacheSram.h"
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -57,18 +58,51 @@ void KvCacheSram::note_fetch(std::uint64_t addr, std::uint64_t bytes) {
   wasted_.erase(it);
 }
 
+KvCacheSram::PrefetchStats KvCacheSram::prefetch_stats() const {
+  PrefetchStats s = prefetch_stats_;
+  if (ahead_ != nullptr) {
+    // request x ps to byte x cycles (rounded down; every change of the held slots falls on
+    // a clock edge, so exact at a cut on one).
+    s.buffer_occupancy_byte_cycles =
+        ahead_->held_request_ps() * mem_.request_bytes / clock_.period_ps();
+  }
+  return s;
+}
+
+void KvCacheSram::first_read_of(std::uint64_t number) {
+  while (!ahead_streams_.empty() && ahead_streams_.front().number < number) {
+    ahead_streams_.pop_front();
+  }
+  if (ahead_streams_.empty() || ahead_streams_.front().number != number) return;  // counted
+  const AheadStream s = ahead_streams_.front();
+  ahead_streams_.pop_front();
+  const std::uint64_t window = clock_.now_cycle() - s.start_cycle;
+  if (dram_peak_bytes_per_cycle_ > 0) {
+    const double peak = dram_peak_bytes_per_cycle_;
+    const auto in_window =
+        static_cast<std::uint64_t>(std::floor(static_cast<double>(window) * peak));
+    prefetch_stats_.hideable_bytes += std::min(s.bytes, in_window);
+    const auto at_peak = static_cast<std::uint64_t>(std::ceil(static_cast<double>(s.bytes) / peak));
+    prefetch_stats_.hideable_cycles += std::min(at_peak, window);
+  } else {
+    prefetch_stats_.hideable_bytes += s.bytes;
+  }
+}
+
 void KvCacheSram::prefetch(const std::vector<tlmx::AddrRange>& ranges, tlmx::OpKind owner) {
   if (ahead_ == nullptr) throw std::logic_error("KvCacheSram: a prefetch without prefetch space");
   const std::uint64_t slots =
       std::max<std::uint64_t>(1, cfg_.prefetch_bytes() / mem_.request_bytes);
-  ++prefetch_stats_.streams;
+  const std::uint64_t number = ++prefetch_stats_.streams;
+  AheadStream stream{number, clock_.now_cycle(), 0};
   for (const auto& r : ranges) {
     // Within the space's limit: the ranges that do not fit are left to the staging space.
     const std::uint64_t need = requests_of(r.bytes);
     if (ahead_held_ + need > slots) break;
     ahead_held_ += need;
     const std::uint64_t mark = ahead_->enqueue(r.addr, r.bytes, owner);
-    prefetched_.push_back(Staged{r.addr, r.bytes, mark});
+    prefetched_.push_back(Staged{r.addr, r.bytes, mark, number});
+    stream.bytes += r.bytes;
     prefetch_stats_.prefetched_bytes += r.bytes;
     prefetch_stats_.buffer_peak_bytes =
         std::max(prefetch_stats_.buffer_peak_bytes, ahead_held_ * mem_.request_bytes);
@@ -77,6 +111,7 @@ void KvCacheSram::prefetch(const std::vector<tlmx::AddrRange>& ranges, tlmx::OpK
     stats_.bank_writes += bank_words(r.bytes);
     note_fetch(r.addr, r.bytes);
   }
+  if (stream.bytes != 0) ahead_streams_.push_back(stream);
 }
 
 void KvCacheSram::set_recorder(tlmx::ActivityRecorder* recorder) {
@@ -178,6 +213,7 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
       // its space and theirs go back once it has arrived.
       from = ahead_.get();
       mark = ahead_it->mark;
+      first_read_of(ahead_it->stream);
       for (auto w = prefetched_.begin(); w != ahead_it; ++w) {
         prefetch_stats_.wasted_bytes += w->bytes;
         ahead_held_ -= requests_of(w->bytes);

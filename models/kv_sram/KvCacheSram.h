@@ -75,7 +75,23 @@ class KvCacheSram : public sc_core::sc_module {
   X(buffer_bytes, Max, Bytes, "the prefetch space: kv_sram.prefetch_kib x 1024")            \
   X(buffer_peak_bytes, Max, Bytes,                                                          \
     "most prefetch space held at once (requests of ranges fetched ahead and not yet read, " \
-    "x memory.request_bytes), never above buffer_bytes")
+    "x memory.request_bytes), never above buffer_bytes")                                    \
+  X(buffer_occupancy_byte_cycles, TimeIntegral, AccelCycles,                                \
+    "prefetch space held (bytes of requests sent and not yet read) summed over "            \
+    "accelerator cycles: over the run's cycles, the space's mean occupancy")                \
+  X(hideable_bytes, Sum, Bytes,                                                             \
+    "per stream its attention read from: min(the bytes fetched ahead, what the DRAM's "     \
+    "peak bandwidth moves from the stream's start to the attention's first read)")          \
+  X(hideable_cycles, Sum, AccelCycles,                                                      \
+    "per such stream: the bytes fetched ahead at the DRAM's peak bandwidth (cycles, "       \
+    "rounded up), capped by the cycles from its start to the attention's first read")
+  // The hideable bound, per attention whose stream was started ahead (the same reading as
+  // the weight buffer's, ProcessorArray.h): Q the bytes of its stream that fitted in the
+  // prefetch space, T the cycles from the stream's start to the attention's first read of
+  // one of them, P the DRAM's peak bytes per accelerator cycle:
+  //   bytes = min(Q, floor(T x P)),  cycles = min(ceil(Q / P), T)
+  // the K/V transfer time prefetch can take off the attention if the DRAM moved nothing
+  // else meanwhile (the first request's latency, also hidden, not counted).
   struct PrefetchStats {
     SKV_DECLARE_STATS(SKV_KV_PREFETCH_STATS)
   };
@@ -84,7 +100,10 @@ class KvCacheSram : public sc_core::sc_module {
               const config::MemorySystemConfig& mem, const tlmx::ClockDomain& clock);
 
   const Stats& stats() const { return stats_; }
-  const PrefetchStats& prefetch_stats() const { return prefetch_stats_; }
+  PrefetchStats prefetch_stats() const;
+  // The DRAM's peak bandwidth in bytes per accelerator cycle, for the hideable bound
+  // (0, the default: the bound counts the bytes fetched ahead and no cycles).
+  void set_dram_peak_bytes_per_cycle(double bytes) { dram_peak_bytes_per_cycle_ = bytes; }
   // The prefetch space's own DRAM port (null without prefetch space): bind it beside
   // `fill` and `writeback`.
   tlmx::MemoryPort* prefetch_port() { return ahead_port_.get(); }
@@ -103,7 +122,17 @@ class KvCacheSram : public sc_core::sc_module {
     std::uint64_t addr;
     std::uint64_t bytes;
     std::uint64_t mark;
+    std::uint64_t stream = 0;  // prefetched ranges: the number of the stream they are of
   };
+  // A stream fetched ahead whose attention has not read from it yet.
+  struct AheadStream {
+    std::uint64_t number;
+    std::uint64_t start_cycle;
+    std::uint64_t bytes;  // Q: what fitted in the prefetch space
+  };
+  // The attention's first read from stream `number`: counts its hideable bound, and
+  // forgets the streams before it (read past: their ranges were wasted).
+  void first_read_of(std::uint64_t number);
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   std::uint64_t stage(std::uint64_t addr, std::uint64_t bytes, tlmx::OpKind owner);
   std::deque<Staged>::iterator find_staged(std::uint64_t addr, std::uint64_t bytes);
@@ -136,6 +165,8 @@ class KvCacheSram : public sc_core::sc_module {
   std::deque<Staged> prefetched_;
   std::uint64_t ahead_held_ = 0;
   std::set<std::pair<std::uint64_t, std::uint64_t>> wasted_;
+  std::deque<AheadStream> ahead_streams_;
+  double dram_peak_bytes_per_cycle_ = 0;
   Stats stats_;
   PrefetchStats prefetch_stats_;
   tlmx::ActivityRecorder* recorder_ = nullptr;

@@ -22,8 +22,10 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const config::HwConfig& h
       watchdog_multiple_(watchdog_multiple),
       layers_(model.layers) {
   SC_HAS_PROCESS(Accelerator);
-  array.set_dram_peak_bytes_per_cycle(hw.dram.peak_bandwidth_bytes_per_s() *
-                                      static_cast<double>(clock.period_ps()) * 1e-12);
+  const double dram_peak_bytes_per_cycle =
+      hw.dram.peak_bandwidth_bytes_per_s() * static_cast<double>(clock.period_ps()) * 1e-12;
+  array.set_dram_peak_bytes_per_cycle(dram_peak_bytes_per_cycle);
+  kv_sram.set_dram_peak_bytes_per_cycle(dram_peak_bytes_per_cycle);
   sequencer.array.bind(array.cmd);
   sequencer.attention.bind(attention.cmd);
   attention.kv.bind(kv_sram.target);

@@ -111,6 +111,24 @@ nlohmann::json overlap_json(const config::HwConfig& hw, const sim::RunResult& r,
       {"hideable_ns", round6(static_cast<double>(w.hideable_cycles) * period_ns)}};
   nlohmann::json j;
   j["streams"]["weights"] = std::move(weights);
+  if (hw.overlap.kv != config::KvOverlap::None) {
+    const KvCacheSram::PrefetchStats& k = r.kv_prefetch;
+    const double kv_mean =
+        cycles > 0 ? static_cast<double>(k.buffer_occupancy_byte_cycles) / cycles : 0.0;
+    j["streams"]["kv"] = {
+        {"choice", config::kv_overlap_name(hw.overlap.kv)},
+        {"buffer_bytes", k.buffer_bytes},
+        {"buffer_peak_bytes", k.buffer_peak_bytes},
+        {"buffer_mean_bytes", round6(kv_mean)},
+        {"buffer_mean_pct", round6(pct(kv_mean, static_cast<double>(k.buffer_bytes)))},
+        {"boundaries", k.streams},
+        {"prefetched_bytes", k.prefetched_bytes},
+        {"wasted_bytes", k.wasted_bytes},
+        {"fetched_twice_bytes", k.refetched_bytes},
+        {"hideable_bytes", k.hideable_bytes},
+        {"hideable_cycles", k.hideable_cycles},
+        {"hideable_ns", round6(static_cast<double>(k.hideable_cycles) * period_ns)}};
+  }
   std::uint64_t hideable = 0;
   for (const auto& [name, s] : j["streams"].items())
     hideable += s["hideable_cycles"].get<std::uint64_t>();

@@ -428,7 +428,23 @@ std::string run_summary(const nlohmann::json& j) {
         w["buffer_bytes"].get<std::uint64_t>() / 1024,
         pct(static_cast<double>(w["buffer_peak_bytes"].get<std::uint64_t>()),
             static_cast<double>(w["buffer_bytes"].get<std::uint64_t>())),
-        w["buffer_mean_pct"].get<double>(), o["hideable_ns"].get<double>() / 1e6);
+        w["buffer_mean_pct"].get<double>(), w["hideable_ns"].get<double>() / 1e6);
+    if (o["streams"].contains("kv")) {
+      const auto& k = o["streams"]["kv"];
+      const auto mib = [&](const char* key) {
+        return static_cast<double>(k[key].get<std::uint64_t>()) / 1048576.0;
+      };
+      out += fmt::format(
+          "  overlap K/V         {}: {} attention streams fetched ahead ({:.1f} MiB, wasted "
+          "{:.1f} MiB, fetched twice {:.1f} MiB); space {} KiB, peak {:.1f}%, mean {:.1f}%; "
+          "hideable bound {:.3f} ms\n",
+          k["choice"].get<std::string>(), k["boundaries"].get<std::uint64_t>(),
+          mib("prefetched_bytes"), mib("wasted_bytes"), mib("fetched_twice_bytes"),
+          k["buffer_bytes"].get<std::uint64_t>() / 1024,
+          pct(static_cast<double>(k["buffer_peak_bytes"].get<std::uint64_t>()),
+              static_cast<double>(k["buffer_bytes"].get<std::uint64_t>())),
+          k["buffer_mean_pct"].get<double>(), k["hideable_ns"].get<double>() / 1e6);
+    }
     out += fmt::format(
         "  exclusive breakdown GEMV array {:.1f}% + waiting for weights {:.1f}%, "
         "attention pipeline {:.1f}% + waiting for K/V {:.1f}%, other units "

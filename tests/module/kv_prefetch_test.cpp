@@ -181,6 +181,8 @@ nlohmann::json run(std::uint64_t prefetch_kib, bool prefetch,
     skv::ProcessorArray array("array", small_array(), weight_memory(), clock);
     skv::AttentionPipeline pipe("attention", attention_config(), sram_config(prefetch_kib), clock);
     skv::KvCacheSram sram("kv_sram", sram_config(prefetch_kib), kv_memory(), clock);
+    // The K/V memory's peak: 1 KiB per 100 ns, 10.24 bytes per 1 ns cycle.
+    sram.set_dram_peak_bytes_per_cycle(1024.0 / 100.0);
     IdealMemory weights_mem("weights_mem", sc_core::sc_time(10, sc_core::SC_NS),
                             sc_core::sc_time(1, sc_core::SC_NS));
     IdealMemory kv_mem("kv_mem", sc_core::sc_time(100, sc_core::SC_NS),
@@ -195,13 +197,23 @@ nlohmann::json run(std::uint64_t prefetch_kib, bool prefetch,
     sc_core::sc_start();
     const auto& s = sram.stats();
     const auto& p = sram.prefetch_stats();
-    return nlohmann::json{{"gemv", driver.gemv_cycles},     {"attention", driver.attention_cycles},
-                          {"stall", s.stall_cycles},        {"demand_fills", s.demand_fills},
-                          {"fill_bytes", s.fill_bytes},     {"kv_mem_bytes", kv_mem.bytes},
-                          {"streams", p.streams},           {"prefetched", p.prefetched_bytes},
-                          {"used", p.used_bytes},           {"wasted", p.wasted_bytes},
-                          {"refetched", p.refetched_bytes}, {"buffer", p.buffer_bytes},
-                          {"peak", p.buffer_peak_bytes},    {"drained", sram.drained()}};
+    return nlohmann::json{{"gemv", driver.gemv_cycles},
+                          {"attention", driver.attention_cycles},
+                          {"stall", s.stall_cycles},
+                          {"demand_fills", s.demand_fills},
+                          {"fill_bytes", s.fill_bytes},
+                          {"kv_mem_bytes", kv_mem.bytes},
+                          {"streams", p.streams},
+                          {"prefetched", p.prefetched_bytes},
+                          {"used", p.used_bytes},
+                          {"wasted", p.wasted_bytes},
+                          {"refetched", p.refetched_bytes},
+                          {"buffer", p.buffer_bytes},
+                          {"peak", p.buffer_peak_bytes},
+                          {"drained", sram.drained()},
+                          {"hideable_bytes", p.hideable_bytes},
+                          {"hideable_cycles", p.hideable_cycles},
+                          {"occupancy", p.buffer_occupancy_byte_cycles}};
   });
 }
 
@@ -249,6 +261,17 @@ TEST_CASE("K/V prefetch: the attention's first tile arrives during the GEMV befo
   CHECK(ahead["peak"] == 8192);
   CHECK(ahead["demand_fills"] == 0);
   CHECK(ahead["drained"] == true);
+  // The hideable bound: Q = 8192 bytes fetched ahead, T = S - 0 = 1041 cycles from the
+  // stream's start to the attention's first read, P = 10.24 bytes per cycle:
+  // bytes min(8192, floor(1041 x 10.24) = 10659) = 8192, cycles min(ceil(8192 / 10.24) =
+  // 800, 1041) = 800: exactly the 800 cycles the attention saved.
+  CHECK(ahead["hideable_bytes"] == 8192);
+  CHECK(ahead["hideable_cycles"] == 800);
+  CHECK(plain["hideable_cycles"] == 0);
+  // Occupancy: the memory takes all 8 requests at 0 (it answers them one per 100 ns), and
+  // the attention reads tile 0's K and V at S, which gives back all 8 slots: 8 KiB held for
+  // 1041 cycles, 8192 x 1041 = 8,527,872 byte-cycles.
+  CHECK(ahead["occupancy"] == 8192 * 1041);
 }
 
 TEST_CASE("K/V prefetch: the prefetch space is never held beyond its size",
@@ -285,4 +308,9 @@ TEST_CASE("K/V prefetch: a range the attention reads past is wasted, then fetche
   CHECK(r["kv_mem_bytes"] == 64 * 256 * 2 + 2 * 4096);
   CHECK(r["peak"] == 12288);
   CHECK(r["drained"] == true);
+  // The bound, capped both ways: Q = 12288, T = 1041 (the attention's first read, tile 0's
+  // K, at S): bytes min(12288, floor(1041 x 10.24) = 10659) = 10659, cycles
+  // min(ceil(12288 / 10.24) = 1200, 1041) = 1041.
+  CHECK(r["hideable_bytes"] == 10659);
+  CHECK(r["hideable_cycles"] == 1041);
 }

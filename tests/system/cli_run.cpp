@@ -435,6 +435,29 @@ TEST_CASE("cli: overlap.kv next_attention runs in exact mode, saves time, moves 
         a["kv_sram"]["stall_cycles"].get<std::uint64_t>());
   CHECK(b["totals"]["simulated_cycles"].get<std::uint64_t>() <
         a["totals"]["simulated_cycles"].get<std::uint64_t>());
+  // The `overlap` group's K/V stream: the kv_prefetch counters, its occupancy and its
+  // hideable bound (per stream at most its 64 KiB; the streams' bounds add up to the group's).
+  const json& o = b.at("overlap");
+  const json& k = o.at("streams").at("kv");
+  CHECK(k["choice"] == "next_attention");
+  CHECK(k["boundaries"] == 4);
+  CHECK(k["prefetched_bytes"] == p["prefetched_bytes"]);
+  CHECK(k["wasted_bytes"] == 0);
+  CHECK(k["fetched_twice_bytes"] == 0);
+  CHECK(k["buffer_bytes"] == 65536);
+  CHECK(k["buffer_mean_bytes"].get<double>() > 0);
+  CHECK(k["buffer_mean_bytes"].get<double>() <= 65536);
+  CHECK(k["hideable_bytes"] == p["hideable_bytes"]);
+  CHECK(k["hideable_bytes"].get<std::uint64_t>() <= 4 * 65536);
+  CHECK(k["hideable_cycles"].get<std::uint64_t>() > 0);
+  CHECK(o["hideable_cycles"].get<std::uint64_t>() ==
+        k["hideable_cycles"].get<std::uint64_t>() +
+            o["streams"]["weights"]["hideable_cycles"].get<std::uint64_t>());
+  const CliResult loud =
+      run_cli({"run", "--hw", hw, "--model", kTiny, "--trace", trace, "-o", dir.file("loud")});
+  CHECK(loud.out.find("  overlap K/V         next_attention: 4 attention streams fetched ahead "
+                      "(0.2 MiB, wasted 0.0 MiB, fetched twice 0.0 MiB); space 64 KiB") !=
+        std::string::npos);
 
   // The fast mode refuses it in one line; --dump-graph shows the streams and edges.
   const CliResult fast = run_cli({"run", "--mode", "fast", "--no-cache", "--hw", hw, "--model",
