@@ -60,12 +60,18 @@ SweepSpec overlap_spec(const CompareInputs& in) {
 }
 
 void add_overlap_axis(SweepSpec& spec) {
-  if (const Axis* a = spec.find_axis(kOverlapAxis)) {
+  bool any = false;
+  for (const char* key : {kOverlapAxis, kOverlapKvAxis}) {
+    const Axis* a = spec.find_axis(key);
+    if (a == nullptr) continue;
+    any = true;
     if (std::find(a->values.begin(), a->values.end(), kOverlapBaseline) == a->values.end()) {
       a->where.fail(
           "compare --overlap measures each choice against `none`, which this axis does not "
           "list");
     }
+  }
+  if (any) {
     check_sweep_spec(spec);
     return;
   }
@@ -78,16 +84,17 @@ void add_overlap_axis(SweepSpec& spec) {
 }
 
 OverlapComparison::OverlapComparison(SweepResults results) : results_(std::move(results)) {
-  bool found = false;
   for (std::size_t i = 0; i < results_.axis_keys.size(); ++i) {
-    if (results_.axis_keys[i] == kOverlapAxis) {
-      overlap_axis_ = i;
-      found = true;
-    } else {
-      group_axes_.push_back(i);
-    }
+    const std::string& key = results_.axis_keys[i];
+    (key == kOverlapAxis || key == kOverlapKvAxis ? overlap_axes_ : group_axes_).push_back(i);
   }
-  if (!found) throw std::logic_error("OverlapComparison: a sweep without an overlap.weights axis");
+  if (overlap_axes_.empty()) {
+    throw std::logic_error("OverlapComparison: a sweep without an overlap axis");
+  }
+  auto is_baseline = [this](const PointResult& p) {
+    return std::all_of(overlap_axes_.begin(), overlap_axes_.end(),
+                       [&](std::size_t i) { return p.values[i] == kOverlapBaseline; });
+  };
   auto group_of = [this](const PointResult& p) {
     std::vector<std::string> g;
     for (const auto i : group_axes_) g.push_back(p.values[i]);
@@ -96,7 +103,7 @@ OverlapComparison::OverlapComparison(SweepResults results) : results_(std::move(
   };
   std::map<std::vector<std::string>, const PointResult*> baseline;
   for (const auto& p : results_.points) {
-    if (p.state == PointState::Done && p.values[overlap_axis_] == kOverlapBaseline) {
+    if (p.state == PointState::Done && is_baseline(p)) {
       baseline[group_of(p)] = &p;
     }
   }
@@ -142,8 +149,9 @@ std::vector<CsvField> OverlapComparison::fields() const {
       results_.axis_keys.end()) {
     f.push_back({"algorithm", [](const PointResult& p) { return p.algorithm; }});
   }
-  const std::size_t o = overlap_axis_;
-  f.push_back({kOverlapAxis, [o](const PointResult& p) { return p.values[o]; }});
+  for (const auto o : overlap_axes_) {
+    f.push_back({results_.axis_keys[o], [o](const PointResult& p) { return p.values[o]; }});
+  }
   f.push_back({"status", [](const PointResult& p) { return point_state_name(p.state); }});
   f.push_back({"error", [](const PointResult& p) { return p.error; }});
   using Member = std::optional<double> OverlapRow::*;
@@ -173,15 +181,16 @@ std::vector<CsvField> OverlapComparison::fields() const {
 std::string OverlapComparison::table() const {
   std::vector<std::string> header;
   for (const auto i : group_axes_) header.push_back(results_.axis_keys[i]);
-  header.insert(header.end(), {kOverlapAxis, "ms/token", "tokens/s", "DRAM GB/s", "hideable us",
-                               "saved us", "saved %", "GEMV array %", "wait weights %",
-                               "attention %", "wait K/V %", "other %", "unattributed %"});
-  const std::size_t left = group_axes_.size() + 1;
+  for (const auto o : overlap_axes_) header.push_back(results_.axis_keys[o]);
+  header.insert(header.end(), {"ms/token", "tokens/s", "DRAM GB/s", "hideable us", "saved us",
+                               "saved %", "GEMV array %", "wait weights %", "attention %",
+                               "wait K/V %", "other %", "unattributed %"});
+  const std::size_t left = group_axes_.size() + overlap_axes_.size();
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : results_.points) {
     std::vector<std::string> row;
     for (const auto i : group_axes_) row.push_back(p.values[i]);
-    row.push_back(p.values[overlap_axis_]);
+    for (const auto o : overlap_axes_) row.push_back(p.values[o]);
     if (p.state == PointState::Done) {
       const OverlapRow& r = rows_[p.index];
       row.push_back(fixed_text(r.ms_per_token, 3));

@@ -1,9 +1,11 @@
 #pragma once
 // `compare --overlap`: what each overlap choice saves, measured from a paired run with
 // overlap off (docs/sweeps.md, "Overlap"). The choices run as a sweep with an
-// `overlap.weights` axis (innermost; `none` and `next_op` unless the sweep file sets
-// it); each point is set against the point with `overlap.weights: none` and the same
-// values of every other axis: the same trace on the same hardware. Beside the measured
+// `overlap.weights` axis, an `overlap.kv` axis, or both (without either, an
+// `overlap.weights` axis is added, innermost, with `none` and `next_op`); each point is set
+// against the point whose overlap axes are all `none` and whose other axes have the same
+// values: the same trace on the same hardware (the same `kv_sram.prefetch_kib` among
+// them, so the baseline has the same SRAM split and prefetches nothing). Beside the measured
 // saving stands the hideable bound of the point's report (report.json
 // `overlap.hideable_ns`) and the exclusive breakdown of its cycles.
 
@@ -20,6 +22,7 @@
 namespace skv::sweep {
 
 inline constexpr const char* kOverlapAxis = "overlap.weights";
+inline constexpr const char* kOverlapKvAxis = "overlap.kv";
 inline constexpr const char* kOverlapFile = "overlap.csv";  // compare --overlap
 inline constexpr const char* kOverlapBaseline = "none";
 
@@ -28,7 +31,8 @@ inline constexpr const char* kOverlapBaseline = "none";
 SweepSpec overlap_spec(const CompareInputs& in);
 
 // For `compare --overlap FILE`: adds the overlap.weights axis (innermost, every choice)
-// to a sweep file without one; a file with one must list `none` (the baseline).
+// to a sweep file with neither overlap axis; each overlap axis a file has must list `none`
+// (the baseline).
 void add_overlap_axis(SweepSpec& spec);
 
 // One point set against its baseline, per decode step (trace row), in ms.
@@ -48,7 +52,7 @@ class OverlapComparison {
 
   const SweepResults& results() const { return results_; }
   const OverlapRow& row(std::size_t index) const { return rows_[index]; }
-  // overlap.csv: the other axes, overlap.weights, status, error, the figures of OverlapRow
+  // overlap.csv: the other axes, the overlap axes, status, error, the figures of OverlapRow
   // and the breakdown's parts (cycles per step and %), then every figure of the report.
   std::vector<CsvField> fields() const;
   // The terminal table: one row per point, a failed one with its error.
@@ -56,8 +60,8 @@ class OverlapComparison {
 
  private:
   SweepResults results_;
-  std::vector<std::size_t> group_axes_;  // every axis but overlap.weights
-  std::size_t overlap_axis_ = 0;
+  std::vector<std::size_t> group_axes_;    // every axis but the overlap ones
+  std::vector<std::size_t> overlap_axes_;  // overlap.weights and/or overlap.kv
   std::vector<OverlapRow> rows_;  // by point index
 };
 

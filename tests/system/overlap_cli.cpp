@@ -136,3 +136,53 @@ TEST_CASE("compare --overlap: bad combinations are one clear line", "[sweep]") {
   CHECK(no_base.err.find("`none`") != std::string::npos);
   CHECK(std::count(no_base.err.begin(), no_base.err.end(), '\n') == 1);
 }
+
+TEST_CASE("compare --overlap: weights and K/V axes, each point against both off", "[sweep]") {
+  TempDir dir;
+  const std::string hw = source_path("configs/hw/swiftkv-mha-u55c.yaml");
+  const std::string tiny = source_path("configs/models/tiny.yaml");
+  // 64 KiB of the 2 MiB SRAM as prefetch space at every point, so that the four points
+  // are the same hardware; KV 64 on the tiny model: tile 0 of each layer fits in it.
+  const std::string sweep =
+      dir.write("s.yaml", fmt::format("hw: {}\nmodel: {}\ntrace:\n  prompt_tokens: 64\n  "
+                                      "generate_tokens: 1\naxes:\n  - kv_sram.prefetch_kib: [64]\n"
+                                      "  - overlap.weights: [none, next_op]\n"
+                                      "  - overlap.kv: [none, next_attention]\n",
+                                      hw, tiny));
+  const std::string out = dir.file("o");
+  const auto r = run_cli({"compare", "--overlap", sweep, "-j", "2", "-o", out, "-q"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto rows = simple_csv(read_file(out + "/overlap.csv"));
+  REQUIRE(rows.size() == 4);
+  const char* weights[] = {"none", "none", "next_op", "next_op"};
+  const char* kv[] = {"none", "next_attention", "none", "next_attention"};
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    INFO("row " << i);
+    CHECK(rows[i].at("kv_sram.prefetch_kib") == "64");
+    CHECK(rows[i].at("overlap.weights") == weights[i]);
+    CHECK(rows[i].at("overlap.kv") == kv[i]);
+    CHECK(rows[i].at("status") == "done");
+    // Every point against the first, both overlap keys off: the difference of the measured
+    // times, exactly, beside its report's bound (the two streams' bounds summed).
+    CHECK(num(rows[i], "saved_ms_per_token") ==
+          Approx(num(rows[0], "ms_per_token") - num(rows[i], "ms_per_token")).margin(1e-6));
+    if (i > 0) {
+      CHECK(num(rows[i], "hideable_ms_per_token") ==
+            Approx(num(rows[i], "overlap.hideable_ns") / 1e6).margin(1e-6));
+      CHECK(num(rows[i], "saved_ms_per_token") > 0.0);
+    }
+  }
+  CHECK(num(rows[0], "saved_ms_per_token") == 0.0);
+  // A K/V axis without the baseline is refused like a weights axis.
+  const std::string no_base =
+      dir.write("n.yaml", fmt::format("hw: {}\nmodel: {}\ntrace:\n  prompt_tokens: 64\n  "
+                                      "generate_tokens: 1\naxes:\n  - kv_sram.prefetch_kib: [64]\n"
+                                      "  - overlap.kv: [next_attention]\n",
+                                      hw, tiny));
+  const auto bad = run_cli({"compare", "--overlap", no_base, "-o", dir.file("n"), "-q"});
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("overlap.kv") != std::string::npos);
+  CHECK(bad.err.find("`none`") != std::string::npos);
+  CHECK(std::count(bad.err.begin(), bad.err.end(), '\n') == 1);
+}
