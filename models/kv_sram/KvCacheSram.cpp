@@ -62,12 +62,13 @@ void KvCacheSram::prefetch(const std::vector<tlmx::AddrRange>& ranges, tlmx::OpK
   const std::uint64_t slots =
       std::max<std::uint64_t>(1, cfg_.prefetch_bytes() / mem_.request_bytes);
   ++prefetch_stats_.streams;
+  const std::size_t first = prefetched_.size();
   for (const auto& r : ranges) {
     // Within the space's limit: the ranges that do not fit are left to the staging space.
     const std::uint64_t need = requests_of(r.bytes);
     if (ahead_held_ + need > slots) break;
     ahead_held_ += need;
-    const std::uint64_t mark = ahead_->enqueue(r.addr, r.bytes, owner);
+    const std::uint64_t mark = ahead_->enqueue(r.addr, r.bytes, owner, /*ahead=*/true);
     prefetched_.push_back(Staged{r.addr, r.bytes, mark});
     prefetch_stats_.prefetched_bytes += r.bytes;
     prefetch_stats_.buffer_peak_bytes =
@@ -76,6 +77,9 @@ void KvCacheSram::prefetch(const std::vector<tlmx::AddrRange>& ranges, tlmx::OpK
     stats_.fill_port_cycles += port_cycles(r.bytes);
     stats_.bank_writes += bank_words(r.bytes);
     note_fetch(r.addr, r.bytes);
+  }
+  for (std::size_t i = first; i < prefetched_.size(); ++i) {
+    prefetched_[i].stream_last = prefetched_.back().mark;
   }
 }
 
@@ -178,6 +182,9 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
       // its space and theirs go back once it has arrived.
       from = ahead_.get();
       mark = ahead_it->mark;
+      // Its attention has started (this read is its first of the stream's ranges, or a
+      // later one): the whole stream is demand from now on.
+      ahead_->promote_through(ahead_it->stream_last);
       for (auto w = prefetched_.begin(); w != ahead_it; ++w) {
         prefetch_stats_.wasted_bytes += w->bytes;
         ahead_held_ -= requests_of(w->bytes);

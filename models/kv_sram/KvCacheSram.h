@@ -103,6 +103,7 @@ class KvCacheSram : public sc_core::sc_module {
     std::uint64_t addr;
     std::uint64_t bytes;
     std::uint64_t mark;
+    std::uint64_t stream_last = 0;  // prefetch space: the last mark of its attention's stream
   };
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   std::uint64_t stage(std::uint64_t addr, std::uint64_t bytes, tlmx::OpKind owner);
