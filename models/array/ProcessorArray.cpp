@@ -97,7 +97,8 @@ ProcessorArray::PrefetchStats ProcessorArray::prefetch_stats() const {
 
 void ProcessorArray::start_stream(const tlmx::GemvOp& op, tlmx::OpKind kind) {
   const std::uint64_t bytes = op.weight_bytes();
-  ahead_.push_back(Ahead{op.weight_addr, bytes, prefetcher_.enqueue(op.weight_addr, bytes, kind),
+  ahead_.push_back(Ahead{op.weight_addr, bytes,
+                         prefetcher_.enqueue(op.weight_addr, bytes, kind, /*ahead=*/true),
                          clock_.now_cycle()});
   ++prefetch_stats_.streams_ahead;
 }
@@ -123,6 +124,7 @@ void ProcessorArray::run_gemv(const tlmx::GemvOp& op, tlmx::OpKind kind) {
           "ProcessorArray: a GEMV other than the one its weights were fetched for");
     }
     last = ahead_.front().last;
+    prefetcher_.promote_through(last);  // its GEMV has started: demand from now on
     // The hideable bound of this boundary (ProcessorArray.h).
     const std::uint64_t buffer = std::uint64_t{mem_.max_outstanding} * mem_.request_bytes;
     const std::uint64_t held = std::min(buffer, bytes);

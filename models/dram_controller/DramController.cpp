@@ -2,12 +2,18 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace skv {
 
-DramController::DramController(sc_core::sc_module_name name, const dram::DramConfig& cfg)
-    : sc_module(name), target("target"), engine_(cfg), clock_(cfg.clock_mhz) {
+DramController::DramController(sc_core::sc_module_name name, const dram::DramConfig& cfg,
+                               config::Arbitration arbitration)
+    : sc_module(name),
+      target("target"),
+      engine_(cfg),
+      clock_(cfg.clock_mhz),
+      arbitration_(arbitration) {
   SC_HAS_PROCESS(DramController);
   target.register_nb_transport_fw(this, &DramController::nb_transport_fw);
   SC_METHOD(process);
@@ -77,6 +83,8 @@ tlm::tlm_sync_enum DramController::nb_transport_fw(int socket, tlm::tlm_generic_
       return tlm::TLM_COMPLETED;
     }
     const std::uint64_t cycle = clock_.cycle_at_or_after(sc_core::sc_time_stamp() + delay);
+    const bool prefetch = owner(gp).prefetch;
+    if (prefetch) ++arbitration_stats_.prefetch_requests;
     if (waiting_.empty() && engine_.can_accept()) {
       accept(socket, gp, cycle);
       reschedule();
@@ -85,7 +93,8 @@ tlm::tlm_sync_enum DramController::nb_transport_fw(int socket, tlm::tlm_generic_
       return tlm::TLM_UPDATED;
     }
     ++stats_.requests_held_back;
-    waiting_.push_back(Waiting{socket, &gp, sc_core::sc_time_stamp() + delay});
+    waiting_.push_back(Waiting{socket, &gp, sc_core::sc_time_stamp() + delay, prefetch,
+                               /*deferred=*/false, sc_core::SC_ZERO_TIME});
     return tlm::TLM_ACCEPTED;
   }
   if (phase == tlm::END_RESP) {
@@ -125,8 +134,13 @@ void DramController::process() {
     respond(f.socket, f.gp);
   }
   while (!waiting_.empty() && engine_.can_accept()) {
-    const Waiting w = waiting_.front();
-    waiting_.pop_front();
+    const auto next = pick();
+    const Waiting w = *next;
+    waiting_.erase(next);
+    if (w.deferred) {
+      arbitration_stats_.deferred_ps += (sc_core::sc_time_stamp() - w.deferred_since).value();
+    }
+    if (w.arrived_prefetch && !owner(*w.gp).prefetch) ++arbitration_stats_.promoted_requests;
     const std::uint64_t waited_ps = (sc_core::sc_time_stamp() - w.since).value();
     stats_.held_back_ps += waited_ps;
     stats_.*Stats::kKindHeldBackPs[static_cast<int>(owner(*w.gp).kind)] += waited_ps;
@@ -136,6 +150,21 @@ void DramController::process() {
     target[w.socket]->nb_transport_bw(*w.gp, phase, delay);
   }
   reschedule();
+}
+
+std::deque<DramController::Waiting>::iterator DramController::pick() {
+  if (arbitration_ == config::Arbitration::Controller) return waiting_.begin();
+  const auto demand = std::find_if(waiting_.begin(), waiting_.end(),
+                                   [](const Waiting& w) { return !owner(*w.gp).prefetch; });
+  if (demand == waiting_.end()) return waiting_.begin();
+  // Every request before the oldest demand request is prefetch, and waits behind it.
+  for (auto it = waiting_.begin(); it != demand; ++it) {
+    if (it->deferred) continue;
+    it->deferred = true;
+    it->deferred_since = sc_core::sc_time_stamp();
+    ++arbitration_stats_.deferred_requests;
+  }
+  return demand;
 }
 
 void DramController::reschedule() {

@@ -9,6 +9,13 @@
 //   END_RESP   -> (or TLM_COMPLETED on BEGIN_RESP) frees that socket's response slot.
 // The process wakes only at the engine's bound on its next visible change
 // (next_event_cycle), so idle and streaming periods cost no per-cycle events.
+//
+// Admission (overlap.arbitration): requests that find the queue full wait in arrival
+// order. `controller` admits them in that order; `demand_first` admits the oldest
+// waiting demand request first and a prefetch request only when no demand request waits
+// (tlmx::RequestOwner::prefetch, read at each decision, so a request its initiator
+// promoted meanwhile competes as demand with its arrival time). The engine behind it does
+// not know the classes: what it admitted keeps its scheduler's order.
 
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
@@ -24,6 +31,7 @@
 #include "common/Stats.h"
 #include "models/dram/DramConfig.h"
 #include "models/dram/DramEngine.h"
+#include "models/sequencer/OverlapConfig.h"
 #include "models/tlm/ActivityRecorder.h"
 #include "models/tlm/ClockDomain.h"
 #include "models/tlm/Ops.h"
@@ -71,7 +79,26 @@ class DramController : public sc_core::sc_module {
     std::uint64_t write_bytes_by_owner(int cls) const { return this->*kWriteBytes[cls]; }
   };
 
-  DramController(sc_core::sc_module_name name, const dram::DramConfig& cfg);
+  // Demand against prefetch at admission; reported as the group `dram_arbitration` by runs
+  // with overlap.
+#define SKV_DRAM_ARBITRATION_STATS(X)                                                         \
+  X(prefetch_requests, Sum, Count,                                                            \
+    "requests that arrived as prefetch (their operation had not started)")                    \
+  X(deferred_requests, Sum, Count,                                                            \
+    "prefetch requests that a demand request arriving after them passed at admission "        \
+    "(demand_first)")                                                                         \
+  X(deferred_ps, Sum, Ps,                                                                     \
+    "time those waited, from the first demand request that passed them to their own "         \
+    "admission, summed")                                                                      \
+  X(promoted_requests, Sum, Count,                                                            \
+    "prefetch requests whose operation started while they waited for admission (admitted as " \
+    "demand)")
+  struct ArbitrationStats {
+    SKV_DECLARE_STATS(SKV_DRAM_ARBITRATION_STATS)
+  };
+
+  DramController(sc_core::sc_module_name name, const dram::DramConfig& cfg,
+                 config::Arbitration arbitration = config::Arbitration::Controller);
 
   const dram::DramEngine& engine() const { return engine_; }
   // Simulates the engine up to now, so that its counters cover every DRAM cycle before
@@ -89,6 +116,7 @@ class DramController : public sc_core::sc_module {
   }
   const tlmx::ClockDomain& clock() const { return clock_; }
   const Stats& stats() const { return stats_; }
+  const ArbitrationStats& arbitration_stats() const { return arbitration_stats_; }
   // Reports every read, write and refresh command to `recorder` (null: none). Without one
   // the engine has no command observer, which costs it one branch per command.
   void set_recorder(tlmx::ActivityRecorder* recorder);
@@ -110,6 +138,9 @@ class DramController : public sc_core::sc_module {
     int socket;
     tlm::tlm_generic_payload* gp;
     sc_core::sc_time since;
+    bool arrived_prefetch = false;
+    bool deferred = false;            // a demand request that arrived later was admitted first
+    sc_core::sc_time deferred_since;  // since the first such admission
   };
   struct InFlight {
     int socket;
@@ -123,10 +154,14 @@ class DramController : public sc_core::sc_module {
   void accept(int socket, tlm::tlm_generic_payload& gp, std::uint64_t cycle);
   void respond(int socket, tlm::tlm_generic_payload* gp);
   void reschedule();
+  // The waiting request to admit next.
+  std::deque<Waiting>::iterator pick();
 
   dram::DramEngine engine_;
   tlmx::ClockDomain clock_;
   Stats stats_;
+  config::Arbitration arbitration_;
+  ArbitrationStats arbitration_stats_;
   std::deque<Waiting> waiting_;
   std::unordered_map<std::uint64_t, InFlight> in_flight_;
   std::vector<std::deque<tlm::tlm_generic_payload*>> pending_resp_;  // per socket

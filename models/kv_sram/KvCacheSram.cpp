@@ -95,12 +95,13 @@ void KvCacheSram::prefetch(const std::vector<tlmx::AddrRange>& ranges, tlmx::OpK
       std::max<std::uint64_t>(1, cfg_.prefetch_bytes() / mem_.request_bytes);
   const std::uint64_t number = ++prefetch_stats_.streams;
   AheadStream stream{number, clock_.now_cycle(), 0};
+  const std::size_t first = prefetched_.size();
   for (const auto& r : ranges) {
     // Within the space's limit: the ranges that do not fit are left to the staging space.
     const std::uint64_t need = requests_of(r.bytes);
     if (ahead_held_ + need > slots) break;
     ahead_held_ += need;
-    const std::uint64_t mark = ahead_->enqueue(r.addr, r.bytes, owner);
+    const std::uint64_t mark = ahead_->enqueue(r.addr, r.bytes, owner, /*ahead=*/true);
     prefetched_.push_back(Staged{r.addr, r.bytes, mark, number});
     stream.bytes += r.bytes;
     prefetch_stats_.prefetched_bytes += r.bytes;
@@ -112,6 +113,9 @@ void KvCacheSram::prefetch(const std::vector<tlmx::AddrRange>& ranges, tlmx::OpK
     note_fetch(r.addr, r.bytes);
   }
   if (stream.bytes != 0) ahead_streams_.push_back(stream);
+  for (std::size_t i = first; i < prefetched_.size(); ++i) {
+    prefetched_[i].stream_last = prefetched_.back().mark;
+  }
 }
 
 void KvCacheSram::set_recorder(tlmx::ActivityRecorder* recorder) {
@@ -214,6 +218,9 @@ void KvCacheSram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
       from = ahead_.get();
       mark = ahead_it->mark;
       first_read_of(ahead_it->stream);
+      // Its attention has started (this read is its first of the stream's ranges, or a
+      // later one): the whole stream is demand from now on.
+      ahead_->promote_through(ahead_it->stream_last);
       for (auto w = prefetched_.begin(); w != ahead_it; ++w) {
         prefetch_stats_.wasted_bytes += w->bytes;
         ahead_held_ -= requests_of(w->bytes);

@@ -122,7 +122,8 @@ class KvCacheSram : public sc_core::sc_module {
     std::uint64_t addr;
     std::uint64_t bytes;
     std::uint64_t mark;
-    std::uint64_t stream = 0;  // prefetched ranges: the number of the stream they are of
+    std::uint64_t stream = 0;       // prefetched ranges: the number of the stream they are of
+    std::uint64_t stream_last = 0;  // prefetch space: the last mark of its attention's stream
   };
   // A stream fetched ahead whose attention has not read from it yet.
   struct AheadStream {

@@ -34,9 +34,29 @@ inline const char* kv_overlap_name(KvOverlap k) {
   return k == KvOverlap::NextAttention ? "next_attention" : "none";
 }
 
+// How the DRAM controller orders prefetch against demand traffic. Every request says
+// which it is (tlmx::RequestOwner::prefetch): prefetch while the operation it is for has
+// not started, demand from then on (promotion: the stream's initiator turns its requests
+// into demand when their consumer starts, those still waiting included).
+//   controller    one admission queue in arrival order; the scheduler (FR-FCFS or FCFS)
+//                 orders what it admitted, whatever its class (the behaviour before the
+//                 key existed)
+//   demand_first  when a slot of the controller's queue frees, the oldest waiting demand
+//                 request takes it; a prefetch request only when no demand request waits.
+//                 Requests already admitted keep the scheduler's order (no pre-emption).
+//                 A prefetch request waits behind demand at most until its consumer
+//                 starts (it is promoted then) or no demand request waits, whichever
+//                 comes first.
+enum class Arbitration : std::uint8_t { Controller, DemandFirst };
+
+inline const char* arbitration_name(Arbitration a) {
+  return a == Arbitration::DemandFirst ? "demand_first" : "controller";
+}
+
 struct OverlapConfig {
   WeightOverlap weights = WeightOverlap::None;
   KvOverlap kv = KvOverlap::None;
+  Arbitration arbitration = Arbitration::Controller;
   bool any() const { return weights != WeightOverlap::None || kv != KvOverlap::None; }
 };
 

@@ -19,18 +19,28 @@ tlm::tlm_generic_payload* MemoryPort::acquire() {
   return gp;
 }
 
-MemoryPort::Ticket MemoryPort::issue(tlm::tlm_command cmd, std::uint64_t addr,
-                                     std::uint32_t bytes, OpKind owner) {
-  return send(cmd, addr, bytes, owner, false);
+MemoryPort::Ticket MemoryPort::issue(tlm::tlm_command cmd, std::uint64_t addr, std::uint32_t bytes,
+                                     OpKind owner, bool prefetch) {
+  return send(cmd, addr, bytes, owner, false, prefetch);
+}
+
+void MemoryPort::promote_through(Ticket last) {
+  // Only flags change, so the map's order does not matter.
+  for (auto& [gp, flight] : in_flight_) {
+    if (flight.posted || flight.ticket > last) continue;
+    RequestOwner* who = nullptr;
+    gp->get_extension(who);
+    if (who != nullptr) who->prefetch = false;
+  }
 }
 
 void MemoryPort::issue_posted(tlm::tlm_command cmd, std::uint64_t addr, std::uint32_t bytes,
                               OpKind owner) {
-  send(cmd, addr, bytes, owner, true);
+  send(cmd, addr, bytes, owner, true, false);
 }
 
-MemoryPort::Ticket MemoryPort::send(tlm::tlm_command cmd, std::uint64_t addr,
-                                    std::uint32_t bytes, OpKind owner, bool posted) {
+MemoryPort::Ticket MemoryPort::send(tlm::tlm_command cmd, std::uint64_t addr, std::uint32_t bytes,
+                                    OpKind owner, bool posted, bool prefetch) {
   if (bytes > scratch_.size()) throw std::logic_error("MemoryPort: request larger than its maximum");
   tlm::tlm_generic_payload* gp = acquire();
   gp->set_command(cmd);
@@ -49,6 +59,7 @@ MemoryPort::Ticket MemoryPort::send(tlm::tlm_command cmd, std::uint64_t addr,
     gp->set_extension(who);
   }
   who->kind = owner;
+  who->prefetch = prefetch;
   const Ticket t = posted ? 0 : next_ticket_++;
   in_flight_.emplace(gp, Flight{t, posted, sc_core::sc_time_stamp().value()});
 

@@ -30,8 +30,13 @@ class MemoryPort : public tlm::tlm_bw_transport_if<> {
   tlm::tlm_initiator_socket<> socket;
 
   using Ticket = std::uint64_t;
-  // `owner`: the kind of the operation the request serves (a RequestOwner extension).
-  Ticket issue(tlm::tlm_command cmd, std::uint64_t addr, std::uint32_t bytes, OpKind owner);
+  // `owner`: the kind of the operation the request serves, `prefetch`: whether that
+  // operation has not started yet (both in a RequestOwner extension).
+  Ticket issue(tlm::tlm_command cmd, std::uint64_t addr, std::uint32_t bytes, OpKind owner,
+               bool prefetch = false);
+  // Promotion: every request sent with a ticket up to `last` and not yet answered is
+  // demand from now on (its operation has started), the one waiting for END_REQ included.
+  void promote_through(Ticket last);
   // A posted request (a write-back nobody waits for): its response is only counted.
   void issue_posted(tlm::tlm_command cmd, std::uint64_t addr, std::uint32_t bytes,
                     OpKind owner);
@@ -58,7 +63,7 @@ class MemoryPort : public tlm::tlm_bw_transport_if<> {
   std::vector<std::unique_ptr<tlm::tlm_generic_payload>> pool_;
   std::vector<tlm::tlm_generic_payload*> free_;
   Ticket send(tlm::tlm_command cmd, std::uint64_t addr, std::uint32_t bytes, OpKind owner,
-              bool posted);
+              bool posted, bool prefetch);
 
   struct Flight {
     Ticket ticket;

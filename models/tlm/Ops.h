@@ -175,10 +175,15 @@ inline bool kind_fits(const Op& op, OpKind kind) {
 class RequestOwner : public tlm::tlm_extension<RequestOwner> {
  public:
   OpKind kind = OpKind::rmsnorm;
+  // Prefetch: fetched for an operation that has not started yet. The initiator clears it
+  // when that operation starts (promotion), also on a request still waiting at the DRAM
+  // controller, which reads it when it arbitrates (overlap.arbitration).
+  bool prefetch = false;
   OpClass cls() const { return op_class_of(kind); }
   tlm_extension_base* clone() const override { return new RequestOwner(*this); }
   void copy_from(const tlm_extension_base& other) override {
     kind = static_cast<const RequestOwner&>(other).kind;
+    prefetch = static_cast<const RequestOwner&>(other).prefetch;
   }
 };
 

@@ -16,13 +16,15 @@ Prefetcher::Prefetcher(MemoryPort& port, std::uint32_t request_bytes, std::uint6
   sc_core::sc_spawn([this] { issue_loop(); }, sc_core::sc_gen_unique_name("prefetch"), &opts);
 }
 
-std::uint64_t Prefetcher::enqueue(std::uint64_t addr, std::uint64_t bytes, OpKind owner) {
+std::uint64_t Prefetcher::enqueue(std::uint64_t addr, std::uint64_t bytes, OpKind owner,
+                                  bool ahead) {
   if (bytes == 0) throw std::logic_error("Prefetcher: empty range");
   for (std::uint64_t off = 0; off < bytes; off += request_bytes_) {
     const auto n = static_cast<std::uint32_t>(std::min<std::uint64_t>(request_bytes_, bytes - off));
     queue_.push_back(Pending{addr + off, n, owner});
     ++queued_;
   }
+  if (!ahead) demand_end_ = queued_;
   wake_issuer_.notify(sc_core::SC_ZERO_TIME);
   return queued_ - 1;
 }
@@ -34,7 +36,8 @@ void Prefetcher::issue_loop() {
     queue_.pop_front();
     // The port numbers its tickets from 0 in issue order and this thread is its only
     // user, so ticket == sequence number.
-    const MemoryPort::Ticket t = port_.issue(tlm::TLM_READ_COMMAND, p.addr, p.bytes, p.owner);
+    const MemoryPort::Ticket t =
+        port_.issue(tlm::TLM_READ_COMMAND, p.addr, p.bytes, p.owner, issued_ >= demand_end_);
     if (t != ticket_base_ + issued_) throw std::logic_error("Prefetcher: port shared");
     if (sc_core::sc_time_stamp() != last_issue_time_ || issued_ == 0) {
       last_issue_time_ = sc_core::sc_time_stamp();
@@ -45,6 +48,12 @@ void Prefetcher::issue_loop() {
     peak_held_ = std::max(peak_held_, held());
     if (recorder_ != nullptr) report_held();
   }
+}
+
+void Prefetcher::promote_through(std::uint64_t mark) {
+  if (mark + 1 <= demand_end_) return;
+  demand_end_ = mark + 1;
+  port_.promote_through(ticket_base_ + mark);
 }
 
 void Prefetcher::account_held() {

@@ -26,7 +26,13 @@ class Prefetcher {
 
   // Queues a range; returns the sequence number of its last request (its "mark").
   // `owner`: the kind of the operation that will consume it (booked with its bytes).
-  std::uint64_t enqueue(std::uint64_t addr, std::uint64_t bytes, OpKind owner);
+  // `ahead`: that operation has not started, so the range's requests go out as prefetch
+  // until promote_through() passes them; a demand range makes every request queued
+  // before it demand as well (they are on its path: the queue is a FIFO).
+  std::uint64_t enqueue(std::uint64_t addr, std::uint64_t bytes, OpKind owner, bool ahead = false);
+  // The consumer of the requests up to and including `mark` has started: they are demand
+  // from now on, those already sent and not answered included (MemoryPort::promote_through).
+  void promote_through(std::uint64_t mark);
   // Blocks until every request up to and including `mark` has its data.
   void wait_until(std::uint64_t mark);
   // The consumer no longer needs requests up to and including `mark`.
@@ -79,6 +85,7 @@ class Prefetcher {
   std::uint64_t issued_ = 0;    // requests sent (ticket = sequence number)
   std::uint64_t released_ = 0;  // requests the consumer has given back
   std::uint64_t waited_ = 0;    // requests the consumer has seen complete
+  std::uint64_t demand_end_ = 0;  // requests below this sequence number are demand
   std::uint64_t ticket_base_;   // port ticket of sequence number 0
   std::uint64_t peak_held_ = 0;
   std::uint64_t held_request_ps_ = 0;  // occupancy integral up to held_since_ps_

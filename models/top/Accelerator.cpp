@@ -16,7 +16,7 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const config::HwConfig& h
       array("array", hw.array, hw.memory, clock),
       attention("attention", hw.attention, hw.kv_sram, clock),
       kv_sram("kv_sram", hw.kv_sram, hw.memory, clock),
-      dram("dram", hw.dram),
+      dram("dram", hw.dram, hw.overlap.arbitration),
       clock_(clock),
       work_(model, hw, amap, algo),
       watchdog_multiple_(watchdog_multiple),

@@ -64,6 +64,22 @@ inline const schema::Schema<HwConfig>& hw_schema() {
         "space, `kv_sram.prefetch_kib` split evenly between the batch's rows, while the O "
         "projection, the FFN, the next norm and QKV run. Needs `kv_sram.prefetch_kib` > 0. "
         "The fast mode refuses it for now");
+    s.key("arbitration", SKV_MEMBER(overlap.arbitration),
+          names<Arbitration>({{"controller", Arbitration::Controller},
+                              {"demand_first", Arbitration::DemandFirst}}),
+          "", fixed(Arbitration::Controller), Timing::Yes,
+          "how the DRAM controller orders prefetch requests against demand requests. A "
+          "request is prefetch while the operation it is for has not started (the next "
+          "GEMV's weights under `weights: next_op`, the next attention's K/V under `kv: "
+          "next_attention`) and demand from then on: the DMA promotes a stream's requests, "
+          "those waiting at the controller included, when its operation starts. "
+          "`controller`: the controller's admission queue in arrival order, then its "
+          "scheduler's order (`dram.controller.scheduler`), whatever the class; "
+          "`demand_first`: a freed slot of the controller's queue goes to the oldest "
+          "waiting demand request, to a prefetch request only when no demand request "
+          "waits; admitted requests are not pre-empted. A prefetch request waits behind "
+          "demand at most until its operation starts. Needs `weights` or `kv` other than "
+          "none (docs/architecture.md, \"Arbitration\")");
     s.part("dram", SKV_MEMBER(dram), dram::dram_schema());
     return s;
   }();

@@ -66,6 +66,12 @@ HwConfig load_hw_config(const std::string& path) {
                              "next_attention needs prefetch space: set kv_sram.prefetch_kib "
                              "> 0 (KiB, less than capacity_kib - score_kib), or use none");
   }
+  if (hw.overlap.arbitration == Arbitration::DemandFirst && !hw.overlap.any()) {
+    nodes.at("overlap").fail("arbitration",
+                             "demand_first orders prefetch behind demand, and nothing is "
+                             "prefetched: set weights: next_op or kv: next_attention, or use "
+                             "controller");
+  }
   const std::uint32_t burst_bytes = hw.dram.org.burst_bytes();
   if (hw.memory.request_bytes % burst_bytes != 0) {
     nodes.at("memory").fail("request_bytes",

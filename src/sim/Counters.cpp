@@ -119,6 +119,8 @@ Counters snapshot(Accelerator& top, const std::array<std::uint64_t, tlmx::kOpCla
   stats::keep_subtractable(c.weight_prefetch);
   c.kv_prefetch = top.kv_sram.prefetch_stats();
   stats::keep_subtractable(c.kv_prefetch);
+  c.dram_arbitration = top.dram.arbitration_stats();
+  stats::keep_subtractable(c.dram_arbitration);
   c.class_cycles = cls;
   c.cycles = cycle;
   return c;

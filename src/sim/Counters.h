@@ -41,12 +41,16 @@ struct StatGroups {
   DecodeSequencer::Stats sequencer;
   ProcessorArray::PrefetchStats weight_prefetch;  // the weight buffer under overlap
   KvCacheSram::PrefetchStats kv_prefetch;         // the KV SRAM's prefetch space
+  DramController::ArbitrationStats dram_arbitration;  // demand and prefetch at the DRAM
 
   // Groups a report holds only for some designs: `weight_prefetch` only with
   // overlap.weights other than none, `kv_prefetch` only with overlap.kv other than none
-  // (a run without overlap reports what it always did).
+  // (a run without overlap reports what it always did), `dram_arbitration` only with
+  // either.
   static bool overlap_only(const char* group) {
-    return std::string_view(group) == "weight_prefetch" || std::string_view(group) == "kv_prefetch";
+    return std::string_view(group) == "weight_prefetch" ||
+           std::string_view(group) == "kv_prefetch" ||
+           std::string_view(group) == "dram_arbitration";
   }
   // Whether a run with `overlap` reports `group`.
   static bool reported(const char* group, const config::OverlapConfig& overlap) {
@@ -54,6 +58,7 @@ struct StatGroups {
       return overlap.weights != config::WeightOverlap::None;
     }
     if (std::string_view(group) == "kv_prefetch") return overlap.kv != config::KvOverlap::None;
+    if (std::string_view(group) == "dram_arbitration") return overlap.any();
     return true;
   }
 
@@ -68,6 +73,7 @@ struct StatGroups {
     f("sequencer", sequencer);
     f("weight_prefetch", weight_prefetch);
     f("kv_prefetch", kv_prefetch);
+    f("dram_arbitration", dram_arbitration);
   }
   template <class F>
   void visit_groups(F&& f) const {

@@ -149,7 +149,7 @@ TEST_CASE(
     overlap_only += st.overlap_only ? 1 : 0;
     energy_only += st.energy_only ? 1 : 0;
   }
-  CHECK(overlap_only >= 3 + 7);  // weight_prefetch's and kv_prefetch's
+  CHECK(overlap_only >= 3 + 7 + 4);  // weight_prefetch's, kv_prefetch's, dram_arbitration's
   // 4 totals, 4 parts in J and in %, 22 terms, 6 units, 3 classes, 2 assumption and 2
   // efficiency figures.
   CHECK(energy_only == 4 + 4 + 4 + 22 + 6 + 3 + 2 + 2);

@@ -342,6 +342,7 @@ TEST_CASE("hw config: a valid file loads, with the documented defaults", "[confi
   CHECK(hw.kv_sram.score_space_bytes() == 2048u * 1024u);
   CHECK(hw.overlap.kv == skv::config::KvOverlap::None);
   CHECK(!hw.overlap.any());
+  CHECK(hw.overlap.arbitration == skv::config::Arbitration::Controller);
   CHECK(hw.memory.request_bytes == 4096);
   CHECK(hw.memory.max_batch == 1);
   CHECK(hw.dram.name == "hbm2-u55c");
@@ -359,6 +360,17 @@ TEST_CASE("hw config: the KV SRAM split into staging, prefetch and score space",
   CHECK(hw.kv_sram.prefetch_bytes() == 512u * 1024u);
   CHECK(hw.kv_sram.score_space_bytes() == 256u * 1024u);
   CHECK(hw.kv_sram.staging_bytes() == (2048u - 512u - 256u) * 1024u);  // the rest
+}
+
+TEST_CASE("hw config: overlap.arbitration, each choice", "[config]") {
+  HwFixture fx;
+  const auto fifo = skv::config::load_hw_config(
+      fx.write(kHw + "overlap:\n  weights: next_op\n  arbitration: controller\n"));
+  CHECK(fifo.overlap.arbitration == skv::config::Arbitration::Controller);
+  const auto first = skv::config::load_hw_config(
+      fx.write(kHw + "overlap:\n  weights: next_op\n  arbitration: demand_first\n"));
+  CHECK(first.overlap.arbitration == skv::config::Arbitration::DemandFirst);
+  CHECK(std::string(skv::config::arbitration_name(first.overlap.arbitration)) == "demand_first");
 }
 
 TEST_CASE("hw config: optional keys override their defaults", "[config]") {
@@ -477,6 +489,20 @@ TEST_CASE("hw config: impossible combinations are errors at the offending key", 
     const std::string text = kHw + "overlap:\n  kv: next_attention\n";
     check_error(fx.error(text), path, line_starting(text, "kv:"), "overlap.kv",
                 "next_attention needs prefetch space: set kv_sram.prefetch_kib > 0");
+  }
+  SECTION("an unknown arbitration") {
+    const std::string text = kHw + "overlap:\n  weights: next_op\n  arbitration: prefetch_first\n";
+    const std::string msg = fx.error(text);
+    check_error(msg, path, line_starting(text, "arbitration:"), "overlap.arbitration",
+                "prefetch_first");
+    CHECK(msg.find("controller") != std::string::npos);
+    CHECK(msg.find("demand_first") != std::string::npos);
+  }
+  SECTION("demand first with nothing prefetched") {
+    const std::string text = kHw + "overlap:\n  arbitration: demand_first\n";
+    check_error(fx.error(text), path, line_starting(text, "arbitration:"), "overlap.arbitration",
+                "demand_first orders prefetch behind demand, and nothing is prefetched: set "
+                "weights: next_op or kv: next_attention, or use controller");
   }
   SECTION("an unknown K/V overlap") {
     const std::string text = kHw + "overlap:\n  kv: later\n";
