@@ -63,14 +63,6 @@ FastModel::FastModel(const config::HwConfig& hw, const config::ModelConfig& mode
       planner_(hw.attention, hw.kv_sram.score_space_bytes()),
       work_(model, hw, amap_, algo),
       overlap_(hw.overlap.any()) {
-  // Its samples under overlap start each attention with nothing fetched ahead, and do
-  // not yet hold what a K/V prefetch leaves in flight.
-  if (hw.overlap.kv != config::KvOverlap::None) {
-    throw InputError(
-        fmt::format("{}: overlap.kv = {}: the fast mode does not model K/V prefetch yet; "
-                    "only --mode exact supports it for now",
-                    hw.source_file, config::kv_overlap_name(hw.overlap.kv)));
-  }
   build_grid();
   summary_.points_per_tile = options_.points_per_tile;
   summary_.grid_points = grid_.size();
