@@ -63,7 +63,8 @@ inline const schema::Schema<HwConfig>& hw_schema() {
         "positions in DRAM before the step's KV append) stream into the SRAM's prefetch "
         "space, `kv_sram.prefetch_kib` split evenly between the batch's rows, while the O "
         "projection, the FFN, the next norm and QKV run. Needs `kv_sram.prefetch_kib` > 0. "
-        "The fast mode refuses it for now");
+        "The fast mode reuses whole steps under it, batches of one row only "
+        "(docs/fast-mode.md)");
     s.key("arbitration", SKV_MEMBER(overlap.arbitration),
           names<Arbitration>({{"controller", Arbitration::Controller},
                               {"demand_first", Arbitration::DemandFirst}}),

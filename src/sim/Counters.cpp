@@ -56,6 +56,20 @@ Counters Counters::times(std::uint64_t n) const {
   return d;
 }
 
+Counters Counters::scaled(std::uint64_t num, std::uint64_t den) const {
+  if (den == 0) throw std::logic_error("Counters::scaled: by a fraction over 0");
+  Counters d = *this;
+  d.visit([num, den](const char* g, const char* name, stats::Kind k, std::uint64_t& v) {
+    if (!stats::subtractable(k)) {
+      throw std::logic_error(
+          fmt::format("{}.{} is a {}: it cannot be scaled", g, name, stats::kind_name(k)));
+    }
+    const i128 n = static_cast<i128>(v) * num;
+    v = static_cast<std::uint64_t>((2 * n + den) / (2 * static_cast<i128>(den)));
+  });
+  return d;
+}
+
 Counters interpolate(const Counters& a, std::uint64_t x0, const Counters& b, std::uint64_t x1,
                      std::uint64_t x) {
   if (!(x0 < x1) || x < x0 || x > x1) {

@@ -117,6 +117,9 @@ struct Counters : StatGroups {
   // extreme, which needs a scope of its own).
   Counters operator-(const Counters& earlier) const;
   Counters times(std::uint64_t n) const;
+  // Every value x num / den, rounded to the nearest integer (halves away from zero):
+  // exact for a value that is a multiple of den (the sum of den equal spans).
+  Counters scaled(std::uint64_t num, std::uint64_t den) const;
 };
 
 // The value at x on the line through (x0, a) and (x1, b), x0 < x1, rounded to the

@@ -61,15 +61,8 @@ FastModel::FastModel(const config::HwConfig& hw, const config::ModelConfig& mode
       options_(options),
       amap_(model, hw),
       planner_(hw.attention, hw.kv_sram.score_space_bytes()),
+      work_(model, hw, amap_, algo),
       overlap_(hw.overlap.any()) {
-  // Its samples under overlap start each attention with nothing fetched ahead, and do
-  // not yet hold what a K/V prefetch leaves in flight.
-  if (hw.overlap.kv != config::KvOverlap::None) {
-    throw InputError(
-        fmt::format("{}: overlap.kv = {}: the fast mode does not model K/V prefetch yet; "
-                    "only --mode exact supports it for now",
-                    hw.source_file, config::kv_overlap_name(hw.overlap.kv)));
-  }
   build_grid();
   summary_.points_per_tile = options_.points_per_tile;
   summary_.grid_points = grid_.size();
@@ -258,6 +251,15 @@ SampleKey FastModel::step_key(std::uint64_t kv_len) const {
   key.rows = 1;
   key.kv_len = kv_len;
   key.layers = std::min<std::uint32_t>(3, model_.layers);
+  if (model_.layers > 3) {
+    // Middle layers until they span kMiddleLayerCycles at the roofline.
+    const std::vector<trace::DecodeStep> row = {trace::DecodeStep{0, 0, 0, kv_len, 0}};
+    const std::uint64_t layer =
+        std::max<std::uint64_t>(1, work_.roofline_cycles(work_.batch(row)) / model_.layers);
+    const std::uint64_t middle = (kMiddleLayerCycles + layer - 1) / layer;
+    key.layers = static_cast<std::uint32_t>(
+        std::min<std::uint64_t>(model_.layers, 2 + std::max<std::uint64_t>(1, middle)));
+  }
   key.head = true;
   key.every_layer = true;
   return key;
@@ -268,11 +270,16 @@ const Counters& FastModel::step_sample(std::uint64_t kv_len) {
   if (it != steps_.end()) return it->second;
   const Sample& s = sample(step_key(kv_len));
   if (&s == &empty_sample_) return empty_counters_;
-  // first + (layers - 2) x middle + last + head; a window of fewer than three layers is
-  // the whole model.
+  // first + (layers - 2) x the middle layers' mean + last + head; a window of the whole
+  // model is the step itself.
   Counters step = s.head_sum();
-  for (std::uint32_t l = 0; l < s.key.layers; ++l) step += s.whole_layer(l);
-  if (model_.layers > s.key.layers) step += s.whole_layer(1).times(model_.layers - s.key.layers);
+  step += s.whole_layer(0);
+  if (s.key.layers > 1) step += s.whole_layer(s.key.layers - 1);
+  if (s.key.layers > 2) {
+    Counters middle;
+    for (std::uint32_t l = 1; l + 1 < s.key.layers; ++l) middle += s.whole_layer(l);
+    step += middle.scaled(model_.layers - 2, s.key.layers - 2);
+  }
   return steps_.emplace(kv_len, step).first->second;
 }
 

@@ -29,18 +29,22 @@
 // or on a cache, so every output byte depends only on the configs, the trace, the algorithm and the
 // binary.
 //
-// Under overlap (hardware config `overlap`) an operation's time depends on what the one
-// before it left in flight (the next GEMV's weights, the next attention's K/V), so
-// operations are no longer reused one by one. The unit of reuse is then the layer in
-// its steady state: a sample of one row at KV length L simulates three layers and the
-// head and measures every layer (the first starts cold, as a step's first layer does;
-// the second starts with what a layer leaves in flight, as every middle layer does; the
-// third hands over to the head, as a step's last layer does), and a step costs
+// Under overlap (hardware config `overlap`: next-GEMV weights, next-attention K/V) an
+// operation's time depends on what the one before it left in flight, so operations are
+// no longer reused one by one. The unit of reuse is then the layer in its steady state:
+// a sample of one row at KV length L simulates a window of the model's layers and the
+// head, built as a model that ends after the window, and measures every layer (the
+// first starts cold, as a step's first layer does; the middle ones start with what a
+// layer leaves in flight, as every middle layer does; the last hands over to the head,
+// as a step's last layer does, and fetches nothing ahead for a layer after it), and a
+// step costs
 //
-//   first(L) + (layers - 2) x middle(L) + last(L) + head(L)
+//   first(L) + (layers - 2) x mean of the middle(L) + last(L) + head(L)
 //
-// (a model of fewer than three layers is simulated whole). Steps are interpolated on the
-// same grid, as whole steps. Batches of several rows are refused under overlap for now.
+// The window has as many middle layers as span kMiddleLayerCycles at the roofline, at
+// least one and at most the model's (then the sample is the whole step). Steps are
+// interpolated on the same grid, as whole steps. Batches of several rows are refused
+// under overlap for now.
 //
 // The error estimate: how much the cycles per token of the row's grid interval differ
 // from the neighbouring interval's with the same plan (the next one, else the previous
@@ -56,6 +60,7 @@
 #include "models/attention/AttentionPlan.h"
 #include "models/sequencer/DecodeSequencer.h"
 #include "models/sequencer/DecodeStep.h"
+#include "models/top/ExpectedWork.h"
 #include "sim/Counters.h"
 #include "sim/Sampler.h"
 #include "sim/Simulation.h"
@@ -65,6 +70,13 @@ namespace skv::sim {
 inline constexpr std::uint32_t kDefaultPointsPerTile = 2;
 
 inline constexpr std::uint64_t kDefaultCacheLimitBytes = 1ull << 30;
+
+// Under overlap a step sample measures middle layers (beside its first and last) until
+// they span at least this many cycles at the roofline (WorkModel), or the model has no
+// more: one layer's time in the exact mode varies by about +-0.5% on a small model
+// (where refreshes and row conflicts fall in it), and a step multiplies its middle
+// layer by the model's layers (docs/fast-mode.md, "Under overlap").
+inline constexpr std::uint64_t kMiddleLayerCycles = 65536;
 
 struct FastOptions {
   std::uint32_t points_per_tile = kDefaultPointsPerTile;  // grid points per K/V tile
@@ -135,7 +147,9 @@ class FastModel {
                    std::uint64_t& error_cycles);
   // The cycles per token of grid interval [grid[i], grid[i + 1]], in 1/1024 cycles.
   std::int64_t slope(GridSample get, std::size_t i);
-  // Under overlap: the sample of one row's whole step at `kv_len`.
+  // Under overlap: the sample of one row's whole step at `kv_len`: its first layer, its
+  // middle layers (at least one, as many as kMiddleLayerCycles asks for, at most the
+  // model's), its last layer and the head.
   SampleKey step_key(std::uint64_t kv_len) const;
 
   const config::HwConfig& hw_;
@@ -144,6 +158,7 @@ class FastModel {
   FastOptions options_;
   AddressMap amap_;
   AttentionPlanner planner_;
+  WorkModel work_;
   std::vector<std::uint64_t> grid_;
   std::map<std::string, Sample> samples_;
   std::map<std::uint64_t, Counters> attention_;

@@ -459,13 +459,8 @@ TEST_CASE("cli: overlap.kv next_attention runs in exact mode, saves time, moves 
                       "(0.2 MiB, wasted 0.0 MiB, fetched twice 0.0 MiB); space 64 KiB") !=
         std::string::npos);
 
-  // The fast mode refuses it in one line; --dump-graph shows the streams and edges.
-  const CliResult fast = run_cli({"run", "--mode", "fast", "--no-cache", "--hw", hw, "--model",
-                                  kTiny, "--trace", trace, "-o", dir.file("f"), "-q"});
-  CHECK(fast.exit_code == 1);
-  CHECK(fast.err == "swiftkv-sim: error: " + hw +
-                        ": overlap.kv = next_attention: the fast mode does not model K/V "
-                        "prefetch yet; only --mode exact supports it for now\n");
+  // The fast mode runs it (tests/system/fast_mode.cpp), for batches of one row;
+  // --dump-graph shows the streams and edges.
   const CliResult graph =
       run_cli({"run", "--dump-graph", "--hw", hw, "--model", kTiny, "--trace", trace});
   INFO(graph.err);

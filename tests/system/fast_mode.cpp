@@ -128,6 +128,60 @@ TEST_CASE(
   CHECK(std::abs(fc - ec) / ec < 0.005);
 }
 
+TEST_CASE(
+    "fast mode under overlap.kv: whole steps of one row with their K/V prefetch, exact on "
+    "the grid, the same work between",
+    "[system]") {
+  const TempDir dir;
+  // Weight and K/V prefetch, 512 KiB of prefetch space. tiny has 2 layers: the sample is
+  // the whole step, layer 0's K/V streams issued as it starts and layer 1's after layer
+  // 0's attentions, as in the exact mode. KV 64 is a grid point; 100 lies between 96 and
+  // 127 (as in the test above).
+  const std::string hw = source_path("configs/hw/swiftkv-mha-u55c-kvprefetch.yaml");
+  const std::string on =
+      dir.write("t.trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,64\n");
+  const std::string off =
+      dir.write("t2.trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,100\n");
+  for (const char* mode : {"exact", "fast"}) {
+    for (const auto& [name, t] : {std::pair<std::string, std::string>{"on", on}, {"off", off}}) {
+      const bool fast = std::string(mode) == "fast";
+      const auto r = run_cli({"run", "--hw", hw, "--model", kTiny, "--trace", t, "--mode", mode,
+                              fast ? "--no-cache" : "-q", "-q", "-o",
+                              dir.file(std::string(mode) + "-" + name)});
+      INFO(r.err);
+      REQUIRE(r.exit_code == 0);
+    }
+  }
+  const json e = json::parse(read_file(dir.file("exact-on/report.json")));
+  const json f = json::parse(read_file(dir.file("fast-on/report.json")));
+  CHECK(f.at("fast").at("steps_reused") == 1);
+  CHECK(f.at("totals").at("simulated_cycles") == e.at("totals").at("simulated_cycles"));
+  // At KV 64 each attention prefetches tile 0 (tokens 0..63: 2 K/V heads, K and V, 4 x
+  // 16 KiB; the tile of the new token is never prefetched): 2 layers x 64 KiB.
+  CHECK(e.at("kv_prefetch").at("streams") == 2);
+  CHECK(e.at("kv_prefetch").at("prefetched_bytes") == 2 * 65536);
+  for (const char* key :
+       {"streams", "prefetched_bytes", "used_bytes", "wasted_bytes", "refetched_bytes"}) {
+    INFO(key);
+    CHECK(f.at("kv_prefetch").at(key) == e.at("kv_prefetch").at(key));
+  }
+
+  // Between grid points: bytes, the prefetched ones included, are exact mode's.
+  const json e2 = json::parse(read_file(dir.file("exact-off/report.json")));
+  const json f2 = json::parse(read_file(dir.file("fast-off/report.json")));
+  CHECK(f2.at("fast").at("steps_interpolated") == 1);
+  for (const char* key :
+       {"/dram/bytes_read", "/dram/bytes_written", "/processor_array/macs",
+        "/attention_pipeline/fxp32_macs", "/kv_sram/fill_bytes", "/kv_prefetch/streams",
+        "/kv_prefetch/prefetched_bytes", "/kv_prefetch/used_bytes"}) {
+    INFO(key);
+    CHECK(f2.at(json::json_pointer(key)) == e2.at(json::json_pointer(key)));
+  }
+  const double ec = e2.at("totals").at("simulated_cycles").get<double>();
+  const double fc = f2.at("totals").at("simulated_cycles").get<double>();
+  CHECK(std::abs(fc - ec) / ec < 0.005);
+}
+
 TEST_CASE("fast mode: the same bytes with no cache, a cold cache, a warm one and a corrupt "
           "entry",
           "[system]") {
@@ -285,8 +339,9 @@ TEST_CASE("check-fast: the small matrix stays within its bounds", "[system]") {
   CHECK(r.exit_code == 0);
   const auto csv = read_csv(dir.file("check/check-fast.csv"));
   // tiny x 4 algorithms, small8 x 2 algorithms x 2 KV lengths, small8 batch 2, small8
-  // with weight prefetch x 2 algorithms x 2 KV lengths.
-  REQUIRE(csv.size() == 1 + 4 + 4 + 1 + 4);
+  // with weight prefetch x 2 algorithms x 2 KV lengths, small8 with weight and K/V
+  // prefetch x 2 KV lengths.
+  REQUIRE(csv.size() == 1 + 4 + 4 + 1 + 4 + 2);
   const std::vector<std::string>& header = csv[0];
   for (std::size_t i = 1; i < csv.size(); ++i) {
     INFO(csv[i][0]);
@@ -297,7 +352,7 @@ TEST_CASE("check-fast: the small matrix stays within its bounds", "[system]") {
   const auto again = run_cli({"check-fast", source_path("configs/checks/fast-small.yaml"), "-o",
                               dir.file("check"), "-j", "2"});
   CHECK(again.exit_code == 0);
-  CHECK(again.out.find("0 runs to do (39 done before)") != std::string::npos);
+  CHECK(again.out.find("0 runs to do (45 done before)") != std::string::npos);
 }
 
 TEST_CASE("run: rows past the model's context stop the run before simulating, or are "

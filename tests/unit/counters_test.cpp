@@ -72,6 +72,33 @@ TEST_CASE("counters: interpolation is exact for affine counters and rounds the r
   CHECK_THROWS_AS(skv::sim::interpolate(a, 960, b, 1023, 1024), std::logic_error);
 }
 
+TEST_CASE(
+    "counters: scaled by a fraction is exact for a sum of equal spans and rounds the "
+    "rest",
+    "[unit]") {
+  // The fast mode under overlap: the sum of m middle layers times (layers - 2) / m.
+  const skv::sim::Counters layer = numbered(7, 2);  // 7, 9, 11, ...
+  const skv::sim::Counters four = layer.times(4);
+  CHECK(skv::sim::to_json(four.scaled(6, 4)) == skv::sim::to_json(layer.times(6)));
+  CHECK(skv::sim::to_json(four.scaled(4, 4)) == skv::sim::to_json(four));
+  // 7 x 1 / 2 = 3.5 -> 4 and 9 x 1 / 2 = 4.5 -> 5 (halves away from zero); 7 x 1 / 3 =
+  // 2.33 -> 2, 11 x 1 / 3 = 3.67 -> 4.
+  std::vector<std::uint64_t> half;
+  std::vector<std::uint64_t> third;
+  layer.scaled(1, 2).visit([&](const char*, const char*, skv::stats::Kind, const std::uint64_t& v) {
+    half.push_back(v);
+  });
+  layer.scaled(1, 3).visit([&](const char*, const char*, skv::stats::Kind, const std::uint64_t& v) {
+    third.push_back(v);
+  });
+  REQUIRE(half.size() > 3);
+  CHECK(half[0] == 4);
+  CHECK(half[1] == 5);
+  CHECK(third[0] == 2);
+  CHECK(third[2] == 4);
+  CHECK_THROWS_AS(layer.scaled(1, 0), std::logic_error);
+}
+
 TEST_CASE("counters: JSON round trip, and a missing value is named", "[unit]") {
   const skv::sim::Counters c = numbered(7, 11);
   const nlohmann::json j = skv::sim::to_json(c);
