@@ -28,6 +28,32 @@ const std::string kHw = source_path("configs/hw/swiftkv-mha-u55c.yaml");
 const std::string kTiny = source_path("configs/models/tiny.yaml");
 const std::string kGolden = source_path("tests/golden/tiny-5steps.trace");
 
+// One row of tiny on `hw` at KV 64 (a grid point: a tile edge) and at KV 100 (between the
+// grid points 96 and 127: tile 64, two points per tile, and 127 | 128 where a second tile
+// starts), each in both modes: the reports of exact and fast at 64 (`on`) and at 100
+// (`off`).
+struct OnOffGrid {
+  json exact_on, fast_on, exact_off, fast_off;
+};
+
+OnOffGrid run_on_and_off_grid(const TempDir& dir, const std::string& hw) {
+  const std::string on =
+      dir.write("t.trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,64\n");
+  const std::string off =
+      dir.write("t2.trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,100\n");
+  auto run = [&](const char* mode, const std::string& trace) {
+    const std::string out = dir.file(std::string(mode) + "-" + (trace == on ? "on" : "off"));
+    std::vector<std::string> args = {"run", "--hw",   hw,   "--model", kTiny, "--trace",
+                                     trace, "--mode", mode, "-q",      "-o",  out};
+    if (std::string(mode) == "fast") args.push_back("--no-cache");
+    const auto r = run_cli(args);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return json::parse(read_file(out + "/report.json"));
+  };
+  return {run("exact", on), run("fast", on), run("exact", off), run("fast", off)};
+}
+
 }  // namespace
 
 TEST_CASE("fast mode: the report says what was simulated, and the work equals exact mode's",
@@ -79,28 +105,12 @@ TEST_CASE(
     "between",
     "[system]") {
   const TempDir dir;
-  const std::string hw = source_path("configs/hw/swiftkv-mha-u55c-prefetch.yaml");
   // tiny has 2 layers: a sample under overlap simulates the whole model (both layers
-  // and the head) from a cold start, as the trace's first step does. KV 64 is a grid
-  // point (a tile edge); 100 lies between the grid points 96 and 127 (tile 64, two
-  // points per tile: every 32 tokens, and 127 | 128 where a second tile starts).
-  const std::string trace =
-      dir.write("t.trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,64\n");
-  const std::string trace2 =
-      dir.write("t2.trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,100\n");
-  for (const char* mode : {"exact", "fast"}) {
-    for (const auto& [name, t] :
-         {std::pair<std::string, std::string>{"on", trace}, {"off", trace2}}) {
-      const bool fast = std::string(mode) == "fast";
-      const auto r = run_cli({"run", "--hw", hw, "--model", kTiny, "--trace", t, "--mode", mode,
-                              fast ? "--no-cache" : "-q", "-q", "-o",
-                              dir.file(std::string(mode) + "-" + name)});
-      INFO(r.err);
-      REQUIRE(r.exit_code == 0);
-    }
-  }
-  const json e = json::parse(read_file(dir.file("exact-on/report.json")));
-  const json f = json::parse(read_file(dir.file("fast-on/report.json")));
+  // and the head) from a cold start, as the trace's first step does.
+  const OnOffGrid g =
+      run_on_and_off_grid(dir, source_path("configs/hw/swiftkv-mha-u55c-prefetch.yaml"));
+  const json& e = g.exact_on;
+  const json& f = g.fast_on;
   CHECK(f.at("fast").at("steps_reused") == 1);
   CHECK(f.at("fast").at("layer_samples") == 1);      // the step at KV 64
   CHECK(f.at("fast").at("attention_samples") == 0);  // no attention is reused on its own
@@ -111,8 +121,8 @@ TEST_CASE(
 
   // Between grid points: the straight line between the steps at 96 and 127, whose bytes
   // are affine in the KV length within a plan, so the work is exact mode's.
-  const json e2 = json::parse(read_file(dir.file("exact-off/report.json")));
-  const json f2 = json::parse(read_file(dir.file("fast-off/report.json")));
+  const json& e2 = g.exact_off;
+  const json& f2 = g.fast_off;
   CHECK(f2.at("fast").at("steps_interpolated") == 1);
   // 96 and 127 around it, and 64 for the error estimate: the neighbouring interval with
   // the same plan is 64..96 (the next one, 127..128, ends in a third tile).
@@ -135,25 +145,11 @@ TEST_CASE(
   const TempDir dir;
   // Weight and K/V prefetch, 512 KiB of prefetch space. tiny has 2 layers: the sample is
   // the whole step, layer 0's K/V streams issued as it starts and layer 1's after layer
-  // 0's attentions, as in the exact mode. KV 64 is a grid point; 100 lies between 96 and
-  // 127 (as in the test above).
-  const std::string hw = source_path("configs/hw/swiftkv-mha-u55c-kvprefetch.yaml");
-  const std::string on =
-      dir.write("t.trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,64\n");
-  const std::string off =
-      dir.write("t2.trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,100\n");
-  for (const char* mode : {"exact", "fast"}) {
-    for (const auto& [name, t] : {std::pair<std::string, std::string>{"on", on}, {"off", off}}) {
-      const bool fast = std::string(mode) == "fast";
-      const auto r = run_cli({"run", "--hw", hw, "--model", kTiny, "--trace", t, "--mode", mode,
-                              fast ? "--no-cache" : "-q", "-q", "-o",
-                              dir.file(std::string(mode) + "-" + name)});
-      INFO(r.err);
-      REQUIRE(r.exit_code == 0);
-    }
-  }
-  const json e = json::parse(read_file(dir.file("exact-on/report.json")));
-  const json f = json::parse(read_file(dir.file("fast-on/report.json")));
+  // 0's attentions, as in the exact mode.
+  const OnOffGrid g =
+      run_on_and_off_grid(dir, source_path("configs/hw/swiftkv-mha-u55c-kvprefetch.yaml"));
+  const json& e = g.exact_on;
+  const json& f = g.fast_on;
   CHECK(f.at("fast").at("steps_reused") == 1);
   CHECK(f.at("totals").at("simulated_cycles") == e.at("totals").at("simulated_cycles"));
   // At KV 64 each attention prefetches tile 0 (tokens 0..63: 2 K/V heads, K and V, 4 x
@@ -167,8 +163,8 @@ TEST_CASE(
   }
 
   // Between grid points: bytes, the prefetched ones included, are exact mode's.
-  const json e2 = json::parse(read_file(dir.file("exact-off/report.json")));
-  const json f2 = json::parse(read_file(dir.file("fast-off/report.json")));
+  const json& e2 = g.exact_off;
+  const json& f2 = g.fast_off;
   CHECK(f2.at("fast").at("steps_interpolated") == 1);
   for (const char* key :
        {"/dram/bytes_read", "/dram/bytes_written", "/processor_array/macs",
