@@ -97,7 +97,6 @@ nlohmann::json overlap_json(const config::HwConfig& hw, const sim::RunResult& r,
   nlohmann::json weights = {
       {"choice", config::weight_overlap_name(hw.overlap.weights)},
       {"buffer_bytes", buffer},
-      {"buffer_peak_bytes", w.buffer_peak_bytes},
       {"buffer_mean_bytes", round6(mean)},
       {"buffer_mean_pct", round6(pct(mean, static_cast<double>(buffer)))},
       {"boundaries", w.streams_ahead},
@@ -109,18 +108,22 @@ nlohmann::json overlap_json(const config::HwConfig& hw, const sim::RunResult& r,
       {"hideable_bytes", w.hideable_bytes},
       {"hideable_cycles", w.hideable_cycles},
       {"hideable_ns", round6(static_cast<double>(w.hideable_cycles) * period_ns)}};
+  // A buffer's peak is a maximum, which the fast mode does not estimate (report.json names
+  // it in `fast.not_estimated`): only an exact run reports it.
+  const bool fast = report.value("mode", "") == "fast";
+  if (!fast) weights["buffer_peak_bytes"] = w.buffer_peak_bytes;
   nlohmann::json j;
   j["streams"]["weights"] = std::move(weights);
   if (hw.overlap.kv != config::KvOverlap::None) {
     const KvCacheSram::PrefetchStats& k = r.kv_prefetch;
+    const std::uint64_t space = hw.kv_sram.prefetch_bytes();
     const double kv_mean =
         cycles > 0 ? static_cast<double>(k.buffer_occupancy_byte_cycles) / cycles : 0.0;
     j["streams"]["kv"] = {
         {"choice", config::kv_overlap_name(hw.overlap.kv)},
-        {"buffer_bytes", k.buffer_bytes},
-        {"buffer_peak_bytes", k.buffer_peak_bytes},
+        {"buffer_bytes", space},
         {"buffer_mean_bytes", round6(kv_mean)},
-        {"buffer_mean_pct", round6(pct(kv_mean, static_cast<double>(k.buffer_bytes)))},
+        {"buffer_mean_pct", round6(pct(kv_mean, static_cast<double>(space)))},
         {"boundaries", k.streams},
         {"prefetched_bytes", k.prefetched_bytes},
         {"wasted_bytes", k.wasted_bytes},
@@ -128,6 +131,7 @@ nlohmann::json overlap_json(const config::HwConfig& hw, const sim::RunResult& r,
         {"hideable_bytes", k.hideable_bytes},
         {"hideable_cycles", k.hideable_cycles},
         {"hideable_ns", round6(static_cast<double>(k.hideable_cycles) * period_ns)}};
+    if (!fast) j["streams"]["kv"]["buffer_peak_bytes"] = k.buffer_peak_bytes;
   }
   std::uint64_t hideable = 0;
   for (const auto& [name, s] : j["streams"].items())
