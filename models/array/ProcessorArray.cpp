@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 #include <stdexcept>
 
 #include "common/IntMath.h"
+#include "models/tlm/HideableBound.h"
 
 namespace skv {
 
@@ -128,17 +128,10 @@ void ProcessorArray::run_gemv(const tlmx::GemvOp& op, tlmx::OpKind kind) {
     // The hideable bound of this boundary (ProcessorArray.h).
     const std::uint64_t buffer = std::uint64_t{mem_.max_outstanding} * mem_.request_bytes;
     const std::uint64_t held = std::min(buffer, bytes);
-    const std::uint64_t window = clock_.now_cycle() - ahead_.front().start_cycle;
-    if (dram_peak_bytes_per_cycle_ > 0) {
-      const double peak = dram_peak_bytes_per_cycle_;
-      const auto in_window =
-          static_cast<std::uint64_t>(std::floor(static_cast<double>(window) * peak));
-      prefetch_stats_.hideable_bytes += std::min(held, in_window);
-      const auto at_peak = static_cast<std::uint64_t>(std::ceil(static_cast<double>(held) / peak));
-      prefetch_stats_.hideable_cycles += std::min(at_peak, window);
-    } else {
-      prefetch_stats_.hideable_bytes += held;
-    }
+    const tlmx::HideableBound bound = tlmx::hideable_bound(
+        held, clock_.now_cycle() - ahead_.front().start_cycle, dram_peak_bytes_per_cycle_);
+    prefetch_stats_.hideable_bytes += bound.bytes;
+    prefetch_stats_.hideable_cycles += bound.cycles;
     ahead_.pop_front();
   }
   const std::uint64_t first = last + 1 - chunks;

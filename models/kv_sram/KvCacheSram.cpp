@@ -1,12 +1,12 @@
 #include "models/kv_sram/KvCacheSram.h"
 
 #include <algorithm>
-#include <cmath>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
 
+#include "models/tlm/HideableBound.h"
 #include "models/tlm/Ops.h"
 
 namespace skv {
@@ -76,17 +76,10 @@ void KvCacheSram::first_read_of(std::uint64_t number) {
   if (ahead_streams_.empty() || ahead_streams_.front().number != number) return;  // counted
   const AheadStream s = ahead_streams_.front();
   ahead_streams_.pop_front();
-  const std::uint64_t window = clock_.now_cycle() - s.start_cycle;
-  if (dram_peak_bytes_per_cycle_ > 0) {
-    const double peak = dram_peak_bytes_per_cycle_;
-    const auto in_window =
-        static_cast<std::uint64_t>(std::floor(static_cast<double>(window) * peak));
-    prefetch_stats_.hideable_bytes += std::min(s.bytes, in_window);
-    const auto at_peak = static_cast<std::uint64_t>(std::ceil(static_cast<double>(s.bytes) / peak));
-    prefetch_stats_.hideable_cycles += std::min(at_peak, window);
-  } else {
-    prefetch_stats_.hideable_bytes += s.bytes;
-  }
+  const tlmx::HideableBound bound =
+      tlmx::hideable_bound(s.bytes, clock_.now_cycle() - s.start_cycle, dram_peak_bytes_per_cycle_);
+  prefetch_stats_.hideable_bytes += bound.bytes;
+  prefetch_stats_.hideable_cycles += bound.cycles;
 }
 
 void KvCacheSram::prefetch(const std::vector<tlmx::AddrRange>& ranges, tlmx::OpKind owner) {
