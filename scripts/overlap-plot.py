@@ -2,14 +2,17 @@
 """What overlap saves, against what it could (swiftkv-sim compare --overlap), as PNG or SVG.
 
 Reads the overlap.csv that `compare --overlap` writes (one row per point: the other
-axes, overlap.weights, the measured figures, the saving against the point with
-overlap.weights none and the same other axes, and the exclusive breakdown) and draws,
-per KV length (a kv_len column; one panel pair without one):
+axes, the overlap axes (overlap.weights, overlap.kv or both), the measured figures, the
+saving against the point with every overlap axis none and the same other axes, and the
+exclusive breakdown) and draws, per KV length (a kv_len column; one panel pair without
+one):
 
-  top     per weight-buffer size (memory.max_outstanding x memory.request_bytes), for
-          each overlap choice other than none: the hideable bound (ms/token, from buffer
-          size and DRAM bandwidth) beside the time measured as saved (ms/token);
-  bottom  per buffer size and choice: ms/token split by the exclusive breakdown (GEMV
+  top     per buffer set (the weight buffer, memory.max_outstanding x
+          memory.request_bytes, and with a kv_sram.prefetch_kib column the K/V prefetch
+          space), for each overlap choice other than none (weights, kv, weights + kv):
+          the hideable bound (ms/token, from buffer sizes and DRAM bandwidth) beside the
+          time measured as saved (ms/token);
+  bottom  per buffer set and choice: ms/token split by the exclusive breakdown (GEMV
           array, waiting for weights, attention pipeline, waiting for K/V, other units,
           unattributed), which adds up to the bar.
 
@@ -29,6 +32,7 @@ try:
     import matplotlib
 
     matplotlib.use("Agg")  # files only, no display
+    matplotlib.rcParams["svg.fonttype"] = "none"  # SVG text stays text
     import matplotlib.pyplot as plt
 except ImportError:
     sys.exit("overlap-plot.py: error: matplotlib is not installed (Debian: apt-get install "
@@ -41,7 +45,7 @@ PARTS = (("GEMV array", ("gemv_array",), "#4c72b0"),
          ("other units", ("other_units",), "#8172b3"),
          ("unattributed", ("gemv_unattributed", "attention_unattributed", "other_unattributed"),
           "#937860"))
-NEEDED = ("overlap.weights", "status", "ms_per_token", "hideable_ms_per_token",
+NEEDED = ("status", "ms_per_token", "hideable_ms_per_token",
           "saved_ms_per_token") + tuple(p + "_pct" for _, ps, _ in PARTS for p in ps)
 
 
@@ -58,6 +62,8 @@ def read_rows(path):
     if not rows:
         fail(f"{path}: no rows")
     missing = [k for k in NEEDED if k not in rows[0]]
+    if not any(k in rows[0] for k in ("overlap.weights", "overlap.kv")):
+        missing.insert(0, "overlap.weights")
     if missing:
         fail(f"{path}: not an overlap.csv of compare --overlap (no column {missing[0]})")
     return [r for r in rows if r["status"] == "done"]
@@ -66,16 +72,31 @@ def read_rows(path):
 BUFFER_BYTES = {}  # memory.max_outstanding -> the weight buffer's bytes, from a report
 
 
+def size_label(kib):
+    return f"{kib // 1024} MiB" if kib >= 1024 else f"{kib} KiB"
+
+
 def buffer_label(row):
-    """The weight buffer's size: overlap.streams.weights.buffer_bytes of a point with
-    overlap and the same memory.max_outstanding, else the request count."""
+    """The weight buffer's size (overlap.streams.weights.buffer_bytes of a point with
+    overlap and the same memory.max_outstanding, else the request count), and with a
+    kv_sram.prefetch_kib column the K/V prefetch space's."""
     n = row.get("memory.max_outstanding", "")
     b = row.get("overlap.streams.weights.buffer_bytes") or BUFFER_BYTES.get(n)
     if b:
         BUFFER_BYTES[n] = b
-        kib = int(b) // 1024
-        return f"{kib // 1024} MiB" if kib >= 1024 else f"{kib} KiB"
-    return f"{n} requests" if n else "buffer"
+        label = size_label(int(b) // 1024)
+    else:
+        label = f"{n} requests" if n else "buffer"
+    kv = row.get("kv_sram.prefetch_kib", "")
+    return f"{label} + {size_label(int(kv))} K/V" if kv else label
+
+
+def choice_of(row):
+    """The overlap choice: which streams are fetched ahead ("none", "weights", "kv",
+    "weights + kv")."""
+    on = [name for key, name in (("overlap.weights", "weights"), ("overlap.kv", "kv"))
+          if row.get(key, "none") not in ("", "none")]
+    return " + ".join(on) if on else "none"
 
 
 def main():
@@ -102,8 +123,8 @@ def main():
                 buffers.append(buffer_label(r))
         choices = []
         for r in mine:
-            if r["overlap.weights"] not in choices:
-                choices.append(r["overlap.weights"])
+            if choice_of(r) not in choices:
+                choices.append(choice_of(r))
         title = f"KV {kv}" if kv else ""
         # Top: bound against measured saving, per buffer, for each choice but none.
         top = axes[0][col]
@@ -112,7 +133,7 @@ def main():
         for ci, choice in enumerate(shown):
             for bi, buf in enumerate(buffers):
                 r = next((x for x in mine if buffer_label(x) == buf and
-                          x["overlap.weights"] == choice), None)
+                          choice_of(x) == choice), None)
                 if r is None:
                     continue
                 x0 = bi - 0.4 + 2 * ci * width
@@ -138,7 +159,7 @@ def main():
         for bi, buf in enumerate(buffers):
             for choice in choices:
                 r = next((x for x in mine if buffer_label(x) == buf and
-                          x["overlap.weights"] == choice), None)
+                          choice_of(x) == choice), None)
                 if r is None:
                     continue
                 xs.append(r)

@@ -107,7 +107,7 @@ class ProcessorArray : public sc_core::sc_module {
   PrefetchStats prefetch_stats() const;
   // Reports its weight requests to `recorder` (null: none).
   void set_recorder(tlmx::ActivityRecorder* recorder) {
-    weights.set_recorder(recorder, tlmx::MemoryRole::Weights);
+    weights.set_recorder(recorder, tlmx::MemoryRole::Weights, tlmx::MemoryRole::WeightsAhead);
   }
   const config::ProcessorArrayConfig& config() const { return cfg_; }
   // The DRAM's peak bandwidth in bytes per accelerator cycle, for the hideable bound

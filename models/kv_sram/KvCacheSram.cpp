@@ -115,6 +115,9 @@ void KvCacheSram::set_recorder(tlmx::ActivityRecorder* recorder) {
   recorder_ = recorder;
   fill.set_recorder(recorder, tlmx::MemoryRole::KvFill);
   writeback.set_recorder(recorder, tlmx::MemoryRole::KvWriteback);
+  // Everything the prefetch space fetches is the K/V stream fetched ahead, the requests
+  // sent after its attention started (promoted) included.
+  if (ahead_port_) ahead_port_->set_recorder(recorder, tlmx::MemoryRole::KvAhead);
   prefetcher_.set_staging_recorder(recorder);
 }
 

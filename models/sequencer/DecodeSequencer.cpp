@@ -75,7 +75,7 @@ void DecodeSequencer::issue(const OpNode& node, BatchResult& result) {
   ++(stats_.*Stats::kOps[static_cast<int>(node.op_kind)]);
   stats_.*Stats::kCycles[static_cast<int>(node.op_kind)] += end - start;
   if (op_sink_) {
-    op_sink_(OpRecord{batch_id_, layer_, name, unit, node.cls(), start, end});
+    op_sink_(OpRecord{batch_id_, layer_, name, unit, node.cls(), start, end, node.op_kind});
   }
 }
 

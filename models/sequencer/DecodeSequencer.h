@@ -52,6 +52,7 @@ struct OpRecord {
   tlmx::OpClass cls = tlmx::OpClass::Other;
   std::uint64_t start_cycle = 0;
   std::uint64_t end_cycle = 0;
+  tlmx::OpKind kind = tlmx::OpKind::rmsnorm;  // what its DRAM requests name as their owner
 };
 
 // Throws InputError if a batch cannot run: more rows than memory.max_batch, or a row

@@ -9,11 +9,16 @@
 
 #include <cstdint>
 
+#include "models/tlm/Ops.h"
+
 namespace skv::tlmx {
 
-// Which DRAM stream a MemoryPort carries.
-enum class MemoryRole : std::uint8_t { Weights, KvFill, KvWriteback };
-inline constexpr int kMemoryRoleCount = 3;
+// Which DRAM stream a request belongs to: a GEMV's weights requested once it has started
+// (Weights) or before it started (WeightsAhead, overlap.weights: next_op); an attention's
+// K/V into the KV SRAM's staging space (KvFill) or into its prefetch space (KvAhead,
+// overlap.kv: next_attention); the new token's k and v written back (KvWriteback).
+enum class MemoryRole : std::uint8_t { Weights, KvFill, KvWriteback, WeightsAhead, KvAhead };
+inline constexpr int kMemoryRoleCount = 5;
 
 // The DRAM commands a timeline counts (the others are not reported).
 enum class DramActivity : std::uint8_t { ReadBurst, WriteBurst, Refresh };
@@ -29,7 +34,8 @@ class ActivityRecorder {
 
   // MemoryPort: one DRAM request answered. `ticket` numbers a port's waited-for requests
   // from 0 in issue order (the Prefetcher's sequence numbers); posted requests have 0.
-  virtual void memory_request(MemoryRole role, std::uint64_t ticket, bool write,
+  // `owner`: the kind of the operation it was for (RequestOwner).
+  virtual void memory_request(MemoryRole role, OpKind owner, std::uint64_t ticket, bool write,
                               std::uint32_t bytes, std::uint64_t issued_ps,
                               std::uint64_t answered_ps) = 0;
 

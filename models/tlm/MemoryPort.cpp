@@ -61,7 +61,7 @@ MemoryPort::Ticket MemoryPort::send(tlm::tlm_command cmd, std::uint64_t addr, st
   who->kind = owner;
   who->prefetch = prefetch;
   const Ticket t = posted ? 0 : next_ticket_++;
-  in_flight_.emplace(gp, Flight{t, posted, sc_core::sc_time_stamp().value()});
+  in_flight_.emplace(gp, Flight{t, posted, sc_core::sc_time_stamp().value(), owner, prefetch});
 
   tlm::tlm_phase phase = tlm::BEGIN_REQ;
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
@@ -93,8 +93,9 @@ void MemoryPort::complete(tlm::tlm_generic_payload* gp) {
   }
   if (!it->second.posted) done_.insert(it->second.ticket);
   if (recorder_ != nullptr) {
-    recorder_->memory_request(role_, it->second.ticket, gp->is_write(), gp->get_data_length(),
-                              it->second.issued_ps, sc_core::sc_time_stamp().value());
+    const Flight& f = it->second;
+    recorder_->memory_request(f.ahead ? ahead_role_ : role_, f.owner, f.ticket, gp->is_write(),
+                              gp->get_data_length(), f.issued_ps, sc_core::sc_time_stamp().value());
   }
   in_flight_.erase(it);
   free_.push_back(gp);

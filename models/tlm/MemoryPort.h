@@ -46,10 +46,15 @@ class MemoryPort : public tlm::tlm_bw_transport_if<> {
   // Notified whenever any response arrives.
   const sc_core::sc_event& response_event() const { return response_event_; }
   std::uint64_t outstanding() const { return in_flight_.size(); }
-  // Reports every answered request to `recorder` (null: none), as `role`.
-  void set_recorder(ActivityRecorder* recorder, MemoryRole role) {
+  // Reports every answered request to `recorder` (null: none): as `ahead` if it was sent
+  // as prefetch (before its operation started), else as `role`.
+  void set_recorder(ActivityRecorder* recorder, MemoryRole role, MemoryRole ahead) {
     recorder_ = recorder;
     role_ = role;
+    ahead_role_ = ahead;
+  }
+  void set_recorder(ActivityRecorder* recorder, MemoryRole role) {
+    set_recorder(recorder, role, role);
   }
 
  private:
@@ -68,7 +73,11 @@ class MemoryPort : public tlm::tlm_bw_transport_if<> {
   struct Flight {
     Ticket ticket;
     bool posted;
-    std::uint64_t issued_ps;  // for the recorder
+    // For the recorder: when it was sent, for which kind of operation, and whether as
+    // prefetch then (promotion later does not move it to another stream).
+    std::uint64_t issued_ps;
+    OpKind owner;
+    bool ahead;
   };
   std::unordered_map<tlm::tlm_generic_payload*, Flight> in_flight_;
   std::unordered_set<Ticket> done_;
@@ -78,6 +87,7 @@ class MemoryPort : public tlm::tlm_bw_transport_if<> {
   sc_core::sc_event response_event_;
   ActivityRecorder* recorder_ = nullptr;
   MemoryRole role_ = MemoryRole::Weights;
+  MemoryRole ahead_role_ = MemoryRole::Weights;
 };
 
 }  // namespace skv::tlmx

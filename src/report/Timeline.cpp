@@ -25,6 +25,10 @@ const char* role_name(tlmx::MemoryRole r) {
       return "requests: kv fill";
     case tlmx::MemoryRole::KvWriteback:
       return "requests: kv write-back";
+    case tlmx::MemoryRole::WeightsAhead:
+      return "requests: weights ahead";
+    case tlmx::MemoryRole::KvAhead:
+      return "requests: kv ahead";
   }
   return "?";
 }
@@ -148,19 +152,22 @@ void Timeline::operation_started(std::uint64_t batch, std::uint64_t ps) {
   }
 }
 
-void Timeline::memory_request(tlmx::MemoryRole role, std::uint64_t ticket, bool,
+void Timeline::RequestGroup::add(const RequestGroup& o) {
+  first_issued_ps = std::min(first_issued_ps, o.first_issued_ps);
+  first_answered_ps = std::min(first_answered_ps, o.first_answered_ps);
+  last_answered_ps = std::max(last_answered_ps, o.last_answered_ps);
+  requests += o.requests;
+  bytes += o.bytes;
+}
+
+void Timeline::memory_request(tlmx::MemoryRole role, tlmx::OpKind owner, std::uint64_t ticket, bool,
                               std::uint32_t bytes, std::uint64_t issued_ps,
                               std::uint64_t answered_ps) {
   if (!in_window(issued_ps)) return;
-  // The operation in progress when the request was issued is the one it serves.
   const auto it = std::upper_bound(op_started_ps_.begin(), op_started_ps_.end(), issued_ps);
   const std::size_t op = static_cast<std::size_t>(it - op_started_ps_.begin()) - 1;
-  RequestGroup& g = groups_by_op_[static_cast<int>(role)][op];
-  g.first_issued_ps = std::min(g.first_issued_ps, issued_ps);
-  g.first_answered_ps = std::min(g.first_answered_ps, answered_ps);
-  g.last_answered_ps = std::max(g.last_answered_ps, answered_ps);
-  ++g.requests;
-  g.bytes += bytes;
+  groups_by_op_[static_cast<int>(role)][{op, owner}].add(
+      RequestGroup{issued_ps, answered_ps, answered_ps, 1, bytes});
   if (role != tlmx::MemoryRole::KvFill) return;
   // Tiles are staged in ticket order: the last one starting at or before the ticket.
   const auto t =
@@ -173,6 +180,39 @@ void Timeline::memory_request(tlmx::MemoryRole role, std::uint64_t ticket, bool,
   f.last_answered_ps = std::max(f.last_answered_ps, answered_ps);
   ++f.requests;
   f.bytes += bytes;
+}
+
+std::array<Timeline::ByConsumer, tlmx::kMemoryRoleCount> Timeline::groups_by_consumer() const {
+  std::array<ByConsumer, tlmx::kMemoryRoleCount> out;
+  for (int role = 0; role < tlmx::kMemoryRoleCount; ++role) {
+    const auto r = static_cast<tlmx::MemoryRole>(role);
+    const bool ahead = r == tlmx::MemoryRole::WeightsAhead || r == tlmx::MemoryRole::KvAhead;
+    for (const auto& [key, g] : groups_by_op_[role]) {
+      const auto [during, owner] = key;
+      // A request sent on demand serves the operation in progress; one sent ahead, the
+      // next operation of its kind (the sequencer runs one GEMV and one attention at a
+      // time, so that is the one it was fetched for; the K/V of several rows fetched
+      // ahead of one layer go to the first row's attention).
+      std::size_t consumer = during;
+      auto to = r;
+      if (ahead && during < ops_.size() && ops_[during].kind == owner) {
+        // Sent in the instant its operation started, before the promotion: not ahead of
+        // it (weight_prefetch.prefetched_bytes counts what was sent before that instant).
+        // Everything in the K/V prefetch space stays on its track.
+        if (r == tlmx::MemoryRole::WeightsAhead) to = tlmx::MemoryRole::Weights;
+      } else if (ahead) {
+        consumer = ops_.size();
+        for (std::size_t j = during + 1; j < ops_.size(); ++j) {
+          if (ops_[j].kind == owner) {
+            consumer = j;
+            break;
+          }
+        }
+      }
+      out[static_cast<int>(to)][consumer].add(g);
+    }
+  }
+  return out;
 }
 
 void Timeline::tile_staged(std::uint64_t first_ticket, std::uint64_t last_ticket, bool demand,
@@ -313,10 +353,11 @@ nlohmann::json Timeline::to_json() const {
   // DRAM: request groups per stream and operation, with a flow from each group of reads
   // to its operation.
   std::uint64_t flow_id = 0;
+  const auto by_consumer = groups_by_consumer();
   for (int r = 0; r < tlmx::kMemoryRoleCount; ++r) {
     const auto role = static_cast<tlmx::MemoryRole>(r);
     std::vector<std::pair<std::size_t, const RequestGroup*>> groups;
-    for (const auto& [op, g] : groups_by_op_[r]) groups.emplace_back(op, &g);
+    for (const auto& [op, g] : by_consumer[r]) groups.emplace_back(op, &g);
     std::vector<std::pair<std::uint64_t, std::uint64_t>> spans;
     for (const auto& [op, g] : groups) spans.emplace_back(g->first_issued_ps, g->last_answered_ps);
     const std::vector<int> lanes = pack_lanes(spans);

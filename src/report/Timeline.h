@@ -22,6 +22,7 @@
 // (report/TimeBins.h), each bin one slice per channel group and one sample per counter.
 // docs/formats.md states the bound; the file's otherData says how it was aggregated.
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -58,8 +59,9 @@ class Timeline : public tlmx::ActivityRecorder {
 
   // tlmx::ActivityRecorder
   void operation_started(std::uint64_t batch, std::uint64_t ps) override;
-  void memory_request(tlmx::MemoryRole role, std::uint64_t ticket, bool write, std::uint32_t bytes,
-                      std::uint64_t issued_ps, std::uint64_t answered_ps) override;
+  void memory_request(tlmx::MemoryRole role, tlmx::OpKind owner, std::uint64_t ticket, bool write,
+                      std::uint32_t bytes, std::uint64_t issued_ps,
+                      std::uint64_t answered_ps) override;
   void tile_staged(std::uint64_t first_ticket, std::uint64_t last_ticket, bool demand,
                    std::uint64_t ps) override;
   void sram_stall(std::uint64_t from_ps, std::uint64_t to_ps) override;
@@ -71,13 +73,14 @@ class Timeline : public tlmx::ActivityRecorder {
   void dram_command(std::uint32_t channel, tlmx::DramActivity what, std::uint64_t ps) override;
 
  private:
-  // Requests of one stream issued during one operation.
+  // Requests of one stream for one operation.
   struct RequestGroup {
     std::uint64_t first_issued_ps = UINT64_MAX;
     std::uint64_t first_answered_ps = UINT64_MAX;
     std::uint64_t last_answered_ps = 0;
     std::uint64_t requests = 0;
     std::uint64_t bytes = 0;
+    void add(const RequestGroup& o);
   };
   struct TileFill {
     std::uint64_t first_ticket, last_ticket;
@@ -107,7 +110,15 @@ class Timeline : public tlmx::ActivityRecorder {
   std::optional<std::uint64_t> origin_ps_;  // the batch's first operation, on its edge
   std::uint64_t closed_ps_ = UINT64_MAX;    // the next batch's first operation
   std::vector<std::uint64_t> op_started_ps_;
-  std::map<std::size_t, RequestGroup> groups_by_op_[tlmx::kMemoryRoleCount];
+  // Keyed by the operation in progress when the requests were sent and the kind of
+  // operation they were for: a stream fetched ahead is for a later operation, found
+  // when the file is written (groups_by_consumer).
+  std::map<std::pair<std::size_t, tlmx::OpKind>, RequestGroup>
+      groups_by_op_[tlmx::kMemoryRoleCount];
+  // Each stream's groups by the operation they were for (index into ops_; ops_.size():
+  // none recorded in the batch).
+  using ByConsumer = std::map<std::size_t, RequestGroup>;
+  std::array<ByConsumer, tlmx::kMemoryRoleCount> groups_by_consumer() const;
   std::vector<TileFill> tiles_;
   std::vector<Span> stalls_;          // merged when they touch
   std::vector<Span> port_;            // a: bytes; flag: writes

@@ -174,6 +174,19 @@ TEST_CASE("compare --overlap: weights and K/V axes, each point against both off"
     }
   }
   CHECK(num(rows[0], "saved_ms_per_token") == 0.0);
+  // scripts/overlap-plot.py draws the four points: one buffer set (the weight buffer, 64
+  // requests of 4 KiB, and the 64 KiB prefetch space), one bar per choice.
+  const std::string svg = dir.file("overlap.svg");
+  const auto plot = skv::test::run_program(
+      "/usr/bin/env",
+      {"python3", source_path("scripts/overlap-plot.py"), out + "/overlap.csv", "-o", svg});
+  INFO(plot.err);
+  REQUIRE(plot.exit_code == 0);
+  const std::string picture = read_file(svg);
+  for (const char* label : {"256 KiB + 64 KiB K/V", "weights + kv", "time hideable vs saved"}) {
+    INFO(label);
+    CHECK(picture.find(label) != std::string::npos);
+  }
   // A K/V axis without the baseline is refused like a weights axis.
   const std::string no_base =
       dir.write("n.yaml", fmt::format("hw: {}\nmodel: {}\ntrace:\n  prompt_tokens: 64\n  "

@@ -168,6 +168,81 @@ TEST_CASE("timeline: all four units, their counters and flows, on a one-step run
   CHECK(read_file(dir.file("plain/report.json")) == read_file(dir.file("out/report.json")));
 }
 
+TEST_CASE("timeline: one DMA track per stream under overlap, adding up to the DRAM's reads",
+          "[system]") {
+  // tiny (two layers) at KV 1022 on the preset with both prefetch streams: weights
+  // (overlap.weights: next_op) and K/V (overlap.kv: next_attention, 512 KiB).
+  const TempDir dir;
+  {
+    std::ofstream t(dir.file("one.trace"));
+    t << "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,1022\n";
+  }
+  const auto r =
+      run_cli({"run", "--hw", source_path("configs/hw/swiftkv-mha-u55c-kvprefetch.yaml"), "--model",
+               source_path("configs/models/tiny.yaml"), "--trace", dir.file("one.trace"), "-q",
+               "-o", dir.file("out"), "--timeline", dir.file("t.json")});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json t = json::parse(read_file(dir.file("t.json")));
+  const json report = json::parse(read_file(dir.file("out/report.json")));
+  CHECK(trace_event_problems(t).empty());
+
+  std::map<std::pair<long long, long long>, std::string> thread;
+  for (const auto& e : t.at("traceEvents")) {
+    if (e.at("ph") == "M" && e.at("name") == "thread_name" && e.at("pid") == 4) {
+      thread[{e.at("pid"), e.at("tid")}] = e.at("args").at("name");
+    }
+  }
+  // Bytes and slices per request track (lanes folded: "requests: kv fill 2" is kv fill).
+  std::map<std::string, std::uint64_t> bytes, slices;
+  std::map<std::string, std::vector<std::string>> names;
+  for (const auto& e : t.at("traceEvents")) {
+    if (e.at("ph") != "X" || e.value("cat", "") != "dram_requests") continue;
+    std::string track = thread[{e.at("pid"), e.at("tid")}];
+    if (!track.empty() && track.back() >= '2' && track.back() <= '9')
+      track.resize(track.size() - 2);
+    bytes[track] += e.at("args").at("bytes").get<std::uint64_t>();
+    ++slices[track];
+    names[track].push_back(e.at("name"));
+  }
+  // Weights requested before their GEMV started, and everything the prefetch space
+  // fetched, are the two streams fetched ahead.
+  const std::uint64_t weights_ahead =
+      report.at("weight_prefetch").at("prefetched_bytes").get<std::uint64_t>();
+  const std::uint64_t kv_ahead =
+      report.at("kv_prefetch").at("prefetched_bytes").get<std::uint64_t>();
+  REQUIRE(weights_ahead > 0);
+  REQUIRE(kv_ahead > 0);
+  // The track holds the weight requests sent before their GEMV started;
+  // weight_prefetch.prefetched_bytes counts those the DRAM controller had accepted by
+  // then. A port sends one request at a time, so at a GEMV's start at most one request
+  // of its stream is sent and not yet accepted (back-pressure): the two differ by at
+  // most one request (4 KiB) per GEMV started ahead.
+  const std::uint64_t boundaries =
+      report.at("weight_prefetch").at("streams_ahead").get<std::uint64_t>();
+  CHECK(bytes["requests: weights ahead"] >= weights_ahead);
+  CHECK(bytes["requests: weights ahead"] <= weights_ahead + boundaries * 4096);
+  CHECK(bytes["requests: kv ahead"] == kv_ahead);
+  // Every byte read is on exactly one read track: the run is one batch.
+  CHECK(bytes["requests: weights"] + bytes["requests: weights ahead"] + bytes["requests: kv fill"] +
+            bytes["requests: kv ahead"] ==
+        report.at("dram").at("bytes_read").get<std::uint64_t>());
+  CHECK(bytes["requests: kv write-back"] ==
+        report.at("dram").at("bytes_written").get<std::uint64_t>());
+  // Each stream fetched ahead is named after the operation it was for: the GEMVs after
+  // the first (the batch's first GEMV, layer 0's QKV, has nothing before it to hide
+  // behind, so at most 8 of the 9 GEMVs) and the two layers' attentions (one row: one
+  // slice each).
+  CHECK(slices["requests: weights ahead"] >= 1);
+  CHECK(slices["requests: weights ahead"] <= 8);
+  for (const auto& n : names["requests: weights ahead"]) {
+    INFO(n);
+    CHECK(n.size() > 5);
+    CHECK(n.compare(n.size() - 5, 5, "_gemv") == 0);
+  }
+  CHECK(names["requests: kv ahead"] == std::vector<std::string>{"attention", "attention"});
+}
+
 TEST_CASE("timeline: the checker finds broken rules", "[system]") {
   // A checker that cannot fail checks nothing: each rule, broken once. Track (1, 1) holds
   // two operations, track (1, 2) a request group; flow 7 runs from the group to the second
