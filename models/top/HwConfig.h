@@ -51,7 +51,7 @@ inline const schema::Schema<HwConfig>& hw_schema() {
           "the next GEMV's weights fill the weight buffer as the running one frees it. The "
           "buffer is the existing one of `memory.max_outstanding` x `memory.request_bytes` "
           "bytes, kept filling across operation boundaries (no second buffer). The fast mode "
-          "reuses whole steps under it, batches of one row only (docs/fast-mode.md)");
+          "reuses whole steps under it, for batches of any size (docs/fast-mode.md)");
     s.key(
         "kv", SKV_MEMBER(overlap.kv),
         names<KvOverlap>({{"none", KvOverlap::None}, {"next_attention", KvOverlap::NextAttention}}),
@@ -63,7 +63,7 @@ inline const schema::Schema<HwConfig>& hw_schema() {
         "positions in DRAM before the step's KV append) stream into the SRAM's prefetch "
         "space, `kv_sram.prefetch_kib` split evenly between the batch's rows, while the O "
         "projection, the FFN, the next norm and QKV run. Needs `kv_sram.prefetch_kib` > 0. "
-        "The fast mode reuses whole steps under it, batches of one row only "
+        "The fast mode reuses whole steps under it, for batches of any size "
         "(docs/fast-mode.md)");
     s.key("arbitration", SKV_MEMBER(overlap.arbitration),
           names<Arbitration>({{"controller", Arbitration::Controller},

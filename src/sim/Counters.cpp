@@ -91,6 +91,34 @@ Counters interpolate(const Counters& a, std::uint64_t x0, const Counters& b, std
   return r;
 }
 
+Counters interpolate_path(const Counters& base, const std::vector<PathStep>& steps) {
+  std::vector<std::vector<std::uint64_t>> from;
+  std::vector<std::vector<std::uint64_t>> to;
+  for (const PathStep& s : steps) {
+    if (s.den == 0 || s.num > s.den) {
+      throw std::logic_error(
+          fmt::format("interpolate_path: a step taken {} / {} of the way", s.num, s.den));
+    }
+    from.push_back(counter_values(*s.from));
+    to.push_back(counter_values(*s.to));
+  }
+  Counters r = base;
+  std::size_t i = 0;
+  r.visit([&](const char*, const char*, stats::Kind, std::uint64_t& v) {
+    i128 sum = static_cast<i128>(v);
+    for (std::size_t k = 0; k < steps.size(); ++k) {
+      const auto span = static_cast<i128>(steps[k].den);
+      // |to - from| < 2^64, num <= den <= a context length
+      const i128 num = (static_cast<i128>(to[k][i]) - static_cast<i128>(from[k][i])) *
+                       static_cast<i128>(steps[k].num);
+      sum += num >= 0 ? (2 * num + span) / (2 * span) : -((-2 * num + span) / (2 * span));
+    }
+    v = sum < 0 ? 0 : static_cast<std::uint64_t>(sum);
+    ++i;
+  });
+  return r;
+}
+
 nlohmann::json to_json(const Counters& c) {
   nlohmann::json j = nlohmann::json::object();
   c.visit([&j](const char* g, const char* n, stats::Kind, const std::uint64_t& v) { j[g][n] = v; });

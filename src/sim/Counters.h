@@ -127,6 +127,22 @@ struct Counters : StatGroups {
 Counters interpolate(const Counters& a, std::uint64_t x0, const Counters& b, std::uint64_t x1,
                      std::uint64_t x);
 
+// One step of a path of spans (interpolate_path): the span from `from` to `to`, taken
+// num / den of the way.
+struct PathStep {
+  const Counters* from = nullptr;
+  const Counters* to = nullptr;
+  std::uint64_t num = 0;
+  std::uint64_t den = 1;
+};
+
+// base + the sum over `steps` of (to - from) x num / den, each step's term rounded to
+// the nearest integer (halves away from zero); a value the terms' rounding would take
+// below 0 is 0. Exact for a counter whose every term is a whole number (a counter affine
+// in the KV lengths, sim/FastMode.h). One step from a to b, num = x - x0, den = x1 - x0,
+// is interpolate(a, x0, b, x1, x).
+Counters interpolate_path(const Counters& base, const std::vector<PathStep>& steps);
+
 // Every counter of the accelerator now, at accelerator cycle `cycle`, with the cycles
 // booked to each class of operation so far: sums and integrals only. A consistent cut:
 // the DRAM engine is first advanced to now, so its counters cover every DRAM cycle

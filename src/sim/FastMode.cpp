@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -20,6 +21,10 @@
 #include "trace/DecodeTrace.h"
 
 namespace skv::sim {
+
+namespace {
+__extension__ using u128 = unsigned __int128;  // exact products of two 64-bit values
+}  // namespace
 
 std::size_t prune_cache(const std::string& root, std::uint64_t limit) {
   namespace fs = std::filesystem;
@@ -205,24 +210,26 @@ void FastModel::prepare(const std::vector<std::vector<trace::DecodeStep>>& batch
   std::vector<SampleKey> wanted;
   wanted_ = &wanted;
   try {
-    // What batch() would need, looked up once per batch size and once per KV length.
+    // What batch() would need, looked up once per batch size and once per KV length
+    // (under overlap, once per batch's KV lengths in this window).
+    std::set<std::vector<std::uint64_t>> seen;
     for (std::size_t i = 0; i < count; ++i) {
       const std::vector<trace::DecodeStep>& rows = batches[i];
-      const auto size = static_cast<std::uint32_t>(rows.size());
-      if (overlap_ && size > 1) {
-        throw InputError(fmt::format(
-            "{}: overlap: batch {} has {} rows; under overlap the fast mode reuses whole steps "
-            "of one row only, for now: use --mode exact for batches of several rows",
-            hw_.source_file, rows.front().batch, size));
+      if (overlap_) {
+        std::vector<std::uint64_t> lens;
+        for (const trace::DecodeStep& r : rows) lens.push_back(r.kv_len);
+        if (seen.insert(std::move(lens)).second) overlap_batch(rows);
+        continue;
       }
-      if (!overlap_ && ready_sizes_.insert(size).second) sample(layer_key(size));
+      const auto size = static_cast<std::uint32_t>(rows.size());
+      if (ready_sizes_.insert(size).second) sample(layer_key(size));
       for (const trace::DecodeStep& r : rows) {
         if (!ready_kv_lens_.insert(r.kv_len).second) continue;
         bool interpolated = false;
         bool without_estimate = false;
         std::uint64_t error_cycles = 0;
-        on_grid(overlap_ ? &FastModel::step_sample : &FastModel::attention_sample, r.kv_len,
-                interpolated, without_estimate, error_cycles);
+        on_grid(&FastModel::attention_sample, r.kv_len, interpolated, without_estimate,
+                error_cycles);
       }
     }
   } catch (...) {
@@ -246,16 +253,23 @@ const Counters& FastModel::attention_sample(std::uint64_t kv_len) {
   return attention_.emplace(kv_len, s.layer_sum(tlmx::OpClass::Attention, true)).first->second;
 }
 
-SampleKey FastModel::step_key(std::uint64_t kv_len) const {
+SampleKey FastModel::step_key(const std::vector<std::uint64_t>& kv_lens) const {
   SampleKey key;
-  key.rows = 1;
-  key.kv_len = kv_len;
+  key.rows = static_cast<std::uint32_t>(kv_lens.size());
+  key.kv_len = kv_lens.front();
+  if (std::any_of(kv_lens.begin(), kv_lens.end(),
+                  [&](std::uint64_t l) { return l != key.kv_len; })) {
+    key.kv_lens = kv_lens;
+  }
   key.layers = std::min<std::uint32_t>(3, model_.layers);
   if (model_.layers > 3) {
     // Middle layers until they span kMiddleLayerCycles at the roofline.
-    const std::vector<trace::DecodeStep> row = {trace::DecodeStep{0, 0, 0, kv_len, 0}};
+    std::vector<trace::DecodeStep> rows;
+    for (std::uint64_t i = 0; i < kv_lens.size(); ++i) {
+      rows.push_back(trace::DecodeStep{0, i, 0, kv_lens[i], 0});
+    }
     const std::uint64_t layer =
-        std::max<std::uint64_t>(1, work_.roofline_cycles(work_.batch(row)) / model_.layers);
+        std::max<std::uint64_t>(1, work_.roofline_cycles(work_.batch(rows)) / model_.layers);
     const std::uint64_t middle = (kMiddleLayerCycles + layer - 1) / layer;
     key.layers = static_cast<std::uint32_t>(
         std::min<std::uint64_t>(model_.layers, 2 + std::max<std::uint64_t>(1, middle)));
@@ -265,10 +279,10 @@ SampleKey FastModel::step_key(std::uint64_t kv_len) const {
   return key;
 }
 
-const Counters& FastModel::step_sample(std::uint64_t kv_len) {
-  auto it = steps_.find(kv_len);
+const Counters& FastModel::step_sample(const std::vector<std::uint64_t>& kv_lens) {
+  auto it = steps_.find(kv_lens);
   if (it != steps_.end()) return it->second;
-  const Sample& s = sample(step_key(kv_len));
+  const Sample& s = sample(step_key(kv_lens));
   if (&s == &empty_sample_) return empty_counters_;
   // first + (layers - 2) x the middle layers' mean + last + head; a window of the whole
   // model is the step itself.
@@ -280,7 +294,131 @@ const Counters& FastModel::step_sample(std::uint64_t kv_len) {
     for (std::uint32_t l = 1; l + 1 < s.key.layers; ++l) middle += s.whole_layer(l);
     step += middle.scaled(model_.layers - 2, s.key.layers - 2);
   }
-  return steps_.emplace(kv_len, step).first->second;
+  return steps_.emplace(kv_lens, step).first->second;
+}
+
+// A batch of B rows under overlap. Each row sits on a grid point or inside a grid cell
+// [lo, hi], t = (kv_len - lo) / (hi - lo) of the way in; the batch is a point of the box
+// that is the product of its rows' cells. The box is cut into simplices by the order of
+// the rows' t (Kuhn's triangulation): with the rows inside a cell taken in decreasing t
+// (ties by row order, grouped), the path c_0 (every row at lo), c_1 (the first group at
+// hi), ..., c_G (every row at hi) bounds the simplex that holds the point, and the
+// linear interpolation on it is
+//
+//   f(c_0) + t_1 (f(c_1) - f(c_0)) + ... + t_G (f(c_G) - f(c_G-1))
+//
+// Each corner is a step sample of B rows at grid points, every row's within its cell, so
+// all share the rows' attention plans. A counter affine in the KV lengths (bytes, MACs,
+// operations, within one plan per row) is a whole number in every term (t_g times its
+// step's difference is the sum over the group's rows of its per-token increment times
+// kv_len - lo), so it comes out exact. For B = 1 it is the straight line between the
+// cell's two samples, as on_grid.
+//
+// The error estimate, per group: how much its step's cycles per token (the group's
+// rows' tokens) differ from the same step's on the neighbouring path, where every row
+// inside a cell is moved to its neighbouring interval of the same plan (the next one,
+// else the previous one), times the group's rows' distances to their nearer ends; for
+// B = 1 it is on_grid's. A group with a row that has no such neighbour has none.
+BatchEstimate FastModel::overlap_batch(const std::vector<trace::DecodeStep>& rows) {
+  struct Place {
+    std::uint32_t row;
+    std::uint64_t lo, hi, at;  // the cell, and kv_len - lo
+    bool neighbour;
+    std::uint64_t nlo, nhi;  // the neighbouring interval of the same plan
+  };
+  const std::size_t b = rows.size();
+  std::vector<std::uint64_t> c(b);  // the path's corner
+  std::vector<Place> inside;
+  for (std::uint32_t i = 0; i < b; ++i) {
+    const std::uint64_t kv_len = rows[i].kv_len;
+    c[i] = kv_len;
+    const auto above = std::upper_bound(grid_.begin(), grid_.end(), kv_len);
+    if (above == grid_.begin()) throw std::logic_error("fast mode: the grid does not start at 0");
+    const std::size_t i0 = static_cast<std::size_t>(above - grid_.begin()) - 1;
+    if (grid_[i0] == kv_len) continue;
+    if (above == grid_.end()) {
+      throw std::logic_error(fmt::format("fast mode: KV length {} is past the grid", kv_len));
+    }
+    Place p{i, grid_[i0], grid_[i0 + 1], kv_len - grid_[i0], false, 0, 0};
+    c[i] = p.lo;
+    const PlanKey plan = plan_key(p.lo);
+    if (i0 + 2 < grid_.size() && plan_key(grid_[i0 + 1]) == plan &&
+        plan_key(grid_[i0 + 2]) == plan) {
+      p.neighbour = true;
+      p.nlo = grid_[i0 + 1];
+      p.nhi = grid_[i0 + 2];
+    } else if (i0 >= 1 && plan_key(grid_[i0 - 1]) == plan) {
+      p.neighbour = true;
+      p.nlo = grid_[i0 - 1];
+      p.nhi = grid_[i0];
+    }
+    inside.push_back(p);
+  }
+  BatchEstimate e;
+  if (inside.empty()) {
+    e.counters = step_sample(c);
+    return e;
+  }
+  e.interpolated = true;
+  // Decreasing t = at / (hi - lo), ties in row order.
+  auto t_less = [](const Place& x, const Place& y) {  // t(x) < t(y)
+    return static_cast<u128>(x.at) * (y.hi - y.lo) < static_cast<u128>(y.at) * (x.hi - x.lo);
+  };
+  std::stable_sort(inside.begin(), inside.end(),
+                   [&](const Place& x, const Place& y) { return t_less(y, x); });
+  std::vector<std::uint64_t> n = c;  // the neighbouring path's corner
+  for (const Place& p : inside) n[p.row] = p.neighbour ? p.nlo : p.lo;
+  // Counters by value: a corner's sample is kept in steps_, but an empty stand-in
+  // (prepare()) is not.
+  std::vector<Counters> corners;
+  corners.reserve(inside.size() + 1);  // so that `from` below stays valid
+  corners.push_back(step_sample(c));
+  std::vector<PathStep> steps;
+  steps.reserve(inside.size());
+  for (std::size_t g = 0; g < inside.size();) {
+    std::size_t end = g + 1;
+    while (end < inside.size() && !t_less(inside[end], inside[g])) ++end;
+    // The group [g, end): equally far into their cells.
+    std::vector<std::uint64_t> c_next = c;
+    std::vector<std::uint64_t> n_next = n;
+    bool neighbours = true;
+    std::uint64_t width = 0;
+    std::uint64_t n_width = 0;
+    std::uint64_t near = 0;
+    for (std::size_t k = g; k < end; ++k) {
+      const Place& p = inside[k];
+      c_next[p.row] = p.hi;
+      n_next[p.row] = p.neighbour ? p.nhi : p.hi;
+      neighbours = neighbours && p.neighbour;
+      width += p.hi - p.lo;
+      n_width += p.nhi - p.nlo;
+      near += std::min(p.at, p.hi - p.lo - p.at);
+    }
+    corners.push_back(step_sample(c_next));
+    const Counters& from = corners[corners.size() - 2];
+    const Counters& to = corners.back();
+    if (neighbours) {
+      auto slope = [](const Counters& x, const Counters& y, std::uint64_t w) {
+        const auto dy = static_cast<std::int64_t>(y.cycles) - static_cast<std::int64_t>(x.cycles);
+        return dy * 1024 / static_cast<std::int64_t>(w);
+      };
+      const std::int64_t d =
+          slope(from, to, width) - slope(step_sample(n), step_sample(n_next), n_width);
+      e.error_estimate_cycles += static_cast<std::uint64_t>((d < 0 ? -d : d)) * near / 1024;
+    } else {
+      e.without_estimate = true;
+    }
+    steps.push_back(PathStep{nullptr, nullptr, inside[g].at, inside[g].hi - inside[g].lo});
+    c = std::move(c_next);
+    n = std::move(n_next);
+    g = end;
+  }
+  for (std::size_t k = 0; k < steps.size(); ++k) {
+    steps[k].from = &corners[k];
+    steps[k].to = &corners[k + 1];
+  }
+  e.counters = interpolate_path(corners.front(), steps);
+  return e;
 }
 
 std::int64_t FastModel::slope(GridSample get, std::size_t i) {
@@ -332,12 +470,7 @@ SampleKey FastModel::layer_key(std::uint32_t rows) const {
 }
 
 BatchEstimate FastModel::batch(const std::vector<trace::DecodeStep>& rows) {
-  if (overlap_) {  // one row (prepare() refuses more): its whole step
-    BatchEstimate e;
-    e.counters = on_grid(&FastModel::step_sample, rows.front().kv_len, e.interpolated,
-                         e.without_estimate, e.error_estimate_cycles);
-    return e;
-  }
+  if (overlap_) return overlap_batch(rows);
   const Sample& base = sample(layer_key(static_cast<std::uint32_t>(rows.size())));
 
   BatchEstimate e;

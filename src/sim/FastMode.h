@@ -43,8 +43,14 @@
 //
 // The window has as many middle layers as span kMiddleLayerCycles at the roofline, at
 // least one and at most the model's (then the sample is the whole step). Steps are
-// interpolated on the same grid, as whole steps. Batches of several rows are refused
-// under overlap for now.
+// interpolated on the same grid, as whole steps. A batch of B rows is a point in B
+// dimensions, one per row's KV length, each in its row's grid cell; its step is
+// interpolated on a simplex of that box (B + 1 of its 2^B corners, each a step sample
+// of B rows at those grid points): the rows are taken in decreasing order of how far
+// they are into their cells, and the path from the box's low corner moves them to their
+// cells' high ends in that order. Rows equally far in move together, so rows at one KV
+// length (or equally placed in equal cells) need the box's diagonal only: B = 1 is the
+// straight line above.
 //
 // The error estimate: how much the cycles per token of the row's grid interval differ
 // from the neighbouring interval's with the same plan (the next one, else the previous
@@ -137,20 +143,22 @@ class FastModel {
   // Reads what the cache has of `keys`, measures the rest and keeps them all.
   void fetch(const std::vector<SampleKey>& keys);
   void keep(Sample s);
-  // What is measured at a grid point: one row's attention, or (under overlap) one row's
-  // whole step.
+  // What is measured at a grid point: one row's attention.
   using GridSample = const Counters& (FastModel::*)(std::uint64_t kv_len);
   const Counters& attention_sample(std::uint64_t kv_len);
-  const Counters& step_sample(std::uint64_t kv_len);
   // The sample at `kv_len`, or the straight line between the grid points around it.
   Counters on_grid(GridSample get, std::uint64_t kv_len, bool& interpolated, bool& without_estimate,
                    std::uint64_t& error_cycles);
   // The cycles per token of grid interval [grid[i], grid[i + 1]], in 1/1024 cycles.
   std::int64_t slope(GridSample get, std::size_t i);
-  // Under overlap: the sample of one row's whole step at `kv_len`: its first layer, its
-  // middle layers (at least one, as many as kMiddleLayerCycles asks for, at most the
-  // model's), its last layer and the head.
-  SampleKey step_key(std::uint64_t kv_len) const;
+  // Under overlap: the sample of a batch's whole step, its rows at `kv_lens` (in row
+  // order): its first layer, its middle layers (at least one, as many as
+  // kMiddleLayerCycles asks for, at most the model's), its last layer and the head.
+  SampleKey step_key(const std::vector<std::uint64_t>& kv_lens) const;
+  const Counters& step_sample(const std::vector<std::uint64_t>& kv_lens);
+  // Under overlap: a batch's step, from the step samples at the corners of the rows' grid
+  // cells (simplicial interpolation: see overlap_batch in FastMode.cpp).
+  BatchEstimate overlap_batch(const std::vector<trace::DecodeStep>& rows);
 
   const config::HwConfig& hw_;
   const config::ModelConfig& model_;
@@ -162,7 +170,7 @@ class FastModel {
   std::vector<std::uint64_t> grid_;
   std::map<std::string, Sample> samples_;
   std::map<std::uint64_t, Counters> attention_;
-  std::map<std::uint64_t, Counters> steps_;  // under overlap
+  std::map<std::vector<std::uint64_t>, Counters> steps_;  // under overlap, by the rows' KV lengths
   bool overlap_ = false;
   // prepare(): while set, a sample not yet kept is added here (once) and stands in as
   // an empty one.

@@ -1,6 +1,7 @@
 #include "sim/Sampler.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,9 +23,15 @@
 
 namespace skv::sim {
 
+std::vector<std::uint64_t> SampleKey::row_kv_lens() const {
+  return kv_lens.empty() ? std::vector<std::uint64_t>(rows, kv_len) : kv_lens;
+}
+
 std::string SampleKey::name() const {
-  return fmt::format("r{}-kv{}-l{}{}{}{}", rows, kv_len, layers, until_attention ? "-attn" : "",
-                     head ? "-head" : "", every_layer ? "-all" : "");
+  return fmt::format(
+      "r{}-kv{}-l{}{}{}{}", rows,
+      kv_lens.empty() ? fmt::to_string(kv_len) : fmt::format("{}", fmt::join(kv_lens, "-")), layers,
+      until_attention ? "-attn" : "", head ? "-head" : "", every_layer ? "-all" : "");
 }
 
 Counters Sample::layer_sum(tlmx::OpClass cls, bool that_class) const {
@@ -56,7 +63,7 @@ class OneBatch : public trace::BatchSource {
  public:
   explicit OneBatch(const SampleKey& key) : path_("sample " + key.name()) {
     for (std::uint32_t i = 0; i < key.rows; ++i) {
-      rows_.push_back(trace::DecodeStep{0, i, 0, key.kv_len, i + 1});
+      rows_.push_back(trace::DecodeStep{0, i, 0, key.row_kv_len(i), i + 1});
     }
   }
   bool next_batch(std::vector<trace::DecodeStep>& out) override {
@@ -84,6 +91,10 @@ using ForkPoint = std::function<void(SampleKey& key)>;
 
 Sample simulate(const config::HwConfig& hw, const config::ModelConfig& model,
                 tlmx::AttentionAlgo algo, SampleKey key, const ForkPoint& fork_point) {
+  if (!key.kv_lens.empty() && key.kv_lens.size() != key.rows) {
+    throw std::logic_error(fmt::format("sample {}: {} KV lengths for {} rows", key.name(),
+                                       key.kv_lens.size(), key.rows));
+  }
   if (key.rows == 0 || key.layers == 0 || key.layers > model.layers) {
     throw std::logic_error(fmt::format("sample {}: needs 1 to {} layers and at least one row",
                                        key.name(), model.layers));
@@ -109,7 +120,7 @@ Sample simulate(const config::HwConfig& hw, const config::ModelConfig& model,
       forked = true;
       fork_point(key);
       top.sequencer.set_window(key.layers, key.head, key.until_attention);
-      top.sequencer.set_kv_lens(std::vector<std::uint64_t>(key.rows, key.kv_len));
+      top.sequencer.set_kv_lens(key.row_kv_lens());
     }
     class_cycles[static_cast<int>(op.cls)] += op.end_cycle - op.start_cycle;
     const Counters now = snapshot(*accel, class_cycles, op.end_cycle);
@@ -453,6 +464,7 @@ std::vector<OpSpan> spans_from_json(const nlohmann::json& a) {
 nlohmann::json to_json(const Sample& s) {
   return {{"rows", s.key.rows},
           {"kv_len", s.key.kv_len},
+          {"kv_lens", s.key.kv_lens},
           {"layers", s.key.layers},
           {"head", s.key.head},
           {"until_attention", s.key.until_attention},
@@ -472,6 +484,10 @@ Sample sample_from_json(const nlohmann::json& j) {
     Sample s;
     s.key.rows = j.at("rows").get<std::uint32_t>();
     s.key.kv_len = j.at("kv_len").get<std::uint64_t>();
+    s.key.kv_lens = j.at("kv_lens").get<std::vector<std::uint64_t>>();
+    if (!s.key.kv_lens.empty() && s.key.kv_lens.size() != s.key.rows) {
+      throw std::runtime_error("not a sample: the wrong number of KV lengths");
+    }
     s.key.layers = j.at("layers").get<std::uint32_t>();
     s.key.head = j.at("head").get<bool>();
     s.key.until_attention = j.at("until_attention").get<bool>();

@@ -27,6 +27,11 @@ namespace skv::sim {
 struct SampleKey {
   std::uint32_t rows = 1;
   std::uint64_t kv_len = 0;
+  // Each row's KV length, in row order, when they differ (the fast mode under overlap,
+  // a batch of several rows); empty: every row at kv_len. A key whose rows all have one
+  // length leaves it empty (row_kv_lens() is the same either way), so that one sample
+  // has one name.
+  std::vector<std::uint64_t> kv_lens;
   std::uint32_t layers = 2;  // layers simulated; the last one is measured
   bool head = false;         // also simulate and measure the final norm and LM head
   bool until_attention = false;  // the measured layer stops after its attentions
@@ -34,7 +39,14 @@ struct SampleKey {
   // overlap, where a layer's time depends on what the one before left in flight).
   bool every_layer = false;
 
-  // A file-name-safe name, e.g. "r1-kv512-l1-attn", "r2-kv0-l2-head" or "r1-kv512-l3-head-all".
+  // Row i's KV length.
+  std::uint64_t row_kv_len(std::uint32_t i) const {
+    return kv_lens.empty() ? kv_len : kv_lens.at(i);
+  }
+  std::vector<std::uint64_t> row_kv_lens() const;
+
+  // A file-name-safe name, e.g. "r1-kv512-l1-attn", "r2-kv0-l2-head", "r1-kv512-l3-head-all"
+  // or (rows of different KV lengths) "r2-kv512-544-l8-head-all".
   std::string name() const;
 };
 

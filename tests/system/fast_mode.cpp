@@ -178,6 +178,75 @@ TEST_CASE(
   CHECK(std::abs(fc - ec) / ec < 0.005);
 }
 
+TEST_CASE("fast mode under overlap, a batch of two rows: exact on the grid, the same work between",
+          "[system]") {
+  const TempDir dir;
+  // Weight and K/V prefetch, two rows sharing the 512 KiB of prefetch space. tiny has 2
+  // layers: a sample is the whole step of both rows (request ids 0 and 1, KV slots 0 and
+  // 1, from cycle 0), as the trace's one step is.
+  const std::string hw = source_path("configs/hw/swiftkv-mha-u55c-kvprefetch-batch2.yaml");
+  auto run = [&](const std::string& name, const std::string& rows, const char* mode) {
+    const std::string trace =
+        dir.write(name + ".trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n" + rows);
+    const std::string out = dir.file(name + "-" + mode);
+    std::vector<std::string> args = {"run", "--hw",   hw,   "--model", kTiny, "--trace",
+                                     trace, "--mode", mode, "-q",      "-o",  out};
+    if (std::string(mode) == "fast") args.push_back("--no-cache");
+    const auto r = run_cli(args);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return json::parse(read_file(out + "/report.json"));
+  };
+  // On the grid: rows at KV 64 and 96 (grid points: tile 64, two points per tile). The
+  // step is one sample of both rows at those lengths, so the same cycles, to the cycle.
+  const std::string on = "0,0,0,64\n0,1,0,96\n";
+  const json e = run("on", on, "exact");
+  const json f = run("on", on, "fast");
+  CHECK(f.at("fast").at("steps_reused") == 2);  // a step per row
+  CHECK(f.at("fast").at("layer_samples") == 1);
+  CHECK(f.at("totals").at("simulated_cycles") == e.at("totals").at("simulated_cycles"));
+  CHECK(e.at("kv_prefetch").at("streams") == 4);  // 2 rows x 2 layers
+  for (const char* key : {"/kv_prefetch/prefetched_bytes", "/kv_prefetch/used_bytes",
+                          "/weight_prefetch/prefetched_bytes", "/dram/bytes_read"}) {
+    INFO(key);
+    CHECK(f.at(json::json_pointer(key)) == e.at(json::json_pointer(key)));
+  }
+
+  // Between grid points: row 0 at KV 100 in the cell 96..127 (4 / 31 of the way in), row
+  // 1 at 70 in 64..96 (6 / 32, further in). The simplex path moves row 1 first: samples at
+  // (96, 64), (96, 96) and (127, 96). The error estimate's neighbouring path: row 0's
+  // next interval (127..128) ends in a third tile, so its previous one, 64..96; row 1's
+  // next one, 96..127: samples at (64, 96), (64, 127) and (96, 127). Six samples.
+  const std::string off = "0,0,0,100\n0,1,0,70\n";
+  const json e2 = run("off", off, "exact");
+  const json f2 = run("off", off, "fast");
+  CHECK(f2.at("fast").at("steps_interpolated") == 2);
+  CHECK(f2.at("fast").at("layer_samples") == 6);
+  CHECK(f2.at("fast").at("steps_without_estimate") == 0);
+  for (const char* key : {"/dram/bytes_read", "/dram/bytes_written", "/processor_array/macs",
+                          "/attention_pipeline/fxp32_macs", "/kv_sram/fill_bytes",
+                          "/kv_prefetch/streams", "/kv_prefetch/prefetched_bytes",
+                          "/kv_prefetch/used_bytes", "/weight_prefetch/prefetched_bytes"}) {
+    INFO(key);
+    CHECK(f2.at(json::json_pointer(key)) == e2.at(json::json_pointer(key)));
+  }
+  const double ec = e2.at("totals").at("simulated_cycles").get<double>();
+  const double fc = f2.at("totals").at("simulated_cycles").get<double>();
+  CHECK(std::abs(fc - ec) / ec < 0.005);
+
+  // Both rows at one KV length between grid points (100, 100): equally far into equal
+  // cells, they move together, so the path is the cell's diagonal, (96, 96) to (127, 127),
+  // and the neighbouring one (64, 64) to (96, 96): three samples, as one row's line.
+  const std::string same = "0,0,0,100\n0,1,0,100\n";
+  const json e3 = run("same", same, "exact");
+  const json f3 = run("same", same, "fast");
+  CHECK(f3.at("fast").at("layer_samples") == 3);
+  for (const char* key : {"/dram/bytes_read", "/kv_prefetch/prefetched_bytes"}) {
+    INFO(key);
+    CHECK(f3.at(json::json_pointer(key)) == e3.at(json::json_pointer(key)));
+  }
+}
+
 TEST_CASE("fast mode: the same bytes with no cache, a cold cache, a warm one and a corrupt "
           "entry",
           "[system]") {
@@ -336,8 +405,8 @@ TEST_CASE("check-fast: the small matrix stays within its bounds", "[system]") {
   const auto csv = read_csv(dir.file("check/check-fast.csv"));
   // tiny x 4 algorithms, small8 x 2 algorithms x 2 KV lengths, small8 batch 2, small8
   // with weight prefetch x 2 algorithms x 2 KV lengths, small8 with weight and K/V
-  // prefetch x 2 KV lengths.
-  REQUIRE(csv.size() == 1 + 4 + 4 + 1 + 4 + 2);
+  // prefetch x 2 KV lengths, small8 batch 2 with weight and K/V prefetch.
+  REQUIRE(csv.size() == 1 + 4 + 4 + 1 + 4 + 2 + 1);
   const std::vector<std::string>& header = csv[0];
   for (std::size_t i = 1; i < csv.size(); ++i) {
     INFO(csv[i][0]);
@@ -348,7 +417,7 @@ TEST_CASE("check-fast: the small matrix stays within its bounds", "[system]") {
   const auto again = run_cli({"check-fast", source_path("configs/checks/fast-small.yaml"), "-o",
                               dir.file("check"), "-j", "2"});
   CHECK(again.exit_code == 0);
-  CHECK(again.out.find("0 runs to do (45 done before)") != std::string::npos);
+  CHECK(again.out.find("0 runs to do (48 done before)") != std::string::npos);
 }
 
 TEST_CASE("run: rows past the model's context stop the run before simulating, or are "
