@@ -90,7 +90,8 @@ std::string describe_layer_graph(const config::ModelConfig& model, const config:
   KvSlots slots(hw.memory.max_batch);
   const AttentionPlanner planner(hw.attention, hw.kv_sram.score_space_bytes());
   return build_batch_graph(one, amap, planner, hw.memory.request_bytes, rows, slots.assign(rows),
-                           algo, hw.overlap.weights, kv_share(hw, rows.size()))
+                           algo, hw.overlap.weights, kv_share(hw, rows.size()), one.layers,
+                           hw.overlap.weights_cross(), hw.overlap.weights_cross())
       .describe();
 }
 
@@ -138,8 +139,16 @@ void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, Batc
   const std::uint32_t graph_layers = hw_.overlap.any() && window_head_ && !window_until_attention_
                                          ? window_layers_
                                          : model_.layers;
-  OpGraph graph = build_batch_graph(model_, amap_, planner_, hw_.memory.request_bytes, rows, slots,
-                                    algo_, hw_.overlap.weights, share, graph_layers);
+  // overlap.across_batches: the stream the batch before started for this batch's first
+  // GEMV, and one for the next batch's, if the trace has one (never in a window).
+  const bool whole = window_layers_ >= model_.layers && window_head_ && !window_until_attention_;
+  const bool carried_in = carried_out_;
+  const bool carry_out = hw_.overlap.weights_cross() && whole && has_next_batch();
+  carried_out_ = false;
+  OpGraph graph =
+      build_batch_graph(model_, amap_, planner_, hw_.memory.request_bytes, rows, slots, algo_,
+                        hw_.overlap.weights, share, graph_layers, carried_in, carry_out);
+  if (carried_in) result.carried_in_bytes = amap_.layer(0).qkv.weight_bytes();
   std::size_t window_attentions = 0;  // of the window's last layer
   bool in_layer = false;              // a layer segment is open (segment_hook_)
   // Other KV lengths change operations' sizes, never the graph's shape or issue order.
@@ -149,8 +158,9 @@ void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, Batc
         rows_[i].kv_len = new_kv_lens_[i];
       }
       new_kv_lens_.clear();
-      graph = build_batch_graph(model_, amap_, planner_, hw_.memory.request_bytes, rows_, slots,
-                                algo_, hw_.overlap.weights, share, graph_layers);
+      graph =
+          build_batch_graph(model_, amap_, planner_, hw_.memory.request_bytes, rows_, slots, algo_,
+                            hw_.overlap.weights, share, graph_layers, carried_in, carry_out);
     }
     const OpNode& n = graph.nodes()[id];
     const bool head = n.layer >= model_.layers;
@@ -159,7 +169,12 @@ void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, Batc
       // under overlap the streams fetched ahead (next_op's weight streams, next_attention's
       // K/V prefetches) are started here, ahead of their consumers (which come later in
       // this order: one outside the window is never issued).
-      if (!n.ahead) continue;
+      if (!n.ahead || n.carried_in) continue;  // carried in: started by the batch before
+      if (n.for_next_batch) {
+        prefetch(n);  // the next batch's first GEMV's weights, behind the LM head's
+        carried_out_ = true;
+        continue;
+      }
       const OpNode& c = graph.nodes()[n.consumer];
       if (head ? !window_head_ : n.layer >= window_layers_) continue;
       if (n.unit == UnitId::KvDma) {
@@ -201,9 +216,32 @@ std::string DecodeSequencer::activity() const {
                      batch_id_, op_start_);
 }
 
+bool DecodeSequencer::has_next_batch() {
+  if (!read_ahead_) {
+    read_ahead_ = true;
+    try {
+      ahead_exists_ = reader_.next_batch(ahead_rows_);
+      if (ahead_exists_) check_batch_rows(ahead_rows_, reader_.path(), model_, hw_);
+    } catch (const InputError& e) {
+      ahead_error_ = e.what();
+      ahead_exists_ = false;
+    }
+  }
+  return ahead_exists_;
+}
+
+bool DecodeSequencer::next_batch(std::vector<trace::DecodeStep>& out) {
+  if (!read_ahead_) return reader_.next_batch(out);
+  read_ahead_ = false;
+  if (ahead_error_) throw InputError(*ahead_error_);
+  if (!ahead_exists_) return false;
+  out.swap(ahead_rows_);
+  return true;
+}
+
 void DecodeSequencer::run() {
   try {
-    while (reader_.next_batch(rows_)) {
+    while (next_batch(rows_)) {
       check_batch_rows(rows_, reader_.path(), model_, hw_);
       BatchResult result;
       result.rows = &rows_;

@@ -41,6 +41,11 @@ struct BatchResult {
   // What the batch added to every counter a snapshot carries (sim::Counters::visit's
   // order), when the simulation provides them (steps.csv --step-counters); else null.
   const std::vector<std::uint64_t>* counters = nullptr;
+  // overlap.across_batches: next_batch: the bytes of the weight stream the batch before
+  // started for this batch's first GEMV (0: none). Some of them may have been fetched
+  // before the batch's start, during the batch before's LM head: at most the weight
+  // buffer's size (the stream fills only the slots the LM head releases).
+  std::uint64_t carried_in_bytes = 0;
 };
 
 // One operation as the sequencer saw it, for timelines.
@@ -62,7 +67,10 @@ void check_batch_rows(const std::vector<trace::DecodeStep>& rows, const std::str
 
 // The operation graph of `rows` (one batch) as the sequencer would build it for layer 0
 // (and layer 1 under overlap.kv) and the LM head, described with its edges (OpGraph::describe):
-// what `run --dump-graph` prints. Addresses are those of the whole model.
+// what `run --dump-graph` prints. Addresses are those of the whole model. Under
+// overlap.across_batches: next_batch, as for a batch with one before it and one after it
+// in the trace: its first GEMV's stream carried in, a stream for the next batch's after
+// the LM head's.
 std::string describe_layer_graph(const config::ModelConfig& model, const config::HwConfig& hw,
                                  const std::vector<trace::DecodeStep>& rows,
                                  tlmx::AttentionAlgo algo);
@@ -144,6 +152,12 @@ class DecodeSequencer : public sc_core::sc_module {
  private:
   void run();
   void run_batch(const std::vector<trace::DecodeStep>& rows, BatchResult& result);
+  // The trace's next batch into `out` (the one has_next_batch() read, if it did); false
+  // at the end. Throws InputError on a bad row.
+  bool next_batch(std::vector<trace::DecodeStep>& out);
+  // Whether the trace has a batch after the one in progress: reads it ahead (a bad row
+  // there is reported when next_batch() hands it over, after this batch has finished).
+  bool has_next_batch();
   void issue(const OpNode& node, BatchResult& result);
   // Starts the weight stream of `gemv` (a GEMV node) on the array, ahead of the GEMV.
   void prefetch(const OpNode& gemv);
@@ -172,6 +186,14 @@ class DecodeSequencer : public sc_core::sc_module {
   std::vector<trace::DecodeStep> rows_;
   Stats stats_;
   std::vector<std::uint64_t> new_kv_lens_;  // set_kv_lens, not yet applied
+  // has_next_batch(): the batch read ahead, whether there was one, or its error.
+  bool read_ahead_ = false;
+  bool ahead_exists_ = false;
+  std::vector<trace::DecodeStep> ahead_rows_;
+  std::optional<std::string> ahead_error_;
+  // The batch in progress started the next batch's first GEMV's weight stream (the next
+  // batch's graph marks that stream carried_in).
+  bool carried_out_ = false;
   std::uint64_t batches_ = 0;
   std::uint64_t started_ = 0;
   std::uint64_t steps_ = 0;

@@ -90,7 +90,13 @@ std::string OpGraph::describe() const {
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     const OpNode& n = nodes_[i];
     out += fmt::format("{} {} [{}]", i, n.name, unit_name(n.unit));
-    if (n.kind == NodeKind::DmaStream) out += fmt::format(" {} B for {}", n.stream_bytes, n.consumer);
+    if (n.for_next_batch) {
+      out += fmt::format(" {} B for the next batch's {}", n.stream_bytes,
+                         tlmx::op_kind_name(n.op_kind));
+    } else if (n.kind == NodeKind::DmaStream) {
+      out += fmt::format(" {} B for {}", n.stream_bytes, n.consumer);
+      if (n.carried_in) out += " (started by the batch before)";
+    }
     if (!preds[i].empty()) out += " <-" + preds[i];
     out += '\n';
   }
@@ -102,7 +108,7 @@ OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& am
                           const std::vector<trace::DecodeStep>& rows,
                           const std::vector<std::uint32_t>& slots, tlmx::AttentionAlgo algo,
                           config::WeightOverlap weights, std::uint64_t kv_share,
-                          std::uint32_t layers) {
+                          std::uint32_t layers, bool carried_in, bool carry_out) {
   OpGraph g;
   const std::uint32_t n_layers = std::min(layers, model.layers);
   const auto b = static_cast<std::uint32_t>(rows.size());
@@ -179,9 +185,21 @@ OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& am
     w.batch = b;
     if (next_op) {
       const std::size_t k = gemv_index++;
-      if (k == 0) next_stream = ahead_stream(0);
+      if (k == 0) {
+        next_stream = ahead_stream(0);
+        g.node(*next_stream).carried_in = carried_in;
+      }
       const std::uint32_t mine = *next_stream;
-      if (k + 1 < gemvs.size()) next_stream = ahead_stream(k + 1);
+      if (k + 1 < gemvs.size()) {
+        next_stream = ahead_stream(k + 1);
+      } else if (carry_out) {
+        // The next batch's first GEMV: the same weights as this batch's (layer 0's QKV).
+        next_stream = ahead_stream(0);
+        OpNode& n = g.node(*next_stream);
+        n.for_next_batch = true;
+        n.op_kind = n_layers != 0 ? tlmx::OpKind::qkv_gemv : tlmx::OpKind::lm_head_gemv;
+        n.op = gemvs[0].second;
+      }
       const std::uint32_t c = compute(name, UnitId::ProcessorArray, kind, w);
       g.set_consumer(mine, c);
       g.edge(mine, c, EdgeKind::Data);

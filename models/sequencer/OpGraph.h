@@ -32,6 +32,11 @@
 // model ended there; under overlap the window's last layer then hands its weight buffer
 // over to the LM head as a step's last layer does (the fast mode's samples).
 //
+// With overlap.across_batches: next_batch (and next_op) the LM head's GEMV is followed
+// in the same way by a stream for the next batch's first GEMV, `for_next_batch`, when
+// the trace has one (`carry_out`); the next batch's graph then marks its first GEMV's
+// stream `carried_in` (`carried_in`): already streaming, not started again.
+//
 // With overlap.kv: next_attention each attention's first K/V ranges form a stream of
 // their own, `kv_prefetch`, into the KV SRAM's prefetch space, issued by the sequencer
 // once the previous attention has finished (build_batch_graph says where).
@@ -77,6 +82,12 @@ struct OpNode {
   // DMA stream nodes: started by the sequencer ahead of their consumer (overlap), not
   // by the consumer's unit when it starts.
   bool ahead = false;
+  // overlap.across_batches: next_batch. A stream started by the batch before (the first
+  // GEMV's weights: its node is in the graph, for its edges, and is not issued again).
+  bool carried_in = false;
+  // A stream for the next batch's first GEMV, which is not in this graph: `op` and
+  // `op_kind` say what it fetches (layer 0's QKV weights), `consumer` is unused.
+  bool for_next_batch = false;
   tlmx::OpClass cls() const { return tlmx::op_class_of(op_kind); }
 };
 
@@ -94,6 +105,7 @@ class OpGraph {
   void set_consumer(std::uint32_t stream, std::uint32_t consumer);
 
   const std::vector<OpNode>& nodes() const { return nodes_; }
+  OpNode& node(std::uint32_t id) { return nodes_.at(id); }
   const std::vector<OpEdge>& edges() const { return edges_; }
   // A topological order: every node after all its predecessors, the lowest id first
   // among those ready. Throws std::logic_error if the edges form a cycle.
@@ -122,13 +134,17 @@ class OpGraph {
 // space is free once the previous attention on the pipeline has finished), so they
 // start before the O GEMV and fill during the O projection, the FFN, the next norm and
 // QKV. A row whose attention has nothing to prefetch gets no such stream.
+//
+// `carried_in` and `carry_out` (next_op only; overlap.across_batches): the first GEMV's
+// weight stream was started by the batch before; a stream for the next batch's first
+// GEMV follows the LM head's (OpNode::carried_in, OpNode::for_next_batch).
 OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& amap,
                           const AttentionPlanner& planner, std::uint32_t request_bytes,
                           const std::vector<trace::DecodeStep>& rows,
                           const std::vector<std::uint32_t>& slots, tlmx::AttentionAlgo algo,
                           config::WeightOverlap weights = config::WeightOverlap::None,
-                          std::uint64_t kv_share = 0,
-                          std::uint32_t layers = ~std::uint32_t{0});
+                          std::uint64_t kv_share = 0, std::uint32_t layers = ~std::uint32_t{0},
+                          bool carried_in = false, bool carry_out = false);
 
 // Each row's share of a prefetch space of `prefetch_bytes` among `rows` rows: whole
 // requests of `request_bytes`, split evenly (the remainder unused).

@@ -27,11 +27,28 @@ inline const char* weight_overlap_name(WeightOverlap w) {
 //                   whole K/V ranges of its first pass, in its read order, that are in
 //                   DRAM before the step's KV append and fit in the row's share of
 //                   `kv_sram.prefetch_kib`; they arrive during the O projection, the FFN,
-//                   the next layer's norm and QKV. Nothing crosses a batch's end.
+//                   the next layer's norm and QKV. It does not cross a batch's end,
+//                   whatever `across_batches` says: the batch's layer-0 prefetches start
+//                   when the batch starts.
 enum class KvOverlap : std::uint8_t { None, NextAttention };
 
 inline const char* kv_overlap_name(KvOverlap k) {
   return k == KvOverlap::NextAttention ? "next_attention" : "none";
+}
+
+// Whether the streams fetched ahead cross a batch's end into the trace's next batch.
+//   none        nothing crosses a batch's end: the batch's first GEMV's weight stream
+//               starts when the batch starts (the behaviour before the key existed)
+//   next_batch  under weights: next_op, when the trace has a next batch, its first GEMV's
+//               weight stream (layer 0's QKV: the same weights whatever the batch) starts
+//               behind the LM head's, as next_op does between two GEMVs of a batch, and
+//               fills the weight buffer while the LM head computes; that GEMV then finds
+//               its weights streaming. The trace's last batch starts no such stream. K/V
+//               prefetch (kv: next_attention) does not cross. Needs weights: next_op.
+enum class AcrossBatches : std::uint8_t { None, NextBatch };
+
+inline const char* across_batches_name(AcrossBatches a) {
+  return a == AcrossBatches::NextBatch ? "next_batch" : "none";
 }
 
 // How the DRAM controller orders prefetch against demand traffic. Every request says
@@ -57,6 +74,11 @@ struct OverlapConfig {
   WeightOverlap weights = WeightOverlap::None;
   KvOverlap kv = KvOverlap::None;
   Arbitration arbitration = Arbitration::Controller;
+  AcrossBatches across_batches = AcrossBatches::None;
+  // A batch's first GEMV's weight stream starts in the batch before it (next_batch).
+  bool weights_cross() const {
+    return across_batches == AcrossBatches::NextBatch && weights == WeightOverlap::NextOp;
+  }
   bool any() const { return weights != WeightOverlap::None || kv != KvOverlap::None; }
 };
 

@@ -81,6 +81,17 @@ inline const schema::Schema<HwConfig>& hw_schema() {
           "waits; admitted requests are not pre-empted. A prefetch request waits behind "
           "demand at most until its operation starts. Needs `weights` or `kv` other than "
           "none (docs/architecture.md, \"Arbitration\")");
+    s.key("across_batches", SKV_MEMBER(overlap.across_batches),
+          names<AcrossBatches>(
+              {{"none", AcrossBatches::None}, {"next_batch", AcrossBatches::NextBatch}}),
+          "", fixed(AcrossBatches::None), Timing::Yes,
+          "whether the weight stream fetched ahead crosses a batch's end. `none`: a batch's "
+          "first GEMV's weights stream in when the batch starts; `next_batch`: when the "
+          "trace has a next batch, its first GEMV's weight stream (layer 0's QKV) starts "
+          "behind the LM head's, as `weights: next_op` does between two GEMVs, and fills the "
+          "weight buffer while the LM head computes (the trace's last batch starts none). "
+          "K/V prefetch (`kv: next_attention`) does not cross a batch's end. Needs "
+          "`weights: next_op`. The fast mode refuses it (docs/fast-mode.md)");
     s.part("dram", SKV_MEMBER(dram), dram::dram_schema());
     return s;
   }();

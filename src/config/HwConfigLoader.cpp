@@ -72,6 +72,13 @@ HwConfig load_hw_config(const std::string& path) {
                              "prefetched: set weights: next_op or kv: next_attention, or use "
                              "controller");
   }
+  if (hw.overlap.across_batches == AcrossBatches::NextBatch &&
+      hw.overlap.weights != WeightOverlap::NextOp) {
+    nodes.at("overlap").fail("across_batches",
+                             "next_batch carries the weight stream of weights: next_op into the "
+                             "next batch (K/V prefetch does not cross): set weights: next_op, "
+                             "or use none");
+  }
   const std::uint32_t burst_bytes = hw.dram.org.burst_bytes();
   if (hw.memory.request_bytes % burst_bytes != 0) {
     nodes.at("memory").fail("request_bytes",

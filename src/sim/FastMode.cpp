@@ -68,6 +68,12 @@ FastModel::FastModel(const config::HwConfig& hw, const config::ModelConfig& mode
       planner_(hw.attention, hw.kv_sram.score_space_bytes()),
       work_(model, hw, amap_, algo),
       overlap_(hw.overlap.any()) {
+  if (hw.overlap.across_batches != config::AcrossBatches::None) {
+    throw InputError(fmt::format(
+        "{}: overlap.across_batches: next_batch is exact mode only (the fast mode reuses whole "
+        "steps, each starting with nothing streaming): use --mode exact, or across_batches: none",
+        hw.source_file));
+  }
   build_grid();
   summary_.points_per_tile = options_.points_per_tile;
   summary_.grid_points = grid_.size();

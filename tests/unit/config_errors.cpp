@@ -373,6 +373,18 @@ TEST_CASE("hw config: overlap.arbitration, each choice", "[config]") {
   CHECK(std::string(skv::config::arbitration_name(first.overlap.arbitration)) == "demand_first");
 }
 
+TEST_CASE("hw config: overlap.across_batches, each choice", "[config]") {
+  HwFixture fx;
+  const auto plain = skv::config::load_hw_config(fx.write(kHw + "overlap:\n  weights: next_op\n"));
+  CHECK(plain.overlap.across_batches == skv::config::AcrossBatches::None);  // the default
+  CHECK(!plain.overlap.weights_cross());
+  const auto next = skv::config::load_hw_config(
+      fx.write(kHw + "overlap:\n  weights: next_op\n  across_batches: next_batch\n"));
+  CHECK(next.overlap.across_batches == skv::config::AcrossBatches::NextBatch);
+  CHECK(next.overlap.weights_cross());
+  CHECK(std::string(skv::config::across_batches_name(next.overlap.across_batches)) == "next_batch");
+}
+
 TEST_CASE("hw config: optional keys override their defaults", "[config]") {
   HwFixture fx;
   std::string text = replace_line(kHw, "  fxp32_mac_slots: 4",
@@ -503,6 +515,20 @@ TEST_CASE("hw config: impossible combinations are errors at the offending key", 
     check_error(fx.error(text), path, line_starting(text, "arbitration:"), "overlap.arbitration",
                 "demand_first orders prefetch behind demand, and nothing is prefetched: set "
                 "weights: next_op or kv: next_attention, or use controller");
+  }
+  SECTION("across batches with no weight stream to carry") {
+    // K/V prefetch does not cross a batch's end: next_batch needs weights: next_op.
+    for (const std::string& overlap :
+         {std::string("overlap:\n  across_batches: next_batch\n"),
+          std::string("overlap:\n  kv: next_attention\n  across_batches: next_batch\n")}) {
+      const std::string text =
+          replace_line(kHw, "  capacity_kib: 2048", "  capacity_kib: 2048\n  prefetch_kib: 512") +
+          overlap;
+      check_error(fx.error(text), path, line_starting(text, "across_batches:"),
+                  "overlap.across_batches",
+                  "next_batch carries the weight stream of weights: next_op into the next batch "
+                  "(K/V prefetch does not cross): set weights: next_op, or use none");
+    }
   }
   SECTION("an unknown K/V overlap") {
     const std::string text = kHw + "overlap:\n  kv: later\n";

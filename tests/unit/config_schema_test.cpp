@@ -213,9 +213,10 @@ TEST_CASE("schema: every entry has its key, member, description, range and defau
   check_entries(skv::config::model_schema(), "model");
   check_entries(skv::dram::dram_schema(), "dram");
   // The hardware config's schema is its own keys (name, clock_mhz, overlap.weights,
-  // overlap.kv, overlap.arbitration) plus each unit's, the DRAM preset's under `dram`.
+  // overlap.kv, overlap.arbitration, overlap.across_batches) plus each unit's, the DRAM
+  // preset's under `dram`.
   const auto& hw = skv::config::hw_schema();
-  CHECK(hw.fields().size() == 5 + skv::config::processor_array_schema().fields().size() +
+  CHECK(hw.fields().size() == 6 + skv::config::processor_array_schema().fields().size() +
                                   skv::config::attention_schema().fields().size() +
                                   skv::config::kv_sram_schema().fields().size() +
                                   skv::config::memory_system_schema().fields().size() +

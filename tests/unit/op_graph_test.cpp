@@ -2,9 +2,10 @@
 // edges of a layer, and the issue order that reproduces the plain sequence.
 
 #include <catch2/catch.hpp>
-
+#include <cstdint>
 #include <sstream>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "models/sequencer/OpGraph.h"
@@ -198,4 +199,55 @@ TEST_CASE("op graph: next_attention adds each attention's K/V prefetch stream, i
   CHECK(skv::sim::kv_prefetch_share(512 * 1024, 4096, 1) == 512 * 1024);
   CHECK(skv::sim::kv_prefetch_share(512 * 1024, 4096, 3) == 42 * 4096);
   CHECK(skv::sim::kv_prefetch_share(4096, 4096, 2) == 0);
+}
+
+TEST_CASE("op graph: across_batches carries the first GEMV's weight stream over a batch's end",
+          "[unit]") {
+  const TinyGraph tiny;
+  const skv::sim::AddressMap amap(tiny.model, tiny.hw);
+  const skv::AttentionPlanner planner(tiny.hw.attention, tiny.hw.kv_sram.capacity_bytes());
+  const std::vector<skv::trace::DecodeStep> rows = {{0, 0, 0, 100, 3}};
+  auto build = [&](bool carried_in, bool carry_out) {
+    return skv::sim::build_batch_graph(tiny.model, amap, planner, tiny.hw.memory.request_bytes,
+                                       rows, {0}, skv::tlmx::AttentionAlgo::SwiftKV,
+                                       skv::config::WeightOverlap::NextOp, 0, ~std::uint32_t{0},
+                                       carried_in, carry_out);
+  };
+  const OpGraph plain = build(false, false);
+  const OpGraph both = build(true, true);
+  // One node more than next_op alone (37): the stream for the next batch's QKV GEMV.
+  REQUIRE(both.nodes().size() == plain.nodes().size() + 1);
+  const std::vector<std::string> all = lines(both.describe());
+  // The first QKV stream is in the graph, with its edges, but marked as started by the
+  // batch before: the sequencer does not start it again.
+  CHECK(all[1] == "1 weight_stream [weight_dma] 65536 B for 3 (started by the batch before)");
+  CHECK(both.nodes()[1].carried_in);
+  CHECK(!plain.nodes()[1].carried_in);
+  // After the final norm (35): the next batch's QKV weights (the same 65536 bytes, layer
+  // 0's), queued behind the LM head's stream (32) in the buffer, just before the LM head
+  // (37), so it starts as the LM head starts and fills the slots the LM head releases.
+  CHECK(all[35].rfind("35 final_rmsnorm", 0) == 0);
+  CHECK(all[36] ==
+        "36 weight_stream [weight_dma] 65536 B for the next batch's qkv_gemv <- "
+        "32(buffer)");
+  CHECK(all[37].rfind("37 lm_head_gemv [processor_array] <- 35(unit) 35(chain) 32(data)", 0) == 0);
+  const skv::sim::OpNode& carry = both.nodes()[36];
+  CHECK(carry.for_next_batch);
+  CHECK(carry.ahead);
+  CHECK(carry.layer == 0);
+  const auto* op = std::get_if<skv::tlmx::GemvOp>(&carry.op);
+  REQUIRE(op != nullptr);
+  CHECK(op->weight_addr == amap.layer(0).qkv.weight_addr);
+  // The issue order is still the ids' order.
+  std::vector<std::uint32_t> ids(both.nodes().size());
+  for (std::uint32_t i = 0; i < ids.size(); ++i) ids[i] = i;
+  CHECK(both.issue_order() == ids);
+  // The trace's last batch: carried in, nothing carried out; the graph of next_op alone
+  // but for the mark on its first stream.
+  const OpGraph last = build(true, false);
+  REQUIRE(last.nodes().size() == plain.nodes().size());
+  std::string marked = plain.describe();
+  const std::string first = "1 weight_stream [weight_dma] 65536 B for 3";
+  marked.insert(marked.find(first) + first.size(), " (started by the batch before)");
+  CHECK(last.describe() == marked);
 }
