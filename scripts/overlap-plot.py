@@ -114,7 +114,7 @@ def main():
     for r in rows:
         if r.get("kv_len", "") not in kvs:
             kvs.append(r.get("kv_len", ""))
-    fig, axes = plt.subplots(2, len(kvs), figsize=(7.5 * len(kvs), 8.5), squeeze=False)
+    fig, axes = plt.subplots(2, len(kvs), figsize=(9 * len(kvs), 9), squeeze=False)
     for col, kv in enumerate(kvs):
         mine = [r for r in rows if r.get("kv_len", "") == kv]
         buffers = []
@@ -163,7 +163,7 @@ def main():
                 if r is None:
                     continue
                 xs.append(r)
-                labels.append(f"{buf}\n{choice}")
+                labels.append(buf.replace(" + ", "\n+ ") + "\n" + choice)
         base = [0.0] * len(xs)
         for name, parts, color in PARTS:
             vals = [sum(float(r[p + "_pct"]) for p in parts) / 100 * float(r["ms_per_token"])
@@ -174,7 +174,7 @@ def main():
             bottom.annotate(f"{float(r['ms_per_token']):.3f}", (i, base[i]), ha="center",
                             va="bottom", fontsize=7)
         bottom.set_xticks(range(len(xs)))
-        bottom.set_xticklabels(labels, fontsize=7)
+        bottom.set_xticklabels(labels, fontsize=6)
         bottom.set_ylabel("ms per token")
         bottom.set_title(f"{title}: exclusive breakdown of the step")
         bottom.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))

@@ -8,11 +8,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <stdexcept>
+#include <map>
 #include <sstream>
+#include <stdexcept>
 #include <string>
-#include <vector>
 #include <system_error>
+#include <vector>
 
 namespace skv::test {
 
@@ -76,6 +77,24 @@ inline std::vector<std::vector<std::string>> read_csv(const std::string& path) {
     rows.push_back(fields);
   }
   return rows;
+}
+
+// The rows after a CSV file's header line (read_csv: no quoting), each as header name to
+// value; a row whose field count differs from the header's is an error.
+inline std::vector<std::map<std::string, std::string>> read_csv_records(const std::string& path) {
+  const auto lines = read_csv(path);
+  std::vector<std::map<std::string, std::string>> records;
+  for (std::size_t r = 1; r < lines.size(); ++r) {
+    if (lines[r].size() != lines[0].size()) {
+      throw std::runtime_error(path + ": row " + std::to_string(r) + " has " +
+                               std::to_string(lines[r].size()) + " fields, the header " +
+                               std::to_string(lines[0].size()));
+    }
+    std::map<std::string, std::string> record;
+    for (std::size_t c = 0; c < lines[0].size(); ++c) record[lines[0][c]] = lines[r][c];
+    records.push_back(std::move(record));
+  }
+  return records;
 }
 
 }  // namespace skv::test

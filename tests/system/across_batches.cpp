@@ -36,30 +36,6 @@ std::string hw_file(TempDir& dir, const std::string& name, const std::string& ex
                    read_file(source_path("configs/hw/swiftkv-mha-u55c-prefetch.yaml")) + extra);
 }
 
-// steps.csv (no quoted fields) as rows of header name to value.
-std::vector<std::map<std::string, std::string>> csv_rows(const std::string& text) {
-  std::vector<std::vector<std::string>> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> cells;
-    std::size_t start = 0;
-    for (std::size_t comma; (comma = line.find(',', start)) != std::string::npos;
-         start = comma + 1) {
-      cells.push_back(line.substr(start, comma - start));
-    }
-    cells.push_back(line.substr(start));
-    lines.push_back(cells);
-  }
-  std::vector<std::map<std::string, std::string>> rows;
-  for (std::size_t r = 1; r < lines.size(); ++r) {
-    REQUIRE(lines[r].size() == lines[0].size());
-    std::map<std::string, std::string> row;
-    for (std::size_t c = 0; c < lines[0].size(); ++c) row[lines[0][c]] = lines[r][c];
-    rows.push_back(row);
-  }
-  return rows;
-}
-
 std::uint64_t count(const std::map<std::string, std::string>& row, const std::string& key) {
   return std::stoull(row.at(key));
 }
@@ -75,7 +51,7 @@ Run run(TempDir& dir, const std::string& hw, const std::string& trace, const std
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   return Run{json::parse(read_file(dir.file(out + "/report.json"))),
-             csv_rows(read_file(dir.file(out + "/steps.csv")))};
+             skv::test::read_csv_records(dir.file(out + "/steps.csv"))};
 }
 
 }  // namespace

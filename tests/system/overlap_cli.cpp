@@ -24,32 +24,6 @@ using skv::test::TempDir;
 
 namespace {
 
-// The rows of a CSV file without quoted fields, each as header name to value.
-std::vector<std::map<std::string, std::string>> simple_csv(const std::string& text) {
-  std::vector<std::vector<std::string>> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    REQUIRE(line.find('"') == std::string::npos);
-    std::vector<std::string> cells;
-    std::size_t start = 0;
-    for (std::size_t comma; (comma = line.find(',', start)) != std::string::npos;
-         start = comma + 1) {
-      cells.push_back(line.substr(start, comma - start));
-    }
-    cells.push_back(line.substr(start));
-    lines.push_back(cells);
-  }
-  std::vector<std::map<std::string, std::string>> rows;
-  for (std::size_t r = 1; r < lines.size(); ++r) {
-    REQUIRE(lines[r].size() == lines[0].size());
-    std::map<std::string, std::string> row;
-    for (std::size_t c = 0; c < lines[0].size(); ++c) row[lines[0][c]] = lines[r][c];
-    rows.push_back(row);
-  }
-  return rows;
-}
-
 double num(const std::map<std::string, std::string>& row, const std::string& key) {
   return std::stod(row.at(key));
 }
@@ -68,7 +42,7 @@ TEST_CASE("compare --overlap: each choice against overlap off on the tiny model"
   CHECK(r.out.find("hideable us") != std::string::npos);
   CHECK(r.out.find("saved %") != std::string::npos);
   CHECK(r.out.find("wrote " + out + "/overlap.csv") != std::string::npos);
-  const auto rows = simple_csv(read_file(out + "/overlap.csv"));
+  const auto rows = skv::test::read_csv_records(out + "/overlap.csv");
   // Two KV lengths x (none, next_op), overlap.weights innermost.
   REQUIRE(rows.size() == 4);
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -153,7 +127,7 @@ TEST_CASE("compare --overlap: weights and K/V axes, each point against both off"
   const auto r = run_cli({"compare", "--overlap", sweep, "-j", "2", "-o", out, "-q"});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
-  const auto rows = simple_csv(read_file(out + "/overlap.csv"));
+  const auto rows = skv::test::read_csv_records(out + "/overlap.csv");
   REQUIRE(rows.size() == 4);
   const char* weights[] = {"none", "none", "next_op", "next_op"};
   const char* kv[] = {"none", "next_attention", "none", "next_attention"};
