@@ -151,9 +151,11 @@ TEST_CASE("compare --overlap: weights and K/V axes, each point against both off"
   // scripts/overlap-plot.py draws the four points: one buffer set (the weight buffer, 64
   // requests of 4 KiB, and the 64 KiB prefetch space), one bar per choice.
   const std::string svg = dir.file("overlap.svg");
+  // Debian's python3, which python3-matplotlib serves (another python3 first on PATH
+  // may have no matplotlib).
   const auto plot = skv::test::run_program(
-      "/usr/bin/env",
-      {"python3", source_path("scripts/overlap-plot.py"), out + "/overlap.csv", "-o", svg});
+      "/usr/bin/python3",
+      {source_path("scripts/overlap-plot.py"), out + "/overlap.csv", "-o", svg});
   INFO(plot.err);
   REQUIRE(plot.exit_code == 0);
   const std::string picture = read_file(svg);
