@@ -4,11 +4,12 @@
 // Before a throw (or another call that does not return) ASan unpoisons the stack from the
 // current frame to the top of the thread's stack, since the frames the throw skips will
 // not clear their redzones. It takes that top from the thread's stack bounds. SystemC runs
-// its threads as coroutines on stacks of their own (QuickThreads), switching without
-// telling ASan; once the kernel has switched, ASan's idea of the main thread's top is a
-// coroutine stack's, the range from the current frame to it is nonsense, and ASan skips the
-// unpoisoning ("ignoring requested __asan_handle_no_return", google/sanitizers#189), and
-// every later one too. The redzones of the skipped frames then stay poisoned, and the next
+// its threads as coroutines on stacks of their own (QuickThreads), and ASan's record of
+// which stack a thread is on does not follow every switch (a thread's return is never
+// announced: AsanMainStack.cpp); once the kernel has switched, ASan's idea of the main
+// thread's top can be a coroutine stack's, the range from the current frame to it is nonsense, and
+// ASan skips the unpoisoning ("ignoring requested __asan_handle_no_return", google/sanitizers#189),
+// and every later one too. The redzones of the skipped frames then stay poisoned, and the next
 // frames that use that memory from code ASan does not instrument (libstdc++, fmt,
 // SystemC) are reported as a stack-buffer-overflow that is none.
 //

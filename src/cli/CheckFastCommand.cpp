@@ -5,6 +5,7 @@
 // resumes where it stopped.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -135,6 +136,20 @@ void percentages(const json& j, const std::string& at,
   }
 }
 
+// Whether a fast report's fast.not_estimated names the figure at `key` ("/group/name",
+// as percentages() writes it) or a group holding it ("dram_extremes").
+bool named_not_estimated(const json& fast_report, const std::string& key) {
+  std::string dotted = key.substr(1);
+  std::replace(dotted.begin(), dotted.end(), '/', '.');
+  const json* names = fast_report.contains("fast") ? &fast_report.at("fast") : nullptr;
+  if (names == nullptr || !names->contains("not_estimated")) return false;
+  for (const json& n : names->at("not_estimated")) {
+    const std::string name = n.get<std::string>();
+    if (dotted == name || dotted.rfind(name + ".", 0) == 0) return true;
+  }
+  return false;
+}
+
 // Bytes, MACs and operation counts: fast mode must match exact mode exactly.
 constexpr const char* kWorkFigures[] = {
     "/dram/bytes_read",
@@ -202,11 +217,16 @@ Verdict compare(const Case& c, const fs::path& dir) {
   std::vector<std::pair<std::string, double>> pf;
   percentages(e, "", pe);
   percentages(f, "", pf);
-  // By key: an exact report holds figures a fast one leaves out (fast.not_estimated).
+  // By key: an exact report holds figures a fast one leaves out, and names in
+  // fast.not_estimated; a figure missing from the fast report and not named there fails.
   const std::map<std::string, double> fast_pct(pf.begin(), pf.end());
+  std::vector<std::string> missing;
   for (const auto& [key, exact_value] : pe) {
     const auto it = fast_pct.find(key);
-    if (it == fast_pct.end()) continue;
+    if (it == fast_pct.end()) {
+      if (!named_not_estimated(f, key)) missing.push_back(key);
+      continue;
+    }
     const double d = std::fabs(it->second - exact_value);
     if (d > v.util_points) {
       v.util_points = d;
@@ -240,6 +260,9 @@ Verdict compare(const Case& c, const fs::path& dir) {
   if (v.mean_pct > v.mean_bound_pct) v.failures.push_back("mean");
   if (v.util_points > v.util_bound_points) v.failures.push_back("utilisation " + v.util_key);
   if (!v.work_mismatch.empty()) v.failures.push_back("work: " + v.work_mismatch);
+  if (!missing.empty()) {
+    v.failures.push_back(fmt::format("not in the fast report: {}", fmt::join(missing, ", ")));
+  }
   if (v.sample_share_pct > kMaxSampleSharePct) v.failures.push_back("simulated share");
   return v;
 }

@@ -36,22 +36,27 @@ struct OnOffGrid {
   json exact_on, fast_on, exact_off, fast_off;
 };
 
+// A one-step trace of `rows` ("batch,request,step,kv_len" lines), run on `hw` in `mode`
+// (fast without the sample cache): its report.
+json run_rows(const TempDir& dir, const std::string& hw, const std::string& name,
+              const std::string& rows, const char* mode) {
+  const std::string trace =
+      dir.write(name + ".trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n" + rows);
+  const std::string out = dir.file(name + "-" + mode);
+  std::vector<std::string> args = {"run", "--hw",   hw,   "--model", kTiny, "--trace",
+                                   trace, "--mode", mode, "-q",      "-o",  out};
+  if (std::string(mode) == "fast") args.push_back("--no-cache");
+  const auto r = run_cli(args);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  return json::parse(read_file(out + "/report.json"));
+}
+
 OnOffGrid run_on_and_off_grid(const TempDir& dir, const std::string& hw) {
-  const std::string on =
-      dir.write("t.trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,64\n");
-  const std::string off =
-      dir.write("t2.trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,100\n");
-  auto run = [&](const char* mode, const std::string& trace) {
-    const std::string out = dir.file(std::string(mode) + "-" + (trace == on ? "on" : "off"));
-    std::vector<std::string> args = {"run", "--hw",   hw,   "--model", kTiny, "--trace",
-                                     trace, "--mode", mode, "-q",      "-o",  out};
-    if (std::string(mode) == "fast") args.push_back("--no-cache");
-    const auto r = run_cli(args);
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-    return json::parse(read_file(out + "/report.json"));
-  };
-  return {run("exact", on), run("fast", on), run("exact", off), run("fast", off)};
+  return {run_rows(dir, hw, "on", "0,0,0,64\n", "exact"),
+          run_rows(dir, hw, "on", "0,0,0,64\n", "fast"),
+          run_rows(dir, hw, "off", "0,0,0,100\n", "exact"),
+          run_rows(dir, hw, "off", "0,0,0,100\n", "fast")};
 }
 
 }  // namespace
@@ -186,16 +191,7 @@ TEST_CASE("fast mode under overlap, a batch of two rows: exact on the grid, the 
   // 1, from cycle 0), as the trace's one step is.
   const std::string hw = source_path("configs/hw/swiftkv-mha-u55c-kvprefetch-batch2.yaml");
   auto run = [&](const std::string& name, const std::string& rows, const char* mode) {
-    const std::string trace =
-        dir.write(name + ".trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n" + rows);
-    const std::string out = dir.file(name + "-" + mode);
-    std::vector<std::string> args = {"run", "--hw",   hw,   "--model", kTiny, "--trace",
-                                     trace, "--mode", mode, "-q",      "-o",  out};
-    if (std::string(mode) == "fast") args.push_back("--no-cache");
-    const auto r = run_cli(args);
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-    return json::parse(read_file(out + "/report.json"));
+    return run_rows(dir, hw, name, rows, mode);
   };
   // On the grid: rows at KV 64 and 96 (grid points: tile 64, two points per tile). The
   // step is one sample of both rows at those lengths, so the same cycles, to the cycle.
@@ -418,6 +414,21 @@ TEST_CASE("check-fast: the small matrix stays within its bounds", "[system]") {
                               dir.file("check"), "-j", "2"});
   CHECK(again.exit_code == 0);
   CHECK(again.out.find("0 runs to do (48 done before)") != std::string::npos);
+
+  // A resumed check compares the reports again: a percentage the exact report has and the
+  // fast one lacks, without naming it in fast.not_estimated, fails its case (exit 5).
+  const std::string fast_report = dir.file("check/" + csv[1][0] + "/fast/report.json");
+  json f = json::parse(read_file(fast_report));
+  REQUIRE(f.at("dram").erase("data_bus_utilisation_pct") == 1);
+  std::ofstream(fast_report) << f.dump(2);
+  const auto missing = run_cli({"check-fast", source_path("configs/checks/fast-small.yaml"), "-o",
+                                dir.file("check"), "-j", "2"});
+  CHECK(missing.exit_code == 5);
+  CHECK(missing.out.find("FAIL: not in the fast report: /dram/data_bus_utilisation_pct") !=
+        std::string::npos);
+  const auto failed = read_csv(dir.file("check/check-fast.csv"));
+  REQUIRE(failed.size() == csv.size());
+  CHECK(failed[1].back() == "fail");
 }
 
 TEST_CASE("run: rows past the model's context stop the run before simulating, or are "
