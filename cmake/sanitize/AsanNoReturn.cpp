@@ -7,11 +7,11 @@
 // its threads as coroutines on stacks of their own (QuickThreads), and ASan's record of
 // which stack a thread is on does not follow every switch (a thread's return is never
 // announced: AsanMainStack.cpp); once the kernel has switched, ASan's idea of the main
-// thread's top can be a coroutine stack's, the range from the current frame to it is nonsense, and
-// ASan skips the unpoisoning ("ignoring requested __asan_handle_no_return", google/sanitizers#189),
-// and every later one too. The redzones of the skipped frames then stay poisoned, and the next
-// frames that use that memory from code ASan does not instrument (libstdc++, fmt,
-// SystemC) are reported as a stack-buffer-overflow that is none.
+// thread's top can be a coroutine stack's, the range from the current frame to it is
+// nonsense, and ASan skips the unpoisoning ("ignoring requested __asan_handle_no_return",
+// google/sanitizers#189), and every later one too. The redzones of the skipped frames then stay
+// poisoned, and the next frames that use that memory from code ASan does not instrument (libstdc++,
+// fmt, SystemC) are reported as a stack-buffer-overflow that is none.
 //
 // This handler reads the bounds of the thread's own stack from the thread library once per
 // thread and unpoisons from just below the current frame to its top, as ASan does, when

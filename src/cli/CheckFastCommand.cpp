@@ -141,13 +141,11 @@ void percentages(const json& j, const std::string& at,
 bool named_not_estimated(const json& fast_report, const std::string& key) {
   std::string dotted = key.substr(1);
   std::replace(dotted.begin(), dotted.end(), '/', '.');
-  const json* names = fast_report.contains("fast") ? &fast_report.at("fast") : nullptr;
-  if (names == nullptr || !names->contains("not_estimated")) return false;
-  for (const json& n : names->at("not_estimated")) {
+  const json names = fast_report.value(json::json_pointer("/fast/not_estimated"), json::array());
+  return std::any_of(names.begin(), names.end(), [&](const json& n) {
     const std::string name = n.get<std::string>();
-    if (dotted == name || dotted.rfind(name + ".", 0) == 0) return true;
-  }
-  return false;
+    return dotted == name || dotted.rfind(name + ".", 0) == 0;
+  });
 }
 
 // Bytes, MACs and operation counts: fast mode must match exact mode exactly.

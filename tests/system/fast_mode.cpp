@@ -190,14 +190,11 @@ TEST_CASE("fast mode under overlap, a batch of two rows: exact on the grid, the 
   // layers: a sample is the whole step of both rows (request ids 0 and 1, KV slots 0 and
   // 1, from cycle 0), as the trace's one step is.
   const std::string hw = source_path("configs/hw/swiftkv-mha-u55c-kvprefetch-batch2.yaml");
-  auto run = [&](const std::string& name, const std::string& rows, const char* mode) {
-    return run_rows(dir, hw, name, rows, mode);
-  };
   // On the grid: rows at KV 64 and 96 (grid points: tile 64, two points per tile). The
   // step is one sample of both rows at those lengths, so the same cycles, to the cycle.
   const std::string on = "0,0,0,64\n0,1,0,96\n";
-  const json e = run("on", on, "exact");
-  const json f = run("on", on, "fast");
+  const json e = run_rows(dir, hw, "on", on, "exact");
+  const json f = run_rows(dir, hw, "on", on, "fast");
   CHECK(f.at("fast").at("steps_reused") == 2);  // a step per row
   CHECK(f.at("fast").at("layer_samples") == 1);
   CHECK(f.at("totals").at("simulated_cycles") == e.at("totals").at("simulated_cycles"));
@@ -214,8 +211,8 @@ TEST_CASE("fast mode under overlap, a batch of two rows: exact on the grid, the 
   // next interval (127..128) ends in a third tile, so its previous one, 64..96; row 1's
   // next one, 96..127: samples at (64, 96), (64, 127) and (96, 127). Six samples.
   const std::string off = "0,0,0,100\n0,1,0,70\n";
-  const json e2 = run("off", off, "exact");
-  const json f2 = run("off", off, "fast");
+  const json e2 = run_rows(dir, hw, "off", off, "exact");
+  const json f2 = run_rows(dir, hw, "off", off, "fast");
   CHECK(f2.at("fast").at("steps_interpolated") == 2);
   CHECK(f2.at("fast").at("layer_samples") == 6);
   CHECK(f2.at("fast").at("steps_without_estimate") == 0);
@@ -234,8 +231,8 @@ TEST_CASE("fast mode under overlap, a batch of two rows: exact on the grid, the 
   // cells, they move together, so the path is the cell's diagonal, (96, 96) to (127, 127),
   // and the neighbouring one (64, 64) to (96, 96): three samples, as one row's line.
   const std::string same = "0,0,0,100\n0,1,0,100\n";
-  const json e3 = run("same", same, "exact");
-  const json f3 = run("same", same, "fast");
+  const json e3 = run_rows(dir, hw, "same", same, "exact");
+  const json f3 = run_rows(dir, hw, "same", same, "fast");
   CHECK(f3.at("fast").at("layer_samples") == 3);
   for (const char* key : {"/dram/bytes_read", "/kv_prefetch/prefetched_bytes"}) {
     INFO(key);
