@@ -47,7 +47,8 @@ std::uint64_t ProcessorArray::mac_slots(const config::ProcessorArrayConfig& cfg,
 }
 
 std::uint64_t ProcessorArray::gemv_compute_cycles(const tlmx::GemvOp& op) const {
-  return ceil_div(op.out_features, cfg_.rows) *
+  const std::uint64_t rows = op.array_rows != 0 ? op.array_rows : cfg_.rows;
+  return ceil_div(op.out_features, rows) *
          ceil_div(op.in_features * mac_slots(op),
                   std::uint64_t{cfg_.cols} * cfg_.macs_per_pe_per_cycle) *
          op.batch;
@@ -76,7 +77,7 @@ void ProcessorArray::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&
   delay = sc_core::SC_ZERO_TIME;
   clock_.align();
   if (const auto* g = std::get_if<tlmx::GemvOp>(&ext->op)) {
-    run_gemv(*g, ext->kind);
+    run_gemv(*g, ext->kind, ext->progress);
   } else if (const auto* v = std::get_if<tlmx::VectorOp>(&ext->op)) {
     run_vector(*v);
   } else {
@@ -103,8 +104,19 @@ void ProcessorArray::start_stream(const tlmx::GemvOp& op, tlmx::OpKind kind) {
   ++prefetch_stats_.streams_ahead;
 }
 
-void ProcessorArray::run_gemv(const tlmx::GemvOp& op, tlmx::OpKind kind) {
+std::uint64_t ProcessorArray::beside_cycles(const tlmx::PassProgress* beside,
+                                            sc_core::sc_time since, std::uint64_t cycles) const {
+  if (beside == nullptr) return 0;
+  // Still running now, or ending now: the whole span was beside it.
+  if (!beside->finished || beside->end >= sc_core::sc_time_stamp()) return cycles;
+  if (beside->end <= since) return 0;
+  return std::min(cycles, clock_.cycle_at_or_after(beside->end) - clock_.cycle_at_or_after(since));
+}
+
+void ProcessorArray::run_gemv(const tlmx::GemvOp& op, tlmx::OpKind kind,
+                              const tlmx::PassProgress* beside) {
   ++stats_.gemv_ops;
+  if (beside != nullptr) ++beside_.slices;
   stats_.macs += op.macs();
   stats_.mac_slot_cycles += op.macs() * mac_slots(op);
   const std::uint64_t bytes = op.weight_bytes();
@@ -151,17 +163,23 @@ void ProcessorArray::run_gemv(const tlmx::GemvOp& op, tlmx::OpKind kind) {
     prefetcher_.wait_until(first + k);
     if (sc_core::sc_time_stamp() > before) {
       clock_.align();
-      stats_.weight_stall_cycles += clock_.cycle_at_or_after(sc_core::sc_time_stamp()) -
-                                    clock_.cycle_at_or_after(before);
+      const std::uint64_t stall =
+          clock_.cycle_at_or_after(sc_core::sc_time_stamp()) - clock_.cycle_at_or_after(before);
+      stats_.weight_stall_cycles += stall;
+      beside_.beside_weight_stall_cycles += beside_cycles(beside, before, stall);
     }
     const std::uint64_t cycles = (k + 1) * total / chunks - k * total / chunks;
+    const sc_core::sc_time compute_from = sc_core::sc_time_stamp();
     sc_core::wait(clock_.cycles(cycles));
     stats_.gemv_compute_cycles += cycles;
+    beside_.beside_compute_cycles += beside_cycles(beside, compute_from, cycles);
     prefetcher_.release_through(first + k);
   }
   in_gemv_ = false;
+  const sc_core::sc_time fill_from = sc_core::sc_time_stamp();
   sc_core::wait(clock_.cycles(cfg_.pipeline_fill_cycles));
   stats_.fill_drain_cycles += cfg_.pipeline_fill_cycles;
+  beside_.beside_fill_drain_cycles += beside_cycles(beside, fill_from, cfg_.pipeline_fill_cycles);
 }
 
 void ProcessorArray::run_vector(const tlmx::VectorOp& op) {

@@ -8,6 +8,8 @@
 // MAC of these operand widths) and applies it to one activation vector, so a GEMV of
 // out x in over a batch of b takes
 //   ceil(out / rows) * ceil(in * slots / (cols * macs_per_pe)) * b   compute cycles
+// (rows: the GEMV's own `array_rows` if it has them, an O projection slice's under
+// overlap.o_projection: head_streamed)
 // plus `pipeline_fill_cycles` once to fill and drain the array. Compute consumes the
 // weight stream in order; it stalls (counted) when the next weights have not arrived.
 
@@ -90,6 +92,24 @@ class ProcessorArray : public sc_core::sc_module {
     SKV_DECLARE_STATS(SKV_WEIGHT_PREFETCH_STATS)
   };
 
+  // The O projection's slices under overlap.o_projection: head_streamed, reported as
+  // their own group, `o_projection`, only by runs with it. A slice runs on the rows the
+  // attention pipelines leave free, beside the attention whose passes it follows; its
+  // array cycles (compute, fill and drain, waits for weights) before that attention's
+  // end are booked here too, as run beside it: the exclusive breakdown takes them out of
+  // the GEMV class, whose time the sequencer books only after the attention.
+#define SKV_O_PROJECTION_STATS(X)                                                    \
+  X(slices, Sum, Count, "O projection slices run (one per head pass and layer)")     \
+  X(beside_compute_cycles, Sum, AccelCycles,                                         \
+    "slices' compute cycles before the end of the attention they run beside")        \
+  X(beside_fill_drain_cycles, Sum, AccelCycles,                                      \
+    "slices' fill and drain cycles before the end of the attention they run beside") \
+  X(beside_weight_stall_cycles, Sum, AccelCycles,                                    \
+    "slices' cycles waiting for weights before the end of the attention they run beside")
+  struct BesideStats {
+    SKV_DECLARE_STATS(SKV_O_PROJECTION_STATS)
+  };
+
   ProcessorArray(sc_core::sc_module_name name, const config::ProcessorArrayConfig& cfg,
                  const config::MemorySystemConfig& mem, const tlmx::ClockDomain& clock);
 
@@ -105,6 +125,7 @@ class ProcessorArray : public sc_core::sc_module {
 
   const Stats& stats() const { return stats_; }
   PrefetchStats prefetch_stats() const;
+  const BesideStats& beside_stats() const { return beside_; }
   // Reports its weight requests to `recorder` (null: none).
   void set_recorder(tlmx::ActivityRecorder* recorder) {
     weights.set_recorder(recorder, tlmx::MemoryRole::Weights, tlmx::MemoryRole::WeightsAhead);
@@ -119,7 +140,12 @@ class ProcessorArray : public sc_core::sc_module {
 
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
-  void run_gemv(const tlmx::GemvOp& op, tlmx::OpKind kind);
+  // `beside` (null: none): the attention an O projection slice runs beside.
+  void run_gemv(const tlmx::GemvOp& op, tlmx::OpKind kind, const tlmx::PassProgress* beside);
+  // Of `cycles` cycles that ended now and began at `since`, those before the end of the
+  // attention `beside` (all of them while it runs; 0 without one).
+  std::uint64_t beside_cycles(const tlmx::PassProgress* beside, sc_core::sc_time since,
+                              std::uint64_t cycles) const;
   // Starts a GEMV's weight stream ahead of the GEMV (a prefetch command).
   void start_stream(const tlmx::GemvOp& op, tlmx::OpKind kind);
   void run_vector(const tlmx::VectorOp& op);
@@ -143,6 +169,7 @@ class ProcessorArray : public sc_core::sc_module {
   std::deque<Ahead> ahead_;
   Stats stats_;
   PrefetchStats prefetch_stats_;
+  BesideStats beside_;
   double dram_peak_bytes_per_cycle_ = 0;
 };
 

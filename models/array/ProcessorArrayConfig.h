@@ -24,6 +24,9 @@ struct ProcessorArrayConfig {
   std::uint32_t vector_lanes = 0;
   // Cycles from the first operand entering the array to the first result leaving it.
   std::uint32_t pipeline_fill_cycles = 0;
+  // Rows whose PEs the attention pipelines keep while the O projection's slices run on
+  // the others (overlap.o_projection: head_streamed); 0: no partition.
+  std::uint32_t attention_rows = 0;
 };
 
 inline const schema::Schema<ProcessorArrayConfig>& processor_array_schema() {
@@ -51,6 +54,13 @@ inline const schema::Schema<ProcessorArrayConfig>& processor_array_schema() {
     s.key("pipeline_fill_cycles", SKV_MEMBER(pipeline_fill_cycles), integer(0, 100000), "cycles",
           derived("`rows + cols - 1`", [](const C& c) { return c.rows + c.cols - 1; }), Timing::Yes,
           "fill and drain added once per GEMV");
+    s.key("attention_rows", SKV_MEMBER(attention_rows), integer(0, 4096), "rows", fixed(0u),
+          Timing::Yes,
+          "rows whose PEs the attention pipelines keep while the O projection's slices run "
+          "on the other `rows - attention_rows` (`overlap.o_projection: head_streamed`, "
+          "which needs it; 0: no partition, the only value allowed without it). They must "
+          "hold the pipelines' MAC slots: `attention_rows x cols x macs_per_pe_per_cycle >= "
+          "heads_in_parallel x (dot_lanes + accum_lanes) x fxp32_mac_slots`");
     return s;
   }();
   return instance;

@@ -51,7 +51,7 @@ void AttentionPipeline::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_ti
   delay = sc_core::SC_ZERO_TIME;
   clock_.align();
   if (const auto* a = std::get_if<tlmx::AttentionOp>(&ext->op)) {
-    run_attention(*a);
+    run_attention(*a, ext->progress);
   } else if (const auto* k = std::get_if<tlmx::KvAppendOp>(&ext->op)) {
     run_kv_append(*k);
   } else {
@@ -103,7 +103,7 @@ void AttentionPipeline::prefetch(const tlmx::KvPrefetch& ranges) {
   if (gp.is_response_error()) throw std::runtime_error("AttentionPipeline: K/V prefetch failed");
 }
 
-void AttentionPipeline::run_attention(const tlmx::AttentionOp& op) {
+void AttentionPipeline::run_attention(const tlmx::AttentionOp& op, tlmx::PassProgress* progress) {
   owner_.kind = tlmx::OpKind::attention;
   ++stats_.attention_ops;
   stats_.fxp32_macs += op.tokens * op.q_heads * 2ull * op.head_dim;
@@ -188,12 +188,23 @@ void AttentionPipeline::run_attention(const tlmx::AttentionOp& op) {
       sc_core::wait(clock_.cycles(sw.tail_cycles));
       stats_.tail_cycles += sw.tail_cycles;
       stats_.busy_cycles += sw.tail_cycles;
-      if (current.sweep + 1 == plan.sweeps.size()) ++stats_.head_passes;
+      if (current.sweep + 1 == plan.sweeps.size()) {
+        ++stats_.head_passes;
+        if (progress != nullptr) {
+          ++progress->passes_done;
+          progress->changed.notify(sc_core::SC_ZERO_TIME);
+        }
+      }
     }
     current = std::move(next);
   }
   if (recorder_ != nullptr && tiles != 0) report_pass();
   at_.busy = false;
+  if (progress != nullptr) {
+    progress->finished = true;
+    progress->end = sc_core::sc_time_stamp();
+    progress->changed.notify(sc_core::SC_ZERO_TIME);
+  }
 }
 
 void AttentionPipeline::run_kv_append(const tlmx::KvAppendOp& op) {

@@ -72,7 +72,9 @@ class AttentionPipeline : public sc_core::sc_module {
 
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
-  void run_attention(const tlmx::AttentionOp& op);
+  // `progress` (null: none) learns of every head pass it ends and of its end
+  // (overlap.o_projection: head_streamed).
+  void run_attention(const tlmx::AttentionOp& op, tlmx::PassProgress* progress);
   void run_kv_append(const tlmx::KvAppendOp& op);
   // Has the KV SRAM fetch an attention's first K/V ranges into its prefetch space.
   void prefetch(const tlmx::KvPrefetch& ranges);

@@ -26,6 +26,7 @@ DecodeSequencer::DecodeSequencer(sc_core::sc_module_name name, const config::Mod
       planner_(hw.attention, hw.kv_sram.score_space_bytes()) {
   SC_HAS_PROCESS(DecodeSequencer);
   SC_THREAD(run);
+  if (hw.overlap.head_streamed()) SC_THREAD(run_beside);
 }
 
 void check_batch_rows(const std::vector<trace::DecodeStep>& rows, const std::string& path,
@@ -47,10 +48,11 @@ void check_batch_rows(const std::vector<trace::DecodeStep>& rows, const std::str
   }
 }
 
-void DecodeSequencer::issue(const OpNode& node, BatchResult& result) {
+void DecodeSequencer::issue(const OpNode& node, BatchResult& result, tlmx::PassProgress* progress) {
   tlmx::OpExtension ext;
   ext.op = node.op;
   ext.kind = node.op_kind;
+  ext.progress = progress;
   tlm::tlm_generic_payload gp;
   gp.set_command(tlm::TLM_IGNORE_COMMAND);
   const tlmx::ScopedExtension<tlmx::OpExtension> attached(gp, &ext);
@@ -79,6 +81,82 @@ void DecodeSequencer::issue(const OpNode& node, BatchResult& result) {
   }
 }
 
+void DecodeSequencer::hand_beside(const OpGraph& graph, const std::vector<std::uint32_t>& order,
+                                  std::size_t at, std::vector<bool>& handed) {
+  const std::uint32_t layer = graph.nodes()[order[at]].layer;
+  beside_work_.clear();
+  beside_slices_ = 0;
+  beside_finished_ = 0;
+  for (std::size_t i = at + 1; i < order.size(); ++i) {
+    const OpNode& n = graph.nodes()[order[i]];
+    if (!n.beside || n.layer != layer) continue;
+    handed[order[i]] = true;
+    if (n.kind == NodeKind::Compute) {
+      beside_work_.push_back(BesideItem{n, false});
+      ++beside_slices_;
+    } else if (n.ahead) {
+      beside_work_.push_back(BesideItem{graph.nodes()[n.consumer], true});
+    }
+  }
+  passes_.reset();
+  beside_busy_ = true;
+  beside_go_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void DecodeSequencer::run_beside() {
+  for (;;) {
+    sc_core::wait(beside_go_);
+    for (const BesideItem& item : beside_work_) {
+      if (item.start_stream) {
+        prefetch(item.node);  // the GEMV after this slice: its weights stream in behind
+        continue;
+      }
+      const OpNode& n = item.node;
+      beside_now_ = &n;
+      beside_start_ = clock_.now_cycle();
+      while (!passes_.finished && passes_.passes_done <= n.after_pass) {
+        sc_core::wait(passes_.changed);
+      }
+      tlmx::OpExtension ext;
+      ext.op = n.op;
+      ext.kind = n.op_kind;
+      ext.progress = &passes_;
+      tlm::tlm_generic_payload gp;
+      gp.set_command(tlm::TLM_IGNORE_COMMAND);
+      const tlmx::ScopedExtension<tlmx::OpExtension> attached(gp, &ext);
+      sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+      const std::uint64_t start = clock_.now_cycle();
+      beside_start_ = start;
+      array->b_transport(gp, delay);
+      sc_core::wait(delay);
+      const std::uint64_t end = clock_.now_cycle();
+      // Its cycles, issue to end; the class breakdown books only what the thread that
+      // joins it waits (join_beside).
+      ++(stats_.*Stats::kOps[static_cast<int>(n.op_kind)]);
+      stats_.*Stats::kCycles[static_cast<int>(n.op_kind)] += end - start;
+      if (op_sink_) {
+        op_sink_(OpRecord{batch_id_, n.layer, n.name, unit_name(n.unit), n.cls(), start, end,
+                          n.op_kind});
+      }
+      ++beside_finished_;
+      beside_now_ = nullptr;
+    }
+    beside_busy_ = false;
+    beside_end_.notify(sc_core::SC_ZERO_TIME);
+  }
+}
+
+void DecodeSequencer::join_beside(BatchResult& result) {
+  if (!beside_busy_) return;
+  const std::uint64_t start = clock_.now_cycle();
+  op_name_ = "the O projection's slices";
+  op_unit_ = unit_name(UnitId::ProcessorArray);
+  op_start_ = start;
+  while (beside_busy_) sc_core::wait(beside_end_);
+  op_name_ = nullptr;
+  result.class_cycles[static_cast<int>(tlmx::OpClass::Gemv)] += clock_.now_cycle() - start;
+}
+
 std::string describe_layer_graph(const config::ModelConfig& model, const config::HwConfig& hw,
                                  const std::vector<trace::DecodeStep>& rows,
                                  tlmx::AttentionAlgo algo) {
@@ -91,8 +169,15 @@ std::string describe_layer_graph(const config::ModelConfig& model, const config:
   const AttentionPlanner planner(hw.attention, hw.kv_sram.score_space_bytes());
   return build_batch_graph(one, amap, planner, hw.memory.request_bytes, rows, slots.assign(rows),
                            algo, hw.overlap.weights, kv_share(hw, rows.size()), one.layers,
-                           hw.overlap.weights_cross(), hw.overlap.weights_cross())
+                           hw.overlap.weights_cross(), hw.overlap.weights_cross(),
+                           o_slicing(hw, algo))
       .describe();
+}
+
+OSlicing o_slicing(const config::HwConfig& hw, tlmx::AttentionAlgo algo) {
+  if (!hw.overlap.head_streamed()) return {};
+  const AttentionPlanner planner(hw.attention, hw.kv_sram.score_space_bytes());
+  return OSlicing{planner.heads_per_pass(algo), hw.array.rows - hw.array.attention_rows};
 }
 
 std::uint64_t kv_share(const config::HwConfig& hw, std::size_t rows) {
@@ -145,22 +230,27 @@ void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, Batc
   const bool carried_in = carried_out_;
   const bool carry_out = hw_.overlap.weights_cross() && whole && has_next_batch();
   carried_out_ = false;
+  const OSlicing slicing = o_slicing(hw_, algo_);
   OpGraph graph =
       build_batch_graph(model_, amap_, planner_, hw_.memory.request_bytes, rows, slots, algo_,
-                        hw_.overlap.weights, share, graph_layers, carried_in, carry_out);
+                        hw_.overlap.weights, share, graph_layers, carried_in, carry_out, slicing);
   if (carried_in) result.carried_in_bytes = amap_.layer(0).qkv.weight_bytes();
   std::size_t window_attentions = 0;  // of the window's last layer
   bool in_layer = false;              // a layer segment is open (segment_hook_)
   // Other KV lengths change operations' sizes, never the graph's shape or issue order.
-  for (const std::uint32_t id : graph.issue_order()) {
+  const std::vector<std::uint32_t> order = graph.issue_order();
+  std::vector<bool> handed(order.size(), false);  // to run_beside (head_streamed)
+  for (std::size_t at = 0; at < order.size(); ++at) {
+    const std::uint32_t id = order[at];
+    if (handed[id]) continue;
     if (!new_kv_lens_.empty()) {
       for (std::size_t i = 0; i < rows_.size() && i < new_kv_lens_.size(); ++i) {
         rows_[i].kv_len = new_kv_lens_[i];
       }
       new_kv_lens_.clear();
-      graph =
-          build_batch_graph(model_, amap_, planner_, hw_.memory.request_bytes, rows_, slots, algo_,
-                            hw_.overlap.weights, share, graph_layers, carried_in, carry_out);
+      graph = build_batch_graph(model_, amap_, planner_, hw_.memory.request_bytes, rows_, slots,
+                                algo_, hw_.overlap.weights, share, graph_layers, carried_in,
+                                carry_out, slicing);
     }
     const OpNode& n = graph.nodes()[id];
     const bool head = n.layer >= model_.layers;
@@ -202,18 +292,39 @@ void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, Batc
       in_layer = true;
     }
     layer_ = n.layer;
+    // overlap.o_projection: head_streamed: the next operation of this thread comes after
+    // the O projection's slices (it reads their output or runs on their array).
+    join_beside(result);
+    if (n.streams_o) {
+      hand_beside(graph, order, at, handed);
+      issue(n, result, &passes_);
+      continue;
+    }
     issue(n, result);
   }
+  join_beside(result);
   if (in_layer) segment_hook_(Segment::Layer, false, nullptr);
 }
 
 std::string DecodeSequencer::activity() const {
-  if (op_name_ == nullptr) return {};
-  const bool lm = layer_ >= model_.layers;
-  return fmt::format("sequencer waits for {} to finish {} ({}) of batch {}, issued at cycle {}",
-                     op_unit_, op_name_,
-                     lm ? std::string("after the last layer") : fmt::format("layer {}", layer_),
-                     batch_id_, op_start_);
+  std::string s;
+  if (op_name_ != nullptr) {
+    const bool lm = layer_ >= model_.layers;
+    s = fmt::format("sequencer waits for {} to finish {} ({}) of batch {}, issued at cycle {}",
+                    op_unit_, op_name_,
+                    lm ? std::string("after the last layer") : fmt::format("layer {}", layer_),
+                    batch_id_, op_start_);
+  }
+  if (beside_busy_ && beside_now_ != nullptr) {
+    if (!s.empty()) s += "; ";
+    s += fmt::format(
+        "its second thread waits for {} O projection slice {} of {} (layer {}, after head pass "
+        "{}; the attention has ended {} passes{}), since cycle {}",
+        unit_name(beside_now_->unit), beside_finished_ + 1, beside_slices_, beside_now_->layer,
+        beside_now_->after_pass + 1, passes_.passes_done, passes_.finished ? " and finished" : "",
+        beside_start_);
+  }
+  return s;
 }
 
 bool DecodeSequencer::has_next_batch() {

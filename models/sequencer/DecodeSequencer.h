@@ -75,6 +75,11 @@ std::string describe_layer_graph(const config::ModelConfig& model, const config:
                                  const std::vector<trace::DecodeStep>& rows,
                                  tlmx::AttentionAlgo algo);
 
+// How the O projection is cut under overlap.o_projection: head_streamed (a slice per
+// head pass of `algo`'s attention, on the rows the attention pipelines leave free); off
+// otherwise.
+OSlicing o_slicing(const config::HwConfig& hw, tlmx::AttentionAlgo algo);
+
 // Each row's share of the KV SRAM's prefetch space under overlap.kv: next_attention
 // (kv_prefetch_share), 0 without it.
 std::uint64_t kv_share(const config::HwConfig& hw, std::size_t rows);
@@ -158,7 +163,17 @@ class DecodeSequencer : public sc_core::sc_module {
   // Whether the trace has a batch after the one in progress: reads it ahead (a bad row
   // there is reported when next_batch() hands it over, after this batch has finished).
   bool has_next_batch();
-  void issue(const OpNode& node, BatchResult& result);
+  // `progress` (null: none): what the attention tells the slices beside it.
+  void issue(const OpNode& node, BatchResult& result, tlmx::PassProgress* progress = nullptr);
+  // overlap.o_projection: head_streamed. The second thread: runs the O projection's
+  // slices (and starts the weight streams they start) as the attention's passes end.
+  void run_beside();
+  // Hands the layer's `beside` nodes after position `at` of `order` to run_beside.
+  void hand_beside(const OpGraph& graph, const std::vector<std::uint32_t>& order, std::size_t at,
+                   std::vector<bool>& handed);
+  // Waits for the slices handed over to finish; the cycles waited are the O
+  // projection's exposed time, booked to the GEMV class.
+  void join_beside(BatchResult& result);
   // Starts the weight stream of `gemv` (a GEMV node) on the array, ahead of the GEMV.
   void prefetch(const OpNode& gemv);
   // Starts the K/V prefetch of `node` (an attention node): its first ranges within
@@ -198,6 +213,22 @@ class DecodeSequencer : public sc_core::sc_module {
   std::uint64_t started_ = 0;
   std::uint64_t steps_ = 0;
   bool finished_ = false;
+  // overlap.o_projection: head_streamed: the work handed to run_beside (a stream item's
+  // node is the GEMV whose weights it starts), whether it is under way, how many slices
+  // of it have finished, and the attention it follows.
+  struct BesideItem {
+    OpNode node;
+    bool start_stream = false;
+  };
+  std::vector<BesideItem> beside_work_;
+  bool beside_busy_ = false;
+  std::size_t beside_slices_ = 0;
+  std::size_t beside_finished_ = 0;
+  const OpNode* beside_now_ = nullptr;  // the slice it issued and is waiting on, if any
+  std::uint64_t beside_start_ = 0;
+  tlmx::PassProgress passes_;
+  sc_core::sc_event beside_go_;
+  sc_core::sc_event beside_end_;
   const char* op_name_ = nullptr;  // the operation issued and not yet finished
   const char* op_unit_ = nullptr;
   std::uint64_t op_start_ = 0;

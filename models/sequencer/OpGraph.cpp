@@ -26,6 +26,8 @@ const char* edge_kind_name(EdgeKind k) {
     case EdgeKind::Unit: return "unit";
     case EdgeKind::Buffer: return "buffer";
     case EdgeKind::Chain: return "chain";
+    case EdgeKind::Pass:
+      return "pass";
   }
   return "?";
 }
@@ -96,6 +98,9 @@ std::string OpGraph::describe() const {
     } else if (n.kind == NodeKind::DmaStream) {
       out += fmt::format(" {} B for {}", n.stream_bytes, n.consumer);
       if (n.carried_in) out += " (started by the batch before)";
+      if (n.beside) out += " (beside the attention)";
+    } else if (n.beside) {
+      out += fmt::format(" after head pass {}, beside the attention", n.after_pass);
     }
     if (!preds[i].empty()) out += " <-" + preds[i];
     out += '\n';
@@ -103,12 +108,32 @@ std::string OpGraph::describe() const {
   return out;
 }
 
+std::vector<tlmx::GemvOp> o_projection_slices(const tlmx::GemvOp& o,
+                                              const config::ModelConfig& model,
+                                              const OSlicing& slicing) {
+  if (!slicing.on()) return {o};
+  if (o.in_features != std::uint64_t{model.heads} * model.head_dim) {
+    throw std::logic_error("OpGraph: an O projection that is not heads x head_dim wide");
+  }
+  std::vector<tlmx::GemvOp> slices;
+  for (std::uint32_t first = 0; first < model.heads; first += slicing.heads_per_slice) {
+    const std::uint32_t heads = std::min(slicing.heads_per_slice, model.heads - first);
+    tlmx::GemvOp s = o;
+    s.in_features = std::uint64_t{heads} * model.head_dim;
+    s.weight_addr = o.weight_addr + o.out_features * first * model.head_dim * o.weight_bits / 8;
+    s.array_rows = slicing.array_rows;
+    slices.push_back(s);
+  }
+  return slices;
+}
+
 OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& amap,
                           const AttentionPlanner& planner, std::uint32_t request_bytes,
                           const std::vector<trace::DecodeStep>& rows,
                           const std::vector<std::uint32_t>& slots, tlmx::AttentionAlgo algo,
                           config::WeightOverlap weights, std::uint64_t kv_share,
-                          std::uint32_t layers, bool carried_in, bool carry_out) {
+                          std::uint32_t layers, bool carried_in, bool carry_out,
+                          OSlicing o_slicing) {
   OpGraph g;
   const std::uint32_t n_layers = std::min(layers, model.layers);
   const auto b = static_cast<std::uint32_t>(rows.size());
@@ -163,12 +188,18 @@ OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& am
   if (next_op) {
     for (std::uint32_t l = 0; l < n_layers; ++l) {
       const LayerWeights w = amap.layer(l);
-      for (const tlmx::GemvOp& op : {w.qkv, w.o, w.ffn_in, w.ffn_down}) gemvs.emplace_back(l, op);
+      gemvs.emplace_back(l, w.qkv);
+      for (const tlmx::GemvOp& op : o_projection_slices(w.o, model, o_slicing)) {
+        gemvs.emplace_back(l, op);
+      }
+      gemvs.emplace_back(l, w.ffn_in);
+      gemvs.emplace_back(l, w.ffn_down);
     }
     gemvs.emplace_back(model.layers, amap.lm_head());
   }
   std::size_t gemv_index = 0;
   std::optional<std::uint32_t> next_stream;  // next_op: the stream of the GEMV to come
+  bool slicing_now = false;  // gemv() is adding an O projection slice (head_streamed)
   auto ahead_stream = [&](std::size_t k) {
     OpNode n;
     n.kind = NodeKind::DmaStream;
@@ -192,6 +223,7 @@ OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& am
       const std::uint32_t mine = *next_stream;
       if (k + 1 < gemvs.size()) {
         next_stream = ahead_stream(k + 1);
+        g.node(*next_stream).beside = slicing_now;  // started as the slice starts
       } else if (carry_out) {
         // The next batch's first GEMV: the same weights as this batch's (layer 0's QKV).
         next_stream = ahead_stream(0);
@@ -293,10 +325,30 @@ OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& am
       // The next layer's streams, placed here: issued once these attentions have ended.
       kv_prefetches(layer + 1, attentions.back());
     }
-    const std::uint32_t o = gemv("o_gemv", tlmx::OpKind::o_gemv, w.o);
-    for (std::uint32_t a : attentions) data(a, o);
+    std::vector<std::uint32_t> o_parts;
+    if (o_slicing.on()) {
+      // One slice per head pass of the last row's attention (every row's pass before it
+      // has ended by then), on the array rows the attention pipelines leave free.
+      g.node(attentions.back()).streams_o = true;
+      slicing_now = true;
+      std::uint32_t pass = 0;
+      for (const tlmx::GemvOp& slice : o_projection_slices(w.o, model, o_slicing)) {
+        const std::uint32_t o = gemv("o_slice", tlmx::OpKind::o_gemv, slice);
+        g.node(o).beside = true;
+        g.node(o).after_pass = pass++;
+        for (std::uint32_t a : attentions) {
+          g.edge(a, o, a == attentions.back() ? EdgeKind::Pass : EdgeKind::Data);
+        }
+        o_parts.push_back(o);
+      }
+      slicing_now = false;
+    } else {
+      const std::uint32_t o = gemv("o_gemv", tlmx::OpKind::o_gemv, w.o);
+      for (std::uint32_t a : attentions) data(a, o);
+      o_parts.push_back(o);
+    }
     const std::uint32_t res1 = vec("residual", tlmx::OpKind::residual, hidden, kResidualOps);
-    data(o, res1);
+    for (std::uint32_t o : o_parts) data(o, res1);
     if (x) data(*x, res1);
     const std::uint32_t norm2 = vec("rmsnorm", tlmx::OpKind::rmsnorm, hidden, kNormOps);
     data(res1, norm2);

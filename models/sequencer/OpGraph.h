@@ -15,6 +15,9 @@
 //           one's consumer releases, request by request
 //   chain   the issue policy: today's sequencer runs the operations one after another,
 //           so each compute node also waits for the one before it
+//   pass    overlap.o_projection: head_streamed: an O projection slice may start once
+//           its head pass (OpNode::after_pass) of the attention has ended, which is
+//           before the attention ends
 //
 // The sequencer issues nodes in an order that respects every edge. Today each DMA
 // stream is started by the unit that consumes it when that node starts (the weight
@@ -40,6 +43,12 @@
 // With overlap.kv: next_attention each attention's first K/V ranges form a stream of
 // their own, `kv_prefetch`, into the KV SRAM's prefetch space, issued by the sequencer
 // once the previous attention has finished (build_batch_graph says where).
+//
+// With overlap.o_projection: head_streamed the O GEMV is one slice per head pass of the
+// layer's last attention (o_projection_slices), marked `beside`: the sequencer hands
+// them, and the weight streams started as they start, to a second thread when it issues
+// that attention (`streams_o`), which runs them as the passes end while the attention
+// goes on; the next operation on its own thread waits for the last slice.
 
 #include <cstdint>
 #include <string>
@@ -65,7 +74,7 @@ inline constexpr std::uint32_t kResidualOps = 1;
 
 enum class NodeKind { Compute, DmaStream };
 enum class UnitId { ProcessorArray, AttentionPipeline, WeightDma, KvDma };
-enum class EdgeKind { Data, Unit, Buffer, Chain };
+enum class EdgeKind { Data, Unit, Buffer, Chain, Pass };
 
 const char* unit_name(UnitId u);
 const char* edge_kind_name(EdgeKind k);
@@ -88,6 +97,13 @@ struct OpNode {
   // A stream for the next batch's first GEMV, which is not in this graph: `op` and
   // `op_kind` say what it fetches (layer 0's QKV weights), `consumer` is unused.
   bool for_next_batch = false;
+  // overlap.o_projection: head_streamed. An O projection slice, or a weight stream a
+  // slice starts ahead of the GEMV after it: run by the sequencer's second thread.
+  bool beside = false;
+  // A slice: the head pass of the layer's last attention it waits for.
+  std::uint32_t after_pass = 0;
+  // The attention whose head passes the layer's O projection slices follow.
+  bool streams_o = false;
   tlmx::OpClass cls() const { return tlmx::op_class_of(op_kind); }
 };
 
@@ -138,13 +154,28 @@ class OpGraph {
 // `carried_in` and `carry_out` (next_op only; overlap.across_batches): the first GEMV's
 // weight stream was started by the batch before; a stream for the next batch's first
 // GEMV follows the LM head's (OpNode::carried_in, OpNode::for_next_batch).
+// overlap.o_projection: head_streamed: the O projection's slices, one per head pass of
+// `heads_per_slice` heads (the last may have fewer), running on `array_rows` rows.
+// Slice p is d_model x (its heads x head_dim) of W_O; W_O is stored head-major (each
+// head's d_model x head_dim block contiguous), so its weights are one range, at
+// `o.weight_addr` + the bytes of the heads before it. The slices' weights, MACs and MAC
+// slots add up to `o`'s.
+struct OSlicing {
+  std::uint32_t heads_per_slice = 0;  // 0: one O GEMV (after_attention)
+  std::uint32_t array_rows = 0;
+  bool on() const { return heads_per_slice != 0; }
+};
+std::vector<tlmx::GemvOp> o_projection_slices(const tlmx::GemvOp& o,
+                                              const config::ModelConfig& model,
+                                              const OSlicing& slicing);
+
 OpGraph build_batch_graph(const config::ModelConfig& model, const AddressMap& amap,
                           const AttentionPlanner& planner, std::uint32_t request_bytes,
                           const std::vector<trace::DecodeStep>& rows,
                           const std::vector<std::uint32_t>& slots, tlmx::AttentionAlgo algo,
                           config::WeightOverlap weights = config::WeightOverlap::None,
                           std::uint64_t kv_share = 0, std::uint32_t layers = ~std::uint32_t{0},
-                          bool carried_in = false, bool carry_out = false);
+                          bool carried_in = false, bool carry_out = false, OSlicing o_slicing = {});
 
 // Each row's share of a prefetch space of `prefetch_bytes` among `rows` rows: whole
 // requests of `request_bytes`, split evenly (the remainder unused).

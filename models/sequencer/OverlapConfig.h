@@ -70,15 +70,36 @@ inline const char* arbitration_name(Arbitration a) {
   return a == Arbitration::DemandFirst ? "demand_first" : "controller";
 }
 
+// When the O projection runs against the attention that feeds it.
+//   after_attention  one GEMV over all heads once the layer's attentions have finished,
+//                    on the whole array (the behaviour before the key existed)
+//   head_streamed    one GEMV slice per head pass of the layer's last attention: d_model x
+//                    (heads of the pass x head_dim) of W_O, stored head-major so that a
+//                    slice's weights are one contiguous range. Slice p starts once pass p
+//                    has ended (and slice p - 1 has finished) and runs on the array rows
+//                    the attention pipelines leave free (`processor_array.rows -
+//                    attention_rows`), beside the attention's later passes; the residual
+//                    waits for the last slice. With a batch, a slice covers every row, so
+//                    it waits for its pass of the batch's last row. Needs
+//                    `processor_array.attention_rows`.
+enum class OProjection : std::uint8_t { AfterAttention, HeadStreamed };
+
+inline const char* o_projection_name(OProjection o) {
+  return o == OProjection::HeadStreamed ? "head_streamed" : "after_attention";
+}
+
 struct OverlapConfig {
   WeightOverlap weights = WeightOverlap::None;
   KvOverlap kv = KvOverlap::None;
   Arbitration arbitration = Arbitration::Controller;
   AcrossBatches across_batches = AcrossBatches::None;
+  OProjection o_projection = OProjection::AfterAttention;
+  bool head_streamed() const { return o_projection == OProjection::HeadStreamed; }
   // A batch's first GEMV's weight stream starts in the batch before it (next_batch).
   bool weights_cross() const {
     return across_batches == AcrossBatches::NextBatch && weights == WeightOverlap::NextOp;
   }
+  // Something is fetched ahead of the operation that reads it (prefetch).
   bool any() const { return weights != WeightOverlap::None || kv != KvOverlap::None; }
 };
 

@@ -74,6 +74,9 @@ struct GemvOp {
   std::uint32_t weight_bits = 4;
   std::uint32_t activation_bits = 8;
   std::uint64_t weight_addr = 0;
+  // Array rows it runs on (0: all of them): an O projection slice under
+  // overlap.o_projection: head_streamed runs on those the attention pipelines leave free.
+  std::uint32_t array_rows = 0;
   std::uint64_t weight_bytes() const { return out_features * in_features * weight_bits / 8; }
   std::uint64_t macs() const { return out_features * in_features * batch; }
 };
@@ -142,6 +145,23 @@ class ScopedExtension {
 
 using Op = std::variant<GemvOp, VectorOp, AttentionOp, KvAppendOp>;
 
+// How far an attention has got, for the operations that run beside it
+// (overlap.o_projection: head_streamed). The sequencer owns it and attaches it to the
+// attention's command, which counts every head pass it ends and says when it ends
+// (notifying `changed` each time), and to each O projection slice's command, which books
+// its array cycles before the attention's end as run beside it.
+struct PassProgress {
+  std::uint64_t passes_done = 0;
+  bool finished = false;
+  sc_core::sc_time end;  // when it finished
+  sc_core::sc_event changed;
+  void reset() {
+    passes_done = 0;
+    finished = false;
+    end = sc_core::SC_ZERO_TIME;
+  }
+};
+
 class OpExtension : public tlm::tlm_extension<OpExtension> {
  public:
   Op op;
@@ -152,11 +172,15 @@ class OpExtension : public tlm::tlm_extension<OpExtension> {
   // the command's KvPrefetch ranges to the KV SRAM, which fetches them into its prefetch
   // space, and returns at once.
   bool prefetch = false;
+  // overlap.o_projection: head_streamed: on the attention that the slices run beside,
+  // and on each slice (PassProgress); null otherwise.
+  PassProgress* progress = nullptr;
   tlm_extension_base* clone() const override { return new OpExtension(*this); }
   void copy_from(const tlm_extension_base& other) override {
     op = static_cast<const OpExtension&>(other).op;
     kind = static_cast<const OpExtension&>(other).kind;
     prefetch = static_cast<const OpExtension&>(other).prefetch;
+    progress = static_cast<const OpExtension&>(other).progress;
   }
 };
 

@@ -5,6 +5,7 @@
 
 #include "common/IntMath.h"
 #include "models/array/ProcessorArray.h"
+#include "models/sequencer/DecodeSequencer.h"
 #include "models/sequencer/OpGraph.h"
 
 namespace skv::sim {
@@ -32,7 +33,8 @@ WorkModel::WorkModel(const config::ModelConfig& model, const config::HwConfig& h
       hw_(hw),
       amap_(amap),
       algo_(algo),
-      planner_(hw.attention, hw.kv_sram.score_space_bytes()) {}
+      planner_(hw.attention, hw.kv_sram.score_space_bytes()),
+      o_slicing_(o_slicing(hw, algo)) {}
 
 ExpectedWork WorkModel::batch(const std::vector<trace::DecodeStep>& rows) const {
   ExpectedWork w;
@@ -46,7 +48,8 @@ ExpectedWork WorkModel::batch(const std::vector<trace::DecodeStep>& rows) const 
   for (std::uint32_t l = 0; l < model_.layers; ++l) {
     const LayerWeights lw = amap_.layer(l);
     gemv(lw.qkv);
-    gemv(lw.o);
+    // One GEMV, or one slice per head pass (overlap.o_projection: head_streamed).
+    for (const tlmx::GemvOp& o : o_projection_slices(lw.o, model_, o_slicing_)) gemv(o);
     gemv(lw.ffn_in);
     gemv(lw.ffn_down);
     // Per layer: two RMSNorms, RoPE, the FFN activation and two residual adds (the

@@ -7,12 +7,13 @@
 #include <cstdint>
 #include <vector>
 
-#include "models/top/HwConfig.h"
-#include "models/sequencer/ModelConfig.h"
 #include "models/attention/AttentionPlan.h"
-#include "models/tlm/AttentionAlgo.h"
 #include "models/sequencer/AddressMap.h"
 #include "models/sequencer/DecodeStep.h"
+#include "models/sequencer/ModelConfig.h"
+#include "models/sequencer/OpGraph.h"
+#include "models/tlm/AttentionAlgo.h"
+#include "models/top/HwConfig.h"
 
 namespace skv::sim {
 
@@ -61,6 +62,7 @@ class WorkModel {
   const AddressMap& amap_;
   tlmx::AttentionAlgo algo_;
   AttentionPlanner planner_;
+  OSlicing o_slicing_;  // overlap.o_projection: head_streamed: the O GEMV's slices
 };
 
 }  // namespace skv::sim

@@ -92,6 +92,18 @@ inline const schema::Schema<HwConfig>& hw_schema() {
           "weight buffer while the LM head computes (the trace's last batch starts none). "
           "K/V prefetch (`kv: next_attention`) does not cross a batch's end. Needs "
           "`weights: next_op`. The fast mode refuses it (docs/fast-mode.md)");
+    s.key("o_projection", SKV_MEMBER(overlap.o_projection),
+          names<OProjection>({{"after_attention", OProjection::AfterAttention},
+                              {"head_streamed", OProjection::HeadStreamed}}),
+          "", fixed(OProjection::AfterAttention), Timing::Yes,
+          "`after_attention`: the O projection is one GEMV on the whole array once the "
+          "layer's attentions have finished; `head_streamed`: one GEMV slice per head pass "
+          "of the layer's last attention (d_model x heads of the pass x head_dim of W_O, "
+          "stored head-major), slice p starting once pass p has ended, on the array rows "
+          "the attention pipelines leave free (`processor_array.rows - attention_rows`), "
+          "beside the attention's later passes; the residual waits for the last slice. "
+          "Needs `processor_array.attention_rows`. The fast mode refuses it "
+          "(docs/fast-mode.md)");
     s.part("dram", SKV_MEMBER(dram), dram::dram_schema());
     return s;
   }();

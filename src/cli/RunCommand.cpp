@@ -132,11 +132,12 @@ int run(const RunOptions& o) {
   if (o.dump_graph) {
     fmt::print(
         "# operation graph of layer 0{} and the LM head, batch {} of {} ({} rows), "
-        "overlap.weights = {}, overlap.kv = {}\n# id name [unit] <- predecessor(edge kind) "
-        "...\n{}",
+        "overlap.weights = {}, overlap.kv = {}, overlap.o_projection = {}\n# id name [unit] <- "
+        "predecessor(edge kind) ...\n{}",
         hw.overlap.kv != config::KvOverlap::None && model.layers > 1 ? " (and 1)" : "",
         first_rows.front().batch, o.trace, first_rows.size(),
         config::weight_overlap_name(hw.overlap.weights), config::kv_overlap_name(hw.overlap.kv),
+        config::o_projection_name(hw.overlap.o_projection),
         sim::describe_layer_graph(model, hw, first_rows, algo));
     return 0;
   }
@@ -151,6 +152,13 @@ int run(const RunOptions& o) {
   const std::string csv_path = o.out_dir + "/steps.csv";
   refuse_output_over_input(json_path, "the report", inputs);
   refuse_output_over_input(csv_path, "the steps file", inputs);
+  if (!o.timeline.empty() && hw.overlap.head_streamed()) {
+    throw InputError(fmt::format(
+        "{}: --timeline draws one operation at a time on the sequencer, and "
+        "overlap.o_projection: head_streamed runs the O projection's slices beside the "
+        "attention: use o_projection: after_attention for a timeline, or drop --timeline",
+        hw.source_file));
+  }
   if (!o.timeline.empty()) {
     refuse_output_over_input(o.timeline, "--timeline", inputs);
     refuse_output_over_input(o.timeline, "--timeline", {{"report", json_path}, {"steps file", csv_path}});

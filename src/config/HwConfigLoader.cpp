@@ -100,6 +100,45 @@ HwConfig load_hw_config(const std::string& path) {
                           "processor array has {} (rows x cols x macs_per_pe_per_cycle)",
                           need, have));
   }
+  // A head-streamed O projection runs beside the attention on rows it does not use.
+  const std::uint32_t attention_rows = hw.array.attention_rows;
+  if (hw.overlap.head_streamed() && attention_rows == 0) {
+    nodes.at("overlap").fail(
+        "o_projection",
+        fmt::format("head_streamed runs the O projection's slices beside the attention, on "
+                    "array rows the attention pipelines leave free: set "
+                    "processor_array.attention_rows (1 to rows - 1 = {}), or use "
+                    "after_attention",
+                    hw.array.rows - 1));
+  }
+  if (attention_rows != 0 && !hw.overlap.head_streamed()) {
+    nodes.at("processor_array")
+        .fail("attention_rows",
+              "partitions the array only for overlap.o_projection: head_streamed, which this "
+              "file does not set: set it, or remove attention_rows");
+  }
+  if (attention_rows != 0 && attention_rows >= hw.array.rows) {
+    nodes.at("processor_array")
+        .fail("attention_rows",
+              fmt::format("{} leaves no rows of rows = {} for the O projection's slices: it "
+                          "must be 1 to {}",
+                          attention_rows, hw.array.rows, hw.array.rows - 1));
+  }
+  const std::uint64_t row_slots = std::uint64_t{hw.array.cols} * hw.array.macs_per_pe_per_cycle;
+  if (attention_rows != 0 && need > attention_rows * row_slots) {
+    const std::uint64_t rows_needed = (need + row_slots - 1) / row_slots;
+    nodes.at("processor_array")
+        .fail("attention_rows",
+              fmt::format(
+                  "{} rows hold {} MAC slots per cycle (attention_rows x cols x "
+                  "macs_per_pe_per_cycle) but the attention pipelines need {} "
+                  "(heads_in_parallel x (dot_lanes + accum_lanes) x fxp32_mac_slots): "
+                  "at least {} of the {} rows{}",
+                  attention_rows, attention_rows * row_slots, need, rows_needed, hw.array.rows,
+                  rows_needed >= hw.array.rows ? ", which leaves none for the slices: shrink "
+                                                 "attention.heads_in_parallel or the lanes"
+                                               : ""));
+  }
   return hw;
 }
 

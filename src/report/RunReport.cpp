@@ -290,7 +290,7 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
   }
   if (fast) j["fast"]["not_estimated"] = not_estimated;
   if (energy != nullptr) j["energy"] = energy_json(*energy, hw, r);
-  if (hw.overlap.any()) {
+  if (hw.overlap.any() || hw.overlap.head_streamed()) {
     // End-of-run invariant: the exclusive breakdown's parts add up to the simulated cycles.
     try {
       j["overlap"] = overlap_json(hw, r, j);
@@ -447,6 +447,15 @@ std::string run_summary(const nlohmann::json& j) {
           mib("prefetched_bytes"), mib("wasted_bytes"), mib("fetched_twice_bytes"),
           k["buffer_bytes"].get<std::uint64_t>() / 1024, peak(k),
           k["buffer_mean_pct"].get<double>(), k["hideable_ns"].get<double>() / 1e6);
+    }
+    if (o.contains("o_projection")) {
+      const auto& op = o["o_projection"];
+      out += fmt::format(
+          "  O projection        {}: {} slices on {} of the array's rows (the attention "
+          "pipelines keep {}); {:.3f} ms of their array time beside the attention\n",
+          op["choice"].get<std::string>(), op["slices"].get<std::uint64_t>(),
+          op["slice_rows"].get<std::uint64_t>(), op["attention_rows"].get<std::uint64_t>(),
+          op["beside_attention_ns"].get<double>() / 1e6);
     }
     out += fmt::format(
         "  exclusive breakdown GEMV array {:.1f}% + waiting for weights {:.1f}%, "

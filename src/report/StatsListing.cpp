@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <string_view>
+
 #include "common/JsonPath.h"
 #include "common/Stats.h"
 #include "report/DerivedFigures.h"
@@ -16,9 +18,11 @@ std::vector<ListedStat> stats_listing() {
   groups.visit_groups([&out](const char* group, auto& stats) {
     for (const stats::Info& info : stats.kInfo) {
       const bool overlap = sim::StatGroups::overlap_only(group);
+      // overlap.o_projection: head_streamed, which the fast mode refuses.
+      const bool exact_group = std::string_view(group) == "o_projection";
       out.push_back({std::string(group) + "." + info.name, stats::kind_name(info.kind),
-                     stats::unit_name(info.unit), info.description, !stats::subtractable(info.kind),
-                     overlap});
+                     stats::unit_name(info.unit), info.description,
+                     exact_group || !stats::subtractable(info.kind), overlap});
     }
   });
   for (const DerivedFigure& f : derived_figures()) {

@@ -163,6 +163,7 @@ Counters snapshot(Accelerator& top, const std::array<std::uint64_t, tlmx::kOpCla
   stats::keep_subtractable(c.kv_prefetch);
   c.dram_arbitration = top.dram.arbitration_stats();
   stats::keep_subtractable(c.dram_arbitration);
+  c.o_projection = top.array.beside_stats();
   c.class_cycles = cls;
   c.cycles = cycle;
   return c;

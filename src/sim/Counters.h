@@ -42,15 +42,17 @@ struct StatGroups {
   ProcessorArray::PrefetchStats weight_prefetch;  // the weight buffer under overlap
   KvCacheSram::PrefetchStats kv_prefetch;         // the KV SRAM's prefetch space
   DramController::ArbitrationStats dram_arbitration;  // demand and prefetch at the DRAM
+  ProcessorArray::BesideStats o_projection;           // head-streamed O projection slices
 
   // Groups a report holds only for some designs: `weight_prefetch` only with
   // overlap.weights other than none, `kv_prefetch` only with overlap.kv other than none
   // (a run without overlap reports what it always did), `dram_arbitration` only with
-  // either.
+  // either, `o_projection` only with overlap.o_projection: head_streamed.
   static bool overlap_only(const char* group) {
     return std::string_view(group) == "weight_prefetch" ||
            std::string_view(group) == "kv_prefetch" ||
-           std::string_view(group) == "dram_arbitration";
+           std::string_view(group) == "dram_arbitration" ||
+           std::string_view(group) == "o_projection";
   }
   // Whether a run with `overlap` reports `group`.
   static bool reported(const char* group, const config::OverlapConfig& overlap) {
@@ -59,6 +61,7 @@ struct StatGroups {
     }
     if (std::string_view(group) == "kv_prefetch") return overlap.kv != config::KvOverlap::None;
     if (std::string_view(group) == "dram_arbitration") return overlap.any();
+    if (std::string_view(group) == "o_projection") return overlap.head_streamed();
     return true;
   }
 
@@ -74,6 +77,7 @@ struct StatGroups {
     f("weight_prefetch", weight_prefetch);
     f("kv_prefetch", kv_prefetch);
     f("dram_arbitration", dram_arbitration);
+    f("o_projection", o_projection);
   }
   template <class F>
   void visit_groups(F&& f) const {

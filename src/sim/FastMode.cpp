@@ -74,6 +74,13 @@ FastModel::FastModel(const config::HwConfig& hw, const config::ModelConfig& mode
         "steps, each starting with nothing streaming): use --mode exact, or across_batches: none",
         hw.source_file));
   }
+  if (hw.overlap.head_streamed()) {
+    throw InputError(fmt::format(
+        "{}: overlap.o_projection: head_streamed is exact mode only (the fast mode's samples "
+        "cut a run at operation boundaries, and its O projection slices run beside the "
+        "attention): use --mode exact, or o_projection: after_attention",
+        hw.source_file));
+  }
   build_grid();
   summary_.points_per_tile = options_.points_per_tile;
   summary_.grid_points = grid_.size();

@@ -109,6 +109,7 @@ RunResult run_simulation(const config::HwConfig& hw, const config::ModelConfig& 
   r.weight_prefetch = top.array.prefetch_stats();
   r.kv_prefetch = top.kv_sram.prefetch_stats();
   r.dram_arbitration = top.dram.arbitration_stats();
+  r.o_projection = top.array.beside_stats();
   r.weight_bytes = amap.weight_bytes();
   r.kv_bytes = amap.kv_bytes();
   r.context_counts = reader.counts();

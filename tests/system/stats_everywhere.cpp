@@ -141,14 +141,31 @@ TEST_CASE(
   const json report2 = json::parse(read_file(out2 + "/report.json"));
   std::size_t overlap_only = 0;
   std::size_t energy_only = 0;
+  // The head-streamed O projection's group: a run of the shipped preset with it.
+  const std::string out3 = dir.file("run-ostream");
+  const auto r3 = run_cli({"run", "--hw", kRoot + "/configs/hw/swiftkv-mha-u55c-ostream.yaml",
+                           "--model", kRoot + "/configs/models/tiny.yaml", "--trace", trace, "-o",
+                           out3, "-q", "--all-figures"});
+  INFO(r3.out << r3.err);
+  REQUIRE(r3.exit_code == 0);
+  const json report3 = json::parse(read_file(out3 + "/report.json"));
+  std::size_t o_projection = 0;
   for (const auto& st : listing) {
     INFO(st.path);
+    if (st.path.rfind("o_projection.", 0) == 0) {
+      ++o_projection;
+      CHECK(skv::find_dotted(report2, st.path) == nullptr);
+      CHECK(skv::find_dotted(report3, st.path) != nullptr);
+      CHECK(r3.out.find("  " + st.path + " ") != std::string::npos);
+      continue;
+    }
     const json* v = skv::find_dotted(report2, st.path);
     REQUIRE(v != nullptr);
     CHECK(r2.out.find("  " + st.path + " ") != std::string::npos);
     overlap_only += st.overlap_only ? 1 : 0;
     energy_only += st.energy_only ? 1 : 0;
   }
+  CHECK(o_projection == 4);
   CHECK(overlap_only >= 3 + 7 + 4);  // weight_prefetch's, kv_prefetch's, dram_arbitration's
   // 4 totals, 4 parts in J and in %, 22 terms, 6 units, 3 classes, 2 assumption and 2
   // efficiency figures.

@@ -385,6 +385,22 @@ TEST_CASE("hw config: overlap.across_batches, each choice", "[config]") {
   CHECK(std::string(skv::config::across_batches_name(next.overlap.across_batches)) == "next_batch");
 }
 
+TEST_CASE("hw config: overlap.o_projection, each choice, with its array partition", "[config]") {
+  HwFixture fx;
+  const auto plain = skv::config::load_hw_config(fx.write(kHw));
+  CHECK(plain.overlap.o_projection == skv::config::OProjection::AfterAttention);  // the default
+  CHECK(plain.array.attention_rows == 0);
+  // 4 pipelines x (32 + 32) lanes x 4 slots = 1024 MAC slots = 16 rows x 32 cols x 2.
+  const std::string four = replace_line(kHw, "  heads_in_parallel: 8", "  heads_in_parallel: 4");
+  const auto streamed = skv::config::load_hw_config(fx.write(
+      replace_line(four, "  fxp32_mac_slots: 4", "  fxp32_mac_slots: 4\n  attention_rows: 16") +
+      "overlap:\n  o_projection: head_streamed\n"));
+  CHECK(streamed.overlap.head_streamed());
+  CHECK(streamed.array.attention_rows == 16);
+  CHECK(std::string(skv::config::o_projection_name(streamed.overlap.o_projection)) ==
+        "head_streamed");
+}
+
 TEST_CASE("hw config: optional keys override their defaults", "[config]") {
   HwFixture fx;
   std::string text = replace_line(kHw, "  fxp32_mac_slots: 4",
@@ -529,6 +545,41 @@ TEST_CASE("hw config: impossible combinations are errors at the offending key", 
                   "next_batch carries the weight stream of weights: next_op into the next batch "
                   "(K/V prefetch does not cross): set weights: next_op, or use none");
     }
+  }
+  SECTION("a head-streamed O projection without an array partition") {
+    const std::string text = kHw + "overlap:\n  o_projection: head_streamed\n";
+    check_error(fx.error(text), path, line_starting(text, "o_projection:"), "overlap.o_projection",
+                "head_streamed runs the O projection's slices beside the attention, on array "
+                "rows the attention pipelines leave free: set processor_array.attention_rows (1 "
+                "to rows - 1 = 31), or use after_attention");
+  }
+  SECTION("an array partition without a head-streamed O projection") {
+    const std::string text =
+        replace_line(kHw, "  fxp32_mac_slots: 4", "  fxp32_mac_slots: 4\n  attention_rows: 16");
+    check_error(fx.error(text), path, line_starting(text, "attention_rows:"),
+                "processor_array.attention_rows",
+                "partitions the array only for overlap.o_projection: head_streamed");
+  }
+  SECTION("an array partition that leaves the slices no rows") {
+    const std::string text =
+        replace_line(kHw, "  fxp32_mac_slots: 4", "  fxp32_mac_slots: 4\n  attention_rows: 32") +
+        "overlap:\n  o_projection: head_streamed\n";
+    check_error(fx.error(text), path, line_starting(text, "attention_rows:"),
+                "processor_array.attention_rows",
+                "32 leaves no rows of rows = 32 for the O projection's slices: it must be 1 to 31");
+  }
+  SECTION("attention rows too few for the attention pipelines") {
+    // The reference pipelines need 8 x (32 + 32) x 4 = 2048 MAC slots; 31 rows hold
+    // 31 x 32 x 2 = 1984, and 2048 / 64 = 32 rows would leave the slices none.
+    const std::string text =
+        replace_line(kHw, "  fxp32_mac_slots: 4", "  fxp32_mac_slots: 4\n  attention_rows: 31") +
+        "overlap:\n  o_projection: head_streamed\n";
+    check_error(fx.error(text), path, line_starting(text, "attention_rows:"),
+                "processor_array.attention_rows",
+                "31 rows hold 1984 MAC slots per cycle (attention_rows x cols x "
+                "macs_per_pe_per_cycle) but the attention pipelines need 2048 (heads_in_parallel "
+                "x (dot_lanes + accum_lanes) x fxp32_mac_slots): at least 32 of the 32 rows, "
+                "which leaves none for the slices");
   }
   SECTION("an unknown K/V overlap") {
     const std::string text = kHw + "overlap:\n  kv: later\n";

@@ -213,10 +213,10 @@ TEST_CASE("schema: every entry has its key, member, description, range and defau
   check_entries(skv::config::model_schema(), "model");
   check_entries(skv::dram::dram_schema(), "dram");
   // The hardware config's schema is its own keys (name, clock_mhz, overlap.weights,
-  // overlap.kv, overlap.arbitration, overlap.across_batches) plus each unit's, the DRAM
-  // preset's under `dram`.
+  // overlap.kv, overlap.arbitration, overlap.across_batches, overlap.o_projection) plus
+  // each unit's, the DRAM preset's under `dram`.
   const auto& hw = skv::config::hw_schema();
-  CHECK(hw.fields().size() == 6 + skv::config::processor_array_schema().fields().size() +
+  CHECK(hw.fields().size() == 7 + skv::config::processor_array_schema().fields().size() +
                                   skv::config::attention_schema().fields().size() +
                                   skv::config::kv_sram_schema().fields().size() +
                                   skv::config::memory_system_schema().fields().size() +
@@ -298,7 +298,8 @@ TEST_CASE("schema: errors name the file, line and key, what is wrong and what is
         "bank_width_bytes, banks, capacity_kib, ports, prefetch_kib, score_kib)");
   CHECK(err(replace(kMinimalHw, "  fxp32_mac_slots: 4\n", "  fxp32_mac_slots: 4\n  lanes: 4\n"))
             .rfind("hw.yaml:8: processor_array.lanes: unknown key (allowed here: activation_bits, "
-                   "cols, fxp32_mac_slots, macs_per_pe_per_cycle, pipeline_fill_cycles, rows, "
+                   "attention_rows, cols, fxp32_mac_slots, macs_per_pe_per_cycle, "
+                   "pipeline_fill_cycles, rows, "
                    "vector_lanes, weight_bits)",
                    0) == 0);
   CHECK(err(replace(kMinimalHw, "  controller:\n",

@@ -251,3 +251,62 @@ TEST_CASE("op graph: across_batches carries the first GEMV's weight stream over 
   marked.insert(marked.find(first) + first.size(), " (started by the batch before)");
   CHECK(last.describe() == marked);
 }
+
+TEST_CASE(
+    "op graph: head_streamed cuts the O GEMV into one slice per head pass, beside the "
+    "attention",
+    "[unit]") {
+  const TinyGraph t;
+  const skv::sim::AddressMap amap(t.model, t.hw);
+  const skv::AttentionPlanner planner(t.hw.attention, t.hw.kv_sram.capacity_bytes());
+  const std::vector<skv::trace::DecodeStep> rows = {{0, 0, 0, 100, 3}};
+  const std::vector<std::uint32_t> slots = {0};
+  // Two heads per pass on the tiny model's four: two slices, on 24 of the 32 rows.
+  const skv::sim::OSlicing slicing{2, 24};
+  const OpGraph g = skv::sim::build_batch_graph(t.model, amap, planner, t.hw.memory.request_bytes,
+                                                rows, slots, skv::tlmx::AttentionAlgo::SwiftKV,
+                                                skv::config::WeightOverlap::NextOp, 0,
+                                                ~std::uint32_t{0}, false, false, slicing);
+  const std::vector<std::string> all = lines(g.describe());
+  // Layer 0 as under next_op (op graph test above) but the O GEMV: its stream (2) now
+  // brings slice 0's weights, 256 x (2 x 64) / 2 = 16384 bytes of W_O's 32768; slice 1's
+  // stream (9) is started beside the attention, as slice 0 starts (the buffer edge from
+  // 2); each slice waits for its head pass of the attention (a pass edge from 7) and the
+  // residual for both.
+  const std::vector<std::string> expected = {
+      "0 rmsnorm [processor_array]",
+      "1 weight_stream [weight_dma] 65536 B for 3",
+      "2 weight_stream [weight_dma] 16384 B for 9 <- 1(buffer)",
+      "3 qkv_gemv [processor_array] <- 0(unit) 0(chain) 1(data) 0(data)",
+      "4 rope [processor_array] <- 3(unit) 3(chain) 3(data)",
+      "5 kv_append [attention_pipeline] <- 4(chain) 4(data)",
+      "6 kv_stream [kv_dma] 103424 B for 7",
+      "7 attention [attention_pipeline] <- 5(unit) 5(chain) 6(data) 4(data) 5(data)",
+  };
+  REQUIRE(all.size() > 13);
+  CHECK(std::vector<std::string>(all.begin(), all.begin() + 8) == expected);
+  CHECK(all[8] ==
+        "8 weight_stream [weight_dma] 16384 B for 11 (beside the attention) <- 2(buffer)");
+  CHECK(all[9] ==
+        "9 o_slice [processor_array] after head pass 0, beside the attention <- 4(unit) "
+        "7(chain) 2(data) 7(pass)");
+  CHECK(all[10] ==
+        "10 weight_stream [weight_dma] 131072 B for 15 (beside the attention) <- "
+        "8(buffer)");
+  CHECK(all[11] ==
+        "11 o_slice [processor_array] after head pass 1, beside the attention <- "
+        "9(unit) 9(chain) 8(data) 7(pass)");
+  CHECK(all[12] == "12 residual [processor_array] <- 11(unit) 11(chain) 9(data) 11(data)");
+  // The slices: W_O stored head-major, slice 1 right after slice 0's 16384 bytes.
+  const auto& s0 = std::get<skv::tlmx::GemvOp>(g.nodes()[9].op);
+  const auto& s1 = std::get<skv::tlmx::GemvOp>(g.nodes()[11].op);
+  const skv::tlmx::GemvOp o = amap.layer(0).o;
+  CHECK(s0.weight_addr == o.weight_addr);
+  CHECK(s1.weight_addr == o.weight_addr + 16384);
+  CHECK(s0.in_features == 128);
+  CHECK(s0.weight_bytes() + s1.weight_bytes() == o.weight_bytes());
+  CHECK(s0.macs() + s1.macs() == o.macs());
+  CHECK(s0.array_rows == 24);
+  CHECK(g.nodes()[7].streams_o);
+  CHECK(!g.nodes()[9].streams_o);
+}

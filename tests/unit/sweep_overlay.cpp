@@ -68,7 +68,7 @@ TEST_CASE("set_key sets any key of the schema, present or not, and rejects other
   CHECK(error_of([&] { set_key(root, "processor_array.rowz", "1", w, "base.yaml"); }) ==
         "s.yaml:7: axes[2].x: not a key of the hardware config (keys of processor_array: rows, "
         "cols, macs_per_pe_per_cycle, weight_bits, activation_bits, fxp32_mac_slots, "
-        "vector_lanes, pipeline_fill_cycles); did you mean 'rows'?");
+        "vector_lanes, pipeline_fill_cycles, attention_rows); did you mean 'rows'?");
   CHECK(error_of([&] { set_key(root, "x.y", "1", w, "base.yaml"); })
             .find("(keys of the top level: name, clock_mhz, processor_array, attention, kv_sram, "
                   "memory, overlap, dram)") != std::string::npos);

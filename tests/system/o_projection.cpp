@@ -1,0 +1,150 @@
+// overlap.o_projection: head_streamed end to end on the tiny model: the O projection cut
+// into one slice per head pass, each run on the array rows the attention pipelines leave
+// free as soon as its pass has ended. Against the same design with the O GEMV after the
+// attention: the same bytes and MACs, the slice arithmetic of the array's counters, the
+// share of it run beside the attention, a measured saving, and the exclusive breakdown
+// still adding up; the fast mode and --timeline refuse it in one line.
+
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "support/RunCli.h"
+#include "support/TempDir.h"
+
+using json = nlohmann::json;
+using skv::test::CliResult;
+using skv::test::read_file;
+using skv::test::run_cli;
+using skv::test::source_path;
+using skv::test::TempDir;
+
+namespace {
+
+// `text` with the first `from` replaced by `to` (which must be there).
+std::string replace_first(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
+// One error line: a message and its newline.
+bool one_line(const std::string& err) {
+  return !err.empty() && err.find('\n') == err.size() - 1;
+}
+
+const std::string kTiny = source_path("configs/models/tiny.yaml");
+const std::string kTrace = source_path("tests/golden/tiny-5steps.trace");
+
+// The reference hardware with two attention pipelines instead of eight: they need
+// 2 x (32 + 32) x 4 = 512 MAC slots, 8 rows of 32 PEs x 2 MACs. `streamed` gives them
+// those 8 rows and the O projection's slices the other 24.
+std::string hw_file(TempDir& dir, const std::string& name, bool streamed) {
+  dir.write("dram/hbm2-u55c.yaml", read_file(source_path("configs/dram/hbm2-u55c.yaml")));
+  std::string text = read_file(source_path("configs/hw/swiftkv-mha-u55c.yaml"));
+  text = replace_first(text, "heads_in_parallel: 8", "heads_in_parallel: 2");
+  if (streamed) {
+    text = replace_first(text, "  vector_lanes: 32",
+                                    "  attention_rows: 8\n  vector_lanes: 32");
+    text += "overlap:\n  o_projection: head_streamed\n";
+  }
+  return dir.write("hw/" + name + ".yaml", text);
+}
+
+json run(TempDir& dir, const std::string& hw, const std::string& out) {
+  const CliResult r = run_cli({"run", "--hw", hw, "--model", kTiny, "--trace", kTrace, "-o",
+                               dir.file(out), "-q"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  return json::parse(read_file(dir.file(out + "/report.json")));
+}
+
+std::uint64_t at(const json& j, const char* pointer) {
+  return j.at(json::json_pointer(pointer)).get<std::uint64_t>();
+}
+
+}  // namespace
+
+TEST_CASE("overlap.o_projection: head_streamed slices the O GEMV per head pass, beside the "
+          "attention",
+          "[system]") {
+  TempDir dir;
+  const json after = run(dir, hw_file(dir, "after", false), "after");
+  const json streamed = run(dir, hw_file(dir, "streamed", true), "streamed");
+  // The tiny model: 4 heads of 64, hidden 256, 2 layers; 5 steps at batch 1 = 10 layer
+  // steps. Two heads per pass: 2 passes, so 2 slices per layer step.
+  const std::uint64_t layer_steps = 2 * 5;
+  CHECK(at(streamed, "/o_projection/slices") == 2 * layer_steps);
+  CHECK(!after.contains("o_projection"));
+  // GEMVs per step: 4 per layer + the LM head = 9 after the attention, 11 streamed.
+  CHECK(at(after, "/processor_array/gemv_ops") == 9 * 5);
+  CHECK(at(streamed, "/processor_array/gemv_ops") == 11 * 5);
+  // The same work: every byte and MAC, in other slices.
+  for (const char* p : {"/dram/bytes_read", "/dram/bytes_written", "/processor_array/macs",
+                        "/processor_array/weight_bytes", "/attention_pipeline/fxp32_macs"}) {
+    INFO(p);
+    CHECK(at(streamed, p) == at(after, p));
+  }
+  // Compute cycles (ProcessorArray.h): the O GEMV, 256 x 256 INT4 on 32 rows, takes
+  // ceil(256 / 32) x ceil(256 / (32 x 2)) = 8 x 4 = 32 cycles; a slice, 256 x 128 on 24
+  // rows, ceil(256 / 24) x ceil(128 / 64) = 11 x 2 = 22, two per layer step: 12 more per
+  // layer step. Each slice fills and drains the array once more: 32 + 32 - 1 = 63.
+  CHECK(at(streamed, "/processor_array/gemv_compute_cycles") -
+            at(after, "/processor_array/gemv_compute_cycles") ==
+        (2 * 22 - 32) * layer_steps);
+  CHECK(at(streamed, "/processor_array/fill_drain_cycles") -
+            at(after, "/processor_array/fill_drain_cycles") ==
+        63 * layer_steps);
+  // Slice 0 starts when pass 0 ends and runs wholly beside pass 1 (which takes longer
+  // than its 22 + 63 cycles and its weights' wait); slice 1 starts when the attention
+  // has ended, so nothing of it is beside.
+  CHECK(at(streamed, "/o_projection/beside_compute_cycles") == 22 * layer_steps);
+  CHECK(at(streamed, "/o_projection/beside_fill_drain_cycles") == 63 * layer_steps);
+  const std::uint64_t beside = at(streamed, "/overlap/o_projection/beside_attention_cycles");
+  CHECK(beside == (22 + 63) * layer_steps + at(streamed, "/o_projection/beside_weight_stall_cycles"));
+  // Measured, not estimated: the paired run's time minus this one's. What ran beside
+  // the attention is the most it can save.
+  const std::uint64_t saved = at(after, "/totals/simulated_cycles") -
+                              at(streamed, "/totals/simulated_cycles");
+  CHECK(saved > 0);
+  CHECK(saved <= beside);
+  // The exclusive breakdown: the slices' array time beside the attention is in the
+  // attention's time, so the GEMV class's parts still add up to it exactly.
+  const json& x = streamed.at("overlap").at("exclusive_breakdown");
+  CHECK(x.at("gemv_unattributed_cycles").get<std::uint64_t>() == 0);
+  std::uint64_t sum = 0;
+  for (const auto& [key, value] : x.items()) {
+    if (key.size() > 7 && key.compare(key.size() - 7, 7, "_cycles") == 0) {
+      sum += value.get<std::uint64_t>();
+    }
+  }
+  CHECK(sum == at(streamed, "/totals/simulated_cycles"));
+  CHECK(at(streamed, "/breakdown/gemv_cycles") ==
+        x.at("gemv_array_cycles").get<std::uint64_t>() +
+            x.at("gemv_waiting_for_weights_cycles").get<std::uint64_t>());
+}
+
+TEST_CASE("overlap.o_projection: the fast mode and --timeline refuse head_streamed in one line",
+          "[system]") {
+  TempDir dir;
+  const std::string hw = hw_file(dir, "streamed", true);
+  const CliResult fast = run_cli({"run", "--mode", "fast", "--hw", hw, "--model", kTiny,
+                                  "--trace", kTrace, "-o", dir.file("fast"), "-q"});
+  CHECK(fast.exit_code != 0);
+  CHECK(one_line(fast.err));
+  CHECK(fast.err.find("overlap.o_projection: head_streamed is exact mode only") !=
+        std::string::npos);
+  const CliResult timeline =
+      run_cli({"run", "--hw", hw, "--model", kTiny, "--trace", kTrace, "-o", dir.file("tl"), "-q",
+               "--timeline", dir.file("tl.json")});
+  CHECK(timeline.exit_code != 0);
+  CHECK(one_line(timeline.err));
+  CHECK(timeline.err.find("--timeline draws one operation at a time") != std::string::npos);
+  const CliResult graph = run_cli({"run", "--hw", hw, "--model", kTiny, "--trace", kTrace,
+                                   "-o", dir.file("graph"), "--dump-graph"});
+  CHECK(graph.exit_code == 0);
+  CHECK(graph.out.find("overlap.o_projection = head_streamed") != std::string::npos);
+  CHECK(graph.out.find("o_slice [processor_array] after head pass 1, beside the attention") !=
+        std::string::npos);
+}
