@@ -142,6 +142,7 @@ void ProcessorArray::run_gemv(const tlmx::GemvOp& op, tlmx::OpKind kind,
     const std::uint64_t held = std::min(buffer, bytes);
     const tlmx::HideableBound bound = tlmx::hideable_bound(
         held, clock_.now_cycle() - ahead_.front().start_cycle, dram_peak_bytes_per_cycle_);
+    prefetch_stats_.ahead_cycles += clock_.now_cycle() - ahead_.front().start_cycle;
     prefetch_stats_.hideable_bytes += bound.bytes;
     prefetch_stats_.hideable_cycles += bound.cycles;
     ahead_.pop_front();

@@ -87,7 +87,10 @@ class ProcessorArray : public sc_core::sc_module {
     "the DRAM's peak bandwidth moves from the stream's start to the GEMV's)")             \
   X(hideable_cycles, Sum, AccelCycles,                                                    \
     "per such GEMV: min(buffer size, its weight bytes) at the DRAM's peak bandwidth "     \
-    "(cycles, rounded up), capped by the cycles from its stream's start to the GEMV's")
+    "(cycles, rounded up), capped by the cycles from its stream's start to the GEMV's")   \
+  X(ahead_cycles, Sum, AccelCycles,                                                       \
+    "per such GEMV: cycles from its stream's start to the GEMV's (its weights may move "  \
+    "then, while other operations run)")
   struct PrefetchStats {
     SKV_DECLARE_STATS(SKV_WEIGHT_PREFETCH_STATS)
   };

@@ -208,6 +208,16 @@ Draw make_draw(std::uint64_t seed, std::uint64_t index, const std::vector<Preset
   hw << "  fxp32_mac_slots: " << slots << "\n";
   if (r.chance(3, 4)) hw << "  vector_lanes: " << r.log_range(1, 256) << "\n";
   if (r.chance(1, 4)) hw << "  pipeline_fill_cycles: " << r.range(0, 300) << "\n";
+  // One draw in four streams the O projection beside the attention, on the rows the
+  // attention pipelines leave free: mostly the fewest rows that hold them (validate
+  // refuses a partition that leaves the slices none), else any count (often refused).
+  const bool o_streamed = r.chance(1, 4);
+  if (o_streamed) {
+    const std::uint64_t need = heads_in_parallel * (dot + accum) * slots;
+    const std::uint64_t fewest = (need + cols * macs - 1) / (cols * macs);
+    hw << "  attention_rows: "
+       << (r.chance(3, 4) ? std::min(fewest + r.range(0, 2), rows) : r.range(0, rows)) << "\n";
+  }
   hw << "attention:\n"
      << "  heads_in_parallel: " << heads_in_parallel << "\n"
      << "  dot_lanes: " << dot << "\n"
@@ -245,6 +255,10 @@ Draw make_draw(std::uint64_t seed, std::uint64_t index, const std::vector<Preset
     hw << "dram:\n" << indented(text, "  ");
   } else {
     hw << "dram:\n  preset: " << preset.name << "\n";
+  }
+  if (o_streamed) {
+    hw << "overlap:\n  o_projection: head_streamed\n";
+    if (r.chance(1, 2)) hw << "  weights: next_op\n";
   }
   d.hw = hw.str();
 
@@ -314,7 +328,8 @@ Draw make_draw(std::uint64_t seed, std::uint64_t index, const std::vector<Preset
           << (inline_dram ? " (inline)" : "") << ", request_bytes " << request_bytes << ", KV SRAM "
           << capacity_kib << " KiB; model " << layers << " layers, " << heads << "/" << kv_heads
           << " heads of " << head_dim << ", max_context " << max_context << "; " << d.rows
-          << " rows in " << batches << " batches";
+          << " rows in " << batches << " batches"
+          << (o_streamed ? "; O projection head-streamed" : "");
   d.summary = summary.str();
   return d;
 }
