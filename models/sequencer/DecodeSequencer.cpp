@@ -48,7 +48,7 @@ void check_batch_rows(const std::vector<trace::DecodeStep>& rows, const std::str
   }
 }
 
-void DecodeSequencer::issue(const OpNode& node, BatchResult& result, tlmx::PassProgress* progress) {
+void DecodeSequencer::transport(const OpNode& node, tlmx::PassProgress* progress) {
   tlmx::OpExtension ext;
   ext.op = node.op;
   ext.kind = node.op_kind;
@@ -57,28 +57,35 @@ void DecodeSequencer::issue(const OpNode& node, BatchResult& result, tlmx::PassP
   gp.set_command(tlm::TLM_IGNORE_COMMAND);
   const tlmx::ScopedExtension<tlmx::OpExtension> attached(gp, &ext);
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-  const std::uint64_t start = clock_.now_cycle();
   auto& socket = node.unit == UnitId::AttentionPipeline ? attention : array;
-  const char* name = node.name;
-  const char* unit = unit_name(node.unit);
-  op_name_ = name;
-  op_unit_ = unit;
+  socket->b_transport(gp, delay);
+  sc_core::wait(delay);
+}
+
+void DecodeSequencer::finished_op(const OpNode& node, std::uint64_t start, std::uint64_t end) {
+  ++(stats_.*Stats::kOps[static_cast<int>(node.op_kind)]);
+  stats_.*Stats::kCycles[static_cast<int>(node.op_kind)] += end - start;
+  if (op_sink_) {
+    op_sink_(OpRecord{batch_id_, node.layer, node.name, unit_name(node.unit), node.cls(), start,
+                      end, node.op_kind});
+  }
+}
+
+void DecodeSequencer::issue(const OpNode& node, BatchResult& result, tlmx::PassProgress* progress) {
+  const std::uint64_t start = clock_.now_cycle();
+  op_name_ = node.name;
+  op_unit_ = unit_name(node.unit);
   op_start_ = start;
   if (recorder_ != nullptr) {
     recorder_->operation_started(batch_id_, sc_core::sc_time_stamp().value());
   }
   if (segment_hook_) segment_hook_(Segment::Operation, true, &node);
-  socket->b_transport(gp, delay);
-  sc_core::wait(delay);
+  transport(node, progress);
   if (segment_hook_) segment_hook_(Segment::Operation, false, &node);
   op_name_ = nullptr;
   const std::uint64_t end = clock_.now_cycle();
   result.class_cycles[static_cast<int>(node.cls())] += end - start;
-  ++(stats_.*Stats::kOps[static_cast<int>(node.op_kind)]);
-  stats_.*Stats::kCycles[static_cast<int>(node.op_kind)] += end - start;
-  if (op_sink_) {
-    op_sink_(OpRecord{batch_id_, layer_, name, unit, node.cls(), start, end, node.op_kind});
-  }
+  finished_op(node, start, end);
 }
 
 void DecodeSequencer::hand_beside(const OpGraph& graph, const std::vector<std::uint32_t>& order,
@@ -117,27 +124,12 @@ void DecodeSequencer::run_beside() {
       while (!passes_.finished && passes_.passes_done <= n.after_pass) {
         sc_core::wait(passes_.changed);
       }
-      tlmx::OpExtension ext;
-      ext.op = n.op;
-      ext.kind = n.op_kind;
-      ext.progress = &passes_;
-      tlm::tlm_generic_payload gp;
-      gp.set_command(tlm::TLM_IGNORE_COMMAND);
-      const tlmx::ScopedExtension<tlmx::OpExtension> attached(gp, &ext);
-      sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
       const std::uint64_t start = clock_.now_cycle();
       beside_start_ = start;
-      array->b_transport(gp, delay);
-      sc_core::wait(delay);
-      const std::uint64_t end = clock_.now_cycle();
+      transport(n, &passes_);
       // Its cycles, issue to end; the class breakdown books only what the thread that
       // joins it waits (join_beside).
-      ++(stats_.*Stats::kOps[static_cast<int>(n.op_kind)]);
-      stats_.*Stats::kCycles[static_cast<int>(n.op_kind)] += end - start;
-      if (op_sink_) {
-        op_sink_(OpRecord{batch_id_, n.layer, n.name, unit_name(n.unit), n.cls(), start, end,
-                          n.op_kind});
-      }
+      finished_op(n, start, clock_.now_cycle());
       ++beside_finished_;
       beside_now_ = nullptr;
     }
@@ -319,7 +311,7 @@ std::string DecodeSequencer::activity() const {
     if (!s.empty()) s += "; ";
     s += fmt::format(
         "its second thread waits for {} O projection slice {} of {} (layer {}, after head pass "
-        "{}; the attention has ended {} passes{}), since cycle {}",
+        "{} of the attention, which has ended {} passes{}), since cycle {}",
         unit_name(beside_now_->unit), beside_finished_ + 1, beside_slices_, beside_now_->layer,
         beside_now_->after_pass + 1, passes_.passes_done, passes_.finished ? " and finished" : "",
         beside_start_);

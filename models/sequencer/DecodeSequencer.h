@@ -165,6 +165,10 @@ class DecodeSequencer : public sc_core::sc_module {
   bool has_next_batch();
   // `progress` (null: none): what the attention tells the slices beside it.
   void issue(const OpNode& node, BatchResult& result, tlmx::PassProgress* progress = nullptr);
+  // Runs `node` on its unit: a blocking command, returning once the node has finished.
+  void transport(const OpNode& node, tlmx::PassProgress* progress);
+  // Books a finished operation: its kind's count and cycles, and the op sink's record.
+  void finished_op(const OpNode& node, std::uint64_t start, std::uint64_t end);
   // overlap.o_projection: head_streamed. The second thread: runs the O projection's
   // slices (and starts the weight streams they start) as the attention's passes end.
   void run_beside();
