@@ -62,6 +62,11 @@ void DecodeSequencer::transport(const OpNode& node, tlmx::PassProgress* progress
   sc_core::wait(delay);
 }
 
+void DecodeSequencer::book(BatchResult& result, tlmx::OpClass cls, std::uint64_t cycles) {
+  result.class_cycles[static_cast<int>(cls)] += cycles;
+  booked_[static_cast<int>(cls)] += cycles;
+}
+
 void DecodeSequencer::finished_op(const OpNode& node, std::uint64_t start, std::uint64_t end) {
   ++(stats_.*Stats::kOps[static_cast<int>(node.op_kind)]);
   stats_.*Stats::kCycles[static_cast<int>(node.op_kind)] += end - start;
@@ -84,7 +89,7 @@ void DecodeSequencer::issue(const OpNode& node, BatchResult& result, tlmx::PassP
   if (segment_hook_) segment_hook_(Segment::Operation, false, &node);
   op_name_ = nullptr;
   const std::uint64_t end = clock_.now_cycle();
-  result.class_cycles[static_cast<int>(node.cls())] += end - start;
+  book(result, node.cls(), end - start);
   finished_op(node, start, end);
 }
 
@@ -146,7 +151,7 @@ void DecodeSequencer::join_beside(BatchResult& result) {
   op_start_ = start;
   while (beside_busy_) sc_core::wait(beside_end_);
   op_name_ = nullptr;
-  result.class_cycles[static_cast<int>(tlmx::OpClass::Gemv)] += clock_.now_cycle() - start;
+  book(result, tlmx::OpClass::Gemv, clock_.now_cycle() - start);
 }
 
 std::string describe_layer_graph(const config::ModelConfig& model, const config::HwConfig& hw,

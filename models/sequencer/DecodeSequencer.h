@@ -150,6 +150,11 @@ class DecodeSequencer : public sc_core::sc_module {
   bool finished() const { return finished_; }
   const std::vector<trace::DecodeStep>& current_rows() const { return rows_; }
   std::uint64_t current_batch_id() const { return batch_id_; }
+  // The cycles booked to each class of operation since the run began, as the batches'
+  // class_cycles book them (under head_streamed, the slices' exposed time only).
+  const std::array<std::uint64_t, tlmx::kOpClassCount>& booked_class_cycles() const {
+    return booked_;
+  }
   const sc_core::sc_event& progress_event() const { return progress_; }
   // The operation it waits for, for a stalled simulation's error line; empty if none.
   std::string activity() const;
@@ -165,6 +170,8 @@ class DecodeSequencer : public sc_core::sc_module {
   bool has_next_batch();
   // `progress` (null: none): what the attention tells the slices beside it.
   void issue(const OpNode& node, BatchResult& result, tlmx::PassProgress* progress = nullptr);
+  // Books `cycles` to class `cls`: the batch's class_cycles and booked_class_cycles().
+  void book(BatchResult& result, tlmx::OpClass cls, std::uint64_t cycles);
   // Runs `node` on its unit: a blocking command, returning once the node has finished.
   void transport(const OpNode& node, tlmx::PassProgress* progress);
   // Books a finished operation: its kind's count and cycles, and the op sink's record.
@@ -197,6 +204,7 @@ class DecodeSequencer : public sc_core::sc_module {
   SegmentHook segment_hook_;
   tlmx::ActivityRecorder* recorder_ = nullptr;
   std::uint64_t batch_id_ = 0;
+  std::array<std::uint64_t, tlmx::kOpClassCount> booked_{};
   std::uint32_t layer_ = 0;
   std::uint32_t window_layers_ = ~std::uint32_t{0};
   bool window_head_ = true;

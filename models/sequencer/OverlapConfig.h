@@ -101,6 +101,9 @@ struct OverlapConfig {
   }
   // Something is fetched ahead of the operation that reads it (prefetch).
   bool any() const { return weights != WeightOverlap::None || kv != KvOverlap::None; }
+  // Operations of a batch overlap in time: a prefetch beside the operation before its
+  // reader, or the O projection's slices beside the attention.
+  bool ops_overlap() const { return any() || head_streamed(); }
 };
 
 }  // namespace skv::config

@@ -102,8 +102,8 @@ inline const schema::Schema<HwConfig>& hw_schema() {
           "stored head-major), slice p starting once pass p has ended, on the array rows "
           "the attention pipelines leave free (`processor_array.rows - attention_rows`), "
           "beside the attention's later passes; the residual waits for the last slice. "
-          "Needs `processor_array.attention_rows`. The fast mode refuses it "
-          "(docs/fast-mode.md)");
+          "Needs `processor_array.attention_rows`. The fast mode reuses whole steps under "
+          "it, `--timeline` refuses it (docs/fast-mode.md)");
     s.part("dram", SKV_MEMBER(dram), dram::dram_schema());
     return s;
   }();

@@ -290,7 +290,7 @@ nlohmann::json run_report(const config::HwConfig& hw, const config::ModelConfig&
   }
   if (fast) j["fast"]["not_estimated"] = not_estimated;
   if (energy != nullptr) j["energy"] = energy_json(*energy, hw, r);
-  if (hw.overlap.any() || hw.overlap.head_streamed()) {
+  if (hw.overlap.ops_overlap()) {
     // End-of-run invariant: the exclusive breakdown's parts add up to the simulated cycles.
     try {
       j["overlap"] = overlap_json(hw, r, j);

@@ -67,18 +67,11 @@ FastModel::FastModel(const config::HwConfig& hw, const config::ModelConfig& mode
       amap_(model, hw),
       planner_(hw.attention, hw.kv_sram.score_space_bytes()),
       work_(model, hw, amap_, algo),
-      overlap_(hw.overlap.any()) {
+      overlap_(hw.overlap.ops_overlap()) {
   if (hw.overlap.across_batches != config::AcrossBatches::None) {
     throw InputError(fmt::format(
         "{}: overlap.across_batches: next_batch is exact mode only (the fast mode reuses whole "
         "steps, each starting with nothing streaming): use --mode exact, or across_batches: none",
-        hw.source_file));
-  }
-  if (hw.overlap.head_streamed()) {
-    throw InputError(fmt::format(
-        "{}: overlap.o_projection: head_streamed is exact mode only (the fast mode's samples "
-        "cut a run at operation boundaries, and its O projection slices run beside the "
-        "attention): use --mode exact, or o_projection: after_attention",
         hw.source_file));
   }
   build_grid();

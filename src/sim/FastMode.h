@@ -29,9 +29,10 @@
 // or on a cache, so every output byte depends only on the configs, the trace, the algorithm and the
 // binary.
 //
-// Under overlap (hardware config `overlap`: next-GEMV weights, next-attention K/V) an
-// operation's time depends on what the one before it left in flight, so operations are
-// no longer reused one by one. The unit of reuse is then the layer in its steady state:
+// Under overlap (hardware config `overlap`: next-GEMV weights, next-attention K/V, or the
+// O projection's slices beside the attention) an operation's time depends on what the
+// one before it left in flight, or on what runs beside it, so operations are no longer
+// reused one by one. The unit of reuse is then the layer in its steady state:
 // a sample of one row at KV length L simulates a window of the model's layers and the
 // head, built as a model that ends after the window, and measures every layer (the
 // first starts cold, as a step's first layer does; the middle ones start with what a
@@ -171,7 +172,7 @@ class FastModel {
   std::map<std::string, Sample> samples_;
   std::map<std::uint64_t, Counters> attention_;
   std::map<std::vector<std::uint64_t>, Counters> steps_;  // under overlap, by the rows' KV lengths
-  bool overlap_ = false;
+  bool overlap_ = false;  // hw.overlap.ops_overlap(): steps are reused whole
   // prepare(): while set, a sample not yet kept is added here (once) and stands in as
   // an empty one.
   std::vector<SampleKey>* wanted_ = nullptr;

@@ -106,7 +106,6 @@ Sample simulate(const config::HwConfig& hw, const config::ModelConfig& model,
   const tlmx::ClockDomain clock(hw.clock_mhz);
 
   Sample s;
-  std::array<std::uint64_t, tlmx::kOpClassCount> class_cycles{};
   Counters previous;
   Accelerator* accel = nullptr;
   Accelerator top("accelerator", hw, model, amap, source, clock, algo,
@@ -122,8 +121,9 @@ Sample simulate(const config::HwConfig& hw, const config::ModelConfig& model,
       top.sequencer.set_window(key.layers, key.head, key.until_attention);
       top.sequencer.set_kv_lens(key.row_kv_lens());
     }
-    class_cycles[static_cast<int>(op.cls)] += op.end_cycle - op.start_cycle;
-    const Counters now = snapshot(*accel, class_cycles, op.end_cycle);
+    // The classes' cycles as a run books them (a slice beside the attention: only the
+    // wait for it, booked before the operation after it).
+    const Counters now = snapshot(*accel, top.sequencer.booked_class_cycles(), op.end_cycle);
     spans.emplace_back(op.layer, OpSpan{op.name, op.cls, now - previous});
     previous = now;
   });

@@ -3,12 +3,14 @@
 // free as soon as its pass has ended. Against the same design with the O GEMV after the
 // attention: the same bytes and MACs, the slice arithmetic of the array's counters, the
 // share of it run beside the attention, a measured saving, and the exclusive breakdown
-// still adding up; the fast mode and --timeline refuse it in one line.
+// still adding up; the fast mode exact on its grid; --timeline refuses it in one line.
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "support/RunCli.h"
 #include "support/TempDir.h"
@@ -132,16 +134,69 @@ TEST_CASE("overlap.o_projection: head_streamed slices the O GEMV per head pass, 
             x.at("gemv_waiting_for_weights_cycles").get<std::uint64_t>());
 }
 
-TEST_CASE("overlap.o_projection: the fast mode and --timeline refuse head_streamed in one line",
-          "[system]") {
+TEST_CASE(
+    "overlap.o_projection: the fast mode reuses whole steps, exact on the grid, the same work "
+    "between",
+    "[system]") {
   TempDir dir;
   const std::string hw = hw_file(dir, "streamed", true);
-  const CliResult fast = run_cli({"run", "--mode", "fast", "--hw", hw, "--model", kTiny,
-                                  "--trace", kTrace, "-o", dir.file("fast"), "-q"});
-  CHECK(fast.exit_code != 0);
-  CHECK(one_line(fast.err));
-  CHECK(fast.err.find("overlap.o_projection: head_streamed is exact mode only") !=
-        std::string::npos);
+  // One row at KV 64 (a grid point: tiny's first tile edge) and at KV 100 (between the
+  // grid points 96 and 127), in both modes.
+  auto one_step = [&](const std::string& name, const char* kv, const char* mode) {
+    const std::string trace = dir.write(
+        name + ".trace",
+        std::string("# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,") + kv + "\n");
+    std::vector<std::string> args = {"run",
+                                     "--mode",
+                                     mode,
+                                     "--hw",
+                                     hw,
+                                     "--model",
+                                     kTiny,
+                                     "--trace",
+                                     trace,
+                                     "-o",
+                                     dir.file(name + "-" + mode),
+                                     "-q"};
+    if (std::string(mode) == "fast") args.push_back("--no-cache");
+    const CliResult r = run_cli(args);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return json::parse(read_file(dir.file(name + "-" + mode + "/report.json")));
+  };
+  // tiny has 2 layers: the step sample is the whole step, its slices beside its
+  // attentions as in the exact mode, so on the grid it is the exact step to the cycle.
+  const json e = one_step("on", "64", "exact");
+  const json f = one_step("on", "64", "fast");
+  CHECK(f.at("fast").at("steps_reused") == 1);
+  CHECK(f.at("fast").at("layer_samples") == 1);
+  CHECK(f.at("fast").at("attention_samples") == 0);
+  for (const char* key :
+       {"/totals/simulated_cycles", "/breakdown/gemv_cycles", "/breakdown/attention_cycles",
+        "/o_projection/slices", "/o_projection/beside_compute_cycles",
+        "/o_projection/beside_fill_drain_cycles",
+        "/overlap/o_projection/beside_attention_cycles"}) {
+    INFO(key);
+    CHECK(at(f, key) == at(e, key));
+  }
+  // Between grid points: the straight line between the steps at 96 and 127 (one plan);
+  // the work is affine in the KV length, so it is the exact mode's.
+  const json e2 = one_step("off", "100", "exact");
+  const json f2 = one_step("off", "100", "fast");
+  CHECK(f2.at("fast").at("steps_interpolated") == 1);
+  for (const char* key : {"/dram/bytes_read", "/dram/bytes_written", "/processor_array/macs",
+                          "/o_projection/slices", "/attention_pipeline/fxp32_macs"}) {
+    INFO(key);
+    CHECK(at(f2, key) == at(e2, key));
+  }
+  const double ec = static_cast<double>(at(e2, "/totals/simulated_cycles"));
+  const double fc = static_cast<double>(at(f2, "/totals/simulated_cycles"));
+  CHECK(std::abs(fc - ec) / ec < 0.005);
+}
+
+TEST_CASE("overlap.o_projection: --timeline refuses head_streamed in one line", "[system]") {
+  TempDir dir;
+  const std::string hw = hw_file(dir, "streamed", true);
   const CliResult timeline =
       run_cli({"run", "--hw", hw, "--model", kTiny, "--trace", kTrace, "-o", dir.file("tl"), "-q",
                "--timeline", dir.file("tl.json")});
