@@ -140,6 +140,8 @@ class ProcessorArray : public sc_core::sc_module {
   // What the array is doing now, for a stalled simulation's error line; empty if idle.
   std::string activity() const;
   bool drained() const { return ahead_.empty() && prefetcher_.drained(); }
+  // Weight streams started ahead of a GEMV that has not started yet.
+  std::size_t streams_ahead() const { return ahead_.size(); }
 
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);

@@ -225,13 +225,22 @@ void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, Batc
   // GEMV, and one for the next batch's, if the trace has one (never in a window).
   const bool whole = window_layers_ >= model_.layers && window_head_ && !window_until_attention_;
   const bool carried_in = carried_out_;
-  const bool carry_out = hw_.overlap.weights_cross() && whole && has_next_batch();
+  // A sample's lead-in (set_sample_carry) runs only the head, and carries out.
+  const bool lead_in = lead_in_;
+  lead_in_ = false;
+  const bool carry_out =
+      hw_.overlap.weights_cross() && (lead_in || sample_carry_out_ || (whole && has_next_batch()));
   carried_out_ = false;
   const OSlicing slicing = o_slicing(hw_, algo_);
   OpGraph graph =
       build_batch_graph(model_, amap_, planner_, hw_.memory.request_bytes, rows, slots, algo_,
                         hw_.overlap.weights, share, graph_layers, carried_in, carry_out, slicing);
   if (carried_in) result.carried_in_bytes = amap_.layer(0).qkv.weight_bytes();
+  // The window, read at each operation: a sample's fork point changes it mid-batch
+  // (set_window). A lead-in runs the head alone.
+  auto in_layers = [&] { return lead_in ? 0 : window_layers_; };
+  auto with_head = [&] { return lead_in || window_head_; };
+  auto until_attention = [&] { return !lead_in && window_until_attention_; };
   std::size_t window_attentions = 0;  // of the window's last layer
   bool in_layer = false;              // a layer segment is open (segment_hook_)
   // Other KV lengths change operations' sizes, never the graph's shape or issue order.
@@ -263,24 +272,22 @@ void DecodeSequencer::run_batch(const std::vector<trace::DecodeStep>& rows, Batc
         continue;
       }
       const OpNode& c = graph.nodes()[n.consumer];
-      if (head ? !window_head_ : n.layer >= window_layers_) continue;
+      if (head ? !with_head() : n.layer >= in_layers()) continue;
       if (n.unit == UnitId::KvDma) {
         prefetch_kv(c, share);
         continue;
       }
-      if (window_until_attention_ && n.layer + 1 == window_layers_ &&
-          c.op_kind != tlmx::OpKind::qkv_gemv) {
+      if (until_attention() && n.layer + 1 == in_layers() && c.op_kind != tlmx::OpKind::qkv_gemv) {
         continue;
       }
       prefetch(c);
       continue;
     }
-    if (head ? !window_head_ : n.layer >= window_layers_) continue;
-    if (window_until_attention_ && n.layer + 1 == window_layers_ &&
-        window_attentions == rows.size()) {
+    if (head ? !with_head() : n.layer >= in_layers()) continue;
+    if (until_attention() && n.layer + 1 == in_layers() && window_attentions == rows.size()) {
       continue;
     }
-    if (n.layer + 1 == window_layers_ && n.op_kind == tlmx::OpKind::attention) {
+    if (n.layer + 1 == in_layers() && n.op_kind == tlmx::OpKind::attention) {
       ++window_attentions;
     }
     if (segment_hook_ && (!in_layer || n.layer != layer_)) {

@@ -134,6 +134,15 @@ class DecodeSequencer : public sc_core::sc_module {
     window_head_ = head;
     window_until_attention_ = until_attention;
   }
+  // overlap.across_batches: next_batch, in a sample of the fast mode: with `lead_in`, the
+  // first batch runs only its final norm and LM head, and starts the stream of the next
+  // batch's first GEMV behind them, as the batch before a batch in a trace does; with
+  // `carry_out`, the batch after it (or the only one) starts that stream too, as a batch
+  // with one after it does, though the source has none. Exact runs never call it.
+  void set_sample_carry(bool lead_in, bool carry_out) {
+    lead_in_ = lead_in;
+    sample_carry_out_ = carry_out;
+  }
   // The batch in progress goes on, from its next operation, with these KV lengths (one
   // per row, in row order): the operations already issued did not depend on them. How
   // the fast mode's samples of one batch shape share their common start.
@@ -209,6 +218,8 @@ class DecodeSequencer : public sc_core::sc_module {
   std::uint32_t window_layers_ = ~std::uint32_t{0};
   bool window_head_ = true;
   bool window_until_attention_ = false;
+  bool lead_in_ = false;           // set_sample_carry: the next batch is a lead-in
+  bool sample_carry_out_ = false;  // set_sample_carry: batches after it carry out
   std::optional<std::string> error_;
   std::vector<trace::DecodeStep> rows_;
   Stats stats_;

@@ -113,7 +113,7 @@ void Accelerator::watchdog() {
   }
 }
 
-void Accelerator::check_finished() const {
+void Accelerator::check_finished(bool carried_out) const {
   if (stalled_) throw SimulationError(*stalled_);
   if (sequencer.error()) throw InputError(*sequencer.error());
   if (!sequencer.finished()) {
@@ -122,9 +122,9 @@ void Accelerator::check_finished() const {
         "({} batches finished); {}",
         clock_.now_cycle(), sequencer.batches(), activity()));
   }
-  if (!array.drained() || !kv_sram.drained() || !dram.drained() ||
-      array.weights.outstanding() != 0 || kv_sram.fill.outstanding() != 0 ||
-      kv_sram.writeback.outstanding() != 0 ||
+  const bool array_done = carried_out ? array.streams_ahead() == 1 : array.drained();
+  if (!array_done || !kv_sram.drained() || !dram.drained() || array.weights.outstanding() != 0 ||
+      kv_sram.fill.outstanding() != 0 || kv_sram.writeback.outstanding() != 0 ||
       (kv_sram.prefetch_port() != nullptr && kv_sram.prefetch_port()->outstanding() != 0)) {
     throw SimulationError(fmt::format(
         "simulation ended at cycle {} with work left after the last step: {}",

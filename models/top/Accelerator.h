@@ -59,8 +59,10 @@ class Accelerator : public sc_core::sc_module {
   void set_recorder(tlmx::ActivityRecorder* recorder);
   // After sc_start() has returned: throws SimulationError if the watchdog stopped the
   // run, if the trace was not read to its end, or if a unit still holds work; throws
-  // InputError for a bad trace row found while simulating.
-  void check_finished() const;
+  // InputError for a bad trace row found while simulating. `carried_out`: a sample of the
+  // fast mode whose last batch started the next batch's weight stream
+  // (DecodeSequencer::set_sample_carry): that one stream may be left in the array.
+  void check_finished(bool carried_out = false) const;
   // Who waits for what, unit by unit ("sequencer waits for ...; kv_sram holds ...").
   std::string activity() const;
 

@@ -91,7 +91,8 @@ inline const schema::Schema<HwConfig>& hw_schema() {
           "behind the LM head's, as `weights: next_op` does between two GEMVs, and fills the "
           "weight buffer while the LM head computes (the trace's last batch starts none). "
           "K/V prefetch (`kv: next_attention`) does not cross a batch's end. Needs "
-          "`weights: next_op`. The fast mode refuses it (docs/fast-mode.md)");
+          "`weights: next_op`. The fast mode samples steps carried in and out "
+          "(docs/fast-mode.md)");
     s.key("o_projection", SKV_MEMBER(overlap.o_projection),
           names<OProjection>({{"after_attention", OProjection::AfterAttention},
                               {"head_streamed", OProjection::HeadStreamed}}),

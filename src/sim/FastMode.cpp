@@ -68,12 +68,6 @@ FastModel::FastModel(const config::HwConfig& hw, const config::ModelConfig& mode
       planner_(hw.attention, hw.kv_sram.score_space_bytes()),
       work_(model, hw, amap_, algo),
       overlap_(hw.overlap.ops_overlap()) {
-  if (hw.overlap.across_batches != config::AcrossBatches::None) {
-    throw InputError(fmt::format(
-        "{}: overlap.across_batches: next_batch is exact mode only (the fast mode reuses whole "
-        "steps, each starting with nothing streaming): use --mode exact, or across_batches: none",
-        hw.source_file));
-  }
   build_grid();
   summary_.points_per_tile = options_.points_per_tile;
   summary_.grid_points = grid_.size();
@@ -126,7 +120,8 @@ void FastModel::build_grid() {
 void FastModel::keep(Sample s) {
   // Counted whether it came from the cache or not, so that reports do not depend on it.
   summary_.sample_cycles += s.simulated_cycles;
-  if (s.key.until_attention) {
+  // Under overlap every sample is of layers (carry_part's too, up to an attention).
+  if (s.key.until_attention && !overlap_) {
     ++summary_.attention_samples;
   } else {
     ++summary_.layer_samples;
@@ -212,19 +207,21 @@ const Sample& FastModel::sample(const SampleKey& key) {
 }
 
 void FastModel::prepare(const std::vector<std::vector<trace::DecodeStep>>& batches,
-                        std::size_t count) {
+                        const std::vector<Carry>& carries, std::size_t count) {
   std::vector<SampleKey> wanted;
   wanted_ = &wanted;
   try {
     // What batch() would need, looked up once per batch size and once per KV length
     // (under overlap, once per batch's KV lengths in this window).
-    std::set<std::vector<std::uint64_t>> seen;
+    std::set<std::pair<std::vector<std::uint64_t>, int>> seen;
     for (std::size_t i = 0; i < count; ++i) {
       const std::vector<trace::DecodeStep>& rows = batches[i];
       if (overlap_) {
         std::vector<std::uint64_t> lens;
         for (const trace::DecodeStep& r : rows) lens.push_back(r.kv_len);
-        if (seen.insert(std::move(lens)).second) overlap_batch(rows);
+        if (seen.emplace(std::move(lens), carries[i].code()).second) {
+          overlap_batch(rows, carries[i]);
+        }
         continue;
       }
       const auto size = static_cast<std::uint32_t>(rows.size());
@@ -259,8 +256,10 @@ const Counters& FastModel::attention_sample(std::uint64_t kv_len) {
   return attention_.emplace(kv_len, s.layer_sum(tlmx::OpClass::Attention, true)).first->second;
 }
 
-SampleKey FastModel::step_key(const std::vector<std::uint64_t>& kv_lens) const {
+SampleKey FastModel::step_key(const std::vector<std::uint64_t>& kv_lens, Carry carry) const {
   SampleKey key;
+  key.carried_in = carry.in;
+  key.carry_out = carry.out;
   key.rows = static_cast<std::uint32_t>(kv_lens.size());
   key.kv_len = kv_lens.front();
   if (std::any_of(kv_lens.begin(), kv_lens.end(),
@@ -285,10 +284,67 @@ SampleKey FastModel::step_key(const std::vector<std::uint64_t>& kv_lens) const {
   return key;
 }
 
-const Counters& FastModel::step_sample(const std::vector<std::uint64_t>& kv_lens) {
-  auto it = steps_.find(kv_lens);
+const FastModel::CarryPart* FastModel::carry_part(std::uint32_t rows, bool in_part) {
+  const auto it = carry_parts_.find({rows, in_part});
+  if (it != carry_parts_.end()) return &it->second;
+  auto key = [&](bool carry) {
+    SampleKey k;
+    k.rows = rows;
+    k.kv_len = 0;
+    k.layers = 1;
+    if (in_part) {
+      k.until_attention = true;  // layer 0 up to its attentions
+      k.carried_in = carry;
+    } else {
+      k.head = true;  // layer 0, then the final norm and LM head
+      k.carry_out = carry;
+    }
+    return k;
+  };
+  // The part without the carry, and with it.
+  const Sample& without = sample(key(false));
+  const Sample& with = sample(key(true));
+  if (&without == &empty_sample_ || &with == &empty_sample_) return nullptr;
+  auto part = [&](const Sample& s) {
+    if (!in_part) return s.head_sum();
+    Counters c;
+    for (const OpSpan& op : s.layer_ops) {
+      c += op.delta;
+      if (op.name == "rope") return c;
+    }
+    throw std::logic_error("fast mode: sample " + s.key.name() + " has no RoPE");
+  };
+  // Not carried in: cold minus carried in. Not carrying out: without minus with.
+  CarryPart p{part(without), part(with)};
+  return &carry_parts_.emplace(std::make_pair(rows, in_part), std::move(p)).first->second;
+}
+
+const Counters& FastModel::step_sample(const std::vector<std::uint64_t>& kv_lens, Carry carry) {
+  auto it = steps_.find({kv_lens, carry.code()});
   if (it != steps_.end()) return it->second;
-  const Sample& s = sample(step_key(kv_lens));
+  if (hw_.overlap.weights_cross() && !(carry.in && carry.out)) {
+    // Under next_batch only a batch in the middle of a trace (carried in, carrying out)
+    // is sampled whole. A trace's first batch starts cold: its layer 0 up to the RoPE
+    // differs, and nothing before the RoPE depends on the KV length (next_batch has no
+    // K/V prefetch). A trace's last batch starts no stream: its head differs, and the
+    // head does not depend on the KV length. Those spans come from samples at KV 0.
+    const auto rows = static_cast<std::uint32_t>(kv_lens.size());
+    const Counters& middle = step_sample(kv_lens, Carry{true, true});
+    const CarryPart* in = carry.in ? nullptr : carry_part(rows, true);
+    const CarryPart* out = carry.out ? nullptr : carry_part(rows, false);
+    if (&middle == &empty_counters_ || (!carry.in && in == nullptr) ||
+        (!carry.out && out == nullptr)) {
+      return empty_counters_;
+    }
+    Counters step = middle;
+    for (const CarryPart* p : {in, out}) {
+      if (p == nullptr) continue;
+      step += p->add;
+      step = step - p->sub;
+    }
+    return steps_.emplace(std::make_pair(kv_lens, carry.code()), step).first->second;
+  }
+  const Sample& s = sample(step_key(kv_lens, carry));
   if (&s == &empty_sample_) return empty_counters_;
   // first + (layers - 2) x the middle layers' mean + last + head; a window of the whole
   // model is the step itself.
@@ -300,7 +356,7 @@ const Counters& FastModel::step_sample(const std::vector<std::uint64_t>& kv_lens
     for (std::uint32_t l = 1; l + 1 < s.key.layers; ++l) middle += s.whole_layer(l);
     step += middle.scaled(model_.layers - 2, s.key.layers - 2);
   }
-  return steps_.emplace(kv_lens, step).first->second;
+  return steps_.emplace(std::make_pair(kv_lens, carry.code()), step).first->second;
 }
 
 // A batch of B rows under overlap. Each row sits on a grid point or inside a grid cell
@@ -325,7 +381,7 @@ const Counters& FastModel::step_sample(const std::vector<std::uint64_t>& kv_lens
 // inside a cell is moved to its neighbouring interval of the same plan (the next one,
 // else the previous one), times the group's rows' distances to their nearer ends; for
 // B = 1 it is on_grid's. A group with a row that has no such neighbour has none.
-BatchEstimate FastModel::overlap_batch(const std::vector<trace::DecodeStep>& rows) {
+BatchEstimate FastModel::overlap_batch(const std::vector<trace::DecodeStep>& rows, Carry carry) {
   struct Place {
     std::uint32_t row;
     std::uint64_t lo, hi, at;  // the cell, and kv_len - lo
@@ -362,7 +418,7 @@ BatchEstimate FastModel::overlap_batch(const std::vector<trace::DecodeStep>& row
   }
   BatchEstimate e;
   if (inside.empty()) {
-    e.counters = step_sample(c);
+    e.counters = step_sample(c, carry);
     return e;
   }
   e.interpolated = true;
@@ -378,7 +434,7 @@ BatchEstimate FastModel::overlap_batch(const std::vector<trace::DecodeStep>& row
   // (prepare()) is not.
   std::vector<Counters> corners;
   corners.reserve(inside.size() + 1);  // so that `from` below stays valid
-  corners.push_back(step_sample(c));
+  corners.push_back(step_sample(c, carry));
   std::vector<PathStep> steps;
   steps.reserve(inside.size());
   for (std::size_t g = 0; g < inside.size();) {
@@ -400,7 +456,7 @@ BatchEstimate FastModel::overlap_batch(const std::vector<trace::DecodeStep>& row
       n_width += p.nhi - p.nlo;
       near += std::min(p.at, p.hi - p.lo - p.at);
     }
-    corners.push_back(step_sample(c_next));
+    corners.push_back(step_sample(c_next, carry));
     const Counters& from = corners[corners.size() - 2];
     const Counters& to = corners.back();
     if (neighbours) {
@@ -408,8 +464,8 @@ BatchEstimate FastModel::overlap_batch(const std::vector<trace::DecodeStep>& row
         const auto dy = static_cast<std::int64_t>(y.cycles) - static_cast<std::int64_t>(x.cycles);
         return dy * 1024 / static_cast<std::int64_t>(w);
       };
-      const std::int64_t d =
-          slope(from, to, width) - slope(step_sample(n), step_sample(n_next), n_width);
+      const std::int64_t d = slope(from, to, width) -
+                             slope(step_sample(n, carry), step_sample(n_next, carry), n_width);
       e.error_estimate_cycles += static_cast<std::uint64_t>((d < 0 ? -d : d)) * near / 1024;
     } else {
       e.without_estimate = true;
@@ -475,8 +531,8 @@ SampleKey FastModel::layer_key(std::uint32_t rows) const {
   return key;
 }
 
-BatchEstimate FastModel::batch(const std::vector<trace::DecodeStep>& rows) {
-  if (overlap_) return overlap_batch(rows);
+BatchEstimate FastModel::batch(const std::vector<trace::DecodeStep>& rows, Carry carry) {
+  if (overlap_) return overlap_batch(rows, carry);
   const Sample& base = sample(layer_key(static_cast<std::uint32_t>(rows.size())));
 
   BatchEstimate e;
@@ -528,29 +584,47 @@ RunResult run_fast(const config::HwConfig& hw, const config::ModelConfig& model,
   std::uint64_t steps_without_estimate = 0;
   std::vector<std::uint64_t> batch_counters;  // each batch's, for steps.csv; reused
   // The trace is read a window of batches at a time, so that the samples the window
-  // needs are measured together (options.jobs at a time) before it is assembled.
+  // needs are measured together (options.jobs at a time) before it is assembled; and one
+  // batch ahead, so that under overlap.across_batches: next_batch a batch knows whether
+  // it carries the next one's weights out (the exact mode's sequencer reads ahead too).
+  const bool cross = hw.overlap.weights_cross();
+  // What a carried-in stream may have fetched before its batch started: at most the
+  // weight buffer (the exact mode's bound, sim/Simulation.cpp).
+  const std::uint64_t carried_bytes =
+      cross ? std::min(std::uint64_t{hw.memory.max_outstanding} * hw.memory.request_bytes,
+                       amap.layer(0).qkv.weight_bytes())
+            : 0;
   std::vector<std::vector<trace::DecodeStep>> window;
-  bool more = true;
+  std::vector<Carry> carries;
+  std::vector<trace::DecodeStep> ahead;
+  auto read_ahead = [&]() {
+    if (!reader.next_batch(ahead)) return false;
+    check_batch_rows(ahead, reader.path(), model, hw);
+    return true;
+  };
+  bool more = read_ahead();
   while (more) {
     std::size_t count = 0;
     std::size_t window_rows = 0;
-    while (count < kWindowBatches && window_rows < kWindowRows) {
-      if (window.size() == count) window.emplace_back();
-      if (!reader.next_batch(window[count])) {
-        more = false;
-        break;
+    while (more && count < kWindowBatches && window_rows < kWindowRows) {
+      if (window.size() == count) {
+        window.emplace_back();
+        carries.emplace_back();
       }
-      check_batch_rows(window[count], reader.path(), model, hw);
+      std::swap(window[count], ahead);
       window_rows += window[count].size();
+      more = read_ahead();
+      carries[count] = Carry{cross && r.batches + count > 0, cross && more};
       ++count;
     }
-    fast.prepare(window, count);
+    fast.prepare(window, carries, count);
     for (std::size_t wi = 0; wi < count; ++wi) {
       const std::vector<trace::DecodeStep>& rows = window[wi];
-      const BatchEstimate e = fast.batch(rows);
+      const BatchEstimate e = fast.batch(rows, carries[wi]);
       const ExpectedWork w = work.batch(rows);
       expected += w;
-      check_batch_bound(rows.front().batch, e.counters.cycles, work.roofline_cycles(w));
+      check_batch_bound(rows.front().batch, e.counters.cycles,
+                        work.roofline_cycles(w, carries[wi].in ? carried_bytes : 0));
       total += e.counters;
 
       BatchResult b;

@@ -51,7 +51,9 @@
 // they are into their cells, and the path from the box's low corner moves them to their
 // cells' high ends in that order. Rows equally far in move together, so rows at one KV
 // length (or equally placed in equal cells) need the box's diagonal only: B = 1 is the
-// straight line above.
+// straight line above. Under overlap.across_batches: next_batch the step sample is of a
+// batch carried in and carrying out (after a lead-in that starts its stream); a trace's
+// first and last batches swap in the spans the carry changes (carry_part).
 //
 // The error estimate: how much the cycles per token of the row's grid interval differ
 // from the neighbouring interval's with the same plan (the next one, else the previous
@@ -102,6 +104,16 @@ struct FastOptions {
 // `limit` bytes; returns how many it deleted.
 std::size_t prune_cache(const std::string& root, std::uint64_t limit);
 
+// overlap.across_batches: next_batch. `in`: the batch starts with its first GEMV's weights
+// streaming since the batch before's LM head (every batch but a trace's first); `out`:
+// its own LM head starts the next batch's (every batch but the last). Both false
+// without next_batch.
+struct Carry {
+  bool in = false;
+  bool out = false;
+  int code() const { return (in ? 2 : 0) + (out ? 1 : 0); }
+};
+
 struct BatchEstimate {
   Counters counters;
   bool interpolated = false;
@@ -114,10 +126,11 @@ class FastModel {
   FastModel(const config::HwConfig& hw, const config::ModelConfig& model,
             tlmx::AttentionAlgo algo, const FastOptions& options);
 
-  BatchEstimate batch(const std::vector<trace::DecodeStep>& rows);
-  // Measures (or reads from the cache) every sample that batch() needs for these batches
-  // and does not have yet, options.jobs at a time.
-  void prepare(const std::vector<std::vector<trace::DecodeStep>>& batches, std::size_t count);
+  BatchEstimate batch(const std::vector<trace::DecodeStep>& rows, Carry carry = {});
+  // Measures (or reads from the cache) every sample that batch() needs for the first
+  // `count` batches (each with its carry) and does not have yet, options.jobs at a time.
+  void prepare(const std::vector<std::vector<trace::DecodeStep>>& batches,
+               const std::vector<Carry>& carries, std::size_t count);
 
   // The attention grid: KV lengths with a sample (measured when first needed).
   const std::vector<std::uint64_t>& grid() const { return grid_; }
@@ -155,11 +168,20 @@ class FastModel {
   // Under overlap: the sample of a batch's whole step, its rows at `kv_lens` (in row
   // order): its first layer, its middle layers (at least one, as many as
   // kMiddleLayerCycles asks for, at most the model's), its last layer and the head.
-  SampleKey step_key(const std::vector<std::uint64_t>& kv_lens) const;
-  const Counters& step_sample(const std::vector<std::uint64_t>& kv_lens);
+  SampleKey step_key(const std::vector<std::uint64_t>& kv_lens, Carry carry) const;
+  const Counters& step_sample(const std::vector<std::uint64_t>& kv_lens, Carry carry);
+  // overlap.across_batches: next_batch: what a batch of `rows` rows gains by not being
+  // carried in (`in_part`: layer 0's operations up to its RoPE, cold minus carried in)
+  // or by not carrying out (the final norm and LM head, without the next batch's stream
+  // minus with it), as two sums to add and subtract: spans that do not depend on the KV
+  // length, from small samples at KV 0. Null while prepare() collects keys.
+  struct CarryPart {
+    Counters add, sub;
+  };
+  const CarryPart* carry_part(std::uint32_t rows, bool in_part);
   // Under overlap: a batch's step, from the step samples at the corners of the rows' grid
   // cells (simplicial interpolation: see overlap_batch in FastMode.cpp).
-  BatchEstimate overlap_batch(const std::vector<trace::DecodeStep>& rows);
+  BatchEstimate overlap_batch(const std::vector<trace::DecodeStep>& rows, Carry carry);
 
   const config::HwConfig& hw_;
   const config::ModelConfig& model_;
@@ -171,7 +193,9 @@ class FastModel {
   std::vector<std::uint64_t> grid_;
   std::map<std::string, Sample> samples_;
   std::map<std::uint64_t, Counters> attention_;
-  std::map<std::vector<std::uint64_t>, Counters> steps_;  // under overlap, by the rows' KV lengths
+  // Under overlap, by the rows' KV lengths and the carry (Carry::code).
+  std::map<std::pair<std::vector<std::uint64_t>, int>, Counters> steps_;
+  std::map<std::pair<std::uint32_t, bool>, CarryPart> carry_parts_;  // by rows, in_part
   bool overlap_ = false;  // hw.overlap.ops_overlap(): steps are reused whole
   // prepare(): while set, a sample not yet kept is added here (once) and stands in as
   // an empty one.

@@ -29,9 +29,10 @@ std::vector<std::uint64_t> SampleKey::row_kv_lens() const {
 
 std::string SampleKey::name() const {
   return fmt::format(
-      "r{}-kv{}-l{}{}{}{}", rows,
+      "r{}-kv{}-l{}{}{}{}{}{}", rows,
       kv_lens.empty() ? fmt::to_string(kv_len) : fmt::format("{}", fmt::join(kv_lens, "-")), layers,
-      until_attention ? "-attn" : "", head ? "-head" : "", every_layer ? "-all" : "");
+      until_attention ? "-attn" : "", head ? "-head" : "", every_layer ? "-all" : "",
+      carried_in ? "-in" : "", carry_out ? "-out" : "");
 }
 
 Counters Sample::layer_sum(tlmx::OpClass cls, bool that_class) const {
@@ -59,25 +60,32 @@ Counters Sample::whole_layer(std::uint32_t layer) const {
 namespace {
 
 // The sample's one batch.
+// The sample's batch (batch 0), after its lead-in if key.carried_in (the same rows as
+// batch 0, then the batch as batch 1).
 class OneBatch : public trace::BatchSource {
  public:
-  explicit OneBatch(const SampleKey& key) : path_("sample " + key.name()) {
+  explicit OneBatch(const SampleKey& key)
+      : path_("sample " + key.name()), batches_(key.carried_in ? 2 : 1) {
     for (std::uint32_t i = 0; i < key.rows; ++i) {
       rows_.push_back(trace::DecodeStep{0, i, 0, key.row_kv_len(i), i + 1});
     }
   }
   bool next_batch(std::vector<trace::DecodeStep>& out) override {
-    if (done_) return false;
+    if (given_ == batches_) return false;
     out = rows_;
-    done_ = true;
+    for (trace::DecodeStep& r : out) r.batch = given_;
+    ++given_;
     return true;
   }
   const std::string& path() const override { return path_; }
+  // The measured batch's id.
+  std::uint64_t measured() const { return batches_ - 1; }
 
  private:
   std::string path_;
   std::vector<trace::DecodeStep> rows_;
-  bool done_ = false;
+  std::uint64_t batches_;
+  std::uint64_t given_ = 0;
 };
 
 }  // namespace
@@ -112,9 +120,14 @@ Sample simulate(const config::HwConfig& hw, const config::ModelConfig& model,
                   [](const BatchResult&) {});
   accel = &top;
   top.sequencer.set_window(key.layers, key.head, key.until_attention);
+  top.sequencer.set_sample_carry(key.carried_in, key.carry_out);
   bool forked = false;
   std::vector<std::pair<std::uint32_t, OpSpan>> spans;  // every operation's, with its layer
   top.sequencer.set_op_sink([&](const OpRecord& op) {
+    if (op.batch != source.measured()) {  // the lead-in: its end is where the batch starts
+      previous = snapshot(*accel, top.sequencer.booked_class_cycles(), op.end_cycle);
+      return;
+    }
     if (fork_point && !forked && op.layer == 0 && std::strcmp(op.name, "rope") == 0) {
       forked = true;
       fork_point(key);
@@ -128,7 +141,7 @@ Sample simulate(const config::HwConfig& hw, const config::ModelConfig& model,
     previous = now;
   });
   sc_core::sc_start();
-  top.check_finished();
+  top.check_finished(key.carry_out && hw.overlap.weights_cross());
   if (fork_point && !forked)
     throw std::logic_error("sample " + key.name() + ": no RoPE in layer 0");
   // Which operations are measured is known once the key is (after the fork point).
@@ -470,6 +483,8 @@ nlohmann::json to_json(const Sample& s) {
           {"until_attention", s.key.until_attention},
           {"simulated_cycles", s.simulated_cycles},
           {"every_layer", s.key.every_layer},
+          {"carried_in", s.key.carried_in},
+          {"carry_out", s.key.carry_out},
           {"layer_ops", spans_json(s.layer_ops)},
           {"head_ops", spans_json(s.head_ops)},
           {"earlier_layer_ops", [&s] {
@@ -495,6 +510,8 @@ Sample sample_from_json(const nlohmann::json& j) {
     s.layer_ops = spans_from_json(j.at("layer_ops"));
     s.head_ops = spans_from_json(j.at("head_ops"));
     s.key.every_layer = j.at("every_layer").get<bool>();
+    s.key.carried_in = j.at("carried_in").get<bool>();
+    s.key.carry_out = j.at("carry_out").get<bool>();
     for (const auto& ops : j.at("earlier_layer_ops")) {
       s.earlier_layer_ops.push_back(spans_from_json(ops));
     }

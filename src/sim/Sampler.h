@@ -38,6 +38,12 @@ struct SampleKey {
   // Every layer of the window is measured, not only the last (the fast mode under
   // overlap, where a layer's time depends on what the one before left in flight).
   bool every_layer = false;
+  // overlap.across_batches: next_batch: the batch starts with its first GEMV's weights
+  // streaming since the batch before's LM head (`carried_in`: a lead-in of that head is
+  // simulated first, not measured), and its own LM head starts the next batch's
+  // (`carry_out`).
+  bool carried_in = false;
+  bool carry_out = false;
 
   // Row i's KV length.
   std::uint64_t row_kv_len(std::uint32_t i) const {
@@ -45,8 +51,9 @@ struct SampleKey {
   }
   std::vector<std::uint64_t> row_kv_lens() const;
 
-  // A file-name-safe name, e.g. "r1-kv512-l1-attn", "r2-kv0-l2-head", "r1-kv512-l3-head-all"
-  // or (rows of different KV lengths) "r2-kv512-544-l8-head-all".
+  // A file-name-safe name, e.g. "r1-kv512-l1-attn", "r2-kv0-l2-head", "r1-kv512-l3-head-all",
+  // (rows of different KV lengths) "r2-kv512-544-l8-head-all", or (carried in and out)
+  // "r1-kv512-l3-head-all-in-out".
   std::string name() const;
 };
 

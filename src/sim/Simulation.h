@@ -31,8 +31,9 @@ namespace skv::sim {
 struct FastSummary {
   std::uint32_t points_per_tile = 0;   // attention grid points per K/V tile
   std::uint64_t grid_points = 0;       // KV lengths on the attention grid
-  // Samples of a whole layer and the head, per batch size; under overlap, of three
-  // layers and the head, per grid point (sim/FastMode.h).
+  // Samples of a whole layer and the head, per batch size; under overlap, of a window of
+  // layers and the head, per grid point, and under next_batch four more per batch size,
+  // at KV 0 (sim/FastMode.h).
   std::uint64_t layer_samples = 0;
   std::uint64_t attention_samples = 0; // samples of one row's attention, per grid point
   std::uint64_t sample_cycles = 0;     // accelerator cycles the samples simulated exactly
