@@ -111,6 +111,10 @@ class ProcessorArray : public sc_core::sc_module {
     "slices' cycles waiting for weights before the end of the attention they run beside")
   struct BesideStats {
     SKV_DECLARE_STATS(SKV_O_PROJECTION_STATS)
+    // The slices' array time beside the attention, every part.
+    std::uint64_t beside_cycles() const {
+      return beside_compute_cycles + beside_fill_drain_cycles + beside_weight_stall_cycles;
+    }
   };
 
   ProcessorArray(sc_core::sc_module_name name, const config::ProcessorArrayConfig& cfg,

@@ -59,9 +59,7 @@ template <int Cls>
 double class_read_bandwidth(const FigureInputs& in) {
   std::uint64_t cycles = in.r.class_cycles[Cls];
   if (Cls == static_cast<int>(tlmx::OpClass::Gemv)) {
-    const auto& b = in.r.o_projection;
-    cycles += in.r.weight_prefetch.ahead_cycles + b.beside_compute_cycles +
-              b.beside_fill_drain_cycles + b.beside_weight_stall_cycles;
+    cycles += in.r.weight_prefetch.ahead_cycles + in.r.o_projection.beside_cycles();
   }
   const double s = u(cycles) * in.period_ns * 1e-9;
   return s > 0 ? u(in.r.dram_ctrl.read_bytes_by_owner(Cls)) / s : 0.0;

@@ -148,8 +148,7 @@ nlohmann::json overlap_json(const config::HwConfig& hw, const sim::RunResult& r,
   j["hideable_ns"] = round6(static_cast<double>(hideable) * period_ns);
   if (hw.overlap.head_streamed()) {
     const ProcessorArray::BesideStats& b = r.o_projection;
-    const std::uint64_t beside =
-        b.beside_compute_cycles + b.beside_fill_drain_cycles + b.beside_weight_stall_cycles;
+    const std::uint64_t beside = b.beside_cycles();
     j["o_projection"] = {{"choice", config::o_projection_name(hw.overlap.o_projection)},
                          {"attention_rows", hw.array.attention_rows},
                          {"slice_rows", hw.array.rows - hw.array.attention_rows},

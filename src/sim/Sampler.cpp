@@ -365,6 +365,8 @@ std::vector<Sample> measure_samples(const config::HwConfig& hw, const config::Mo
   jobs = std::max(1u, jobs);
   // A pipe per sample: at most this many samples to one process, well below the limit
   // on open files.
+  // Under prefetch (and so under next_batch, whose samples differ from the first cycle:
+  // set_sample_carry) each sample is simulated from its first cycle, none shares a start.
   const std::size_t kMaxPerTask = hw.overlap.any() ? 1 : 64;
   std::map<std::uint32_t, std::vector<std::size_t>> shapes;
   for (std::size_t i = 0; i < keys.size(); ++i) shapes[keys[i].rows].push_back(i);
