@@ -87,8 +87,11 @@ std::uint64_t WorkModel::roofline_cycles(const ExpectedWork& w,
                                          std::uint64_t fetched_before) const {
   const double bytes_per_cycle = hw_.dram.peak_bandwidth_bytes_per_s() / (hw_.clock_mhz * 1e6);
   const std::uint64_t dram = w.dram_read_bytes() + w.dram_write_bytes();
+  const std::uint64_t weight_buffer_bytes =
+      std::uint64_t{hw_.memory.max_outstanding} * hw_.memory.request_bytes;
   const double memory =
-      static_cast<double>(dram - std::min(dram, fetched_before)) / bytes_per_cycle;
+      static_cast<double>(dram - std::min({dram, fetched_before, weight_buffer_bytes})) /
+      bytes_per_cycle;
   const std::uint64_t slots = w.gemv_mac_slots + w.attention_fxp32_macs * hw_.array.fxp32_mac_slots;
   const std::uint64_t peak =
       std::uint64_t{hw_.array.rows} * hw_.array.cols * hw_.array.macs_per_pe_per_cycle;

@@ -51,9 +51,9 @@ class WorkModel {
   // bandwidth; the array's MAC slots (GEMV, and attention in FXP32 mode) over its peak
   // plus its vector work over its lanes (one operation at a time); the attention
   // MACs over the pipelines' multipliers; the pipelines' SRAM reads over the ports.
-  // `fetched_before`: DRAM bytes of the batch that may have been read before it started
-  // (overlap.across_batches: its first GEMV's weights, at most the weight buffer's size),
-  // left out of the DRAM term.
+  // `fetched_before`: DRAM bytes of the batch that a stream started before it may have
+  // read (overlap.across_batches: its first GEMV's weights); at most the weight buffer's
+  // size of them is left out of the DRAM term.
   std::uint64_t roofline_cycles(const ExpectedWork& w, std::uint64_t fetched_before = 0) const;
 
  private:

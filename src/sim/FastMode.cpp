@@ -588,12 +588,9 @@ RunResult run_fast(const config::HwConfig& hw, const config::ModelConfig& model,
   // batch ahead, so that under overlap.across_batches: next_batch a batch knows whether
   // it carries the next one's weights out (the exact mode's sequencer reads ahead too).
   const bool cross = hw.overlap.weights_cross();
-  // What a carried-in stream may have fetched before its batch started: at most the
-  // weight buffer (the exact mode's bound, sim/Simulation.cpp).
-  const std::uint64_t carried_bytes =
-      cross ? std::min(std::uint64_t{hw.memory.max_outstanding} * hw.memory.request_bytes,
-                       amap.layer(0).qkv.weight_bytes())
-            : 0;
+  // A carried-in stream's bytes (WorkModel::roofline_cycles bounds what of them came
+  // before the batch), as the exact mode's sequencer gives them.
+  const std::uint64_t carried_bytes = amap.layer(0).qkv.weight_bytes();
   std::vector<std::vector<trace::DecodeStep>> window;
   std::vector<Carry> carries;
   std::vector<trace::DecodeStep> ahead;
