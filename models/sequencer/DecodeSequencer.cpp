@@ -67,12 +67,20 @@ void DecodeSequencer::book(BatchResult& result, tlmx::OpClass cls, std::uint64_t
   booked_[static_cast<int>(cls)] += cycles;
 }
 
-void DecodeSequencer::finished_op(const OpNode& node, std::uint64_t start, std::uint64_t end) {
+std::uint64_t DecodeSequencer::started_op() {
+  if (recorder_ != nullptr) {
+    recorder_->operation_started(batch_id_, op_seq_, sc_core::sc_time_stamp().value());
+  }
+  return op_seq_++;
+}
+
+void DecodeSequencer::finished_op(const OpNode& node, std::uint64_t seq, std::uint64_t start,
+                                  std::uint64_t end) {
   ++(stats_.*Stats::kOps[static_cast<int>(node.op_kind)]);
   stats_.*Stats::kCycles[static_cast<int>(node.op_kind)] += end - start;
   if (op_sink_) {
     op_sink_(OpRecord{batch_id_, node.layer, node.name, unit_name(node.unit), node.cls(), start,
-                      end, node.op_kind});
+                      end, node.op_kind, seq});
   }
 }
 
@@ -81,16 +89,14 @@ void DecodeSequencer::issue(const OpNode& node, BatchResult& result, tlmx::PassP
   op_name_ = node.name;
   op_unit_ = unit_name(node.unit);
   op_start_ = start;
-  if (recorder_ != nullptr) {
-    recorder_->operation_started(batch_id_, sc_core::sc_time_stamp().value());
-  }
+  const std::uint64_t seq = started_op();
   if (segment_hook_) segment_hook_(Segment::Operation, true, &node);
   transport(node, progress);
   if (segment_hook_) segment_hook_(Segment::Operation, false, &node);
   op_name_ = nullptr;
   const std::uint64_t end = clock_.now_cycle();
   book(result, node.cls(), end - start);
-  finished_op(node, start, end);
+  finished_op(node, seq, start, end);
 }
 
 void DecodeSequencer::hand_beside(const OpGraph& graph, const std::vector<std::uint32_t>& order,
@@ -131,10 +137,11 @@ void DecodeSequencer::run_beside() {
       }
       const std::uint64_t start = clock_.now_cycle();
       beside_start_ = start;
+      const std::uint64_t seq = started_op();
       transport(n, &passes_);
       // Its cycles, issue to end; the class breakdown books only what the thread that
       // joins it waits (join_beside).
-      finished_op(n, start, clock_.now_cycle());
+      finished_op(n, seq, start, clock_.now_cycle());
       ++beside_finished_;
       beside_now_ = nullptr;
     }

@@ -58,6 +58,10 @@ struct OpRecord {
   std::uint64_t start_cycle = 0;
   std::uint64_t end_cycle = 0;
   tlmx::OpKind kind = tlmx::OpKind::rmsnorm;  // what its DRAM requests name as their owner
+  // Its number in the run, in the order operations start (the O projection's slices
+  // finish before the attention they run beside, so records arrive in another order);
+  // the same number the recorder's operation_started was given.
+  std::uint64_t seq = 0;
 };
 
 // Throws InputError if a batch cannot run: more rows than memory.max_batch, or a row
@@ -184,7 +188,9 @@ class DecodeSequencer : public sc_core::sc_module {
   // Runs `node` on its unit: a blocking command, returning once the node has finished.
   void transport(const OpNode& node, tlmx::PassProgress* progress);
   // Books a finished operation: its kind's count and cycles, and the op sink's record.
-  void finished_op(const OpNode& node, std::uint64_t start, std::uint64_t end);
+  void finished_op(const OpNode& node, std::uint64_t seq, std::uint64_t start, std::uint64_t end);
+  // Numbers an operation that starts now, and tells the recorder.
+  std::uint64_t started_op();
   // overlap.o_projection: head_streamed. The second thread: runs the O projection's
   // slices (and starts the weight streams they start) as the attention's passes end.
   void run_beside();
@@ -213,6 +219,7 @@ class DecodeSequencer : public sc_core::sc_module {
   SegmentHook segment_hook_;
   tlmx::ActivityRecorder* recorder_ = nullptr;
   std::uint64_t batch_id_ = 0;
+  std::uint64_t op_seq_ = 0;  // operations started so far (OpRecord::seq)
   std::array<std::uint64_t, tlmx::kOpClassCount> booked_{};
   std::uint32_t layer_ = 0;
   std::uint32_t window_layers_ = ~std::uint32_t{0};

@@ -28,9 +28,11 @@ class ActivityRecorder {
  public:
   virtual ~ActivityRecorder() = default;
 
-  // DecodeSequencer: an operation of batch `batch` is issued (its OpRecord follows once
-  // it has finished).
-  virtual void operation_started(std::uint64_t batch, std::uint64_t ps) = 0;
+  // DecodeSequencer: an operation of batch `batch` is issued, the run's `seq`-th (its
+  // OpRecord, with the same seq, follows once it has finished; under
+  // overlap.o_projection: head_streamed the O projection's slices start and finish while
+  // the attention runs, so records may arrive out of this order).
+  virtual void operation_started(std::uint64_t batch, std::uint64_t seq, std::uint64_t ps) = 0;
 
   // MemoryPort: one DRAM request answered. `ticket` numbers a port's waited-for requests
   // from 0 in issue order (the Prefetcher's sequence numbers); posted requests have 0.

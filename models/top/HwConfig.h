@@ -104,7 +104,8 @@ inline const schema::Schema<HwConfig>& hw_schema() {
           "the attention pipelines leave free (`processor_array.rows - attention_rows`), "
           "beside the attention's later passes; the residual waits for the last slice. "
           "Needs `processor_array.attention_rows`. The fast mode reuses whole steps under "
-          "it, `--timeline` refuses it (docs/fast-mode.md)");
+          "it (docs/fast-mode.md); a timeline draws the slices on the array beside the "
+          "attention");
     s.part("dram", SKV_MEMBER(dram), dram::dram_schema());
     return s;
   }();

@@ -271,8 +271,9 @@ void add_compare_command(CLI::App& app, int& exit_code) {
                 "A speedup ladder from native attention to SwiftKV-MHA, one mechanism per "
                 "rung, and a leave-one-out table (docs/sweeps.md)");
   sub->add_flag("--overlap", o->overlap,
-                "Each overlap choice (overlap.weights) against overlap off on the same trace "
-                "and hardware: the measured saving beside the hideable bound (docs/sweeps.md)");
+                "Each overlap choice (overlap.weights, or a sweep file's overlap axes) against "
+                "overlap off on the same trace and hardware: the measured saving beside the "
+                "hideable bound (docs/sweeps.md)");
   sub->add_option("--energy", o->energy,
                   "Energy preset for every point (run --energy): a .yaml file, or a name in "
                   "configs/energy beside the hardware config's folder");

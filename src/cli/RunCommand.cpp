@@ -152,13 +152,6 @@ int run(const RunOptions& o) {
   const std::string csv_path = o.out_dir + "/steps.csv";
   refuse_output_over_input(json_path, "the report", inputs);
   refuse_output_over_input(csv_path, "the steps file", inputs);
-  if (!o.timeline.empty() && hw.overlap.head_streamed()) {
-    throw InputError(fmt::format(
-        "{}: --timeline draws one operation at a time on the sequencer, and "
-        "overlap.o_projection: head_streamed runs the O projection's slices beside the "
-        "attention: use o_projection: after_attention for a timeline, or drop --timeline",
-        hw.source_file));
-  }
   if (!o.timeline.empty()) {
     refuse_output_over_input(o.timeline, "--timeline", inputs);
     refuse_output_over_input(o.timeline, "--timeline", {{"report", json_path}, {"steps file", csv_path}});

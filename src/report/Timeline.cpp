@@ -131,13 +131,17 @@ Timeline::Timeline(const TimelineSettings& settings)
 void Timeline::add(const sim::OpRecord& op) {
   if (!batch_) batch_ = op.batch;
   if (op.batch != *batch_) return;
-  ops_.push_back(op);
+  // In the order the operations started, which op_started_ps_ indexes.
+  const auto at =
+      std::upper_bound(ops_.begin(), ops_.end(), op.seq,
+                       [](std::uint64_t seq, const sim::OpRecord& o) { return seq < o.seq; });
+  ops_.insert(at, op);
   // The bins reach the batch's end, counted or not.
   const std::uint64_t end_ps = op.end_cycle * settings_.accel_period_ps;
   if (origin_ps_ && end_ps > *origin_ps_) bins_.cover(end_ps - *origin_ps_ - 1);
 }
 
-void Timeline::operation_started(std::uint64_t batch, std::uint64_t ps) {
+void Timeline::operation_started(std::uint64_t batch, std::uint64_t, std::uint64_t ps) {
   if (!batch_) batch_ = batch;
   if (batch == *batch_) {
     if (!origin_ps_) {
@@ -166,7 +170,7 @@ void Timeline::memory_request(tlmx::MemoryRole role, tlmx::OpKind owner, std::ui
   if (!in_window(issued_ps)) return;
   const auto it = std::upper_bound(op_started_ps_.begin(), op_started_ps_.end(), issued_ps);
   const std::size_t op = static_cast<std::size_t>(it - op_started_ps_.begin()) - 1;
-  groups_by_op_[static_cast<int>(role)][{op, owner}].add(
+  groups_by_op_[static_cast<int>(role)][{op, owner, issued_ps == op_started_ps_[op]}].add(
       RequestGroup{issued_ps, answered_ps, answered_ps, 1, bytes});
   if (role != tlmx::MemoryRole::KvFill) return;
   // Tiles are staged in ticket order: the last one starting at or before the ticket.
@@ -188,14 +192,18 @@ std::array<Timeline::ByConsumer, tlmx::kMemoryRoleCount> Timeline::groups_by_con
     const auto r = static_cast<tlmx::MemoryRole>(role);
     const bool ahead = r == tlmx::MemoryRole::WeightsAhead || r == tlmx::MemoryRole::KvAhead;
     for (const auto& [key, g] : groups_by_op_[role]) {
-      const auto [during, owner] = key;
-      // A request sent on demand serves the operation in progress; one sent ahead, the
-      // next operation of its kind (the sequencer runs one GEMV and one attention at a
-      // time, so that is the one it was fetched for; the K/V of several rows fetched
-      // ahead of one layer go to the first row's attention).
+      const std::size_t during = key.during;
+      const tlmx::OpKind owner = key.owner;
+      // A request sent on demand serves the last operation of its kind started by then
+      // (an attention's K/V fills go on while the O projection's slices run beside it);
+      // one sent ahead, the next operation of its kind (the sequencer starts one GEMV
+      // and one attention at a time, so that is the one it was fetched for; the K/V of
+      // several rows fetched ahead of one layer go to the first row's attention).
       std::size_t consumer = during;
       auto to = r;
-      if (ahead && during < ops_.size() && ops_[during].kind == owner) {
+      if (during >= ops_.size()) {
+        consumer = ops_.size();  // an operation not recorded: nothing to name
+      } else if (ahead && key.at_start && ops_[during].kind == owner) {
         // Sent in the instant its operation started, before the promotion: not ahead of
         // it (weight_prefetch.prefetched_bytes counts what was sent before that instant).
         // Everything in the K/V prefetch space stays on its track.
@@ -203,6 +211,13 @@ std::array<Timeline::ByConsumer, tlmx::kMemoryRoleCount> Timeline::groups_by_con
       } else if (ahead) {
         consumer = ops_.size();
         for (std::size_t j = during + 1; j < ops_.size(); ++j) {
+          if (ops_[j].kind == owner) {
+            consumer = j;
+            break;
+          }
+        }
+      } else {
+        for (std::size_t j = during + 1; j-- > 0;) {
           if (ops_[j].kind == owner) {
             consumer = j;
             break;

@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "models/sequencer/DecodeSequencer.h"
@@ -58,7 +59,7 @@ class Timeline : public tlmx::ActivityRecorder {
   nlohmann::json to_json() const;
 
   // tlmx::ActivityRecorder
-  void operation_started(std::uint64_t batch, std::uint64_t ps) override;
+  void operation_started(std::uint64_t batch, std::uint64_t seq, std::uint64_t ps) override;
   void memory_request(tlmx::MemoryRole role, tlmx::OpKind owner, std::uint64_t ticket, bool write,
                       std::uint32_t bytes, std::uint64_t issued_ps,
                       std::uint64_t answered_ps) override;
@@ -106,15 +107,23 @@ class Timeline : public tlmx::ActivityRecorder {
   TimelineSettings settings_;
   std::uint32_t channels_per_group_;
   std::uint32_t groups_;
-  std::vector<sim::OpRecord> ops_;
+  std::vector<sim::OpRecord> ops_;          // in the order they started (OpRecord::seq)
   std::optional<std::uint64_t> origin_ps_;  // the batch's first operation, on its edge
   std::uint64_t closed_ps_ = UINT64_MAX;    // the next batch's first operation
   std::vector<std::uint64_t> op_started_ps_;
-  // Keyed by the operation in progress when the requests were sent and the kind of
-  // operation they were for: a stream fetched ahead is for a later operation, found
-  // when the file is written (groups_by_consumer).
-  std::map<std::pair<std::size_t, tlmx::OpKind>, RequestGroup>
-      groups_by_op_[tlmx::kMemoryRoleCount];
+  // Keyed by the operation started last when the requests were sent, the kind of
+  // operation they were for, and whether they were sent in the instant it started: a
+  // stream fetched ahead is for a later operation, found when the file is written
+  // (groups_by_consumer).
+  struct GroupKey {
+    std::size_t during;
+    tlmx::OpKind owner;
+    bool at_start;
+    bool operator<(const GroupKey& o) const {
+      return std::tie(during, owner, at_start) < std::tie(o.during, o.owner, o.at_start);
+    }
+  };
+  std::map<GroupKey, RequestGroup> groups_by_op_[tlmx::kMemoryRoleCount];
   // Each stream's groups by the operation they were for (index into ops_; ops_.size():
   // none recorded in the batch).
   using ByConsumer = std::map<std::size_t, RequestGroup>;

@@ -61,14 +61,15 @@ SweepSpec overlap_spec(const CompareInputs& in) {
 
 void add_overlap_axis(SweepSpec& spec) {
   bool any = false;
-  for (const char* key : {kOverlapAxis, kOverlapKvAxis}) {
+  for (const auto& [key, off] : kOverlapChoiceAxes) {
     const Axis* a = spec.find_axis(key);
     if (a == nullptr) continue;
     any = true;
-    if (std::find(a->values.begin(), a->values.end(), kOverlapBaseline) == a->values.end()) {
-      a->where.fail(
-          "compare --overlap measures each choice against `none`, which this axis does not "
-          "list");
+    if (std::find(a->values.begin(), a->values.end(), off) == a->values.end()) {
+      a->where.fail(fmt::format(
+          "compare --overlap measures each choice against overlap off, `{}` here, which this "
+          "axis does not list",
+          off));
     }
   }
   if (any) {
@@ -86,14 +87,23 @@ void add_overlap_axis(SweepSpec& spec) {
 OverlapComparison::OverlapComparison(SweepResults results) : results_(std::move(results)) {
   for (std::size_t i = 0; i < results_.axis_keys.size(); ++i) {
     const std::string& key = results_.axis_keys[i];
-    (key == kOverlapAxis || key == kOverlapKvAxis ? overlap_axes_ : group_axes_).push_back(i);
+    const auto* choice = std::find_if(std::begin(kOverlapChoiceAxes), std::end(kOverlapChoiceAxes),
+                                      [&](const OverlapChoiceAxis& c) { return key == c.key; });
+    if (choice == std::end(kOverlapChoiceAxes)) {
+      group_axes_.push_back(i);
+    } else {
+      overlap_axes_.push_back(i);
+      off_values_.push_back(choice->off);
+    }
   }
   if (overlap_axes_.empty()) {
     throw std::logic_error("OverlapComparison: a sweep without an overlap axis");
   }
   auto is_baseline = [this](const PointResult& p) {
-    return std::all_of(overlap_axes_.begin(), overlap_axes_.end(),
-                       [&](std::size_t i) { return p.values[i] == kOverlapBaseline; });
+    for (std::size_t k = 0; k < overlap_axes_.size(); ++k) {
+      if (p.values[overlap_axes_[k]] != off_values_[k]) return false;
+    }
+    return true;
   };
   auto group_of = [this](const PointResult& p) {
     std::vector<std::string> g;

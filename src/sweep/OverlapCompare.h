@@ -1,13 +1,16 @@
 #pragma once
 // `compare --overlap`: what each overlap choice saves, measured from a paired run with
-// overlap off (docs/sweeps.md, "Overlap"). The choices run as a sweep with an
-// `overlap.weights` axis, an `overlap.kv` axis, or both (without either, an
-// `overlap.weights` axis is added, innermost, with `none` and `next_op`); each point is set
-// against the point whose overlap axes are all `none` and whose other axes have the same
-// values: the same trace on the same hardware (the same `kv_sram.prefetch_kib` among
-// them, so the baseline has the same SRAM split and prefetches nothing). Beside the measured
-// saving stands the hideable bound of the point's report (report.json
-// `overlap.hideable_ns`) and the exclusive breakdown of its cycles.
+// overlap off (docs/sweeps.md, "Overlap"). The choices run as a sweep with one or more
+// overlap axes (kOverlapChoiceAxes: `overlap.weights`, `overlap.kv`,
+// `overlap.o_projection`, `overlap.arbitration`, `overlap.across_batches`, and
+// `processor_array.attention_rows`, the array partition a head-streamed O projection
+// needs); without any, an `overlap.weights` axis is added, innermost, with `none` and
+// `next_op`. Each point is set against the point whose overlap axes all have their
+// value with overlap off and whose other axes have the same values: the same trace on
+// the same hardware (the same `kv_sram.prefetch_kib` among them, so the baseline has the
+// same SRAM split and prefetches nothing). Beside the measured saving stands the hideable
+// bound of the point's report (report.json `overlap.hideable_ns`) and the exclusive
+// breakdown of its cycles.
 
 #include <cstdint>
 #include <optional>
@@ -22,17 +25,30 @@
 namespace skv::sweep {
 
 inline constexpr const char* kOverlapAxis = "overlap.weights";
-inline constexpr const char* kOverlapKvAxis = "overlap.kv";
 inline constexpr const char* kOverlapFile = "overlap.csv";  // compare --overlap
-inline constexpr const char* kOverlapBaseline = "none";
+
+// An axis that chooses overlap, and its value with overlap off (the baseline's).
+struct OverlapChoiceAxis {
+  const char* key;
+  const char* off;
+};
+inline constexpr OverlapChoiceAxis kOverlapChoiceAxes[] = {
+    {"overlap.weights", "none"},
+    {"overlap.kv", "none"},
+    {"overlap.o_projection", "after_attention"},
+    {"overlap.arbitration", "controller"},
+    {"overlap.across_batches", "none"},
+    // Set only beside o_projection: head_streamed (zip the two axes).
+    {"processor_array.attention_rows", "0"},
+};
 
 // The sweep a `compare --overlap` command line describes: axes kv_len (if any), then
 // overlap.weights with every choice. `in.algorithms`: one algorithm, or none (swiftkv).
 SweepSpec overlap_spec(const CompareInputs& in);
 
 // For `compare --overlap FILE`: adds the overlap.weights axis (innermost, every choice)
-// to a sweep file with neither overlap axis; each overlap axis a file has must list `none`
-// (the baseline).
+// to a sweep file with no overlap axis; each overlap axis a file has must list its value
+// with overlap off (the baseline's).
 void add_overlap_axis(SweepSpec& spec);
 
 // One point set against its baseline, per decode step (trace row), in ms.
@@ -61,7 +77,8 @@ class OverlapComparison {
  private:
   SweepResults results_;
   std::vector<std::size_t> group_axes_;    // every axis but the overlap ones
-  std::vector<std::size_t> overlap_axes_;  // overlap.weights and/or overlap.kv
+  std::vector<const char*> off_values_;    // per overlap axis: its value with overlap off
+  std::vector<std::size_t> overlap_axes_;  // those of kOverlapChoiceAxes
   std::vector<OverlapRow> rows_;  // by point index
 };
 

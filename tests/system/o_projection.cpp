@@ -3,17 +3,19 @@
 // free as soon as its pass has ended. Against the same design with the O GEMV after the
 // attention: the same bytes and MACs, the slice arithmetic of the array's counters, the
 // share of it run beside the attention, a measured saving, and the exclusive breakdown
-// still adding up; the fast mode exact on its grid; --timeline refuses it in one line.
+// still adding up; the fast mode exact on its grid; its timeline.
 
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "support/RunCli.h"
 #include "support/TempDir.h"
+#include "support/TraceEventCheck.h"
 
 using json = nlohmann::json;
 using skv::test::CliResult;
@@ -29,11 +31,6 @@ std::string replace_first(std::string text, const std::string& from, const std::
   const auto at = text.find(from);
   REQUIRE(at != std::string::npos);
   return text.replace(at, from.size(), to);
-}
-
-// One error line: a message and its newline.
-bool one_line(const std::string& err) {
-  return !err.empty() && err.find('\n') == err.size() - 1;
 }
 
 const std::string kTiny = source_path("configs/models/tiny.yaml");
@@ -194,15 +191,82 @@ TEST_CASE(
   CHECK(std::abs(fc - ec) / ec < 0.005);
 }
 
-TEST_CASE("overlap.o_projection: --timeline refuses head_streamed in one line", "[system]") {
+TEST_CASE(
+    "overlap.o_projection: --timeline draws the slices beside the attention, each "
+    "with its own weights",
+    "[system]") {
   TempDir dir;
   const std::string hw = hw_file(dir, "streamed", true);
-  const CliResult timeline =
-      run_cli({"run", "--hw", hw, "--model", kTiny, "--trace", kTrace, "-o", dir.file("tl"), "-q",
-               "--timeline", dir.file("tl.json")});
-  CHECK(timeline.exit_code != 0);
-  CHECK(one_line(timeline.err));
-  CHECK(timeline.err.find("--timeline draws one operation at a time") != std::string::npos);
+  // One step at KV 100 (two layers): 2 slices per layer.
+  const std::string trace =
+      dir.write("one.trace", "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n0,0,0,100\n");
+  const CliResult timeline = run_cli({"run", "--hw", hw, "--model", kTiny, "--trace", trace, "-o",
+                                      dir.file("tl"), "-q", "--timeline", dir.file("tl.json")});
+  INFO(timeline.err);
+  REQUIRE(timeline.exit_code == 0);
+  const json t = json::parse(read_file(dir.file("tl.json")));
+  CHECK(skv::test::trace_event_problems(t).empty());
+  const json report = json::parse(read_file(dir.file("tl/report.json")));
+
+  // Operations per unit (pid 1: processor_array, 2: attention_pipeline; tid 1: operations).
+  struct Span {
+    double from, to;
+  };
+  std::vector<Span> slices, attentions;
+  std::map<std::pair<long long, long long>, std::string> thread;
+  for (const auto& e : t.at("traceEvents")) {
+    if (e.at("ph") == "M" && e.at("name") == "thread_name") {
+      thread[{e.at("pid"), e.at("tid")}] = e.at("args").at("name");
+    }
+    if (e.at("ph") != "X" || e.at("tid") != 1) continue;
+    const Span s{e.at("ts").get<double>(), e.at("ts").get<double>() + e.at("dur").get<double>()};
+    if (e.at("pid") == 1 && e.at("name") == "o_slice") slices.push_back(s);
+    if (e.at("pid") == 2 && e.at("name") == "attention") attentions.push_back(s);
+  }
+  REQUIRE(attentions.size() == 2);
+  REQUIRE(slices.size() == 2 * 2);
+  // Per layer: slice 0 starts once pass 0 has ended, while the attention still runs
+  // (pass 1); slice 1 once the attention has ended.
+  for (std::size_t layer = 0; layer < 2; ++layer) {
+    INFO(layer);
+    CHECK(slices[2 * layer].from > attentions[layer].from);
+    CHECK(slices[2 * layer].from < attentions[layer].to);
+    CHECK(slices[2 * layer + 1].from >= attentions[layer].to);
+  }
+
+  // DRAM request groups, by stream (lanes folded) and by the operation they are named after.
+  std::map<std::string, std::uint64_t> bytes;
+  std::map<std::string, std::map<std::string, std::uint64_t>> bytes_by_op;
+  for (const auto& e : t.at("traceEvents")) {
+    if (e.at("ph") != "X" || e.value("cat", "") != "dram_requests") continue;
+    std::string track = thread[{e.at("pid"), e.at("tid")}];
+    if (!track.empty() && track.back() >= '2' && track.back() <= '9')
+      track.resize(track.size() - 2);
+    const auto b = e.at("args").at("bytes").get<std::uint64_t>();
+    bytes[track] += b;
+    bytes_by_op[track][e.at("name")] += b;
+  }
+  // Every byte read is on one read track, and the slices' weights are theirs: a slice
+  // is 256 x 128 INT4 weights = 16,384 bytes, 4 slices = 65,536, whether requested on
+  // demand or ahead (behind the slice before). The attention's K/V fills, requested
+  // while slices run beside it, stay the attention's.
+  CHECK(bytes["requests: weights"] + bytes["requests: weights ahead"] + bytes["requests: kv fill"] +
+            bytes["requests: kv ahead"] ==
+        report.at("dram").at("bytes_read").get<std::uint64_t>());
+  CHECK(bytes_by_op["requests: weights"]["o_slice"] +
+            bytes_by_op["requests: weights ahead"]["o_slice"] ==
+        4 * 256 * 128 / 2);
+  for (const auto& [name, b] : bytes_by_op["requests: kv fill"]) {
+    INFO(name);
+    CHECK(name == "attention");
+  }
+  CHECK(bytes_by_op["requests: kv fill"]["attention"] > 0);
+
+  // Recording changed nothing.
+  const CliResult plain = run_cli(
+      {"run", "--hw", hw, "--model", kTiny, "--trace", trace, "-o", dir.file("plain"), "-q"});
+  REQUIRE(plain.exit_code == 0);
+  CHECK(read_file(dir.file("plain/report.json")) == read_file(dir.file("tl/report.json")));
   const CliResult graph = run_cli({"run", "--hw", hw, "--model", kTiny, "--trace", kTrace,
                                    "-o", dir.file("graph"), "--dump-graph"});
   CHECK(graph.exit_code == 0);

@@ -175,3 +175,65 @@ TEST_CASE("compare --overlap: weights and K/V axes, each point against both off"
   CHECK(bad.err.find("`none`") != std::string::npos);
   CHECK(std::count(bad.err.begin(), bad.err.end(), '\n') == 1);
 }
+
+TEST_CASE("compare --overlap: the O projection and arbitration axes, zipped with what they need",
+          "[sweep]") {
+  TempDir dir;
+  // The reference hardware with two attention pipelines instead of eight: they need
+  // 2 x (32 + 32) x 4 = 512 MAC slots, 8 rows of 32 PEs x 2 MACs, which
+  // processor_array.attention_rows keeps for them beside a head-streamed O projection.
+  dir.write("dram/hbm2-u55c.yaml", read_file(source_path("configs/dram/hbm2-u55c.yaml")));
+  std::string text = read_file(source_path("configs/hw/swiftkv-mha-u55c.yaml"));
+  const auto at = text.find("heads_in_parallel: 8");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 20, "heads_in_parallel: 2");
+  const std::string hw = dir.write("hw/two.yaml", text);
+  const std::string tiny = source_path("configs/models/tiny.yaml");
+  const std::string sweep = dir.write(
+      "s.yaml",
+      fmt::format("hw: {}\nmodel: {}\ntrace:\n  prompt_tokens: 64\n  generate_tokens: 1\naxes:\n"
+                  "  - zip:\n"
+                  "      overlap.o_projection: [after_attention, head_streamed]\n"
+                  "      processor_array.attention_rows: [0, 8]\n"
+                  "  - zip:\n"
+                  "      overlap.weights: [none, next_op, next_op]\n"
+                  "      overlap.arbitration: [controller, controller, demand_first]\n",
+                  hw, tiny));
+  const std::string out = dir.file("o");
+  const auto r = run_cli({"compare", "--overlap", sweep, "-j", "2", "-o", out, "-q"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto rows = skv::test::read_csv_records(out + "/overlap.csv");
+  // 2 x 3 points, the weights and arbitration group varying fastest; all four overlap
+  // axes are columns, and every point is set against the first (all four off).
+  REQUIRE(rows.size() == 6);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    INFO("row " << i);
+    const bool streamed = i >= 3;
+    CHECK(rows[i].at("overlap.o_projection") == (streamed ? "head_streamed" : "after_attention"));
+    CHECK(rows[i].at("processor_array.attention_rows") == (streamed ? "8" : "0"));
+    CHECK(rows[i].at("overlap.weights") == (i % 3 == 0 ? "none" : "next_op"));
+    CHECK(rows[i].at("overlap.arbitration") == (i % 3 == 2 ? "demand_first" : "controller"));
+    CHECK(rows[i].at("status") == "done");
+    CHECK(num(rows[i], "saved_ms_per_token") ==
+          Approx(num(rows[0], "ms_per_token") - num(rows[i], "ms_per_token")).margin(1e-6));
+  }
+  CHECK(num(rows[0], "saved_ms_per_token") == 0.0);
+  // Head streaming alone (row 3) saves time, at most what its slices ran beside the
+  // attention (one token: the report's figure in ns, per token in ms).
+  const double beside_ms = num(rows[3], "overlap.o_projection.beside_attention_ns") / 1e6;
+  CHECK(beside_ms > 0.0);
+  CHECK(num(rows[3], "saved_ms_per_token") > 0.0);
+  CHECK(num(rows[3], "saved_ms_per_token") <= beside_ms + 1e-9);
+  // An arbitration axis without the controller's own order is refused in one line.
+  const std::string no_base =
+      dir.write("n.yaml", fmt::format("hw: {}\nmodel: {}\ntrace:\n  prompt_tokens: 64\n  "
+                                      "generate_tokens: 1\naxes:\n  - overlap.weights: [next_op]\n"
+                                      "  - overlap.arbitration: [demand_first]\n",
+                                      hw, tiny));
+  const auto bad = run_cli({"compare", "--overlap", no_base, "-o", dir.file("n"), "-q"});
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("overlap.weights") != std::string::npos);
+  CHECK(bad.err.find("`none`") != std::string::npos);
+  CHECK(std::count(bad.err.begin(), bad.err.end(), '\n') == 1);
+}
