@@ -170,7 +170,9 @@ void Timeline::memory_request(tlmx::MemoryRole role, tlmx::OpKind owner, std::ui
   if (!in_window(issued_ps)) return;
   const auto it = std::upper_bound(op_started_ps_.begin(), op_started_ps_.end(), issued_ps);
   const std::size_t op = static_cast<std::size_t>(it - op_started_ps_.begin()) - 1;
-  groups_by_op_[static_cast<int>(role)][{op, owner, issued_ps == op_started_ps_[op]}].add(
+  // (in_window: at or after the batch's first operation, so `op` is one of its own)
+  const bool at_start = op < op_started_ps_.size() && issued_ps == op_started_ps_[op];
+  groups_by_op_[static_cast<int>(role)][{op, owner, at_start}].add(
       RequestGroup{issued_ps, answered_ps, answered_ps, 1, bytes});
   if (role != tlmx::MemoryRole::KvFill) return;
   // Tiles are staged in ticket order: the last one starting at or before the ticket.

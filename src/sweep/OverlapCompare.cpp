@@ -94,6 +94,7 @@ OverlapComparison::OverlapComparison(SweepResults results) : results_(std::move(
     } else {
       overlap_axes_.push_back(i);
       off_values_.push_back(choice->off);
+      if (key == "overlap.o_projection") o_projection_axis_ = true;
     }
   }
   if (overlap_axes_.empty()) {
@@ -132,6 +133,11 @@ OverlapComparison::OverlapComparison(SweepResults results) : results_(std::move(
     row.hideable_ms_per_token = p.report.contains("overlap") && tokens > 0
                                     ? number_at(p, "/overlap/hideable_ns") / tokens / 1e6
                                     : 0.0;
+    const json::json_pointer beside("/overlap/o_projection/beside_attention_ns");
+    row.o_beside_ms_per_token =
+        p.report.contains(beside) && tokens > 0
+            ? number_at(p, "/overlap/o_projection/beside_attention_ns") / tokens / 1e6
+            : 0.0;
     try {
       row.breakdown = report::exclusive_breakdown(p.report);
     } catch (const std::runtime_error& e) {
@@ -172,6 +178,7 @@ std::vector<CsvField> OverlapComparison::fields() const {
   number("tokens_per_s", &OverlapRow::tokens_per_s);
   number("dram_gb_per_s", &OverlapRow::dram_gb_per_s);
   number("hideable_ms_per_token", &OverlapRow::hideable_ms_per_token);
+  number("o_beside_ms_per_token", &OverlapRow::o_beside_ms_per_token);
   number("saved_ms_per_token", &OverlapRow::saved_ms_per_token);
   number("saved_pct", &OverlapRow::saved_pct);
   // The breakdown's parts, named as in report.json (overlap.exclusive_breakdown).
@@ -192,9 +199,10 @@ std::string OverlapComparison::table() const {
   std::vector<std::string> header;
   for (const auto i : group_axes_) header.push_back(results_.axis_keys[i]);
   for (const auto o : overlap_axes_) header.push_back(results_.axis_keys[o]);
-  header.insert(header.end(), {"ms/token", "tokens/s", "DRAM GB/s", "hideable us", "saved us",
-                               "saved %", "GEMV array %", "wait weights %", "attention %",
-                               "wait K/V %", "other %", "unattributed %"});
+  header.insert(header.end(), {"ms/token", "tokens/s", "DRAM GB/s", "hideable us"});
+  if (o_projection_axis_) header.push_back("O beside us");
+  header.insert(header.end(), {"saved us", "saved %", "GEMV array %", "wait weights %",
+                               "attention %", "wait K/V %", "other %", "unattributed %"});
   const std::size_t left = group_axes_.size() + overlap_axes_.size();
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : results_.points) {
@@ -210,6 +218,7 @@ std::string OverlapComparison::table() const {
         return ms ? std::optional<double>(*ms * 1e3) : std::nullopt;
       };
       row.push_back(fixed_text(us(r.hideable_ms_per_token), 1));
+      if (o_projection_axis_) row.push_back(fixed_text(us(r.o_beside_ms_per_token), 1));
       row.push_back(fixed_text(us(r.saved_ms_per_token), 1));
       row.push_back(fixed_text(r.saved_pct, 2));
       const report::ExclusiveBreakdown& b = *r.breakdown;

@@ -57,6 +57,10 @@ struct OverlapRow {
   std::optional<double> tokens_per_s;
   std::optional<double> dram_gb_per_s;
   std::optional<double> hideable_ms_per_token;  // 0 for the baseline
+  // Under overlap.o_projection: head_streamed, the time its slices ran beside the
+  // attention (report.json overlap.o_projection.beside_attention_ns): the most head
+  // streaming can save; 0 otherwise.
+  std::optional<double> o_beside_ms_per_token;
   std::optional<double> saved_ms_per_token;     // baseline - this; nullopt without baseline
   std::optional<double> saved_pct;              // of the baseline's time
   std::optional<report::ExclusiveBreakdown> breakdown;
@@ -78,6 +82,7 @@ class OverlapComparison {
   SweepResults results_;
   std::vector<std::size_t> group_axes_;    // every axis but the overlap ones
   std::vector<const char*> off_values_;    // per overlap axis: its value with overlap off
+  bool o_projection_axis_ = false;         // the table shows the slices' time beside
   std::vector<std::size_t> overlap_axes_;  // those of kOverlapChoiceAxes
   std::vector<OverlapRow> rows_;  // by point index
 };

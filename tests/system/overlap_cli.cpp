@@ -223,6 +223,9 @@ TEST_CASE("compare --overlap: the O projection and arbitration axes, zipped with
   // attention (one token: the report's figure in ns, per token in ms).
   const double beside_ms = num(rows[3], "overlap.o_projection.beside_attention_ns") / 1e6;
   CHECK(beside_ms > 0.0);
+  CHECK(num(rows[3], "o_beside_ms_per_token") == Approx(beside_ms).margin(1e-9));
+  CHECK(num(rows[0], "o_beside_ms_per_token") == 0.0);
+  CHECK(r.out.find("O beside us") != std::string::npos);
   CHECK(num(rows[3], "saved_ms_per_token") > 0.0);
   CHECK(num(rows[3], "saved_ms_per_token") <= beside_ms + 1e-9);
   // An arbitration axis without the controller's own order is refused in one line.
