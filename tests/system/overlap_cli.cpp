@@ -28,6 +28,26 @@ double num(const std::map<std::string, std::string>& row, const std::string& key
   return std::stod(row.at(key));
 }
 
+// A sweep file `name` in `dir`: hardware `hw`, the tiny model, one decode step from a
+// 64-token prompt, and `axes` (the lines of its axes list).
+std::string tiny_sweep(const TempDir& dir, const std::string& name, const std::string& hw,
+                       const std::string& axes) {
+  return dir.write(name, fmt::format("hw: {}\nmodel: {}\ntrace:\n  prompt_tokens: 64\n  "
+                                     "generate_tokens: 1\naxes:\n{}",
+                                     hw, source_path("configs/models/tiny.yaml"), axes));
+}
+
+// `compare --overlap` on a sweep file whose overlap axis `axis` leaves out its value
+// with overlap off (`off`): refused in one line that names both.
+void check_refused(const TempDir& dir, const std::string& sweep, const std::string& axis,
+                   const std::string& off) {
+  const auto bad = run_cli({"compare", "--overlap", sweep, "-o", dir.file("refused"), "-q"});
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find(axis) != std::string::npos);
+  CHECK(bad.err.find("`" + off + "`") != std::string::npos);
+  CHECK(std::count(bad.err.begin(), bad.err.end(), '\n') == 1);
+}
+
 }  // namespace
 
 TEST_CASE("compare --overlap: each choice against overlap off on the tiny model", "[sweep]") {
@@ -100,29 +120,19 @@ TEST_CASE("compare --overlap: bad combinations are one clear line", "[sweep]") {
         "swiftkv-sim: error: compare: --overlap compares overlap choices under one algorithm; "
         "give --algos with one name\n");
   // A sweep file whose overlap axis leaves out the baseline.
-  const std::string sweep =
-      dir.write("s.yaml", fmt::format("hw: {}\nmodel: {}\ntrace:\n  prompt_tokens: 64\n  "
-                                      "generate_tokens: 1\naxes:\n  - overlap.weights: [next_op]\n",
-                                      hw, tiny));
-  const auto no_base = run_cli({"compare", "--overlap", sweep, "-o", dir.file("c"), "-q"});
-  CHECK(no_base.exit_code == 1);
-  CHECK(no_base.err.find("overlap.weights") != std::string::npos);
-  CHECK(no_base.err.find("`none`") != std::string::npos);
-  CHECK(std::count(no_base.err.begin(), no_base.err.end(), '\n') == 1);
+  check_refused(dir, tiny_sweep(dir, "s.yaml", hw, "  - overlap.weights: [next_op]\n"),
+                "overlap.weights", "none");
 }
 
 TEST_CASE("compare --overlap: weights and K/V axes, each point against both off", "[sweep]") {
   TempDir dir;
   const std::string hw = source_path("configs/hw/swiftkv-mha-u55c.yaml");
-  const std::string tiny = source_path("configs/models/tiny.yaml");
   // 64 KiB of the 2 MiB SRAM as prefetch space at every point, so that the four points
   // are the same hardware; KV 64 on the tiny model: tile 0 of each layer fits in it.
-  const std::string sweep =
-      dir.write("s.yaml", fmt::format("hw: {}\nmodel: {}\ntrace:\n  prompt_tokens: 64\n  "
-                                      "generate_tokens: 1\naxes:\n  - kv_sram.prefetch_kib: [64]\n"
-                                      "  - overlap.weights: [none, next_op]\n"
-                                      "  - overlap.kv: [none, next_attention]\n",
-                                      hw, tiny));
+  const std::string sweep = tiny_sweep(dir, "s.yaml", hw,
+                                       "  - kv_sram.prefetch_kib: [64]\n"
+                                       "  - overlap.weights: [none, next_op]\n"
+                                       "  - overlap.kv: [none, next_attention]\n");
   const std::string out = dir.file("o");
   const auto r = run_cli({"compare", "--overlap", sweep, "-j", "2", "-o", out, "-q"});
   INFO(r.out << r.err);
@@ -164,16 +174,10 @@ TEST_CASE("compare --overlap: weights and K/V axes, each point against both off"
     CHECK(picture.find(label) != std::string::npos);
   }
   // A K/V axis without the baseline is refused like a weights axis.
-  const std::string no_base =
-      dir.write("n.yaml", fmt::format("hw: {}\nmodel: {}\ntrace:\n  prompt_tokens: 64\n  "
-                                      "generate_tokens: 1\naxes:\n  - kv_sram.prefetch_kib: [64]\n"
-                                      "  - overlap.kv: [next_attention]\n",
-                                      hw, tiny));
-  const auto bad = run_cli({"compare", "--overlap", no_base, "-o", dir.file("n"), "-q"});
-  CHECK(bad.exit_code == 1);
-  CHECK(bad.err.find("overlap.kv") != std::string::npos);
-  CHECK(bad.err.find("`none`") != std::string::npos);
-  CHECK(std::count(bad.err.begin(), bad.err.end(), '\n') == 1);
+  check_refused(dir,
+                tiny_sweep(dir, "n.yaml", hw,
+                           "  - kv_sram.prefetch_kib: [64]\n  - overlap.kv: [next_attention]\n"),
+                "overlap.kv", "none");
 }
 
 TEST_CASE("compare --overlap: the O projection and arbitration axes, zipped with what they need",
@@ -188,17 +192,14 @@ TEST_CASE("compare --overlap: the O projection and arbitration axes, zipped with
   REQUIRE(at != std::string::npos);
   text.replace(at, 20, "heads_in_parallel: 2");
   const std::string hw = dir.write("hw/two.yaml", text);
-  const std::string tiny = source_path("configs/models/tiny.yaml");
-  const std::string sweep = dir.write(
-      "s.yaml",
-      fmt::format("hw: {}\nmodel: {}\ntrace:\n  prompt_tokens: 64\n  generate_tokens: 1\naxes:\n"
-                  "  - zip:\n"
-                  "      overlap.o_projection: [after_attention, head_streamed]\n"
-                  "      processor_array.attention_rows: [0, 8]\n"
-                  "  - zip:\n"
-                  "      overlap.weights: [none, next_op, next_op]\n"
-                  "      overlap.arbitration: [controller, controller, demand_first]\n",
-                  hw, tiny));
+  const std::string sweep =
+      tiny_sweep(dir, "s.yaml", hw,
+                 "  - zip:\n"
+                 "      overlap.o_projection: [after_attention, head_streamed]\n"
+                 "      processor_array.attention_rows: [0, 8]\n"
+                 "  - zip:\n"
+                 "      overlap.weights: [none, next_op, next_op]\n"
+                 "      overlap.arbitration: [controller, controller, demand_first]\n");
   const std::string out = dir.file("o");
   const auto r = run_cli({"compare", "--overlap", sweep, "-j", "2", "-o", out, "-q"});
   INFO(r.out << r.err);
@@ -229,14 +230,14 @@ TEST_CASE("compare --overlap: the O projection and arbitration axes, zipped with
   CHECK(num(rows[3], "saved_ms_per_token") > 0.0);
   CHECK(num(rows[3], "saved_ms_per_token") <= beside_ms + 1e-9);
   // An arbitration axis without the controller's own order is refused in one line.
-  const std::string no_base =
-      dir.write("n.yaml", fmt::format("hw: {}\nmodel: {}\ntrace:\n  prompt_tokens: 64\n  "
-                                      "generate_tokens: 1\naxes:\n  - overlap.weights: [next_op]\n"
-                                      "  - overlap.arbitration: [demand_first]\n",
-                                      hw, tiny));
-  const auto bad = run_cli({"compare", "--overlap", no_base, "-o", dir.file("n"), "-q"});
-  CHECK(bad.exit_code == 1);
-  CHECK(bad.err.find("overlap.weights") != std::string::npos);
-  CHECK(bad.err.find("`none`") != std::string::npos);
-  CHECK(std::count(bad.err.begin(), bad.err.end(), '\n') == 1);
+  check_refused(
+      dir,
+      tiny_sweep(dir, "n.yaml", hw,
+                 "  - overlap.weights: [next_op]\n  - overlap.arbitration: [demand_first]\n"),
+      "overlap.weights", "none");
+  check_refused(
+      dir,
+      tiny_sweep(dir, "a.yaml", hw,
+                 "  - overlap.weights: [none, next_op]\n  - overlap.arbitration: [demand_first]\n"),
+      "overlap.arbitration", "controller");
 }
