@@ -133,11 +133,10 @@ OverlapComparison::OverlapComparison(SweepResults results) : results_(std::move(
     row.hideable_ms_per_token = p.report.contains("overlap") && tokens > 0
                                     ? number_at(p, "/overlap/hideable_ns") / tokens / 1e6
                                     : 0.0;
-    const json::json_pointer beside("/overlap/o_projection/beside_attention_ns");
-    row.o_beside_ms_per_token =
-        p.report.contains(beside) && tokens > 0
-            ? number_at(p, "/overlap/o_projection/beside_attention_ns") / tokens / 1e6
-            : 0.0;
+    const char* beside = "/overlap/o_projection/beside_attention_ns";
+    row.o_beside_ms_per_token = p.report.contains(json::json_pointer(beside)) && tokens > 0
+                                    ? number_at(p, beside) / tokens / 1e6
+                                    : 0.0;
     try {
       row.breakdown = report::exclusive_breakdown(p.report);
     } catch (const std::runtime_error& e) {
