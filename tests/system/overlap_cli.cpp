@@ -37,6 +37,20 @@ std::string tiny_sweep(const TempDir& dir, const std::string& name, const std::s
                                      hw, source_path("configs/models/tiny.yaml"), axes));
 }
 
+// `compare --overlap SWEEP -j 2` into DIR/o, which must succeed: what it printed, and
+// overlap.csv's rows.
+struct OverlapRun {
+  std::string printed;
+  std::vector<std::map<std::string, std::string>> rows;
+};
+OverlapRun compare_overlap(const TempDir& dir, const std::string& sweep) {
+  const std::string out = dir.file("o");
+  const auto r = run_cli({"compare", "--overlap", sweep, "-j", "2", "-o", out, "-q"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  return {r.out, skv::test::read_csv_records(out + "/overlap.csv")};
+}
+
 // `compare --overlap` on a sweep file whose overlap axis `axis` leaves out its value
 // with overlap off (`off`): refused in one line that names both.
 void check_refused(const TempDir& dir, const std::string& sweep, const std::string& axis,
@@ -133,11 +147,8 @@ TEST_CASE("compare --overlap: weights and K/V axes, each point against both off"
                                        "  - kv_sram.prefetch_kib: [64]\n"
                                        "  - overlap.weights: [none, next_op]\n"
                                        "  - overlap.kv: [none, next_attention]\n");
-  const std::string out = dir.file("o");
-  const auto r = run_cli({"compare", "--overlap", sweep, "-j", "2", "-o", out, "-q"});
-  INFO(r.out << r.err);
-  REQUIRE(r.exit_code == 0);
-  const auto rows = skv::test::read_csv_records(out + "/overlap.csv");
+  const OverlapRun run = compare_overlap(dir, sweep);
+  const auto& rows = run.rows;
   REQUIRE(rows.size() == 4);
   const char* weights[] = {"none", "none", "next_op", "next_op"};
   const char* kv[] = {"none", "next_attention", "none", "next_attention"};
@@ -165,7 +176,7 @@ TEST_CASE("compare --overlap: weights and K/V axes, each point against both off"
   // may have no matplotlib).
   const auto plot = skv::test::run_program(
       "/usr/bin/python3",
-      {source_path("scripts/overlap-plot.py"), out + "/overlap.csv", "-o", svg});
+      {source_path("scripts/overlap-plot.py"), dir.file("o/overlap.csv"), "-o", svg});
   INFO(plot.err);
   REQUIRE(plot.exit_code == 0);
   const std::string picture = read_file(svg);
@@ -200,11 +211,8 @@ TEST_CASE("compare --overlap: the O projection and arbitration axes, zipped with
                  "  - zip:\n"
                  "      overlap.weights: [none, next_op, next_op]\n"
                  "      overlap.arbitration: [controller, controller, demand_first]\n");
-  const std::string out = dir.file("o");
-  const auto r = run_cli({"compare", "--overlap", sweep, "-j", "2", "-o", out, "-q"});
-  INFO(r.out << r.err);
-  REQUIRE(r.exit_code == 0);
-  const auto rows = skv::test::read_csv_records(out + "/overlap.csv");
+  const OverlapRun run = compare_overlap(dir, sweep);
+  const auto& rows = run.rows;
   // 2 x 3 points, the weights and arbitration group varying fastest; all four overlap
   // axes are columns, and every point is set against the first (all four off).
   REQUIRE(rows.size() == 6);
@@ -226,7 +234,7 @@ TEST_CASE("compare --overlap: the O projection and arbitration axes, zipped with
   CHECK(beside_ms > 0.0);
   CHECK(num(rows[3], "o_beside_ms_per_token") == Approx(beside_ms).margin(1e-9));
   CHECK(num(rows[0], "o_beside_ms_per_token") == 0.0);
-  CHECK(r.out.find("O beside us") != std::string::npos);
+  CHECK(run.printed.find("O beside us") != std::string::npos);
   CHECK(num(rows[3], "saved_ms_per_token") > 0.0);
   CHECK(num(rows[3], "saved_ms_per_token") <= beside_ms + 1e-9);
   // An arbitration axis without the controller's own order is refused in one line.
