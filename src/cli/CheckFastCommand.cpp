@@ -1,11 +1,12 @@
 // `swiftkv-sim check-fast MATRIX.yaml -o DIR`: the fast mode against the exact mode,
 // step by step, over a matrix of models, hardware, algorithms and starting KV lengths
 // (docs/fast-mode.md). Each run is a process of its own (run --mode exact|fast), up to
-// -j at a time; a run whose report.json exists is not run again, so a stopped check
-// resumes where it stopped.
+// -j at a time; a run whose report.json is complete is not run again, so a stopped check
+// resumes where it stopped. --only picks cases by name.
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <fnmatch.h>
 
 #include <algorithm>
 #include <cmath>
@@ -22,6 +23,7 @@
 
 #include "cli/Commands.h"
 #include "common/Error.h"
+#include "common/Interrupt.h"
 #include "config/ConfigNode.h"
 #include "models/tlm/AttentionAlgo.h"
 #include "models/tlm/Ops.h"
@@ -98,6 +100,39 @@ std::vector<Case> load_matrix(const std::string& path) {
   }
   root.finish();
   return cases;
+}
+
+// The cases whose names match one of `patterns` (shell globs), in matrix order; all of
+// them when there are none. A pattern that matches no case is an error.
+std::vector<Case> select_cases(std::vector<Case> cases, const std::vector<std::string>& patterns,
+                               const std::string& matrix) {
+  if (patterns.empty()) return cases;
+  std::vector<bool> keep(cases.size(), false);
+  for (const std::string& pattern : patterns) {
+    bool matched = false;
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+      if (fnmatch(pattern.c_str(), cases[i].name.c_str(), 0) == 0) keep[i] = matched = true;
+    }
+    if (!matched) {
+      throw InputError(fmt::format(
+          "{}: --only '{}' matches none of its {} cases (named POINT-ALGORITHM-kvKV, e.g. {})",
+          matrix, pattern, cases.size(), cases.front().name));
+    }
+  }
+  std::vector<Case> out;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    if (keep[i]) out.push_back(cases[i]);
+  }
+  return out;
+}
+
+// Whether a run finished: its report.json is there and says complete (a run stopped by a
+// signal writes what it ran, marked incomplete; a resumed check runs it again).
+bool run_finished(const fs::path& report) {
+  std::ifstream in(report);
+  if (!in) return false;
+  const json j = json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return j.is_object() && j.value("complete", false);
 }
 
 json read_json(const fs::path& p) {
@@ -269,12 +304,14 @@ struct CheckOptions {
   std::string matrix;
   std::string out = "check-fast";
   unsigned jobs = 1;
+  std::vector<std::string> only;
 };
 
 int check_fast(const CheckOptions& o) {
-  const std::vector<Case> cases = load_matrix(o.matrix);
+  const std::vector<Case> cases = select_cases(load_matrix(o.matrix), o.only, o.matrix);
   const fs::path out(o.out);
   std::vector<sweep::ProcessJob> jobs;
+  std::vector<std::string> run_names;  // CASE/exact, CASE/fast, CASE/fixed
   std::size_t runs_total = 0;
   for (const Case& c : cases) {
     const fs::path dir = out / c.name;
@@ -299,7 +336,7 @@ int check_fast(const CheckOptions& o) {
     }
     for (const auto& [sub, mode] : runs) {
       ++runs_total;
-      if (fs::exists(dir / sub / "report.json")) continue;  // resumed
+      if (run_finished(dir / sub / "report.json")) continue;  // resumed
       const std::string trace = sub == "fixed" ? "fixed.csv" : "trace.csv";
       std::vector<std::string> argv = {"swiftkv-sim", "run",
                                        "--hw",        fs::absolute(c.hw).string(),
@@ -314,19 +351,49 @@ int check_fast(const CheckOptions& o) {
         argv.push_back(fs::absolute(out / "sample-cache").string());
       }
       jobs.push_back(sweep::ProcessJob{argv, dir.string(), sub + ".log"});
+      run_names.push_back(c.name + "/" + sub);
     }
   }
   fmt::print("check-fast: {} cases, {} runs to do ({} done before)\n", cases.size(), jobs.size(),
              runs_total - jobs.size());
   std::fflush(stdout);
+  // SIGINT or SIGTERM: no run starts, the running ones stop at their next batch (their
+  // reports marked incomplete, so a resumed check runs them again); finished runs stay.
+  install_interrupt_handlers(
+      "swiftkv-sim: check-fast interrupted: stopping the running runs (the same signal again "
+      "stops at once)\n",
+      false);
   std::vector<std::string> failed_runs;
-  sweep::run_processes("/proc/self/exe", jobs, std::max(1u, o.jobs),
-                       [&](std::size_t i, const sweep::ProcessOutcome& r) {
-                         if (!r.ok()) {
-                           failed_runs.push_back(fmt::format("{}/{}: {}", jobs[i].cwd,
-                                                             jobs[i].log_path, r.describe()));
-                         }
-                       });
+  std::size_t finished = 0;
+  std::size_t stopped = 0;
+  const std::size_t started = sweep::run_processes(
+      "/proc/self/exe", jobs, std::max(1u, o.jobs),
+      [&](std::size_t i, const sweep::ProcessOutcome& r) {
+        const std::string& run = run_names[i];
+        if (r.ok()) {
+          ++finished;
+          fmt::print("check-fast: {} of {} runs done: {} in {:.0f} s\n", finished, jobs.size(), run,
+                     r.wall_seconds);
+        } else if (interrupt_requested()) {
+          ++stopped;
+        } else {
+          failed_runs.push_back(
+              fmt::format("{}/{}: {}", jobs[i].cwd, jobs[i].log_path, r.describe()));
+          fmt::print("check-fast: {} failed after {:.0f} s ({}; see {}/{})\n", run, r.wall_seconds,
+                     r.describe(), jobs[i].cwd, jobs[i].log_path);
+        }
+        std::fflush(stdout);
+      },
+      [] { return interrupt_requested(); });
+  if (interrupt_requested()) {
+    fmt::print(stderr,
+               "swiftkv-sim: check-fast interrupted by {}: {} runs finished now, {} before, {} "
+               "failed, {} left to run; run the same command again to resume (finished runs "
+               "are kept in {})\n",
+               interrupt_signal_name(interrupt_signal()), finished, runs_total - jobs.size(),
+               failed_runs.size(), jobs.size() - started + stopped, out.string());
+    return interrupted_exit_code(interrupt_signal());
+  }
   if (!failed_runs.empty()) {
     throw SimulationError(fmt::format("check-fast: {} runs failed, first: {}", failed_runs.size(),
                                       failed_runs.front()));
@@ -380,6 +447,9 @@ void add_check_fast_command(CLI::App& app, int& exit_code) {
   sub->add_option("-j,--jobs", o->jobs, "Runs at a time")
       ->check(CLI::Range(1u, 1024u))
       ->capture_default_str();
+  sub->add_option("--only", o->only,
+                  "Only the cases whose names (POINT-ALGORITHM-kvKV) match this shell glob "
+                  "(repeatable)");
   sub->callback([o, &exit_code] { exit_code = check_fast(*o); });
 }
 

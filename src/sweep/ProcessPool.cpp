@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -79,15 +80,19 @@ std::size_t run_processes(const std::string& exe, const std::vector<ProcessJob>&
                           const std::function<bool()>& stop) {
   if (parallel == 0) parallel = 1;
   const pid_t self = getpid();
-  std::map<pid_t, std::size_t> running;
+  struct Running {
+    std::size_t index;
+    std::chrono::steady_clock::time_point start;
+  };
+  std::map<pid_t, Running> running;
   std::size_t next = 0;
   std::exception_ptr failure;
   bool stopping = false;
   auto stop_now = [&] {
     if (stopping || !stop || !stop()) return stopping;
     stopping = true;
-    for (const auto& [pid, index] : running) {
-      (void)index;
+    for (const auto& [pid, r] : running) {
+      (void)r;
       kill(pid, SIGTERM);
     }
     return true;
@@ -116,7 +121,7 @@ std::size_t run_processes(const std::string& exe, const std::vector<ProcessJob>&
       }
       if (pid == 0)
         exec_child(exe.c_str(), argv.data(), job.cwd.c_str(), job.log_path.c_str(), self);
-      running.emplace(pid, next++);
+      running.emplace(pid, Running{next++, std::chrono::steady_clock::now()});
     }
     if (running.empty()) break;
     int status = 0;
@@ -139,18 +144,21 @@ std::size_t run_processes(const std::string& exe, const std::vector<ProcessJob>&
     }
     const auto it = running.find(pid);
     if (it == running.end()) continue;  // not one of ours
-    const std::size_t index = it->second;
+    const std::size_t index = it->second.index;
+    ProcessOutcome outcome = outcome_of(status);
+    outcome.wall_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - it->second.start).count();
     running.erase(it);
     if (failure) continue;
     try {
-      on_done(index, outcome_of(status));
+      on_done(index, outcome);
     } catch (...) {
       failure = std::current_exception();
     }
   }
   // Reached with children left only when waitpid itself failed: do not leave them behind.
-  for (const auto& [pid, index] : running) {
-    (void)index;
+  for (const auto& [pid, r] : running) {
+    (void)r;
     kill(pid, SIGTERM);
     int status = 0;
     waitpid(pid, &status, 0);

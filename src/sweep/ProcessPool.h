@@ -18,6 +18,7 @@ struct ProcessJob {
 struct ProcessOutcome {
   int exit_code = -1;  // when it exited
   int signal = 0;      // when a signal ended it
+  double wall_seconds = 0;  // from its start to its end, as the parent saw them
   bool ok() const { return signal == 0 && exit_code == 0; }
   std::string describe() const;  // "exit code 2", "killed by signal 9 (Killed)"
 };

@@ -432,6 +432,33 @@ TEST_CASE("check-fast: the small matrix stays within its bounds", "[system]") {
   CHECK(failed[1].back() == "fail");
 }
 
+TEST_CASE(
+    "check-fast --only: the cases whose names match, in matrix order, and one "
+    "error line for a pattern that matches none",
+    "[system]") {
+  const TempDir dir;
+  const std::string matrix = source_path("configs/checks/fast-small.yaml");
+  const auto none = run_cli({"check-fast", matrix, "-o", dir.file("check"), "--only", "llama*"});
+  CHECK(none.exit_code == 1);
+  REQUIRE(none.err_lines().size() == 1);
+  CHECK(none.err_lines()[0] == "swiftkv-sim: error: " + matrix +
+                                   ": --only 'llama*' matches none of its 27 cases (named "
+                                   "POINT-ALGORITHM-kvKV, e.g. tiny-swiftkv-kv517)");
+  CHECK_FALSE(std::filesystem::exists(dir.file("check")));
+
+  // 'tiny-flash-*' does not match tiny-flashdecoding-kv517. Each case is small (`small:
+  // true`): three runs, exact, fast and the fixed-length exact run.
+  const auto r = run_cli({"check-fast", matrix, "-o", dir.file("check"), "--only", "tiny-flash-*",
+                          "--only", "tiny-s*", "-j", "2"});
+  INFO(r.out << r.err);
+  CHECK(r.out.find("check-fast: 2 cases, 6 runs to do (0 done before)") != std::string::npos);
+  CHECK(r.out.find("check-fast: 6 of 6 runs done: ") != std::string::npos);
+  const auto csv = read_csv(dir.file("check/check-fast.csv"));
+  REQUIRE(csv.size() == 1 + 2);
+  CHECK(csv[1][0] == "tiny-swiftkv-kv517");
+  CHECK(csv[2][0] == "tiny-flash-kv517");
+}
+
 TEST_CASE("run: rows past the model's context stop the run before simulating, or are "
           "skipped or clipped as asked, and counted",
           "[system]") {

@@ -190,3 +190,48 @@ TEST_CASE("sweep: SIGINT stops the running points, leaves them to run again, and
   CHECK(resumed.exit_code == 0);
   CHECK(resumed.out.find("ran 2, skipped 0 (already done), failed 0") != std::string::npos);
 }
+
+TEST_CASE(
+    "check-fast: SIGINT stops the running runs and says how to resume, and a "
+    "run stopped part of the way runs again",
+    "[system]") {
+  const TempDir dir;
+  const std::string matrix = dir.file("m.yaml");
+  // One case, tiny, 400 steps from KV 10: with -j 1 its exact run goes first, and the
+  // fast run waits for it.
+  std::ofstream(matrix) << "steps: 400\npoints:\n  - name: tiny\n    hw: " << kHw
+                        << "\n    model: " << kTiny << "\n    algorithms: swiftkv\n    kv: 10\n";
+  const std::string out = dir.file("check");
+  const std::string exact = out + "/tiny-swiftkv-kv10/exact";
+  const auto r = run_cli_poked(
+      {"check-fast", matrix, "-o", out, "-j", "1"},
+      [&](pid_t pid) {
+        if (lines_in(exact + "/steps.csv") < 4) return false;
+        kill(pid, SIGINT);
+        return true;
+      },
+      std::chrono::minutes(10));
+  REQUIRE_FALSE(r.hung);
+  CHECK(r.exit_code == 130);
+  REQUIRE(!r.err_lines().empty());
+  CHECK(r.err_lines().back() ==
+        "swiftkv-sim: check-fast interrupted by SIGINT: 0 runs finished now, 0 before, 0 failed, "
+        "2 left to run; run the same command again to resume (finished runs are kept in " +
+            out + ")");
+  CHECK(r.out.find("runs done") == std::string::npos);
+  // The exact run wrote the steps it ran, marked incomplete: not a finished run.
+  CHECK(json::parse(read_file(exact + "/report.json")).at("complete") == false);
+  CHECK(lines_in(exact + "/steps.csv") < 1 + 400);
+  CHECK_FALSE(std::ifstream(out + "/check-fast.csv").good());
+
+  const auto resumed = run_cli({"check-fast", matrix, "-o", out, "-j", "1"});
+  INFO(resumed.out << resumed.err);
+  CHECK(resumed.out.find("check-fast: 1 cases, 2 runs to do (0 done before)") != std::string::npos);
+  CHECK(resumed.out.find("check-fast: 1 of 2 runs done: tiny-swiftkv-kv10/exact in ") !=
+        std::string::npos);
+  CHECK(resumed.out.find("check-fast: 2 of 2 runs done: tiny-swiftkv-kv10/fast in ") !=
+        std::string::npos);
+  CHECK(json::parse(read_file(exact + "/report.json")).at("complete") == true);
+  CHECK(lines_in(exact + "/steps.csv") == 1 + 400);
+  CHECK(read_csv(out + "/check-fast.csv").size() == 1 + 1);
+}
