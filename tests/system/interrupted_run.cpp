@@ -1,14 +1,14 @@
 // Runs stopped by SIGINT or SIGTERM keep what they finished and say so; a run checks the
 // whole trace and its output paths before it simulates anything.
 
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <signal.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "support/RunCli.h"
 #include "support/TempDir.h"
@@ -31,6 +31,25 @@ std::size_t lines_in(const std::string& path) {
   std::size_t n = 0;
   for (std::string line; std::getline(in, line);) ++n;
   return n;
+}
+
+// Runs the command `args` and sends it `sig` once `steps_csv` (a run's steps.csv, written
+// as each step finishes) holds its header and at least three steps; it must then stop
+// with 128 + the signal's number, saying why on stderr.
+skv::test::CliResult interrupted_at_step_3(const std::vector<std::string>& args,
+                                           const std::string& steps_csv, int sig = SIGINT) {
+  const auto r = run_cli_poked(
+      args,
+      [&](pid_t pid) {
+        if (lines_in(steps_csv) < 4) return false;
+        kill(pid, sig);
+        return true;
+      },
+      std::chrono::minutes(10));
+  REQUIRE_FALSE(r.hung);
+  CHECK(r.exit_code == 128 + sig);
+  REQUIRE(!r.err_lines().empty());
+  return r;
 }
 
 }  // namespace
@@ -56,17 +75,8 @@ TEST_CASE("run: SIGINT or SIGTERM stops at a batch's end, keeps every step that 
                      "-o", out})
                 .exit_code == 0);
     const std::string csv = out + "/steps.csv";
-    // The signal goes once some steps are in steps.csv (header + at least 3 rows).
-    const auto r = run_cli_poked(
-        {"run", "--hw", kHw, "--model", kTiny, "--trace", trace, "-q", "-o", out},
-        [&](pid_t pid) {
-          if (lines_in(csv) < 4) return false;
-          kill(pid, sig);
-          return true;
-        },
-        std::chrono::minutes(10));
-    REQUIRE_FALSE(r.hung);
-    CHECK(r.exit_code == 128 + sig);
+    const auto r = interrupted_at_step_3(
+        {"run", "--hw", kHw, "--model", kTiny, "--trace", trace, "-q", "-o", out}, csv, sig);
     CHECK(r.out.find("INCOMPLETE          interrupted by " + name) != std::string::npos);
     const json j = json::parse(read_file(out + "/report.json"));
     CHECK(j.at("complete") == false);
@@ -78,7 +88,6 @@ TEST_CASE("run: SIGINT or SIGTERM stops at a batch's end, keeps every step that 
     // Every step that ran is a whole row of steps.csv, and the report counts the same.
     CHECK(j.at("totals").at("decode_steps") == steps);
     CHECK(read_csv(csv).size() == 1 + steps);
-    REQUIRE(!r.err_lines().empty());
     CHECK(r.err_lines().back().find("swiftkv-sim: run interrupted by " + name + ": " +
                                     std::to_string(steps) + " of 4000 decode steps ran") == 0);
   }
@@ -167,17 +176,7 @@ TEST_CASE("sweep: SIGINT stops the running points, leaves them to run again, and
                          "algorithm: swiftkv\naxes:\n  - processor_array.rows: [32, 64]\n";
   const std::string out = dir.file("out");
   const std::string first_csv = out + "/points/0000-rows32/run.tmp/steps.csv";
-  const auto r = run_cli_poked(
-      {"sweep", spec, "-o", out, "-j", "2", "-q"},
-      [&](pid_t pid) {
-        if (lines_in(first_csv) < 4) return false;
-        kill(pid, SIGINT);
-        return true;
-      },
-      std::chrono::minutes(10));
-  REQUIRE_FALSE(r.hung);
-  CHECK(r.exit_code == 130);
-  REQUIRE(!r.err_lines().empty());
+  const auto r = interrupted_at_step_3({"sweep", spec, "-o", out, "-j", "2", "-q"}, first_csv);
   const std::string last = r.err_lines().back();
   CHECK(last.find("swiftkv-sim: sweep stop interrupted by SIGINT: ") == 0);
   CHECK(last.find("run the same command again to resume") != std::string::npos);
@@ -203,17 +202,8 @@ TEST_CASE(
                         << "\n    model: " << kTiny << "\n    algorithms: swiftkv\n    kv: 10\n";
   const std::string out = dir.file("check");
   const std::string exact = out + "/tiny-swiftkv-kv10/exact";
-  const auto r = run_cli_poked(
-      {"check-fast", matrix, "-o", out, "-j", "1"},
-      [&](pid_t pid) {
-        if (lines_in(exact + "/steps.csv") < 4) return false;
-        kill(pid, SIGINT);
-        return true;
-      },
-      std::chrono::minutes(10));
-  REQUIRE_FALSE(r.hung);
-  CHECK(r.exit_code == 130);
-  REQUIRE(!r.err_lines().empty());
+  const auto r =
+      interrupted_at_step_3({"check-fast", matrix, "-o", out, "-j", "1"}, exact + "/steps.csv");
   CHECK(r.err_lines().back() ==
         "swiftkv-sim: check-fast interrupted by SIGINT: 0 runs finished now, 0 before, 0 failed, "
         "2 left to run; run the same command again to resume (finished runs are kept in " +
