@@ -226,13 +226,13 @@ void FastModel::prepare(const std::vector<std::vector<trace::DecodeStep>>& batch
       }
       const auto size = static_cast<std::uint32_t>(rows.size());
       if (ready_sizes_.insert(size).second) sample(layer_key(size));
-      for (const trace::DecodeStep& r : rows) {
-        if (!ready_kv_lens_.insert(r.kv_len).second) continue;
+      for (std::uint32_t row = 0; row < size; ++row) {
+        const RowPlace at{size, row};
+        if (!ready_rows_.emplace(at, rows[row].kv_len).second) continue;
         bool interpolated = false;
         bool without_estimate = false;
         std::uint64_t error_cycles = 0;
-        on_grid(&FastModel::attention_sample, r.kv_len, interpolated, without_estimate,
-                error_cycles);
+        on_grid(at, rows[row].kv_len, interpolated, without_estimate, error_cycles);
       }
     }
   } catch (...) {
@@ -243,17 +243,24 @@ void FastModel::prepare(const std::vector<std::vector<trace::DecodeStep>>& batch
   fetch(wanted);
 }
 
-const Counters& FastModel::attention_sample(std::uint64_t kv_len) {
-  auto it = attention_.find(kv_len);
+const Counters& FastModel::attention_sample(RowPlace at, std::uint64_t kv_len) {
+  auto it = attention_.find({at, kv_len});
   if (it != attention_.end()) return it->second;
   SampleKey key;
-  key.rows = 1;
+  key.rows = at.rows;
   key.kv_len = kv_len;
   key.layers = 1;
   key.until_attention = true;
   const Sample& s = sample(key);
   if (&s == &empty_sample_) return empty_counters_;
-  return attention_.emplace(kv_len, s.layer_sum(tlmx::OpClass::Attention, true)).first->second;
+  // The measured layer's attentions, one per row, in row order.
+  std::uint32_t row = 0;
+  for (const OpSpan& op : s.layer_ops) {
+    if (op.cls != tlmx::OpClass::Attention) continue;
+    if (row++ == at.row) return attention_.emplace(std::pair{at, kv_len}, op.delta).first->second;
+  }
+  throw std::logic_error(
+      fmt::format("fast mode: sample {} has {} attentions, not row {}'s", key.name(), row, at.row));
 }
 
 SampleKey FastModel::step_key(const std::vector<std::uint64_t>& kv_lens, Carry carry) const {
@@ -483,26 +490,27 @@ BatchEstimate FastModel::overlap_batch(const std::vector<trace::DecodeStep>& row
   return e;
 }
 
-std::int64_t FastModel::slope(GridSample get, std::size_t i) {
-  const Counters& a = (this->*get)(grid_[i]);
-  const Counters& b = (this->*get)(grid_[i + 1]);
+std::int64_t FastModel::slope(RowPlace at, std::size_t i) {
+  const Counters& a = attention_sample(at, grid_[i]);
+  const Counters& b = attention_sample(at, grid_[i + 1]);
   const auto dy = static_cast<std::int64_t>(b.cycles) - static_cast<std::int64_t>(a.cycles);
   return dy * 1024 / static_cast<std::int64_t>(grid_[i + 1] - grid_[i]);
 }
 
-Counters FastModel::on_grid(GridSample get, std::uint64_t kv_len, bool& interpolated,
+Counters FastModel::on_grid(RowPlace at, std::uint64_t kv_len, bool& interpolated,
                             bool& without_estimate, std::uint64_t& error_cycles) {
   const auto above = std::upper_bound(grid_.begin(), grid_.end(), kv_len);
   if (above == grid_.begin()) throw std::logic_error("fast mode: the grid does not start at 0");
   const std::size_t i0 = static_cast<std::size_t>(above - grid_.begin()) - 1;
   const std::uint64_t g0 = grid_[i0];
-  if (g0 == kv_len) return (this->*get)(kv_len);
+  if (g0 == kv_len) return attention_sample(at, kv_len);
   if (above == grid_.end()) {
     throw std::logic_error(fmt::format("fast mode: KV length {} is past the grid", kv_len));
   }
   const std::uint64_t g1 = grid_[i0 + 1];
   interpolated = true;
-  const Counters result = interpolate((this->*get)(g0), g0, (this->*get)(g1), g1, kv_len);
+  const Counters result =
+      interpolate(attention_sample(at, g0), g0, attention_sample(at, g1), g1, kv_len);
   // The neighbouring interval with the same plan: the next one, or the previous one.
   const PlanKey plan = plan_key(g0);
   std::optional<std::size_t> n;
@@ -513,7 +521,7 @@ Counters FastModel::on_grid(GridSample get, std::uint64_t kv_len, bool& interpol
     n = i0 - 1;
   }
   if (n) {
-    const std::int64_t d = slope(get, i0) - slope(get, *n);
+    const std::int64_t d = slope(at, i0) - slope(at, *n);
     const std::uint64_t near = std::min(kv_len - g0, g1 - kv_len);
     error_cycles += static_cast<std::uint64_t>((d < 0 ? -d : d)) * near / 1024;
   } else {
@@ -537,8 +545,9 @@ BatchEstimate FastModel::batch(const std::vector<trace::DecodeStep>& rows, Carry
 
   BatchEstimate e;
   Counters layer = base.layer_sum(tlmx::OpClass::Attention, false);
-  for (const auto& r : rows) {
-    layer += on_grid(&FastModel::attention_sample, r.kv_len, e.interpolated, e.without_estimate,
+  const auto size = static_cast<std::uint32_t>(rows.size());
+  for (std::uint32_t i = 0; i < size; ++i) {
+    layer += on_grid(RowPlace{size, i}, rows[i].kv_len, e.interpolated, e.without_estimate,
                      e.error_estimate_cycles);
   }
   e.counters = layer.times(model_.layers);

@@ -62,6 +62,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -157,14 +158,22 @@ class FastModel {
   // Reads what the cache has of `keys`, measures the rest and keeps them all.
   void fetch(const std::vector<SampleKey>& keys);
   void keep(Sample s);
-  // What is measured at a grid point: one row's attention.
-  using GridSample = const Counters& (FastModel::*)(std::uint64_t kv_len);
-  const Counters& attention_sample(std::uint64_t kv_len);
+  // A row's place in its batch: row `row` (from 0) of `rows`.
+  struct RowPlace {
+    std::uint32_t rows = 1;
+    std::uint32_t row = 0;
+    bool operator<(const RowPlace& o) const { return rows != o.rows ? rows < o.rows : row < o.row; }
+  };
+  // What is measured at a grid point: the attention of row `at.row` of a batch of
+  // `at.rows` rows, every row at `kv_len` (KV slots 0, 1, ...), so that it reads its own
+  // slot and starts where it would in a step: the first row's after the batch's K/V
+  // appends, each other's after the attention of the row before.
+  const Counters& attention_sample(RowPlace at, std::uint64_t kv_len);
   // The sample at `kv_len`, or the straight line between the grid points around it.
-  Counters on_grid(GridSample get, std::uint64_t kv_len, bool& interpolated, bool& without_estimate,
+  Counters on_grid(RowPlace at, std::uint64_t kv_len, bool& interpolated, bool& without_estimate,
                    std::uint64_t& error_cycles);
   // The cycles per token of grid interval [grid[i], grid[i + 1]], in 1/1024 cycles.
-  std::int64_t slope(GridSample get, std::size_t i);
+  std::int64_t slope(RowPlace at, std::size_t i);
   // Under overlap: the sample of a batch's whole step, its rows at `kv_lens` (in row
   // order): its first layer, its middle layers (at least one, as many as
   // kMiddleLayerCycles asks for, at most the model's), its last layer and the head.
@@ -192,7 +201,7 @@ class FastModel {
   WorkModel work_;
   std::vector<std::uint64_t> grid_;
   std::map<std::string, Sample> samples_;
-  std::map<std::uint64_t, Counters> attention_;
+  std::map<std::pair<RowPlace, std::uint64_t>, Counters> attention_;  // by place, KV length
   // Under overlap, by the rows' KV lengths and the carry (Carry::code).
   std::map<std::pair<std::vector<std::uint64_t>, int>, Counters> steps_;
   std::map<std::pair<std::uint32_t, bool>, CarryPart> carry_parts_;  // by rows, in_part
@@ -200,9 +209,9 @@ class FastModel {
   // prepare(): while set, a sample not yet kept is added here (once) and stands in as
   // an empty one.
   std::vector<SampleKey>* wanted_ = nullptr;
-  // Batch sizes and KV lengths whose samples prepare() has seen to.
+  // Batch sizes, and rows' places and KV lengths, whose samples prepare() has seen to.
   std::unordered_set<std::uint32_t> ready_sizes_;
-  std::unordered_set<std::uint64_t> ready_kv_lens_;
+  std::set<std::pair<RowPlace, std::uint64_t>> ready_rows_;
   Sample empty_sample_;
   Counters empty_counters_;
   FastSummary summary_;

@@ -106,6 +106,48 @@ TEST_CASE("fast mode: the report says what was simulated, and the work equals ex
 }
 
 TEST_CASE(
+    "fast mode: each row of a batch takes the attention of its own place in a sample of "
+    "the whole batch",
+    "[system]") {
+  const TempDir dir;
+  // Two rows at KV 64 (a grid point), on hardware with two KV slots.
+  const std::string trace = dir.write("two.trace",
+                                      "# swiftkv-decode-trace v1\nbatch,request,step,kv_len\n"
+                                      "0,0,0,64\n0,1,0,64\n");
+  const auto r = run_cli({"run", "--hw", source_path("configs/hw/swiftkv-mha-u55c-batch2.yaml"),
+                          "--model", kTiny, "--trace", trace, "--mode", "fast", "--cache-dir",
+                          dir.file("cache"), "-q", "-o", dir.file("fast")});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  // The cache holds one attention sample, of both rows (r2), none of one row alone.
+  std::vector<std::string> attention_samples;
+  for (const auto& f : std::filesystem::recursive_directory_iterator(dir.file("cache"))) {
+    const std::string name = f.path().filename().string();
+    if (name.find("-attn") != std::string::npos) attention_samples.push_back(f.path().string());
+  }
+  REQUIRE(attention_samples.size() == 1);
+  CHECK(std::filesystem::path(attention_samples[0]).filename() == "r2-kv64-l1-attn.json");
+  // Its layer: row 0's attention after the two K/V appends, row 1's after row 0's.
+  const json sample = json::parse(read_file(attention_samples[0]));
+  std::vector<std::uint64_t> cycles;
+  for (const json& op : sample.at("layer_ops")) {
+    if (op.at("name") == "attention") {
+      cycles.push_back(op.at("counters").at("span").at("cycles").get<std::uint64_t>());
+    }
+  }
+  REQUIRE(cycles.size() == 2);
+  // Each row of the step has the batch's attention cycles: tiny's 2 layers x (row 0's
+  // attention + row 1's).
+  const auto csv = read_csv(dir.file("fast/steps.csv"));
+  REQUIRE(csv.size() == 1 + 2);
+  REQUIRE(csv[0][8] == "attention_cycles");
+  for (std::size_t i = 1; i < csv.size(); ++i) {
+    CHECK(std::stoull(csv[i][8]) == 2 * (cycles[0] + cycles[1]));
+    CHECK(csv[i].back() == "reused");
+  }
+}
+
+TEST_CASE(
     "fast mode under overlap: whole steps of one row, exact on the grid, the same work "
     "between",
     "[system]") {
