@@ -4,6 +4,7 @@
 // schema below).
 
 #include <cstdint>
+#include <string>
 
 #include "common/ConfigSchema.h"
 
@@ -20,10 +21,10 @@ struct KvSramConfig {
   std::uint32_t bank_width_bytes = 0;   // bytes one bank reads or writes per cycle
   std::uint32_t ports = 1;              // independent access ports
   std::uint32_t access_latency_cycles = 1;
-  int capacity_kib_line = 0;            // its line in the file (for checks made later)
+  std::string capacity_kib_at;  // "<file>:<line>" of its value (for checks made later)
 
-  int prefetch_kib_line = 0;
-  int score_kib_line = 0;
+  std::string prefetch_kib_at;
+  std::string score_kib_at;
 
   std::uint64_t capacity_bytes() const { return capacity_kib * 1024; }
   std::uint64_t prefetch_bytes() const { return prefetch_kib * 1024; }

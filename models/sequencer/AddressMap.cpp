@@ -43,10 +43,10 @@ AddressMap::AddressMap(const config::ModelConfig& m, const config::HwConfig& hw)
   capacity_ = std::uint64_t{org.channels} * org.banks() * org.rows * org.row_bytes();
   if (weight_bytes_ + kv_bytes_ > capacity_) {
     throw InputError(fmt::format(
-        "{}:{}: memory.max_batch: model {} needs {} of weights plus {} of KV "
+        "{}: memory.max_batch: model {} needs {} of weights plus {} of KV "
         "cache ({} slot(s) of {} tokens), more than the {} of DRAM '{}'",
-        hw.source_file, hw.memory.max_batch_line, m.name, format_bytes(weight_bytes_),
-        format_bytes(kv_bytes_), slots_, m.max_context, format_bytes(capacity_), hw.dram.name));
+        hw.memory.max_batch_at, m.name, format_bytes(weight_bytes_), format_bytes(kv_bytes_),
+        slots_, m.max_context, format_bytes(capacity_), hw.dram.name));
   }
 }
 

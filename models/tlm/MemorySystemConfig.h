@@ -5,6 +5,7 @@
 // from the schema below).
 
 #include <cstdint>
+#include <string>
 
 #include "common/ConfigSchema.h"
 
@@ -14,7 +15,7 @@ struct MemorySystemConfig {
   std::uint32_t request_bytes = 0;      // size of one DMA transaction toward DRAM
   std::uint32_t max_outstanding = 0;    // weight prefetch buffer depth, in requests
   std::uint32_t max_batch = 1;          // KV cache slots (requests decoded together)
-  int max_batch_line = 0;               // its line in the file (for errors found later)
+  std::string max_batch_at;             // "<file>:<line>" of its value (for errors found later)
 };
 
 inline const schema::Schema<MemorySystemConfig>& memory_system_schema() {

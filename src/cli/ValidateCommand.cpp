@@ -44,7 +44,7 @@ std::string validate_one(const std::string& path, const config::ModelConfig* mod
     return fmt::format("decode trace, {} steps", rows);
   }
   config::Node probe = config::Node::load_file(path);
-  if (probe.has("processor_array")) {
+  if (probe.has("processor_array") || probe.has("base")) {
     const auto hw = config::load_hw_config(path);
     return fmt::format("hardware config '{}' (DRAM '{}')", hw.name, hw.dram.name);
   }
@@ -60,11 +60,12 @@ std::string validate_one(const std::string& path, const config::ModelConfig* mod
     return fmt::format("energy preset '{}' ({} values marked as assumptions)", e.name,
                        e.assumed.size());
   }
-  throw InputError(fmt::format("{}:1: cannot tell what this file is (expected a hardware config "
-                               "with 'processor_array', a model with 'layers', a DRAM preset with "
-                               "'organisation', an energy preset with 'dynamic', or a decode "
-                               "trace starting '{}')",
-                               path, trace::kMagicV1));
+  throw InputError(
+      fmt::format("{}:1: cannot tell what this file is (expected a hardware config "
+                  "with 'processor_array' or 'base', a model with 'layers', a DRAM preset with "
+                  "'organisation', an energy preset with 'dynamic', or a decode "
+                  "trace starting '{}')",
+                  path, trace::kMagicV1));
 }
 
 }  // namespace

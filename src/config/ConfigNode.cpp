@@ -166,6 +166,7 @@ std::string Node::key_path(const std::string& key) const {
 }
 
 int Node::line_of(const std::string& key) const {
+  if (const Node* b = base_for(key)) return b->line_of(key);
   if (node_.IsMap()) {
     for (auto it = node_.begin(); it != node_.end(); ++it) {
       if (it->first.Scalar() == key) return it->first.Mark().line + 1;
@@ -174,7 +175,13 @@ int Node::line_of(const std::string& key) const {
   return node_.Mark().line + 1;
 }
 
+std::string Node::place_of(const std::string& key) const {
+  if (const Node* b = base_for(key)) return b->place_of(key);
+  return fmt::format("{}:{}", *file_, line_of(key));
+}
+
 void Node::fail(const std::string& key, const std::string& reason) const {
+  if (const Node* b = base_for(key)) b->fail(key, reason);
   throw InputError(fmt::format("{}:{}: {}: {}", *file_, line_of(key), key_path(key), reason));
 }
 
@@ -183,7 +190,15 @@ void Node::fail_here(const std::string& reason) const {
   throw InputError(fmt::format("{}:{}: {}: {}", *file_, node_.Mark().line + 1, where, reason));
 }
 
-bool Node::has(const std::string& key) const { return node_.IsMap() && node_[key].IsDefined(); }
+bool Node::sets(const std::string& key) const { return node_.IsMap() && node_[key].IsDefined(); }
+
+Node* Node::base_for(const std::string& key) const {
+  return base_ && !sets(key) && base_->has(key) ? base_.get() : nullptr;
+}
+
+bool Node::has(const std::string& key) const { return sets(key) || base_for(key) != nullptr; }
+
+void Node::set_base(Node base) { base_ = std::make_shared<Node>(std::move(base)); }
 
 YAML::Node Node::require(const std::string& key) {
   if (!node_.IsMap()) fail_here("expected a mapping of keys");
@@ -204,6 +219,10 @@ YAML::Node Node::require(const std::string& key) {
 }
 
 std::string Node::scalar(const std::string& key, const char* expected) {
+  if (Node* b = base_for(key)) {
+    read_.insert(key);
+    return b->scalar(key, expected);
+  }
   YAML::Node v = require(key);
   if (!v.IsScalar()) fail(key, fmt::format("expected {}, found a {}", expected,
                                            v.IsMap() ? "mapping" : "sequence"));
@@ -211,6 +230,20 @@ std::string Node::scalar(const std::string& key, const char* expected) {
 }
 
 Node Node::child(const std::string& key) {
+  if (Node* b = base_for(key)) {
+    read_.insert(key);
+    return b->child(key);  // layered over the base's own base, if that sets it too
+  }
+  Node c = whole_child(key);
+  if (base_ && base_->has(key)) c.set_base(base_->child(key));
+  return c;
+}
+
+Node Node::whole_child(const std::string& key) {
+  if (Node* b = base_for(key)) {
+    read_.insert(key);
+    return b->whole_child(key);
+  }
   YAML::Node v = require(key);
   if (!v.IsMap()) fail(key, "expected a mapping of keys");
   return Node(v, file_, key_path(key));
@@ -222,6 +255,10 @@ std::optional<Node> Node::optional_child(const std::string& key) {
 }
 
 std::vector<Node> Node::sequence(const std::string& key) {
+  if (Node* b = base_for(key)) {
+    read_.insert(key);
+    return b->sequence(key);
+  }
   YAML::Node v = require(key);
   if (!v.IsSequence()) fail(key, "expected a list");
   std::vector<Node> out;

@@ -73,7 +73,17 @@ class Node {
   void allow(const std::string& key) { read_.insert(key); }
 
   // Rejects any key of this mapping that was not read. Call once all reads are done.
+  // Only this file's keys: a base (set_base) is checked when it is loaded on its own.
   void finish();
+
+  // Layers this mapping over `base`, the same mapping in the file that a hardware
+  // config's `base:` names: a key this file does not set is read from `base`, and an
+  // error about it names the base's file and line; a mapping that both set is layered
+  // the same way, key by key, and a list is taken whole from the file that sets it.
+  void set_base(Node base);
+  // The mapping at `key` as the one file that sets it has it, not layered over a base's
+  // (a `dram` section names a preset or holds a whole DRAM config: it replaces the base's).
+  Node whole_child(const std::string& key);
 
   // Error helpers for checks that span several keys ("impossible combination").
   [[noreturn]] void fail(const std::string& key, const std::string& reason) const;
@@ -82,11 +92,19 @@ class Node {
   const std::string& file() const { return *file_; }
   // Dotted path of `key` below this node, e.g. "dram.timing.tRCD".
   std::string key_path(const std::string& key) const;
-  // 1-based source line of `key` (of this node when the key is absent).
+  // 1-based source line of `key` (of this node when the key is absent), in the file that
+  // sets it.
   int line_of(const std::string& key) const;
+  // "<file>:<line>" of `key` (of this node when the key is absent), in the file that sets
+  // it: for checks made after loading.
+  std::string place_of(const std::string& key) const;
 
  private:
   Node(YAML::Node node, std::shared_ptr<const std::string> file, std::string path);
+  // Whether this file sets `key` (a base may still).
+  bool sets(const std::string& key) const;
+  // The base that `key` is read from: set when this file does not set it and the base does.
+  Node* base_for(const std::string& key) const;
   YAML::Node require(const std::string& key);
   std::string scalar(const std::string& key, const char* expected);
 
@@ -94,6 +112,7 @@ class Node {
   std::shared_ptr<const std::string> file_;
   std::string path_;
   std::set<std::string> read_;
+  std::shared_ptr<Node> base_;  // the same mapping in the base config, if any
 };
 
 }  // namespace skv::config

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <vector>
 
 #include "common/Error.h"
 #include "config/ConfigNode.h"
@@ -11,14 +12,17 @@
 
 namespace skv::config {
 
+namespace fs = std::filesystem;
+
 namespace {
 
 // The `dram` section: a preset by name (`preset: NAME`, alone), or a DRAM config inline.
-dram::DramConfig load_dram_section(Node n, const std::string& hw_path) {
+// A preset is found beside the file that names it.
+dram::DramConfig load_dram_section(Node n) {
   if (!n.has("preset")) return dram::load_dram_config(n);
   const std::string preset = n.get_string("preset");
   n.finish();
-  const std::string dir = (std::filesystem::path(hw_path).parent_path() / ".." / "dram").string();
+  const std::string dir = (fs::path(n.file()).parent_path() / ".." / "dram").string();
   std::string file;
   try {
     file = dram::dram_preset_file(preset, dir);
@@ -29,20 +33,106 @@ dram::DramConfig load_dram_section(Node n, const std::string& hw_path) {
   return dram::load_dram_config(root);
 }
 
-}  // namespace
+// The files being opened, each one's base after it (as weakly canonical paths): a base
+// among them is a cycle.
+using BaseChain = std::vector<fs::path>;
 
-HwConfig load_hw_config(const std::string& path) {
-  SectionNodes nodes(Node::load_file(path));
+// The file that `root` (read from `path`) names as its base, or "" when it names none.
+std::string base_file(Node& root, const std::string& path, const BaseChain& chain) {
+  if (!root.has("base")) return "";
+  const std::string name = root.get_string("base");
+  if (!root.has("name")) {
+    root.fail("name",
+              "missing required value: a config with a base names itself (else the base's "
+              "name would name it in reports)");
+  }
+  const fs::path file = (fs::path(path).parent_path() / name).lexically_normal();
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) {
+    root.fail("base", fmt::format("no such file: {} (allowed: a hardware config, named "
+                                  "relative to this file's folder)",
+                                  file.string()));
+  }
+  BaseChain seen = chain;
+  seen.push_back(fs::weakly_canonical(path));
+  std::string cycle;
+  for (const fs::path& p : seen) cycle += p.filename().string() + " -> ";
+  for (const fs::path& p : seen) {
+    if (p == fs::weakly_canonical(file)) {
+      root.fail("base", fmt::format("{} leads back to a file that names it: a cycle of bases "
+                                    "({}{}); allowed: a chain that ends in a config without "
+                                    "a base",
+                                    name, cycle, file.filename().string()));
+    }
+  }
+  return file.string();
+}
+
+HwConfig load_hw(const std::string& path, BaseChain& chain);
+
+// The file's top-level mapping, layered over its base's (and that over its own base's).
+// Each base is first loaded on its own, so that an error in it names its own lines.
+Node open_layered(const std::string& path, BaseChain& chain) {
+  Node root = Node::load_file(path);
+  const std::string base = base_file(root, path, chain);
+  if (!base.empty()) {
+    chain.push_back(fs::weakly_canonical(path));
+    load_hw(base, chain);
+    root.set_base(open_layered(base, chain));
+    chain.pop_back();
+  }
+  return root;
+}
+
+// `over`'s keys set in `into`: mappings that both have merged key by key, anything else
+// replaced.
+void merge_yaml(YAML::Node into, const YAML::Node& over) {
+  for (const auto& kv : over) {
+    const std::string key = kv.first.Scalar();
+    const YAML::Node& view = into;  // const access: looks up without inserting
+    if (view[key].IsMap() && kv.second.IsMap()) {
+      merge_yaml(into[key], kv.second);
+    } else {
+      into[key] = YAML::Clone(kv.second);
+    }
+  }
+}
+
+HwYaml resolve_yaml(const std::string& path, BaseChain& chain) {
+  Node root = Node::load_file(path);  // the syntax, with file:line errors
+  const std::string base = base_file(root, path, chain);
+  YAML::Node own = YAML::LoadFile(path);
+  if (base.empty()) return HwYaml{own, path};
+  chain.push_back(fs::weakly_canonical(path));
+  HwYaml out = resolve_yaml(base, chain);
+  chain.pop_back();
+  for (const auto& kv : own) {
+    const std::string key = kv.first.Scalar();
+    if (key == "base") continue;
+    if (key == "dram") {
+      out.root["dram"] = YAML::Clone(kv.second);  // whole, as load_hw_config takes it
+      out.dram_file = path;
+    } else {
+      YAML::Node one(YAML::NodeType::Map);
+      one[key] = kv.second;
+      merge_yaml(out.root, one);
+    }
+  }
+  return out;
+}
+
+HwConfig load_hw(const std::string& path, BaseChain& chain) {
+  SectionNodes nodes(open_layered(path, chain));
   HwConfig hw;
   hw.source_file = path;
   // Every key but the DRAM's, which come from the `dram` section or the preset it names.
   read_keys(nodes, hw_schema(), hw, "dram");
-  hw.dram = load_dram_section(nodes.at("").child("dram"), path);
+  hw.dram = load_dram_section(nodes.at("").whole_child("dram"));
   nodes.finish();
-  hw.kv_sram.capacity_kib_line = nodes.at("kv_sram").line_of("capacity_kib");
-  hw.memory.max_batch_line = nodes.at("memory").line_of("max_batch");
-  hw.kv_sram.prefetch_kib_line = nodes.at("kv_sram").line_of("prefetch_kib");
-  hw.kv_sram.score_kib_line = nodes.at("kv_sram").line_of("score_kib");
+  hw.kv_sram.capacity_kib_at = nodes.at("kv_sram").place_of("capacity_kib");
+  hw.memory.max_batch_at = nodes.at("memory").place_of("max_batch");
+  hw.kv_sram.prefetch_kib_at = nodes.at("kv_sram").place_of("prefetch_kib");
+  hw.kv_sram.score_kib_at = nodes.at("kv_sram").place_of("score_kib");
 
   // Rules across keys.
   if (hw.attention.splitk_partitions > hw.attention.heads_in_parallel) {
@@ -140,6 +230,18 @@ HwConfig load_hw_config(const std::string& path) {
                                                : ""));
   }
   return hw;
+}
+
+}  // namespace
+
+HwConfig load_hw_config(const std::string& path) {
+  BaseChain chain;
+  return load_hw(path, chain);
+}
+
+HwYaml hw_config_yaml(const std::string& path) {
+  BaseChain chain;
+  return resolve_yaml(path, chain);
 }
 
 }  // namespace skv::config

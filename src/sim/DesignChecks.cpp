@@ -52,11 +52,10 @@ void check_design(const config::HwConfig& hw, const config::ModelConfig& model,
     // The split keys leave too little staging space.
     const std::uint64_t staging_kib = hw.kv_sram.staging_bytes() / 1024;
     throw InputError(fmt::format(
-        "{}:{}: kv_sram.{}: capacity_kib {} - prefetch_kib {} - score_kib {} leaves "
+        "{}: kv_sram.{}: capacity_kib {} - prefetch_kib {} - score_kib {} leaves "
         "{} KiB of staging space, which cannot stage one K/V tile of model {} under {} "
         "attention ({} KiB at the longest context); prefetch_kib + score_kib may be at most {}",
-        hw.source_file,
-        hw.kv_sram.prefetch_kib != 0 ? hw.kv_sram.prefetch_kib_line : hw.kv_sram.score_kib_line,
+        hw.kv_sram.prefetch_kib != 0 ? hw.kv_sram.prefetch_kib_at : hw.kv_sram.score_kib_at,
         hw.kv_sram.prefetch_kib != 0 ? "prefetch_kib" : "score_kib", hw.kv_sram.capacity_kib,
         hw.kv_sram.prefetch_kib, hw.kv_sram.score_kib, staging_kib, model.name,
         tlmx::attention_algo_name(algo), need.min_kib,
@@ -64,12 +63,12 @@ void check_design(const config::HwConfig& hw, const config::ModelConfig& model,
   }
   if (credits < need.tile_requests) {
     throw InputError(fmt::format(
-        "{}:{}: kv_sram.capacity_kib: {} KiB cannot stage one K/V tile of model {} under {} "
+        "{}: kv_sram.capacity_kib: {} KiB cannot stage one K/V tile of model {} under {} "
         "attention ({} requests of memory.request_bytes = {}, {} KiB at the longest context); "
         "the minimum is {}, and {} double-buffers",
-        hw.source_file, hw.kv_sram.capacity_kib_line, hw.kv_sram.capacity_kib, model.name,
-        tlmx::attention_algo_name(algo), need.tile_requests, hw.memory.request_bytes,
-        need.min_kib, need.min_kib, need.double_buffer_kib));
+        hw.kv_sram.capacity_kib_at, hw.kv_sram.capacity_kib, model.name,
+        tlmx::attention_algo_name(algo), need.tile_requests, hw.memory.request_bytes, need.min_kib,
+        need.min_kib, need.double_buffer_kib));
   }
 }
 

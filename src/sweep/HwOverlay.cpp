@@ -8,6 +8,7 @@
 #include "common/Error.h"
 #include "config/ConfigNode.h"
 #include "config/DramConfigLoader.h"
+#include "config/HwConfigLoader.h"
 #include "models/top/HwConfig.h"
 
 namespace skv::sweep {
@@ -97,10 +98,12 @@ void set_key(YAML::Node& root, const std::string& key, const std::string& value,
   node = value;
 }
 
-HwOverlay::HwOverlay(std::string base_path)
-    : base_path_(std::move(base_path)),
-      preset_dir_((fs::path(base_path_).parent_path() / ".." / "dram").lexically_normal().string()),
-      base_(load_yaml(base_path_)) {}
+HwOverlay::HwOverlay(std::string base_path) : base_path_(std::move(base_path)) {
+  config::HwYaml resolved = config::hw_config_yaml(base_path_);
+  base_ = resolved.root;
+  preset_dir_ =
+      (fs::path(resolved.dram_file).parent_path() / ".." / "dram").lexically_normal().string();
+}
 
 void HwOverlay::inline_dram_preset(YAML::Node& root, const SourceRef* chosen_by) const {
   const YAML::Node& view = root;

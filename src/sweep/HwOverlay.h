@@ -22,7 +22,8 @@ namespace skv::sweep {
 
 class HwOverlay {
  public:
-  // Reads the base config's YAML (syntax only; its schema is load_hw_config's job).
+  // Reads the base config's YAML, its own `base:` chain resolved (config::hw_config_yaml:
+  // syntax only; its schema is load_hw_config's job).
   explicit HwOverlay(std::string base_path);
 
   // The point's config: `values[i]` set at `axes[i]` for each hardware-key axis (others
@@ -39,7 +40,7 @@ class HwOverlay {
   void inline_dram_preset(YAML::Node& root, const SourceRef* chosen_by) const;
 
   std::string base_path_;
-  std::string preset_dir_;  // <dir of the base config>/../dram, as config::load_hw_config
+  std::string preset_dir_;  // <dir of the file that sets `dram`>/../dram, as load_hw_config
   YAML::Node base_;
 };
 

@@ -46,7 +46,8 @@ std::string text_of(const std::uint8_t* data, std::size_t size) {
 
 // The loaders that take a path read the input from a file in a folder of this process,
 // laid out as configs/ is: hw/ and models/ beside a dram/ that is the shipped presets'
-// folder, so that a hardware config's `dram: {preset: NAME}` finds them.
+// folder, so that a hardware config's `dram: {preset: NAME}` finds them, and hw/ holds
+// the reference hardware config, which the shipped variants (the seeds) name as `base`.
 class Scratch {
  public:
   Scratch() {
@@ -57,6 +58,8 @@ class Scratch {
     fs::create_directories(dir_ / "models");
     fs::create_directories(dir_ / "sweeps");
     fs::create_directory_symlink(fs::path(SKV_SOURCE_DIR) / "configs" / "dram", dir_ / "dram");
+    fs::create_symlink(fs::path(SKV_SOURCE_DIR) / "configs" / "hw" / "swiftkv-mha-u55c.yaml",
+                       dir_ / "hw" / "swiftkv-mha-u55c.yaml");
   }
   ~Scratch() {
     std::error_code ec;

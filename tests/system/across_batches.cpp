@@ -27,9 +27,11 @@ namespace {
 const std::string kTiny = source_path("configs/models/tiny.yaml");
 
 // The prefetch preset (weights: next_op; 64 x 4 KiB of weight buffer, HBM2 at 460.8 GB/s,
-// 250 MHz), copied beside its DRAM preset, with `extra` appended to its overlap section.
+// 250 MHz), copied beside its base and its DRAM preset, with `extra` appended to its
+// overlap section.
 std::string hw_file(TempDir& dir, const std::string& name, const std::string& extra) {
   dir.write("dram/hbm2-u55c.yaml", read_file(source_path("configs/dram/hbm2-u55c.yaml")));
+  dir.write("hw/swiftkv-mha-u55c.yaml", read_file(source_path("configs/hw/swiftkv-mha-u55c.yaml")));
   return dir.write("hw/" + name + ".yaml",
                    read_file(source_path("configs/hw/swiftkv-mha-u55c-prefetch.yaml")) + extra);
 }

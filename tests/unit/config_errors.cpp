@@ -8,11 +8,13 @@
 #include <filesystem>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "common/Error.h"
 #include "config/ConfigNode.h"
 #include "config/HwConfigLoader.h"
 #include "config/ModelConfigLoader.h"
+#include "config/ResolvedConfig.h"
 #include "support/TempDir.h"
 #include "support/TextChecks.h"
 
@@ -700,4 +702,133 @@ TEST_CASE("model config: bad keys, types, ranges and precisions", "[config]") {
               "weight_bits", "33 is not supported (allowed: 4, 8, 16, 32)");
   check_error(model_error(dir, replace_line(kModel, "kv_bits: 32", "kv_bits: 12")), path, 14,
               "kv_bits", "12 is not supported (allowed: 8, 16, 32)");
+}
+
+// ---------------------------------------------------------------------------------------
+// `base:`: a hardware config that starts from another
+
+TEST_CASE("config node: a key a layered node does not set is read from its base, errors there",
+          "[config]") {
+  Node own = Node::load_string("a: 1\nsub:\n  x: 2\n", "own.yaml");
+  own.set_base(Node::load_string("# base\nb: two\nsub:\n  x: 9\n  y: 3\n", "base.yaml"));
+  CHECK(own.has("b"));
+  CHECK(own.get_uint("a", 0, 9) == 1);
+  Node sub = own.child("sub");
+  CHECK(sub.get_uint("x", 0, 9) == 2);  // the file's own value over the base's
+  CHECK(sub.get_uint("y", 0, 9) == 3);  // the base's, in a section both set
+  CHECK(sub.place_of("y") == "base.yaml:5");
+  CHECK(sub.place_of("x") == "own.yaml:3");
+  CHECK_NOTHROW(sub.finish());
+  // A bad value the base sets is named at the base's line.
+  check_error(error_of([&] { own.get_uint("b", 0, 9); }), "base.yaml", 2, "b", "'two'");
+  CHECK_NOTHROW(own.finish());
+}
+
+TEST_CASE("hw config: a base gives every key the file does not set", "[config]") {
+  HwFixture fx;
+  const std::string base = fx.dir.write("hw/base.yaml", kHw);
+  const std::string variant = fx.dir.write(
+      "hw/variant.yaml",
+      "# the base with a 64 x 64 array\nbase: base.yaml\nname: test-hw-64\nprocessor_array:\n"
+      "  rows: 64\n  cols: 64\n");
+  const auto v = skv::config::load_hw_config(variant);
+  CHECK(v.source_file == variant);
+  CHECK(v.name == "test-hw-64");
+  CHECK(v.array.rows == 64);
+  CHECK(v.array.cols == 64);
+  CHECK(v.array.macs_per_pe_per_cycle == 2);  // the base's, in a section both set
+  CHECK(v.dram.name == "hbm2-u55c");          // the base's preset
+  // Every key resolves as in one file with the same values written out, defaults derived
+  // from the file's own values included (vector_lanes = cols = 64, pipeline_fill_cycles
+  // = rows + cols - 1 = 127).
+  const auto expected = skv::config::load_hw_config(fx.dir.write(
+      "hw/whole.yaml",
+      set_value(set_value(set_value(kHw, "rows", "64"), "cols", "64"), "name", "test-hw-64")));
+  CHECK(v.array.vector_lanes == 64);
+  CHECK(v.array.pipeline_fill_cycles == 127);
+  const auto got = skv::config::resolved_keys(v);
+  const auto want = skv::config::resolved_keys(expected);
+  REQUIRE(got.size() == want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    INFO(got[i].info->path());
+    CHECK(skv::schema::to_text(got[i].value) == skv::schema::to_text(want[i].value));
+  }
+  // A check made after loading names the line in the file that set the key.
+  CHECK(v.kv_sram.capacity_kib_at ==
+        fmt::format("{}:{}", base, line_starting(kHw, "capacity_kib:")));
+
+  // A base of a base: the chain resolves from the nearest file out.
+  const std::string third = fx.dir.write(
+      "hw/third.yaml", "base: variant.yaml\nname: test-hw-64-b2\nmemory:\n  max_batch: 2\n");
+  const auto t = skv::config::load_hw_config(third);
+  CHECK(t.array.rows == 64);
+  CHECK(t.memory.max_batch == 2);
+  CHECK(t.memory.request_bytes == 4096);
+}
+
+TEST_CASE("hw config: a file's dram section replaces its base's whole", "[config]") {
+  HwFixture fx;
+  fx.dir.write("hw/base.yaml", kHw);
+  // An inline DRAM config over a base that names a preset: nothing of the two is merged.
+  const std::string inline_hw =
+      with_inline_dram([](std::string preset) { return set_value(preset, "tRCD", "20"); });
+  const std::string dram_part = inline_hw.substr(inline_hw.find("dram:\n"));
+  const std::string variant =
+      fx.dir.write("hw/variant.yaml", "base: base.yaml\nname: slow-rcd\n" + dram_part);
+  const auto v = skv::config::load_hw_config(variant);
+  CHECK(v.dram.timing.tRCD == 20);
+}
+
+TEST_CASE("hw config: base errors", "[config]") {
+  HwFixture fx;
+  fx.dir.write("hw/base.yaml", kHw);
+  const auto err = [&](const std::string& name, const std::string& text) {
+    const std::string path = fx.dir.write("hw/" + name, text);
+    return std::make_pair(path, error_of([&] { skv::config::load_hw_config(path); }));
+  };
+  SECTION("a base that does not exist") {
+    const auto [path, msg] = err("v.yaml", "name: v\nbase: nothere.yaml\n");
+    check_error(msg, path, 2, "base", "no such file");
+  }
+  SECTION("a cycle of bases") {
+    fx.dir.write("hw/a.yaml", "base: b.yaml\nname: a\n");
+    const auto [path, msg] = err("b.yaml", "name: b\nbase: a.yaml\n");
+    check_error(msg, fx.dir.file("hw/a.yaml"), 1, "base",
+                "a cycle of bases (b.yaml -> a.yaml -> b.yaml)");
+  }
+  SECTION("a file with a base and no name of its own") {
+    const auto [path, msg] = err("v.yaml", "base: base.yaml\nclock_mhz: 300\n");
+    check_error(msg, path, 1, "name", "a config with a base names itself");
+  }
+  SECTION("a misspelt key in the file is its own error, among the keys the base gives") {
+    const auto [path, msg] =
+        err("v.yaml", "base: base.yaml\nname: v\nkv_sram:\n  capacity_kb: 1\n");
+    check_error(msg, path, 4, "kv_sram.capacity_kb", "unknown key");
+    CHECK(msg.find("capacity_kib") != std::string::npos);
+  }
+  SECTION("a bad value in the base names the base's file and line") {
+    const std::string broken = fx.dir.write("hw/broken.yaml", set_value(kHw, "banks", "zero"));
+    const auto [path, msg] = err("v.yaml", "base: broken.yaml\nname: v\n");
+    check_error(msg, broken, line_starting(kHw, "banks:"), "kv_sram.banks", "'zero'");
+  }
+  SECTION("a rule across keys names the file that set the key it blames") {
+    // The file's splitk_partitions against the base's heads_in_parallel = 8.
+    const auto [path, msg] =
+        err("v.yaml", "base: base.yaml\nname: v\nattention:\n  splitk_partitions: 16\n");
+    check_error(msg, path, 4, "attention.splitk_partitions", "more than heads_in_parallel = 8");
+  }
+}
+
+TEST_CASE("hw config: hw_config_yaml resolves the base chain into one tree", "[config]") {
+  HwFixture fx;
+  const std::string base = fx.dir.write("hw/base.yaml", kHw);
+  const std::string variant =
+      fx.dir.write("hw/variant.yaml", "base: base.yaml\nname: v\nprocessor_array:\n  rows: 64\n");
+  const skv::config::HwYaml y = skv::config::hw_config_yaml(variant);
+  CHECK(!y.root["base"].IsDefined());
+  CHECK(y.root["name"].Scalar() == "v");
+  CHECK(y.root["processor_array"]["rows"].Scalar() == "64");
+  CHECK(y.root["processor_array"]["cols"].Scalar() == "32");
+  CHECK(y.root["dram"]["preset"].Scalar() == "hbm2-u55c");
+  CHECK(y.dram_file == base);  // the base names the preset
 }

@@ -18,7 +18,7 @@ TEST_CASE("kv_sram split: one K/V tile must fit in the staging space that is lef
   d.hw.kv_sram.prefetch_kib = 1984;
   CHECK_NOTHROW(skv::sim::check_design(d.hw, d.model, skv::tlmx::AttentionAlgo::SwiftKV));
   d.hw.kv_sram.prefetch_kib = 2000;  // 48 KiB left
-  d.hw.kv_sram.prefetch_kib_line = 33;
+  d.hw.kv_sram.prefetch_kib_at = d.hw.source_file + ":33";
   const std::string msg = skv::test::error_of(
       [&] { skv::sim::check_design(d.hw, d.model, skv::tlmx::AttentionAlgo::SwiftKV); });
   CHECK(msg == d.hw.source_file +

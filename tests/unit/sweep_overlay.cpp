@@ -150,3 +150,22 @@ TEST_CASE("HwOverlay inlines the DRAM preset and applies axes in it", "[sweep]")
   const Axis refi = axis("dram.timing.tREFI", 10);
   CHECK(overlay.apply({&refi}, {"3900"})["dram"]["timing"]["tREFI"].Scalar() == "3900");
 }
+
+TEST_CASE("HwOverlay resolves its config's base, so that a point's file stands alone", "[sweep]") {
+  skv::test::TempDir dir;
+  dir.write("hw/base.yaml", kBase);
+  // The variant sets one key of a section and its own name; the rest is the base's.
+  const std::string variant = dir.write(
+      "hw/variant.yaml", "base: base.yaml\nname: variant\nprocessor_array:\n  cols: 64\n");
+  dir.write("dram/fast.yaml", "name: fast\ntiming:\n  tRCD: 10\n");
+  const HwOverlay overlay(variant);
+  const Axis rows = axis("processor_array.rows", 5);
+  const YAML::Node a = overlay.apply({&rows}, {"128"});
+  CHECK(!a["base"].IsDefined());
+  CHECK(a["name"].Scalar() == "variant");
+  CHECK(a["clock_mhz"].Scalar() == "250");
+  CHECK(a["processor_array"]["rows"].Scalar() == "128");
+  CHECK(a["processor_array"]["cols"].Scalar() == "64");
+  // The base's preset, found beside the base (the file that names it), inlined.
+  CHECK(a["dram"]["name"].Scalar() == "fast");
+}
