@@ -37,6 +37,13 @@ dram::DramConfig load_dram_section(Node n) {
 // among them is a cycle.
 using BaseChain = std::vector<fs::path>;
 
+// The path that names `file` alone (symbolic links and `..` resolved), to find a cycle.
+fs::path identity(const fs::path& file) {
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(file, ec);
+  return ec ? fs::absolute(file, ec).lexically_normal() : p;
+}
+
 // The file that `root` (read from `path`) names as its base, or "" when it names none.
 std::string base_file(Node& root, const std::string& path, const BaseChain& chain) {
   if (!root.has("base")) return "";
@@ -54,11 +61,11 @@ std::string base_file(Node& root, const std::string& path, const BaseChain& chai
                                   file.string()));
   }
   BaseChain seen = chain;
-  seen.push_back(fs::weakly_canonical(path));
+  seen.push_back(identity(path));
   std::string cycle;
   for (const fs::path& p : seen) cycle += p.filename().string() + " -> ";
   for (const fs::path& p : seen) {
-    if (p == fs::weakly_canonical(file)) {
+    if (p == identity(file)) {
       root.fail("base", fmt::format("{} leads back to a file that names it: a cycle of bases "
                                     "({}{}); allowed: a chain that ends in a config without "
                                     "a base",
@@ -76,7 +83,7 @@ Node open_layered(const std::string& path, BaseChain& chain) {
   Node root = Node::load_file(path);
   const std::string base = base_file(root, path, chain);
   if (!base.empty()) {
-    chain.push_back(fs::weakly_canonical(path));
+    chain.push_back(identity(path));
     load_hw(base, chain);
     root.set_base(open_layered(base, chain));
     chain.pop_back();
@@ -103,21 +110,17 @@ HwYaml resolve_yaml(const std::string& path, BaseChain& chain) {
   const std::string base = base_file(root, path, chain);
   YAML::Node own = YAML::LoadFile(path);
   if (base.empty()) return HwYaml{own, path};
-  chain.push_back(fs::weakly_canonical(path));
+  chain.push_back(identity(path));
   HwYaml out = resolve_yaml(base, chain);
   chain.pop_back();
-  for (const auto& kv : own) {
-    const std::string key = kv.first.Scalar();
-    if (key == "base") continue;
-    if (key == "dram") {
-      out.root["dram"] = YAML::Clone(kv.second);  // whole, as load_hw_config takes it
-      out.dram_file = path;
-    } else {
-      YAML::Node one(YAML::NodeType::Map);
-      one[key] = kv.second;
-      merge_yaml(out.root, one);
-    }
+  const YAML::Node& view = own;  // const access: looks up without inserting
+  if (view["dram"].IsDefined()) {
+    out.root["dram"] = YAML::Clone(view["dram"]);  // whole, as load_hw_config takes it
+    out.dram_file = path;
   }
+  own.remove("dram");
+  own.remove("base");
+  merge_yaml(out.root, own);
   return out;
 }
 
