@@ -24,6 +24,7 @@
 #include "cli/Commands.h"
 #include "common/Error.h"
 #include "common/Interrupt.h"
+#include "common/OutputPaths.h"
 #include "config/ConfigNode.h"
 #include "models/tlm/AttentionAlgo.h"
 #include "models/tlm/Ops.h"
@@ -310,6 +311,13 @@ struct CheckOptions {
 int check_fast(const CheckOptions& o) {
   const std::vector<Case> cases = select_cases(load_matrix(o.matrix), o.only, o.matrix);
   const fs::path out(o.out);
+  std::error_code out_ec;
+  fs::create_directories(out, out_ec);
+  if (out_ec) {
+    throw InputError(
+        fmt::format("{}: cannot create output directory: {}", o.out, out_ec.message()));
+  }
+  const OutputDirLock out_lock(o.out, "check-fast");
   std::vector<sweep::ProcessJob> jobs;
   std::vector<std::string> run_names;  // CASE/exact, CASE/fast, CASE/fixed
   std::size_t runs_total = 0;

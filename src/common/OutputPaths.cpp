@@ -1,7 +1,12 @@
 #include "common/OutputPaths.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -33,6 +38,41 @@ void refuse_output_over_input(const std::string& output, const std::string& outp
         "{}: {} is also the input {}; writing it would destroy that input (choose another path)",
         output, output_what, what));
   }
+}
+
+OutputDirLock::OutputDirLock(const std::string& dir, const std::string& command) {
+  const std::string path = (std::filesystem::path(dir) / ".swiftkv-sim.lock").string();
+  fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) {
+    throw InputError(
+        fmt::format("{}: cannot write in the output directory: {}", dir, std::strerror(errno)));
+  }
+  if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    char holder[128] = {};
+    const ssize_t n = pread(fd_, holder, sizeof holder - 1, 0);
+    std::string who = n > 0 ? std::string(holder, static_cast<std::size_t>(n)) : "";
+    while (!who.empty() && (who.back() == '\n' || who.back() == ' ')) who.pop_back();
+    close(fd_);
+    fd_ = -1;
+    if (err == EWOULDBLOCK) {
+      throw InputError(fmt::format(
+          "{}: output directory in use by another swiftkv-sim ({}); wait for it to end, or "
+          "write elsewhere with -o",
+          dir, who.empty() ? std::string("a process starting") : who));
+    }
+    throw InputError(
+        fmt::format("{}: cannot lock the output directory: {}", dir, std::strerror(err)));
+  }
+  // Who holds it, for the message a second command gets (the lock holds without it).
+  const std::string me = fmt::format("{} pid {}\n", command, getpid());
+  if (ftruncate(fd_, 0) == 0) {
+    [[maybe_unused]] const ssize_t written = pwrite(fd_, me.data(), me.size(), 0);
+  }
+}
+
+OutputDirLock::~OutputDirLock() {
+  if (fd_ >= 0) close(fd_);  // closing the last descriptor releases the lock
 }
 
 }  // namespace skv

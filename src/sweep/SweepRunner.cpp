@@ -9,6 +9,7 @@
 
 #include "common/BuildId.h"
 #include "common/Error.h"
+#include "common/OutputPaths.h"
 #include "common/Progress.h"
 #include "config/EnergyConfig.h"
 #include "config/HwConfigLoader.h"
@@ -200,6 +201,7 @@ SweepTally run_sweep(const SweepPlan& plan, const SweepRunOptions& o) {
   if (ec)
     throw InputError(
         fmt::format("{}: cannot create output directory: {}", o.out_dir, ec.message()));
+  const OutputDirLock out_lock(o.out_dir, "sweep");
   write_file_atomic((out / kManifestFile).string(), plan.manifest().dump(2) + "\n");
   // A summary from an earlier run would look current if this one is stopped before it
   // writes its own: it goes now, and comes back when the run (or a resumed one) finishes.

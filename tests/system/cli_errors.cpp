@@ -2,6 +2,8 @@
 // naming the file (and the line and key where there is one), with a non-zero exit and
 // no crash; and `validate` on every shipped config.
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/OutputPaths.h"
 #include "support/RunCli.h"
 #include "support/TempDir.h"
 #include "support/TextChecks.h"
@@ -278,4 +281,30 @@ TEST_CASE("cli errors: a batch past its watchdog limit stops with who waits for 
                    "1 x (its roofline bound of", "sequencer waits for ", "kv_sram holds "});
   CHECK(r.out.empty());
   CHECK_FALSE(fs::exists(dir.file("out/report.json")));
+}
+
+TEST_CASE("cli errors: an output directory another swiftkv-sim is writing is refused", "[system]") {
+  TempDir dir;
+  const std::string trace = dir.write("t.trace", kTraceHead + "0,0,0,8\n");
+  const std::string out = dir.file("out");
+  fs::create_directories(out);
+  {
+    // This process holds the directory as a `run` would while it writes there.
+    const skv::OutputDirLock held(out, "run");
+    const CliResult r = run_tiny(trace, out);
+    check_one_error(r, 1, out + ": output directory in use by another swiftkv-sim",
+                    {"(run pid " + std::to_string(getpid()) + ")", "write elsewhere with -o"});
+    CHECK_FALSE(fs::exists(fs::path(out) / "report.json"));
+    CHECK_FALSE(fs::exists(fs::path(out) / "steps.csv"));
+    // check-fast too, before it plans a run.
+    const std::string matrix = dir.write(
+        "m.yaml", "steps: 2\npoints:\n  - name: t\n    hw: " + kHw + "\n    model: " + kTiny +
+                      "\n    algorithms: swiftkv\n    kv: 8\n    small: true\n");
+    check_one_error(run_cli({"check-fast", matrix, "-o", out}), 1,
+                    out + ": output directory in use by another swiftkv-sim");
+  }
+  // Released (as it is when its holder ends, however it ends), the same run goes ahead,
+  // over the lock file left behind.
+  CHECK(run_tiny(trace, out).exit_code == 0);
+  CHECK(fs::exists(fs::path(out) / "report.json"));
 }
