@@ -311,12 +311,6 @@ struct CheckOptions {
 int check_fast(const CheckOptions& o) {
   const std::vector<Case> cases = select_cases(load_matrix(o.matrix), o.only, o.matrix);
   const fs::path out(o.out);
-  std::error_code out_ec;
-  fs::create_directories(out, out_ec);
-  if (out_ec) {
-    throw InputError(
-        fmt::format("{}: cannot create output directory: {}", o.out, out_ec.message()));
-  }
   const OutputDirLock out_lock(o.out, "check-fast");
   std::vector<sweep::ProcessJob> jobs;
   std::vector<std::string> run_names;  // CASE/exact, CASE/fast, CASE/fixed

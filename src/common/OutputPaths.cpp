@@ -41,6 +41,10 @@ void refuse_output_over_input(const std::string& output, const std::string& outp
 }
 
 OutputDirLock::OutputDirLock(const std::string& dir, const std::string& command) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    throw InputError(fmt::format("{}: cannot create output directory: {}", dir, ec.message()));
   const std::string path = (std::filesystem::path(dir) / ".swiftkv-sim.lock").string();
   fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) {

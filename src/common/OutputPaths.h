@@ -24,7 +24,7 @@ void refuse_output_over_input(const std::string& output, const std::string& outp
 // however that ends, so a lock file left behind never blocks.
 class OutputDirLock {
  public:
-  // Locks `dir`, which must exist; `command` names the holder ("run", "check-fast").
+  // Creates `dir` if needed and locks it; `command` names the holder ("run", "check-fast").
   OutputDirLock(const std::string& dir, const std::string& command);
   ~OutputDirLock();
   OutputDirLock(const OutputDirLock&) = delete;

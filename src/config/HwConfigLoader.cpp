@@ -64,8 +64,9 @@ std::string base_file(Node& root, const std::string& path, const BaseChain& chai
   seen.push_back(identity(path));
   std::string cycle;
   for (const fs::path& p : seen) cycle += p.filename().string() + " -> ";
+  const fs::path base = identity(file);
   for (const fs::path& p : seen) {
-    if (p == identity(file)) {
+    if (p == base) {
       root.fail("base", fmt::format("{} leads back to a file that names it: a cycle of bases "
                                     "({}{}); allowed: a chain that ends in a config without "
                                     "a base",
