@@ -156,10 +156,8 @@ int run(const RunOptions& o) {
     refuse_output_over_input(o.timeline, "--timeline", inputs);
     refuse_output_over_input(o.timeline, "--timeline", {{"report", json_path}, {"steps file", csv_path}});
   }
+  const OutputDirLock out_lock(o.out_dir, "run");  // creates the directory
   std::error_code ec;
-  std::filesystem::create_directories(o.out_dir, ec);
-  if (ec) throw InputError(fmt::format("{}: cannot create output directory: {}", o.out_dir, ec.message()));
-  const OutputDirLock out_lock(o.out_dir, "run");
   std::filesystem::remove(json_path, ec);
   std::filesystem::remove(o.out_dir + "/timeline-batch.trace", ec);
   const tlmx::ClockDomain clock(hw.clock_mhz);
