@@ -2,7 +2,8 @@
 // step by step, over a matrix of models, hardware, algorithms and starting KV lengths
 // (docs/fast-mode.md). Each run is a process of its own (run --mode exact|fast), up to
 // -j at a time; a run whose report.json is complete is not run again, so a stopped check
-// resumes where it stopped. --only picks cases by name.
+// resumes where it stopped. --only picks cases by name; --table reads what a check (even a
+// running one) has finished, without running or writing anything.
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -306,9 +307,119 @@ struct CheckOptions {
   std::string out = "check-fast";
   unsigned jobs = 1;
   std::vector<std::string> only;
+  bool table = false;  // print the table of the finished cases; run nothing, write nothing
 };
 
+// A case's runs, as (directory, mode): exact and fast, and for a small case exact mode at
+// the fixed starting KV length (its own step-to-step spread).
+std::vector<std::pair<std::string, std::string>> case_runs(const Case& c) {
+  std::vector<std::pair<std::string, std::string>> runs = {{"exact", "exact"}, {"fast", "fast"}};
+  if (c.small) runs.emplace_back("fixed", "exact");
+  return runs;
+}
+
+// The table's header, rows and maxima; check-fast.csv's rows when given a stream.
+class VerdictTable {
+ public:
+  explicit VerdictTable(std::ofstream* csv) : csv_(csv) {
+    if (csv_ != nullptr) {
+      *csv_ << "case,steps,worst_step_err_pct,mean_err_pct,tokens_per_s_err_pct,"
+               "max_util_diff_points,max_util_figure,exact_spread_pct,step_bound_pct,"
+               "mean_bound_pct,sample_share_pct,work_equal,verdict\n";
+    }
+    fmt::print("{:<40} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>7}  {}\n", "case", "worst %",
+               "mean %", "tok/s %", "util pt", "spread%", "bound %", "sim %", "verdict");
+  }
+
+  void add(const Case& c, const Verdict& v) {
+    const bool ok = v.failures.empty();
+    ++compared_;
+    failures_ += ok ? 0 : 1;
+    max_worst_ = std::max(max_worst_, v.worst_pct);
+    max_mean_ = std::max(max_mean_, v.mean_pct);
+    max_util_ = std::max(max_util_, v.util_points);
+    std::string verdict = ok ? "ok" : "FAIL:";
+    for (const auto& f : v.failures) verdict += " " + f;
+    const std::string spread = v.spread_pct < 0 ? "-" : fmt::format("{:.3f}", v.spread_pct);
+    fmt::print("{:<40} {:>9.4f} {:>9.4f} {:>9.4f} {:>8.3f} {:>8} {:>8.3f} {:>7.2f}  {}\n", c.name,
+               v.worst_pct, v.mean_pct, v.tokens_per_s_pct, v.util_points, spread, v.step_bound_pct,
+               v.sample_share_pct, verdict);
+    if (csv_ != nullptr) {
+      *csv_ << fmt::format("{},{},{:.6f},{:.6f},{:.6f},{:.6f},{},{},{:.6f},{:.6f},{:.6f},{},{}\n",
+                           c.name, c.steps, v.worst_pct, v.mean_pct, v.tokens_per_s_pct,
+                           v.util_points, v.util_key, spread, v.step_bound_pct, v.mean_bound_pct,
+                           v.sample_share_pct, v.work_mismatch.empty() ? "yes" : "no",
+                           ok ? "ok" : "fail");
+    }
+  }
+
+  // A case not yet compared: what each of its runs has so far.
+  static void add_unfinished(const Case& c, const std::string& state) {
+    fmt::print("{:<40} {:>9}  not finished: {}\n", c.name, "-", state);
+  }
+
+  std::string maxima() const {
+    return fmt::format("maxima: worst step {:.4f}%, mean {:.4f}%, utilisation {:.3f} points",
+                       max_worst_, max_mean_, max_util_);
+  }
+  std::size_t compared() const { return compared_; }
+  std::size_t failures() const { return failures_; }
+
+ private:
+  std::ofstream* csv_;
+  std::size_t compared_ = 0;
+  std::size_t failures_ = 0;
+  double max_worst_ = 0;
+  double max_mean_ = 0;
+  double max_util_ = 0;
+};
+
+// Rows in a run's steps.csv so far (a running or stopped run writes its steps a window at
+// a time).
+std::size_t steps_written(const fs::path& steps_csv) {
+  std::ifstream in(steps_csv);
+  std::size_t lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  return lines == 0 ? 0 : lines - 1;
+}
+
+// `check-fast --table`: the table of the cases whose runs have all finished, and how far
+// the others have got, from what is in the output directory. It takes no lock and writes
+// nothing, so it reads a check that is still running.
+int check_fast_table(const CheckOptions& o) {
+  const std::vector<Case> cases = select_cases(load_matrix(o.matrix), o.only, o.matrix);
+  const fs::path out(o.out);
+  if (!fs::is_directory(out)) {
+    throw InputError(fmt::format(
+        "{}: no such check-fast output directory (allowed: the -o of a check that has started)",
+        out.string()));
+  }
+  VerdictTable table(nullptr);
+  for (const Case& c : cases) {
+    const fs::path dir = out / c.name;
+    std::vector<std::string> states;
+    bool finished = true;
+    for (const auto& [sub, mode] : case_runs(c)) {
+      if (run_finished(dir / sub / "report.json")) continue;
+      finished = false;
+      const std::size_t rows = steps_written(dir / sub / "steps.csv");
+      states.push_back(rows == 0 ? fmt::format("{} not started", sub)
+                                 : fmt::format("{} has {} of {} steps", sub, rows, c.steps));
+    }
+    if (finished) {
+      table.add(c, compare(c, dir));
+    } else {
+      VerdictTable::add_unfinished(c, fmt::format("{}", fmt::join(states, ", ")));
+    }
+  }
+  fmt::print("{} over the {} finished of {} cases; {} of them within bounds; read from {}\n",
+             table.maxima(), table.compared(), cases.size(), table.compared() - table.failures(),
+             out.string());
+  return table.failures() == 0 ? 0 : 5;
+}
+
 int check_fast(const CheckOptions& o) {
+  if (o.table) return check_fast_table(o);
   const std::vector<Case> cases = select_cases(load_matrix(o.matrix), o.only, o.matrix);
   const fs::path out(o.out);
   const OutputDirLock out_lock(o.out, "check-fast");
@@ -326,7 +437,6 @@ int check_fast(const CheckOptions& o) {
     g.prompt_tokens = c.kv;
     g.generate_tokens = c.steps;
     trace::generate_trace(g, (dir / "trace.csv").string());
-    std::vector<std::pair<std::string, std::string>> runs = {{"exact", "exact"}, {"fast", "fast"}};
     if (c.small) {
       // Exact mode's own spread: every step at the starting KV length.
       trace::GenerateOptions fixed;
@@ -334,9 +444,8 @@ int check_fast(const CheckOptions& o) {
       fixed.prompt_tokens = c.kv;
       fixed.generate_tokens = 1;
       trace::generate_trace(fixed, (dir / "fixed.csv").string());
-      runs.emplace_back("fixed", "exact");
     }
-    for (const auto& [sub, mode] : runs) {
+    for (const auto& [sub, mode] : case_runs(c)) {
       ++runs_total;
       if (run_finished(dir / sub / "report.json")) continue;  // resumed
       const std::string trace = sub == "fixed" ? "fixed.csv" : "trace.csv";
@@ -402,39 +511,11 @@ int check_fast(const CheckOptions& o) {
   }
 
   std::ofstream csv(out / "check-fast.csv");
-  csv << "case,steps,worst_step_err_pct,mean_err_pct,tokens_per_s_err_pct,max_util_diff_points,"
-         "max_util_figure,exact_spread_pct,step_bound_pct,mean_bound_pct,sample_share_pct,"
-         "work_equal,verdict\n";
-  fmt::print("{:<40} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>7}  {}\n", "case", "worst %", "mean %",
-             "tok/s %", "util pt", "spread%", "bound %", "sim %", "verdict");
-  std::size_t failures = 0;
-  double max_worst = 0;
-  double max_mean = 0;
-  double max_util = 0;
-  for (const Case& c : cases) {
-    const Verdict v = compare(c, out / c.name);
-    const bool ok = v.failures.empty();
-    failures += ok ? 0 : 1;
-    max_worst = std::max(max_worst, v.worst_pct);
-    max_mean = std::max(max_mean, v.mean_pct);
-    max_util = std::max(max_util, v.util_points);
-    std::string verdict = ok ? "ok" : "FAIL:";
-    for (const auto& f : v.failures) verdict += " " + f;
-    const std::string spread = v.spread_pct < 0 ? "-" : fmt::format("{:.3f}", v.spread_pct);
-    fmt::print("{:<40} {:>9.4f} {:>9.4f} {:>9.4f} {:>8.3f} {:>8} {:>8.3f} {:>7.2f}  {}\n", c.name,
-               v.worst_pct, v.mean_pct, v.tokens_per_s_pct, v.util_points, spread, v.step_bound_pct,
-               v.sample_share_pct, verdict);
-    csv << fmt::format("{},{},{:.6f},{:.6f},{:.6f},{:.6f},{},{},{:.6f},{:.6f},{:.6f},{},{}\n",
-                       c.name, c.steps, v.worst_pct, v.mean_pct, v.tokens_per_s_pct, v.util_points,
-                       v.util_key, spread, v.step_bound_pct, v.mean_bound_pct, v.sample_share_pct,
-                       v.work_mismatch.empty() ? "yes" : "no", ok ? "ok" : "fail");
-  }
-  fmt::print(
-      "maxima: worst step {:.4f}%, mean {:.4f}%, utilisation {:.3f} points; {} of {} "
-      "cases within bounds; wrote {}\n",
-      max_worst, max_mean, max_util, cases.size() - failures, cases.size(),
-      (out / "check-fast.csv").string());
-  return failures == 0 ? 0 : 5;
+  VerdictTable table(&csv);
+  for (const Case& c : cases) table.add(c, compare(c, out / c.name));
+  fmt::print("{}; {} of {} cases within bounds; wrote {}\n", table.maxima(),
+             cases.size() - table.failures(), cases.size(), (out / "check-fast.csv").string());
+  return table.failures() == 0 ? 0 : 5;
 }
 
 }  // namespace
@@ -452,6 +533,9 @@ void add_check_fast_command(CLI::App& app, int& exit_code) {
   sub->add_option("--only", o->only,
                   "Only the cases whose names (POINT-ALGORITHM-kvKV) match this shell glob "
                   "(repeatable)");
+  sub->add_flag("--table", o->table,
+                "Only print the table of the cases that have finished, and how far the others "
+                "have got; runs nothing and writes nothing, so it reads a check still running");
   sub->callback([o, &exit_code] { exit_code = check_fast(*o); });
 }
 

@@ -29,17 +29,21 @@ struct CliResult {
   std::string err;     // everything written to stderr
 
   bool crashed() const { return signal != 0; }
-  // stderr split into lines (without their '\n'); a last line without '\n' counts too.
-  std::vector<std::string> err_lines() const {
+  // stderr, or stdout, split into lines (without their '\n'); a last line without '\n'
+  // counts too.
+  std::vector<std::string> err_lines() const { return lines_of(err); }
+  std::vector<std::string> out_lines() const { return lines_of(out); }
+
+  static std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> lines;
     std::size_t start = 0;
-    while (start < err.size()) {
-      const std::size_t nl = err.find('\n', start);
+    while (start < text.size()) {
+      const std::size_t nl = text.find('\n', start);
       if (nl == std::string::npos) {
-        lines.push_back(err.substr(start));
+        lines.push_back(text.substr(start));
         break;
       }
-      lines.push_back(err.substr(start, nl - start));
+      lines.push_back(text.substr(start, nl - start));
       start = nl + 1;
     }
     return lines;

@@ -2,6 +2,8 @@
 // output depends only on its inputs (byte for byte), and `check-fast` bounds it against
 // the exact mode on the small matrix (configs/checks/fast-small.yaml).
 
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
@@ -12,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/OutputPaths.h"
 #include "support/RunCli.h"
 #include "support/TempDir.h"
 
@@ -499,6 +502,45 @@ TEST_CASE(
   REQUIRE(csv.size() == 1 + 2);
   CHECK(csv[1][0] == "tiny-swiftkv-kv517");
   CHECK(csv[2][0] == "tiny-flash-kv517");
+
+  // --table reads what has finished, runs nothing and writes nothing, and takes no lock:
+  // it reads a check still running. tiny-flash's fast run is made to look stopped part of
+  // the way (its report marked incomplete); tiny-native and tiny-flashdecoding never ran.
+  const std::string flash_fast = dir.file("check/tiny-flash-kv517/fast/report.json");
+  json f = json::parse(read_file(flash_fast));
+  f["complete"] = false;
+  std::ofstream(flash_fast) << f.dump(2);
+  const std::string csv_before = read_file(dir.file("check/check-fast.csv"));
+  const skv::OutputDirLock running(dir.file("check"), "check-fast");
+  const auto t =
+      run_cli({"check-fast", matrix, "-o", dir.file("check"), "--table", "--only", "tiny-*"});
+  INFO(t.out << t.err);
+  CHECK(t.exit_code == 0);
+  CHECK(t.err.empty());
+  const auto lines = t.out_lines();
+  REQUIRE(lines.size() == 1 + 4 + 1);
+  CHECK(lines[1].rfind("tiny-swiftkv-kv517 ", 0) == 0);
+  CHECK(lines[1].substr(lines[1].size() - 4) == "  ok");
+  // In matrix order: swiftkv, native, flash, flashdecoding. tiny-flash's fast run wrote
+  // all its 64 steps (the matrix's `steps`) before it was "stopped".
+  CHECK(lines[2] == fmt::format("{:<40} {:>9}  not finished: exact not started, fast not "
+                                "started, fixed not started",
+                                "tiny-native-kv517", "-"));
+  CHECK(lines[3] == fmt::format("{:<40} {:>9}  not finished: fast has 64 of 64 steps",
+                                "tiny-flash-kv517", "-"));
+  CHECK(lines[4].rfind("tiny-flashdecoding-kv517 ", 0) == 0);
+  CHECK(lines[5].find(" over the 1 finished of 4 cases; 1 of them within bounds; read from " +
+                      dir.file("check")) != std::string::npos);
+  CHECK(read_file(dir.file("check/check-fast.csv")) == csv_before);
+  CHECK_FALSE(std::filesystem::exists(dir.file("check/tiny-native-kv517")));
+
+  const auto absent = run_cli({"check-fast", matrix, "-o", dir.file("nothere"), "--table"});
+  CHECK(absent.exit_code == 1);
+  REQUIRE(absent.err_lines().size() == 1);
+  CHECK(absent.err_lines()[0] ==
+        "swiftkv-sim: error: " + dir.file("nothere") +
+            ": no such check-fast output directory (allowed: the -o of a check that has "
+            "started)");
 }
 
 TEST_CASE("run: rows past the model's context stop the run before simulating, or are "
