@@ -412,9 +412,13 @@ int check_fast_table(const CheckOptions& o) {
       VerdictTable::add_unfinished(c, fmt::format("{}", fmt::join(states, ", ")));
     }
   }
-  fmt::print("{} over the {} finished of {} cases; {} of them within bounds; read from {}\n",
-             table.maxima(), table.compared(), cases.size(), table.compared() - table.failures(),
-             out.string());
+  if (table.compared() == 0) {
+    fmt::print("none of the {} cases has finished; read from {}\n", cases.size(), out.string());
+  } else {
+    fmt::print("{} over the {} finished of {} cases; {} of them within bounds; read from {}\n",
+               table.maxima(), table.compared(), cases.size(), table.compared() - table.failures(),
+               out.string());
+  }
   return table.failures() == 0 ? 0 : 5;
 }
 

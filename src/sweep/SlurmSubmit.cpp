@@ -63,9 +63,11 @@ std::string job_name(const std::string& sweep_name) {
 }
 
 // The #SBATCH lines both jobs share: the resources asked for and where the log goes.
-std::string directives(const SlurmOptions& o, const std::string& name, const std::string& log) {
+// The #SBATCH lines of a job: `cpus` for --cpus-per-task; the rest from the options.
+std::string directives(const SlurmOptions& o, const std::string& name, unsigned cpus,
+                       const std::string& log) {
   std::string d = fmt::format("#SBATCH --job-name={}\n", name);
-  d += fmt::format("#SBATCH --cpus-per-task={}\n", o.cpus_per_task);
+  d += fmt::format("#SBATCH --cpus-per-task={}\n", cpus);
   if (!o.partition.empty()) d += fmt::format("#SBATCH --partition={}\n", o.partition);
   if (!o.time.empty()) d += fmt::format("#SBATCH --time={}\n", o.time);
   if (!o.mem.empty()) d += fmt::format("#SBATCH --mem={}\n", o.mem);
@@ -228,7 +230,8 @@ SlurmScripts slurm_scripts(const SlurmSweep& sweep, const SlurmOptions& o) {
       fmt::arg("ns", n == 1 ? "" : "s"), fmt::arg("shard_k", shard_k),
       fmt::arg("merge_file", kMergeScript), fmt::arg("out", sweep.out_dir),
       fmt::arg("sweep_file", sweep.sweep_file), fmt::arg("array_path", s.array_path),
-      fmt::arg("directives", directives(o, name, (slurm_dir / "shard-%a-job%A.log").string())),
+      fmt::arg("directives",
+               directives(o, name, o.cpus_per_task, (slurm_dir / "shard-%a-job%A.log").string())),
       fmt::arg("sim", shell_quote(sweep.exe)), fmt::arg("sweep", shell_quote(sweep.sweep_file)),
       fmt::arg("out_q", shell_quote(sweep.out_dir)), fmt::arg("mode", mode));
 
@@ -237,6 +240,7 @@ SlurmScripts slurm_scripts(const SlurmSweep& sweep, const SlurmOptions& o) {
       "# The merge of sweep '{name}': `swiftkv-sim sweep merge` builds {out}/sweep.csv\n"
       "# (and sweep.json) from the directories of its {n} shard{ns}, {shard_k}, taking each\n"
       "# point from the shard that ran it. It fails if a point is failed or was not run.\n"
+      "# It runs on one CPU, whatever the tasks have.\n"
       "#\n"
       "# Written by `swiftkv-sim sweep submit` and submitted to run once every task of the\n"
       "# job array ({array_file}, beside this file) has succeeded:\n"
@@ -257,7 +261,7 @@ SlurmScripts slurm_scripts(const SlurmSweep& sweep, const SlurmOptions& o) {
       fmt::arg("ns", n == 1 ? "" : "s"), fmt::arg("shard_k", shard_k),
       fmt::arg("array_file", kArrayScript), fmt::arg("merge_path", s.merge_path),
       fmt::arg("directives",
-               directives(o, name + "-merge", (slurm_dir / "merge-job%j.log").string())),
+               directives(o, name + "-merge", 1, (slurm_dir / "merge-job%j.log").string())),
       fmt::arg("sim", shell_quote(sweep.exe)), fmt::arg("out_q", shell_quote(sweep.out_dir)));
   return s;
 }

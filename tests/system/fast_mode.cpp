@@ -534,6 +534,12 @@ TEST_CASE(
   CHECK(read_file(dir.file("check/check-fast.csv")) == csv_before);
   CHECK_FALSE(std::filesystem::exists(dir.file("check/tiny-native-kv517")));
 
+  const auto unfinished =
+      run_cli({"check-fast", matrix, "-o", dir.file("check"), "--table", "--only", "small8-*"});
+  CHECK(unfinished.exit_code == 0);
+  CHECK(unfinished.out_lines().back() ==
+        "none of the 23 cases has finished; read from " + dir.file("check"));
+
   const auto absent = run_cli({"check-fast", matrix, "-o", dir.file("nothere"), "--table"});
   CHECK(absent.exit_code == 1);
   REQUIRE(absent.err_lines().size() == 1);

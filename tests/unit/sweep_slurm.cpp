@@ -144,6 +144,7 @@ TEST_CASE("slurm: the job array and the merge scripts", "[sweep][slurm]") {
   const std::string& m = s.merge_text;
   for (const char* line :
        {"#SBATCH --kill-on-invalid-dep=yes", "#SBATCH --job-name=tiny-array-merge",
+        "#SBATCH --cpus-per-task=1",  // the merge is one process, whatever the tasks have
         "#SBATCH --partition=short", "#SBATCH --time=01:00:00",
         "#SBATCH --output=/scratch/me/out/tiny/slurm/merge-job%j.log",
         "for ((k = 1; k <= 3; k++)); do shards+=(\"$out/shard-$k\"); done",
