@@ -51,16 +51,11 @@ std::string to_text(const Value& v);
 enum class Default { Required, Fixed, Derived };
 enum class Timing : bool { No = false, Yes = true };
 
-// Everything the schema says about one key, without the accessors: what the docs table,
-// the schema's hash and the checks of a single value need.
-struct KeyInfo {
-  std::string section;  // dotted path of the mapping holding the key; "" at the top level
-  std::string key;      // the YAML key
-  std::string member;   // the member it fills, from the schema's struct (e.g. org.channels)
+// The allowed values of a key, by type (the argument of Schema::key). Integer: min to
+// max, and when one_of is not empty only those values, and when power_of_two only powers
+// of two. Real: min_real to max_real. Name: names.
+struct Spec {
   Type type = Type::Integer;
-  std::string unit;  // "" when the value has none
-  // Allowed values. Integer: min to max, and when one_of is not empty only those values,
-  // and when power_of_two only powers of two. Real: min_real to max_real. Name: names.
   std::uint64_t min = 0;
   std::uint64_t max = 0;
   std::vector<std::uint64_t> one_of;
@@ -68,6 +63,16 @@ struct KeyInfo {
   double min_real = 0;
   double max_real = 0;
   std::vector<std::string> names;
+};
+
+// Everything the schema says about one key, without the accessors: what the docs table,
+// the schema's hash and the checks of a single value need. Its Spec is the key's type
+// and allowed values.
+struct KeyInfo : Spec {
+  std::string section;  // dotted path of the mapping holding the key; "" at the top level
+  std::string key;      // the YAML key
+  std::string member;   // the member it fills, from the schema's struct (e.g. org.channels)
+  std::string unit;     // "" when the value has none
   Default default_kind = Default::Required;
   std::string default_text;  // the default as the docs show it: "4", "`rows + cols - 1`"
   std::string description;   // one line
@@ -88,18 +93,6 @@ struct KeyInfo {
 struct Section {
   std::string path;
   bool required = true;
-};
-
-// The allowed values of a key, by type (the argument of Schema::key).
-struct Spec {
-  Type type = Type::Integer;
-  std::uint64_t min = 0;
-  std::uint64_t max = 0;
-  std::vector<std::uint64_t> one_of;
-  bool power_of_two = false;
-  double min_real = 0;
-  double max_real = 0;
-  std::vector<std::string> names;
 };
 
 inline Spec integer(std::uint64_t min, std::uint64_t max) {
@@ -344,18 +337,11 @@ class Schema {
   KeyInfo info(const char* key, const char* member, const Spec& spec, const char* unit,
                Timing timing, const char* description) const {
     KeyInfo k;
+    static_cast<Spec&>(k) = spec;
     k.section = current_;
     k.key = key;
     k.member = member;
-    k.type = spec.type;
     k.unit = unit;
-    k.min = spec.min;
-    k.max = spec.max;
-    k.one_of = spec.one_of;
-    k.power_of_two = spec.power_of_two;
-    k.min_real = spec.min_real;
-    k.max_real = spec.max_real;
-    k.names = spec.names;
     k.description = description;
     k.affects_timing = timing == Timing::Yes;
     return k;
