@@ -324,6 +324,14 @@ std::string top_operations(const nlohmann::json& ops, std::size_t n) {
   return out;
 }
 
+namespace {
+// A share that is often well under 1% (the fast mode's simulated share): three decimals
+// below 1%, so that 0.036% does not read as 0.0%; one above.
+std::string share_text(double pct) {
+  return pct < 1 ? fmt::format("{:.3f}", pct) : fmt::format("{:.1f}", pct);
+}
+}  // namespace
+
 std::string run_summary(const nlohmann::json& j) {
   const auto& t = j["totals"];
   const auto& l = j["latency_per_step"];
@@ -354,11 +362,11 @@ std::string run_summary(const nlohmann::json& j) {
     const auto& f = j["fast"];
     out += fmt::format(
         "  fast mode           {} steps reused and {} interpolated from {} layer and {} attention "
-        "samples ({} cycles simulated exactly, {:.1f}% of all simulated); error estimate: worst "
+        "samples ({} cycles simulated exactly, {}% of all simulated); error estimate: worst "
         "step {:.3f}%, mean {:.3f}%{}\n",
         f["steps_reused"].get<std::uint64_t>(), f["steps_interpolated"].get<std::uint64_t>(),
         f["layer_samples"].get<std::uint64_t>(), f["attention_samples"].get<std::uint64_t>(),
-        f["sample_cycles"].get<std::uint64_t>(), f["sample_share_pct"].get<double>(),
+        f["sample_cycles"].get<std::uint64_t>(), share_text(f["sample_share_pct"].get<double>()),
         f["max_step_error_estimate_pct"].get<double>(), f["mean_error_estimate_pct"].get<double>(),
         f["steps_without_estimate"].get<std::uint64_t>() == 0
             ? std::string()
