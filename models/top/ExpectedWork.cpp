@@ -36,9 +36,10 @@ WorkModel::WorkModel(const config::ModelConfig& model, const config::HwConfig& h
       planner_(hw.attention, hw.kv_sram.score_space_bytes()),
       o_slicing_(o_slicing(hw, algo)) {}
 
-ExpectedWork WorkModel::batch(const std::vector<trace::DecodeStep>& rows) const {
+const ExpectedWork& WorkModel::fixed_work(std::uint64_t b) const {
+  const auto found = fixed_work_.find(b);
+  if (found != fixed_work_.end()) return found->second;
   ExpectedWork w;
-  const auto b = static_cast<std::uint64_t>(rows.size());
   auto gemv = [&](const tlmx::GemvOp& g) {
     ++w.gemv_ops;
     w.weight_bytes += g.weight_bytes();
@@ -64,21 +65,32 @@ ExpectedWork WorkModel::batch(const std::vector<trace::DecodeStep>& rows) const 
   gemv(amap_.lm_head());
   w.vector_ops += 1;  // the final RMSNorm
   w.vector_lane_ops += b * kNormOps * std::uint64_t{model_.hidden_size};
+  return fixed_work_.emplace(b, w).first->second;
+}
 
+const AttentionPlanner::Traffic& WorkModel::row_traffic(std::uint64_t tokens) const {
+  const auto found = row_traffic_.find(tokens);
+  if (found != row_traffic_.end()) return found->second;
+  tlmx::AttentionOp op = amap_.kv_layout(0, 0);
+  op.tokens = tokens;
+  op.algo = algo_;
+  return row_traffic_.emplace(tokens, planner_.traffic(planner_.plan(op), hw_.memory.request_bytes))
+      .first->second;
+}
+
+ExpectedWork WorkModel::batch(const std::vector<trace::DecodeStep>& rows) const {
+  ExpectedWork w = fixed_work(rows.size());
+  const std::uint64_t layers = model_.layers;
   for (const trace::DecodeStep& row : rows) {
-    tlmx::AttentionOp op = amap_.kv_layout(0, 0);
-    op.tokens = row.kv_len + 1;
-    op.algo = algo_;
-    const AttentionPlanner::Traffic t =
-        planner_.traffic(planner_.plan(op), hw_.memory.request_bytes);
-    const std::uint64_t layers = model_.layers;
+    const std::uint64_t tokens = std::uint64_t{row.kv_len} + 1;
+    const AttentionPlanner::Traffic& t = row_traffic(tokens);
     w.kv_read_bytes += t.kv_read_bytes * layers;
     w.score_read_bytes += t.score_read_bytes * layers;
     w.score_write_bytes += t.score_write_bytes * layers;
     w.kv_append_bytes += model_.kv_bytes_per_token_per_layer() * layers;
     w.attention_ops += layers;
     w.kv_appends += layers;
-    w.attention_fxp32_macs += op.tokens * model_.heads * 2ull * model_.head_dim * layers;
+    w.attention_fxp32_macs += tokens * model_.heads * 2ull * model_.head_dim * layers;
   }
   return w;
 }

@@ -5,6 +5,8 @@
 // simulation's counters to it, and the watchdog takes its roofline bound from it.
 
 #include <cstdint>
+#include <map>
+#include <unordered_map>
 #include <vector>
 
 #include "models/attention/AttentionPlan.h"
@@ -57,12 +59,22 @@ class WorkModel {
   std::uint64_t roofline_cycles(const ExpectedWork& w, std::uint64_t fetched_before = 0) const;
 
  private:
+  // The work of a batch's GEMVs and vector operations, which depends on its row count
+  // alone; and one row's attention traffic at `tokens` (its KV length plus the new one).
+  // Both are computed once per value and kept (the fast mode asks for every batch of a
+  // trace of millions of steps; the values are bounded by the batch size and the model's
+  // context).
+  const ExpectedWork& fixed_work(std::uint64_t rows) const;
+  const AttentionPlanner::Traffic& row_traffic(std::uint64_t tokens) const;
+
   const config::ModelConfig& model_;
   const config::HwConfig& hw_;
   const AddressMap& amap_;
   tlmx::AttentionAlgo algo_;
   AttentionPlanner planner_;
   OSlicing o_slicing_;  // overlap.o_projection: head_streamed: the O GEMV's slices
+  mutable std::map<std::uint64_t, ExpectedWork> fixed_work_;
+  mutable std::unordered_map<std::uint64_t, AttentionPlanner::Traffic> row_traffic_;
 };
 
 }  // namespace skv::sim

@@ -564,9 +564,7 @@ void StepCsvWriter::write(const sim::BatchResult& b) {
   double row_energy_j = 0;
   if (energy_ != nullptr) {
     if (b.counters == nullptr) throw std::logic_error("steps.csv: a batch without its counters");
-    sim::Counters c;
-    std::size_t i = 0;
-    c.visit([&](const char*, const char*, stats::Kind, std::uint64_t& v) { v = (*b.counters)[i++]; });
+    const sim::Counters c = sim::counters_from_values(*b.counters);
     const Energy e = compute_energy(*energy_, *hw_, c, period_ps_, dram_period_ps_);
     row_energy_j = e.total_j() / static_cast<double>(b.rows->size());
   }

@@ -13,6 +13,15 @@ namespace {
 
 __extension__ using i128 = __int128;  // exact products of two 64-bit values
 
+// How many values a Counters holds (the length of counter_values()).
+std::size_t counter_count() {
+  static const std::size_t n = [] {
+    std::size_t k = 0;
+    Counters().visit([&k](const char*, const char*, stats::Kind, const std::uint64_t&) { ++k; });
+    return k;
+  }();
+  return n;
+}
 
 }  // namespace
 
@@ -23,6 +32,35 @@ Counters& Counters::operator+=(const Counters& o) {
     v = stats::merged(k, v, ov[i++]);
   });
   return *this;
+}
+
+CounterSums::CounterSums() {
+  const Counters zero;
+  zero.visit([this](const char*, const char*, stats::Kind k, const std::uint64_t& v) {
+    kinds_.push_back(k);
+    sums_.push_back(v);
+  });
+}
+
+void CounterSums::add(const std::vector<std::uint64_t>& values) {
+  if (values.size() != sums_.size()) {
+    throw std::logic_error(
+        fmt::format("CounterSums: {} values for {} counters", values.size(), sums_.size()));
+  }
+  for (std::size_t i = 0; i < sums_.size(); ++i) {
+    sums_[i] = stats::merged(kinds_[i], sums_[i], values[i]);
+  }
+}
+
+Counters counters_from_values(const std::vector<std::uint64_t>& values) {
+  if (values.size() != counter_count()) {
+    throw std::logic_error(fmt::format("counters_from_values: {} values for {} counters",
+                                       values.size(), counter_count()));
+  }
+  Counters c;
+  std::size_t i = 0;
+  c.visit([&](const char*, const char*, stats::Kind, std::uint64_t& v) { v = values[i++]; });
+  return c;
 }
 
 Counters Counters::operator-(const Counters& earlier) const {
@@ -172,6 +210,7 @@ Counters snapshot(Accelerator& top, const std::array<std::uint64_t, tlmx::kOpCla
 
 void counter_values(const Counters& c, std::vector<std::uint64_t>& out) {
   out.clear();
+  out.reserve(counter_count());
   c.visit([&out](const char*, const char*, stats::Kind, const std::uint64_t& x) {
     out.push_back(x);
   });

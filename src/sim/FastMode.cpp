@@ -539,19 +539,33 @@ SampleKey FastModel::layer_key(std::uint32_t rows) const {
   return key;
 }
 
+const FastModel::BaseParts& FastModel::base_parts(std::uint32_t rows) {
+  auto parts = [&] {
+    const Sample& base = sample(layer_key(rows));
+    return BaseParts{base.layer_sum(tlmx::OpClass::Attention, false), base.head_sum()};
+  };
+  if (wanted_ != nullptr) {
+    preparing_parts_ = parts();
+    return preparing_parts_;
+  }
+  auto it = base_parts_.find(rows);
+  if (it == base_parts_.end()) it = base_parts_.emplace(rows, parts()).first;
+  return it->second;
+}
+
 BatchEstimate FastModel::batch(const std::vector<trace::DecodeStep>& rows, Carry carry) {
   if (overlap_) return overlap_batch(rows, carry);
-  const Sample& base = sample(layer_key(static_cast<std::uint32_t>(rows.size())));
+  const auto size = static_cast<std::uint32_t>(rows.size());
+  const BaseParts& base = base_parts(size);
 
   BatchEstimate e;
-  Counters layer = base.layer_sum(tlmx::OpClass::Attention, false);
-  const auto size = static_cast<std::uint32_t>(rows.size());
+  Counters layer = base.layer_without_attention;
   for (std::uint32_t i = 0; i < size; ++i) {
     layer += on_grid(RowPlace{size, i}, rows[i].kv_len, e.interpolated, e.without_estimate,
                      e.error_estimate_cycles);
   }
   e.counters = layer.times(model_.layers);
-  e.counters += base.head_sum();
+  e.counters += base.head;
   e.error_estimate_cycles *= model_.layers;
   return e;
 }
@@ -583,7 +597,7 @@ RunResult run_fast(const config::HwConfig& hw, const config::ModelConfig& model,
   r.dram_period_ps = tlmx::ClockDomain(hw.dram.clock_mhz).period_ps();
   r.min_batch_cycles = UINT64_MAX;
 
-  Counters total;
+  CounterSums sums;  // of every batch's counters
   ExpectedWork expected;
   std::uint64_t max_error_cycles = 0;
   double max_error_pct = 0;
@@ -631,7 +645,8 @@ RunResult run_fast(const config::HwConfig& hw, const config::ModelConfig& model,
       expected += w;
       check_batch_bound(rows.front().batch, e.counters.cycles,
                         work.roofline_cycles(w, carries[wi].in ? carried_bytes : 0));
-      total += e.counters;
+      counter_values(e.counters, batch_counters);
+      sums.add(batch_counters);
 
       BatchResult b;
       b.rows = &rows;
@@ -639,7 +654,6 @@ RunResult run_fast(const config::HwConfig& hw, const config::ModelConfig& model,
       b.start_cycle = r.cycles;
       b.cycles = e.counters.cycles;
       b.class_cycles = e.counters.class_cycles;
-      counter_values(e.counters, batch_counters);
       b.counters = &batch_counters;
       r.cycles += b.cycles;
       r.min_batch_cycles = std::min(r.min_batch_cycles, b.cycles);
@@ -659,6 +673,7 @@ RunResult run_fast(const config::HwConfig& hw, const config::ModelConfig& model,
     }
   }
   if (r.batches == 0) r.min_batch_cycles = 0;
+  const Counters total = sums.total();
   r.class_cycles = total.class_cycles;
   // Every group: sums and integrals; the fast mode has no extremes (report.json).
   static_cast<StatGroups&>(r) = total;

@@ -154,6 +154,14 @@ class FastModel {
   void split(std::uint64_t lo, std::uint64_t hi, std::vector<std::uint64_t>& out) const;
   // The layer sample of a batch of `rows` rows (and the final norm and LM head).
   SampleKey layer_key(std::uint32_t rows) const;
+  // What every batch of `rows` rows takes from its layer sample: the layer's operations
+  // but its attention, summed, and the head's. Summed once per batch size (outside
+  // prepare(), whose samples stand in empty).
+  struct BaseParts {
+    Counters layer_without_attention;
+    Counters head;
+  };
+  const BaseParts& base_parts(std::uint32_t rows);
   const Sample& sample(const SampleKey& key);
   // Reads what the cache has of `keys`, measures the rest and keeps them all.
   void fetch(const std::vector<SampleKey>& keys);
@@ -205,6 +213,8 @@ class FastModel {
   // Under overlap, by the rows' KV lengths and the carry (Carry::code).
   std::map<std::pair<std::vector<std::uint64_t>, int>, Counters> steps_;
   std::map<std::pair<std::uint32_t, bool>, CarryPart> carry_parts_;  // by rows, in_part
+  std::map<std::uint32_t, BaseParts> base_parts_;                    // by rows
+  BaseParts preparing_parts_;  // base_parts() during prepare(): not kept
   bool overlap_ = false;  // hw.overlap.ops_overlap(): steps are reused whole
   // prepare(): while set, a sample not yet kept is added here (once) and stands in as
   // an empty one.
