@@ -325,10 +325,11 @@ std::string top_operations(const nlohmann::json& ops, std::size_t n) {
 }
 
 namespace {
-// A share that is often well under 1% (the fast mode's simulated share): three decimals
-// below 1%, so that 0.036% does not read as 0.0%; one above.
+// A share that is often well under 1% (the fast mode's simulated share, 0.00015% of a
+// whole conversation trace): two significant digits below 1%, so that it does not read
+// as 0.0%; one decimal above.
 std::string share_text(double pct) {
-  return pct < 1 ? fmt::format("{:.3f}", pct) : fmt::format("{:.1f}", pct);
+  return pct < 1 ? fmt::format("{:.2g}", pct) : fmt::format("{:.1f}", pct);
 }
 }  // namespace
 
