@@ -1,11 +1,11 @@
 // Counter snapshots (src/sim/Counters.h): spans subtract, add, scale and interpolate
 // value by value, and survive a round trip through JSON (the fast mode's sample cache).
 
-#include <catch2/catch.hpp>
-
-#include <stdexcept>
-
 #include "sim/Counters.h"
+
+#include <catch2/catch.hpp>
+#include <stdexcept>
+#include <vector>
 
 namespace {
 
@@ -107,4 +107,30 @@ TEST_CASE("counters: JSON round trip, and a missing value is named", "[unit]") {
   broken["dram"].erase("row_hits");
   CHECK_THROWS_WITH(skv::sim::counters_from_json(broken),
                     Catch::Contains("dram.row_hits is missing"));
+}
+
+TEST_CASE("counters: a running total of value vectors is the sum of the Counters, by kind",
+          "[unit]") {
+  // Three addends with distinct values; the values of a maximum merge as a maximum, of a
+  // sum as a sum: CounterSums must give what Counters::operator+= gives, value by value.
+  const skv::sim::Counters a = numbered(7, 3);
+  const skv::sim::Counters b = numbered(100, 1);
+  const skv::sim::Counters c = numbered(1, 11);
+  skv::sim::Counters by_counters;
+  skv::sim::CounterSums by_values;
+  for (const skv::sim::Counters* x : {&a, &b, &c}) {
+    by_counters += *x;
+    by_values.add(skv::sim::counter_values(*x));
+  }
+  CHECK(skv::sim::to_json(by_values.total()) == skv::sim::to_json(by_counters));
+  // A sum in numbers: span.cycles is the last value visited.
+  const std::size_t n = skv::sim::counter_values(a).size();
+  CHECK(by_values.total().cycles == (7 + 3 * (n - 1)) + (100 + (n - 1)) + (1 + 11 * (n - 1)));
+
+  // counters_from_values undoes counter_values; a vector of the wrong length is a bug.
+  CHECK(skv::sim::to_json(skv::sim::counters_from_values(skv::sim::counter_values(b))) ==
+        skv::sim::to_json(b));
+  CHECK_THROWS_AS(by_values.add(std::vector<std::uint64_t>(n - 1, 0)), std::logic_error);
+  CHECK_THROWS_AS(skv::sim::counters_from_values(std::vector<std::uint64_t>(n + 1, 0)),
+                  std::logic_error);
 }
